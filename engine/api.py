@@ -1,0 +1,324 @@
+"""What the rest of XueJi asks of the workflow engine: publish, start, complete, tick.
+
+Each call is one database transaction, committed here: workflow state, inbox rows, case parties, history and
+every registry change made by handlers commit together or not at all (architecture.md §4).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import checks, store
+from engine.scripts import running
+from handlers import HandlerContext
+from models.base import utcnow
+from models.errors import DomainError, NotFound
+from models.student import Student
+from models.user import User
+from models.workflow import (
+    CaseParty,
+    CaseStatus,
+    InboxTask,
+    InstanceEvent,
+    ProcessInstance,
+    ProcessVersion,
+    TaskStatus,
+)
+
+log = logging.getLogger(__name__)
+
+Display = list[tuple[str, str]]
+
+
+class TaskAlreadyHandled(DomainError):
+    message = "该任务已被处理"
+
+
+class PublishRefused(DomainError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("流程图未通过校验：" + "；".join(problems))
+
+
+class EngineFailure(DomainError):
+    message = "流程执行出错，操作未生效，请联系管理员"
+
+
+# -- publishing -------------------------------------------------------------------------------------------
+
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def parse_bpmn(xml: bytes, filename: str) -> SpiffBpmnParser:
+    """Parse and XSD-validate one file; a DOCTYPE (entities, XML bombs) is refused before parsing."""
+    if b"<!DOCTYPE" in xml.upper() or b"<!ENTITY" in xml.upper():
+        raise PublishRefused([f"{filename}：不接受包含 DOCTYPE 或实体声明的文件"])
+    try:
+        tree = etree.fromstring(xml, parser=_SAFE_XML)
+        parser = SpiffBpmnParser(validator=VALIDATOR)
+        parser.add_bpmn_xml(tree, filename=filename)
+    except etree.XMLSyntaxError as exc:
+        raise PublishRefused([f"{filename}：不是有效的 XML（{exc}）"]) from exc
+    except ValidationException as exc:
+        where = f"第{exc.line_number}行" if getattr(exc, "line_number", None) else ""
+        element = f"元素 {exc.id}" if getattr(exc, "id", None) else ""
+        raise PublishRefused([f"{filename}{where}{element}：{exc}"]) from exc
+    return parser
+
+
+def publish(session: Session, xml: bytes, *, filename: str, by: User | None = None, note: str = "") -> ProcessVersion:
+    """Publish a diagram (process id = file stem). An unchanged spec returns the version already stored."""
+    process_key = Path(filename).stem
+    parser = parse_bpmn(xml, filename)
+    if process_key not in parser.get_process_ids():
+        raise PublishRefused([f"{filename}：文件中没有 id 为「{process_key}」的流程"])
+    try:
+        spec = parser.get_spec(process_key)
+        subprocess_specs = parser.get_subprocess_specs(process_key)
+    except ValidationException as exc:
+        raise PublishRefused([f"{filename}：{exc}"]) from exc
+    found = checks.problems(spec, subprocess_specs)
+    if found:
+        raise PublishRefused(found)
+    spec_json, spec_hash = store.spec_to_json(spec, subprocess_specs)
+    version = session.scalar(
+        select(ProcessVersion).where(ProcessVersion.process_key == process_key, ProcessVersion.spec_hash == spec_hash)
+    )
+    if version is None:
+        last = (
+            session.scalar(select(func.max(ProcessVersion.version_no)).where(ProcessVersion.process_key == process_key))
+            or 0
+        )
+        version = ProcessVersion(
+            process_key=process_key,
+            name=spec.description or process_key,
+            version_no=last + 1,
+            spec_hash=spec_hash,
+            bpmn_xml=xml.decode("utf-8"),
+            spec_json=spec_json,
+            published_by_id=by.id if by else None,
+            note=note,
+        )
+        session.add(version)
+    session.execute(update(ProcessVersion).where(ProcessVersion.process_key == process_key).values(is_current=False))
+    session.flush()
+    version.is_current = True
+    session.commit()
+    return version
+
+
+def publish_directory(session: Session, directory: Path, by: User | None = None) -> list[ProcessVersion]:
+    return [publish(session, path.read_bytes(), filename=path.name, by=by) for path in sorted(directory.glob("*.bpmn"))]
+
+
+def current_version(session: Session, process_key: str) -> ProcessVersion:
+    version = session.scalar(
+        select(ProcessVersion).where(ProcessVersion.process_key == process_key, ProcessVersion.is_current)
+    )
+    if version is None:
+        raise DomainError(f"流程「{process_key}」尚未发布")
+    return version
+
+
+def start_form_key(session: Session, process_key: str) -> str | None:
+    spec, _ = store.spec_for(current_version(session, process_key))
+    return checks.start_form_key(spec)
+
+
+# -- running cases ----------------------------------------------------------------------------------------
+
+
+def start(
+    session: Session, process_key: str, *, student_id: int, actor: User, data: dict[str, Any], display: Display = ()
+) -> ProcessInstance:
+    """Open a case for a student. One open case per student (Q-29): the student row is locked to decide it."""
+    version = current_version(session, process_key)
+    try:
+        student = session.scalars(
+            select(Student).where(Student.id == student_id).with_for_update().execution_options(populate_existing=True)
+        ).one()
+        if student.open_case_id is not None:
+            open_case = session.get_one(ProcessInstance, student.open_case_id)
+            raise DomainError(
+                f"学生{student.name}已有在办业务「{open_case.title}」（{open_case.state_label}），"
+                "办结或撤销后才能发起新的业务"
+            )
+        instance = ProcessInstance(
+            process_key=process_key,
+            version_id=version.id,
+            version=version,
+            title=f"{version.name}：{student.name}",
+            student_id=student.id,
+            org_id=student.school_id,
+            initiator_id=actor.id,
+            state_json="{}",
+            summary={k: v for k, v in data.items() if isinstance(v, str)},
+        )
+        session.add(instance)
+        session.flush()
+        student.open_case_id = instance.id
+        session.add(CaseParty(instance_id=instance.id, org_id=student.school_id))
+        if actor.org_id != student.school_id:
+            session.add(CaseParty(instance_id=instance.id, org_id=actor.org_id))
+        _event(session, instance, "started", bpmn_id=None, title=version.name, actor=actor, display=display)
+        workflow = store.new_workflow(version)
+        workflow.task_tree.data.update(
+            {
+                "student_id": student.id,
+                "student_name": student.name,
+                "school_id": student.school_id,
+                "initiator_id": actor.id,
+                **data,
+            }
+        )
+        _run(session, instance, workflow, actor, lambda: None)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return instance
+
+
+def complete(
+    session: Session, task_id: int, *, actor: User, data: dict[str, Any], display: Display = ()
+) -> ProcessInstance:
+    """Complete one inbox task. Of two concurrent submissions exactly one wins; the other gets
+    ``TaskAlreadyHandled`` and nothing of it is written."""
+    try:
+        row = session.get(InboxTask, task_id)
+        if row is None:
+            raise NotFound()
+        instance = session.scalars(
+            select(ProcessInstance)
+            .where(ProcessInstance.id == row.instance_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        session.refresh(row)  # read again under the instance lock: another reviewer may have just finished
+        if row.status != TaskStatus.OPEN:
+            raise TaskAlreadyHandled()
+        if row.org_id != actor.org_id or row.role not in actor.roles:
+            raise NotFound()
+        workflow = store.load(instance)
+        task = workflow.get_task_from_id(UUID(row.task_uuid))
+        if task is None or task.state != TaskState.READY:
+            raise TaskAlreadyHandled()
+        row.status, row.completed_at, row.completed_by_id = TaskStatus.DONE, utcnow(), actor.id
+        _event(session, instance, "task", bpmn_id=row.bpmn_id, title=row.title, actor=actor, display=display)
+
+        def human_step() -> None:
+            task.task_spec.add_data_from_form(task, data)
+            task.run()
+
+        _run(session, instance, workflow, actor, human_step)
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise TaskAlreadyHandled() from exc
+    except BaseException:
+        session.rollback()
+        raise
+    return instance
+
+
+def tick(session: Session, now: datetime | None = None) -> int:
+    """Fire due timers (``flask xueji tick``). Each case is its own transaction; returns how many ran."""
+    now = now or utcnow()
+    due_ids = session.scalars(
+        select(ProcessInstance.id).where(
+            ProcessInstance.status == CaseStatus.OPEN, ProcessInstance.next_timer_at <= now
+        )
+    ).all()
+    for instance_id in due_ids:
+        try:
+            instance = session.scalars(
+                select(ProcessInstance)
+                .where(ProcessInstance.id == instance_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).one()
+            workflow = store.load(instance)
+            _run(session, instance, workflow, None, workflow.refresh_timers)
+            session.commit()
+        except (DomainError, StaleDataError):
+            session.rollback()
+            log.exception("timer of case %s failed; it will be retried at the next tick", instance_id)
+    return len(due_ids)
+
+
+def _run(
+    session: Session, instance: ProcessInstance, workflow: Any, actor: User | None, human_step: Callable[[], None]
+) -> None:
+    ctx = HandlerContext(session=session, actor=actor, case=instance, now=utcnow())
+    with running(ctx):
+        try:
+            human_step()
+            workflow.do_engine_steps(did_complete_task=lambda t: _engine_event(session, instance, t))
+        except WorkflowTaskException as exc:
+            if isinstance(exc.__cause__, DomainError):
+                raise exc.__cause__ from None
+            log.exception("case %s failed in %s", instance.id, exc.task_spec.bpmn_id if exc.task_spec else "?")
+            raise EngineFailure() from exc
+        except SpiffWorkflowException as exc:
+            log.exception("case %s failed", instance.id)
+            raise EngineFailure() from exc
+    store.save(session, instance, workflow)
+
+
+def _engine_event(session: Session, instance: ProcessInstance, task: Any) -> None:
+    spec = task.task_spec
+    if isinstance(spec, ServiceTask):
+        _event(session, instance, "service", bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, actor=None)
+    elif isinstance(spec, EndEvent) and getattr(spec, "bpmn_id", None):
+        label = store.properties(spec).get("caseState", "")
+        _event(
+            session,
+            instance,
+            "ended",
+            bpmn_id=spec.bpmn_id,
+            title=spec.bpmn_name or label,
+            actor=None,
+            state_label=label,
+        )
+
+
+def _event(
+    session: Session,
+    instance: ProcessInstance,
+    kind: str,
+    *,
+    bpmn_id: str | None,
+    title: str,
+    actor: User | None,
+    display: Iterable[tuple[str, str]] = (),
+    state_label: str = "",
+) -> None:
+    session.add(
+        InstanceEvent(
+            instance_id=instance.id,
+            kind=kind,
+            bpmn_id=bpmn_id,
+            title=title,
+            user_id=actor.id if actor else None,
+            org_id=actor.org_id if actor else None,
+            state_label=state_label,
+            data={"fields": [list(line) for line in display]},
+        )
+    )

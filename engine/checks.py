@@ -1,0 +1,53 @@
+"""What publishing checks beyond the XSD: every lane, form and handler a diagram names must exist here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask
+
+from engine.lanes import LANES
+from engine.store import properties
+from forms import FORMS
+from handlers import HANDLERS
+
+
+def _name(task_spec: Any) -> str:
+    return f"「{task_spec.bpmn_name or task_spec.bpmn_id}」（{task_spec.bpmn_id}）"
+
+
+def _problems_of(task_spec: Any, *, called: bool) -> list[str]:
+    problems = []
+    name = _name(task_spec)
+    lane = task_spec.lane
+    if lane is not None and lane not in LANES:
+        problems.append(f"泳道「{lane}」没有对应的机构解析规则，元素 {name} 无法分派（可用泳道：{'、'.join(LANES)}）")
+    form_key = properties(task_spec).get("formKey")
+    if task_spec.manual:
+        if lane is None and not called:
+            problems.append(f"用户任务 {name} 不在任何泳道中")
+        if not form_key:
+            problems.append(f"用户任务 {name} 没有指定表单（属性 formKey）")
+    if form_key and form_key not in FORMS:
+        problems.append(f"元素 {name} 指定的表单「{form_key}」不存在")
+    if isinstance(task_spec, ServiceTask) and task_spec.operation_name not in HANDLERS:
+        problems.append(f"服务任务 {name} 的处理程序「{task_spec.operation_name}」未注册")
+    return problems
+
+
+def problems(spec: Any, subprocess_specs: dict[str, Any]) -> list[str]:
+    """Chinese messages, each naming the element at fault; empty when the diagram may be published."""
+    found = []
+    for process_spec, called in [(spec, False), *((s, True) for s in subprocess_specs.values())]:
+        for task_spec in process_spec.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None):
+                found.extend(_problems_of(task_spec, called=called))
+    return found
+
+
+def start_form_key(spec: Any) -> str | None:
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, StartEvent) and getattr(task_spec, "bpmn_id", None):
+            return properties(task_spec).get("formKey")
+    return None

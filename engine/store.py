@@ -1,0 +1,190 @@
+"""Persistence of workflows: the spec once per published version, the instance state without it.
+
+After every engine run ``save`` writes the state, the case status and state label, the timer due time and
+the inbox rows, all in the caller's transaction (spiffworkflow.md §9; pitfall 13: the inbox is always
+re-derived from the workflow, never patched by hand).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.lanes import LANES
+from engine.scripts import SCRIPT_ENGINE
+from models.base import utcnow
+from models.student import Student
+from models.workflow import CaseParty, CaseStatus, InboxTask, ProcessInstance, ProcessVersion, TaskStatus
+
+
+class _StateOnlyConverter(BpmnWorkflowConverter):
+    """Instance state without the spec: the spec is stored once per version and put back on load."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
+def _serializer(state_only: bool) -> BpmnWorkflowSerializer:
+    config = dict(SPIFF_CONFIG)  # a module-level dict: copy, never mutate
+    if state_only:
+        config[BpmnWorkflow] = _StateOnlyConverter
+    registry = BpmnWorkflowSerializer.configure(config)
+    registry.register(date, lambda d: {"value": d.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    return BpmnWorkflowSerializer(registry)
+
+
+SPEC_SERIALIZER = _serializer(state_only=False)
+STATE_SERIALIZER = _serializer(state_only=True)
+
+
+def spec_to_json(spec: Any, subprocess_specs: dict[str, Any]) -> tuple[str, str]:
+    """Serialised spec and its hash; the hash ignores layout, so a formatting-only change is no new version."""
+    blob = {
+        "spec": SPEC_SERIALIZER.to_dict(spec),
+        "subprocess_specs": {k: SPEC_SERIALIZER.to_dict(v) for k, v in subprocess_specs.items()},
+    }
+    text = json.dumps(blob, sort_keys=True, ensure_ascii=False)
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+@lru_cache(maxsize=256)
+def _spec_from_json(version_id: int, spec_json: str) -> tuple[Any, dict[str, Any]]:
+    blob = json.loads(spec_json)
+    return (
+        SPEC_SERIALIZER.from_dict(blob["spec"]),
+        {k: SPEC_SERIALIZER.from_dict(v) for k, v in blob["subprocess_specs"].items()},
+    )
+
+
+def spec_for(version: ProcessVersion) -> tuple[Any, dict[str, Any]]:
+    return _spec_from_json(version.id, version.spec_json)
+
+
+def new_workflow(version: ProcessVersion) -> BpmnWorkflow:
+    spec, subprocess_specs = spec_for(version)
+    return BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+
+
+def load(instance: ProcessInstance) -> BpmnWorkflow:
+    dct = json.loads(instance.state_json)
+    STATE_SERIALIZER.migrate(dct)
+    dct["spec"], dct["subprocess_specs"] = spec_for(instance.version)
+    workflow = STATE_SERIALIZER.from_dict(dct)
+    workflow.script_engine = SCRIPT_ENGINE  # never restored by the serializer (pitfall 2)
+    return workflow
+
+
+def properties(task_spec: Any) -> dict[str, str]:
+    return getattr(task_spec, "extensions", {}).get("properties", {})
+
+
+def effective_lane(task: Any) -> str | None:
+    """A task in a called process without lanes takes the lane of the calling activity (pitfall 10)."""
+    lane, workflow = task.task_spec.lane, task.workflow
+    while lane is None and workflow.parent_task_id is not None:
+        caller = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+        lane, workflow = caller.task_spec.lane, caller.workflow
+    return lane
+
+
+def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
+    due = [
+        TimerEventDefinition.get_datetime(e.value)
+        for e in workflow.waiting_events()
+        if e.event_type.endswith("TimerEventDefinition") and isinstance(e.value, str)
+    ]
+    return min(due) if due else None
+
+
+def case_state(workflow: BpmnWorkflow, previous: str) -> str:
+    """The label users read: the ``caseState`` of the waiting task, or of the end event reached."""
+    if workflow.is_completed():
+        ends = workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+        ends.sort(key=lambda t: t.last_state_change)
+        labels = [properties(t.task_spec).get("caseState") for t in ends]
+        return next((label for label in reversed(labels) if label), previous)
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        label = properties(task.task_spec).get("caseState")
+        if label:
+            return label
+    return previous
+
+
+def save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    instance.state_json = STATE_SERIALIZER.serialize_json(workflow)
+    instance.next_timer_at = next_timer_due(workflow)
+    instance.state_label = case_state(workflow, instance.state_label)
+    _sync_inbox(session, instance, workflow)
+    if workflow.is_completed() and instance.status == CaseStatus.OPEN:
+        _close(session, instance, CaseStatus.COMPLETED)
+
+
+def cancel(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, state_label: str) -> None:
+    workflow.cancel()
+    instance.state_json = STATE_SERIALIZER.serialize_json(workflow)
+    instance.next_timer_at = None
+    instance.state_label = state_label
+    _sync_inbox(session, instance, workflow)
+    _close(session, instance, CaseStatus.CANCELLED)
+
+
+def _close(session: Session, instance: ProcessInstance, status: CaseStatus) -> None:
+    instance.status = status
+    instance.ended_at = utcnow()
+    if instance.student_id is not None:
+        student = session.get_one(Student, instance.student_id)
+        if student.open_case_id == instance.id:
+            student.open_case_id = None
+
+
+def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    open_rows = session.scalars(
+        select(InboxTask).where(InboxTask.instance_id == instance.id, InboxTask.status == TaskStatus.OPEN)
+    ).all()
+    known = {row.task_uuid for row in open_rows}
+    for row in open_rows:
+        if row.task_uuid not in ready:  # completed elsewhere, cancelled by a boundary event, reset or migrated
+            row.status = TaskStatus.CANCELLED
+            row.completed_at = utcnow()
+    party_orgs = set(session.scalars(select(CaseParty.org_id).where(CaseParty.instance_id == instance.id)))
+    for task_uuid, task in ready.items():
+        if task_uuid in known:
+            continue
+        lane = effective_lane(task)
+        seat = LANES[lane](session, instance) if lane else None
+        if seat is None:
+            raise LookupError(f"user task {task.task_spec.bpmn_id} has no lane")
+        session.add(
+            InboxTask(
+                task_uuid=task_uuid,
+                instance_id=instance.id,
+                process_key=instance.process_key,
+                bpmn_id=task.task_spec.bpmn_id,
+                title=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                lane=lane,
+                org_id=seat.org_id,
+                role=seat.role.value,
+                form_key=properties(task.task_spec).get("formKey", ""),
+                due_at=instance.next_timer_at,
+            )
+        )
+        if seat.org_id not in party_orgs:
+            session.add(CaseParty(instance_id=instance.id, org_id=seat.org_id))
+            party_orgs.add(seat.org_id)

@@ -1,0 +1,43 @@
+"""Base class of every task form: a WTForms form with a diagram key and a JSON-safe export.
+
+CSRF is not here: ``CSRFProtect`` in the web app guards every POST, so these forms also run without Flask
+(bpmn_tests validate through them exactly as the web does).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from wtforms import Form
+
+
+class TaskForm(Form):
+    key: ClassVar[str]
+    title: ClassVar[str] = ""
+
+    def to_task_data(self) -> dict[str, Any]:
+        """Field values as JSON types (task data is serialised; ``date``/``Decimal`` would fail there)."""
+        return {name: _json_safe(field.data) for name, field in self._fields.items()}
+
+    def display_lines(self) -> list[tuple[str, str]]:
+        """(label, value) pairs for the case history, in the order of the form, empty values left out."""
+        lines = []
+        for field in self:
+            value = getattr(field, "data", None)
+            if value in (None, ""):
+                continue
+            choices = dict(getattr(field, "choices", None) or [])
+            lines.append((str(field.label.text), str(choices.get(value, value))))
+        return lines
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value

@@ -1,0 +1,34 @@
+"""Alembic environment: the URL comes from the caller's connection or XUEJI_DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from models import Base
+
+DEFAULT_URL = "sqlite:///instance/xueji.sqlite3"
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = create_engine(os.environ.get("XUEJI_DATABASE_URL", DEFAULT_URL))
+    with engine.connect() as conn:
+        _run(conn)
+        conn.commit()
+
+
+def _run(connection: object) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations_online()

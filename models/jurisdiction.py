@@ -1,0 +1,68 @@
+"""The one place that decides who sees what (§2.2): every list and every object lookup goes through here.
+
+A user sees its organisation's subtree (a prefix of ``OrgUnit.path``); a homeroom teacher only its own classes;
+a case is visible where any of its parties lies in the user's subtree. Outside that, a record does not exist.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from models.errors import NotFound
+from models.org import OrgUnit, SchoolClass
+from models.student import Student
+from models.user import Role, User
+from models.workflow import CaseParty, InboxTask, ProcessInstance
+
+SCHOOL_WIDE_ROLES = frozenset(Role) - {Role.HOMEROOM_TEACHER}
+
+
+def in_subtree(user: User, org_column: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL predicate: the organisation in ``org_column`` lies in the user's subtree."""
+    org = aliased(OrgUnit)
+    return exists(select(org.id).where(org.id == org_column, org.path.startswith(user.org.path, autoescape=True)))
+
+
+def students_visible_to(user: User) -> Select[tuple[Student]]:
+    query = select(Student).where(in_subtree(user, Student.school_id))
+    if not user.roles & SCHOOL_WIDE_ROLES:
+        own_classes = select(SchoolClass.id).where(SchoolClass.homeroom_teacher_id == user.id)
+        query = query.where(Student.class_id.in_(own_classes))
+    return query
+
+
+def cases_visible_to(user: User) -> Select[tuple[ProcessInstance]]:
+    party_org = aliased(OrgUnit)
+    visible_party = (
+        select(CaseParty.id)
+        .join(party_org, party_org.id == CaseParty.org_id)
+        .where(CaseParty.instance_id == ProcessInstance.id, party_org.path.startswith(user.org.path, autoescape=True))
+    )
+    return select(ProcessInstance).where(exists(visible_party))
+
+
+def tasks_actionable_by(user: User) -> Select[tuple[InboxTask]]:
+    """Tasks whose seat (organisation, role) the user holds: the inbox and the right to act."""
+    return select(InboxTask).where(InboxTask.org_id == user.org_id, InboxTask.role.in_([r.value for r in user.roles]))
+
+
+def student_or_404(session: Session, user: User, student_id: int) -> Student:
+    student = session.scalars(students_visible_to(user).where(Student.id == student_id)).one_or_none()
+    if student is None:
+        raise NotFound()
+    return student
+
+
+def case_or_404(session: Session, user: User, instance_id: int) -> ProcessInstance:
+    case = session.scalars(cases_visible_to(user).where(ProcessInstance.id == instance_id)).one_or_none()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def task_or_404(session: Session, user: User, task_id: int) -> InboxTask:
+    task = session.scalars(tasks_actionable_by(user).where(InboxTask.id == task_id)).one_or_none()
+    if task is None:
+        raise NotFound()
+    return task

@@ -1,0 +1,128 @@
+"""Organisation tree (national → province → city → county → school), schools, campuses, cohorts, classes.
+
+Jurisdiction is a prefix match on ``OrgUnit.path`` (``/1/4/9/``): a user sees its own unit and everything below.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, enum_column
+
+
+class OrgLevel(StrEnum):
+    NATIONAL = "national"
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    SCHOOL = "school"
+
+    @property
+    def label(self) -> str:
+        return {"national": "全国", "province": "省级", "city": "市级", "county": "区县", "school": "学校"}[self]
+
+
+class Stage(StrEnum):
+    PRIMARY = "primary"
+    JUNIOR = "junior"
+    SENIOR = "senior"
+
+    @property
+    def label(self) -> str:
+        return {"primary": "小学", "junior": "初中", "senior": "高中"}[self]
+
+
+class OrgUnit(Base):
+    __tablename__ = "org_unit"
+    # Prefix searches (path LIKE '/1/4/%') need the pattern operator class on PostgreSQL.
+    __table_args__ = (Index("ix_org_unit_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[OrgLevel] = mapped_column(enum_column(OrgLevel, 10))
+    name: Mapped[str] = mapped_column(String(100))
+    # 6-digit GB/T 2260 code for administrative units (national = 000000); schools carry their county's.
+    division_code: Mapped[str] = mapped_column(String(6))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    path: Mapped[str] = mapped_column(String(200))
+    is_municipality: Mapped[bool] = mapped_column(default=False)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side="OrgUnit.id")
+    school: Mapped[School | None] = relationship(back_populates="org", uselist=False, foreign_keys="School.org_id")
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this unit, read from the materialised path."""
+        return [int(part) for part in self.path.strip("/").split("/")]
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.level} {self.name}>"
+
+
+class School(Base):
+    """The school's own data (§3.2); its place in the tree is ``org``, its record authority usually the county."""
+
+    __tablename__ = "school"
+    __table_args__ = (CheckConstraint("length(school_code) = 10", name="school_code_10_digits"),)
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    school_code: Mapped[str] = mapped_column(String(10), unique=True)
+    school_type: Mapped[str] = mapped_column(String(30))
+    stages: Mapped[str] = mapped_column(String(40))  # comma-separated Stage values
+    record_authority_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    name_en: Mapped[str] = mapped_column(String(200), default="无")
+    address: Mapped[str] = mapped_column(String(200), default="")
+
+    org: Mapped[OrgUnit] = relationship(foreign_keys=[org_id], back_populates="school")
+    record_authority: Mapped[OrgUnit] = relationship(foreign_keys=[record_authority_id])
+    campuses: Mapped[list[Campus]] = relationship(back_populates="school")
+
+    @property
+    def name(self) -> str:
+        return self.org.name
+
+
+class Campus(Base):
+    __tablename__ = "campus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.org_id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address_code: Mapped[str] = mapped_column(String(12))
+    manager: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(20))
+
+    school: Mapped[School] = relationship(back_populates="campuses")
+
+
+class Cohort(Base):
+    """年级: a stage and an entry year of one school, e.g. 小学2024级 (§3.4)."""
+
+    __tablename__ = "cohort"
+    __table_args__ = (UniqueConstraint("school_id", "stage", "cohort_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.org_id"), index=True)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, 10))
+    cohort_year: Mapped[int]
+
+    classes: Mapped[list[SchoolClass]] = relationship(back_populates="cohort", order_by="SchoolClass.class_no")
+
+    @property
+    def name(self) -> str:
+        return f"{self.stage.label}{self.cohort_year}级"
+
+
+class SchoolClass(Base):
+    __tablename__ = "school_class"
+    __table_args__ = (UniqueConstraint("cohort_id", "class_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)
+    class_no: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(50))
+    capacity: Mapped[int | None]
+    homeroom_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", use_alter=True))
+
+    cohort: Mapped[Cohort] = relationship(back_populates="classes")

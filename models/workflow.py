@@ -1,0 +1,147 @@
+"""Workflow tables: published diagram versions, case instances, the inbox, case parties and history.
+
+The engine (``engine/``) is the only writer. Lists read these rows; no list ever deserialises a workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, enum_column, utcnow
+from models.org import OrgUnit
+from models.student import Student
+from models.user import User
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class ProcessVersion(Base):
+    """One published version of one diagram. ``spec_hash`` is of the parsed spec, so re-saving a file that
+    only differs in layout or whitespace finds the existing version instead of creating one."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (
+        UniqueConstraint("process_key", "version_no"),
+        UniqueConstraint("process_key", "spec_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version_no: Mapped[int]
+    spec_hash: Mapped[str] = mapped_column(String(64))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text)
+    is_current: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    published_by: Mapped[User | None] = relationship()
+
+
+class ProcessInstance(Base):
+    """A case. ``lock_version`` makes a concurrent second save fail instead of silently winning."""
+
+    __tablename__ = "process_instance"
+    __table_args__ = (
+        Index("ix_process_instance_key_state", "process_key", "state_label"),
+        Index("ix_process_instance_initiator", "initiator_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("student.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)  # the subject's school
+    initiator_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus, 12), default=CaseStatus.OPEN, index=True)
+    # The state a user reads (e.g. 未处理 / 已驳回 / 已删除), taken from the diagram's caseState properties.
+    state_label: Mapped[str] = mapped_column(String(50), default="")
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state_json: Mapped[str] = mapped_column(Text)
+    next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    version: Mapped[ProcessVersion] = relationship()
+    student: Mapped[Student | None] = relationship(foreign_keys=[student_id])
+    org: Mapped[OrgUnit] = relationship()
+    initiator: Mapped[User | None] = relationship()
+    events: Mapped[list[InstanceEvent]] = relationship(order_by="InstanceEvent.id", viewonly=True)
+
+
+class CaseParty(Base):
+    """Every organisation taking part in a case; a case is visible to the subtree of any of its parties."""
+
+    __tablename__ = "case_party"
+    __table_args__ = (UniqueConstraint("instance_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+
+
+class InboxTask(Base):
+    """One READY user task, resolved to the organisation and role that may act on it."""
+
+    __tablename__ = "inbox_task"
+    __table_args__ = (Index("ix_inbox_task_seat", "org_id", "role", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str] = mapped_column(String(50))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    role: Mapped[str] = mapped_column(String(30))
+    form_key: Mapped[str] = mapped_column(String(100))
+    status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus, 10), default=TaskStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    instance: Mapped[ProcessInstance] = relationship()
+    org: Mapped[OrgUnit] = relationship()
+
+
+class InstanceEvent(Base):
+    """Case history (append-only): who did what at which step, with the decision and reason."""
+
+    __tablename__ = "instance_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))  # started / task / service / state / ended / cancelled
+    bpmn_id: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    state_label: Mapped[str] = mapped_column(String(50), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()
+    org: Mapped[OrgUnit | None] = relationship()

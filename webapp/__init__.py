@@ -1,0 +1,64 @@
+"""XueJi web application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, send_from_directory
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import NotFound
+
+from webapp import access, auth, cases, cli, db, filters, inbox, students
+from webapp.config import Config
+
+csrf = CSRFProtect()
+
+# The only files of node_modules the pages load; anything else is 404.
+ASSET_ROOTS = {"bootstrap": "bootstrap/dist", "bpmn-js": "bpmn-js/dist"}
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_object(Config)
+    app.config.update(overrides or {})
+    db.init_app(app)
+    csrf.init_app(app)
+    access.login_manager.init_app(app)
+    for blueprint in (auth.bp, inbox.bp, students.bp, cases.bp):
+        app.register_blueprint(blueprint)
+    cli.init_app(app)
+    filters.init_app(app)
+    _register_assets(app)
+    _register_errors(app)
+    app.after_request(_security_headers)
+    app.jinja_env.globals["demo_mode"] = app.config["DEMO_MODE"]
+    return app
+
+
+def _register_assets(app: Flask) -> None:
+    @app.get("/vendor/<package>/<path:filename>")
+    def vendor(package: str, filename: str) -> ResponseReturnValue:
+        if package not in ASSET_ROOTS:
+            raise NotFound()
+        return send_from_directory(app.config["ASSETS_DIR"] / ASSET_ROOTS[package], filename, max_age=86400)
+
+
+def _register_errors(app: Flask) -> None:
+    for code, title in ((403, "无权访问"), (404, "页面不存在"), (400, "请求无效")):
+
+        def handler(_err: Exception, code: int = code, title: str = title) -> ResponseReturnValue:
+            return render_template("error.html", code=code, title=title), code
+
+        app.register_error_handler(code, handler)
+
+
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    # bpmn-js sets inline styles on its SVG; scripts stay 'self' only.
+    response.headers.setdefault(
+        "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+    )
+    return response

@@ -1,0 +1,80 @@
+"""Login and logout, with throttling: after repeated failures an account is locked for a while."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired
+
+from models.base import utcnow
+from models.user import User
+from webapp.db import db
+from webapp.demo import DEMO_SHOWCASE
+
+bp = Blueprint("auth", __name__)
+
+# Compared against when the username is unknown, so both failures take the same time.
+_DUMMY_HASH = "scrypt:32768:8:1$0123456789abcdef$" + "0" * 128
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名")])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码")])
+
+
+def _authenticate(username: str, password: str) -> tuple[User | None, str]:
+    session = db()
+    user = session.scalar(select(User).where(User.username == username))
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until.replace(tzinfo=now.tzinfo) > now:
+        return None, "登录失败次数过多，账号已暂时锁定，请稍后再试"
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None, "用户名或密码错误"
+    if not check_password_hash(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+        session.commit()
+        return None, "用户名或密码错误"
+    user.failed_logins, user.locked_until = 0, None
+    session.commit()
+    return user, ""
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user, error = _authenticate(form.username.data.strip(), form.password.data)
+        if user is not None:
+            login_user(user)
+            target = request.args.get("next", "")
+            # Only local paths: an absolute URL here would make the login page an open redirect.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("inbox.index")
+            return redirect(target)
+        flash(error, "danger")
+    demo_users = _demo_users() if current_app.config["DEMO_MODE"] else []
+    return render_template("auth/login.html", form=form, demo_users=demo_users)
+
+
+def _demo_users() -> list[User]:
+    users = db().scalars(select(User).where(User.username.in_(DEMO_SHOWCASE))).all()
+    return sorted(users, key=lambda u: DEMO_SHOWCASE.index(u.username))
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> ResponseReturnValue:
+    logout_user()
+    flash("已退出登录", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,37 @@
+"""Every setting of the web app, once, with its default. Environment variables override (XUEJI_*)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    DATABASE_URL = os.environ.get("XUEJI_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'xueji.sqlite3'}")
+    SECRET_KEY = os.environ.get("XUEJI_SECRET_KEY") or secrets.token_hex(32)
+    # Demo mode shows the demo password on the login page; never on in production.
+    DEMO_MODE = _flag("XUEJI_DEMO", False)
+    DEMO_PASSWORD = "Xueji@2026"  # noqa: S105 -- the documented demo password, shown only in demo mode
+    # Front-end packages installed by npm (Bootstrap, bpmn-js) are served from here: no CDN on school intranets.
+    ASSETS_DIR = Path(os.environ.get("XUEJI_ASSETS_DIR", ROOT / "node_modules"))
+    PROCESSES_DIR = ROOT / "processes"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _flag("XUEJI_SECURE_COOKIES", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    PAGE_SIZE = 50

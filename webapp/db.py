@@ -1,0 +1,43 @@
+"""One SQLAlchemy session per request (``db()``), closed at teardown. The engine commits it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def init_app(app: Flask) -> None:
+    engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"])
+    app.extensions["xueji_sessionmaker"] = sessionmaker(bind=engine, **app.config.get("DB_SESSION_OPTIONS", {}))
+    app.teardown_appcontext(_close)
+
+
+def db() -> Session:
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["xueji_sessionmaker"]()
+    return g.db_session
+
+
+def _close(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

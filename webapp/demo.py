@@ -1,0 +1,274 @@
+"""Demo data: 贵州省, two cities, four counties, twelve schools over three stages, classes, students, users.
+
+Everything is generated from a seed, so two runs give the same people. ID numbers follow GB 11643 and are
+checked with python-stdnum; names are drawn from common surnames and given-name characters.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidComponent
+from werkzeug.security import generate_password_hash
+
+from models.calendar import AcademicYear, Term
+from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
+from models.student import Guardian, Student, StudentStatus
+from models.user import Role, User, UserRole
+
+
+@dataclass(frozen=True)
+class CountySeed:
+    code: str
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class CitySeed:
+    code: str
+    name: str
+    slug: str
+    counties: tuple[CountySeed, ...]
+
+
+PROVINCE = ("520000", "贵州省", "guizhou")
+CITIES = (
+    CitySeed(
+        "520100",
+        "贵阳市",
+        "guiyang",
+        (CountySeed("520102", "南明区", "nanming"), CountySeed("520103", "云岩区", "yunyan")),
+    ),
+    CitySeed(
+        "520300",
+        "遵义市",
+        "zunyi",
+        (CountySeed("520325", "道真仡佬族苗族自治县", "daozhen"), CountySeed("520328", "湄潭县", "meitan")),
+    ),
+)
+# (slug, category code of 学校标识码, school type, stage, name suffix, age at entry)
+SCHOOL_KINDS = (
+    ("xx", "21", "小学", Stage.PRIMARY, "第一小学", 6),
+    ("cz", "31", "初级中学", Stage.JUNIOR, "第一中学", 12),
+    ("gz", "34", "高级中学", Stage.SENIOR, "高级中学", 15),
+)
+GRADE_NAMES = {Stage.PRIMARY: "一二三四五六", Stage.JUNIOR: "七八九", Stage.SENIOR: ("高一", "高二", "高三")}
+
+DEMO_SHOWCASE = [
+    "nanming-xx-registrar",
+    "nanming-xx-teacher",
+    "nanming-county",
+    "yunyan-county",
+    "guiyang-city",
+    "guizhou-province",
+    "guizhou-policy",
+]
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+BOY_CHARS = "浩宇轩然子杰俊博文涛鹏明辉强磊晨阳睿泽铭凯航天成家豪志伟鑫翔嘉乐思远"
+GIRL_CHARS = "欣怡梓涵雨萱诗琪佳颖雅静婷悦可馨梦瑶晓雪丽娜嘉慧思彤若依紫琳婉清"
+ETHNICITIES = ("汉族",) * 12 + ("苗族", "布依族", "侗族", "土家族", "仡佬族", "彝族")
+CLASSES_PER_COHORT = 2
+COHORTS_PER_SCHOOL = 3
+
+
+def _code_valid_in(division: str, year: int) -> bool:
+    try:
+        ric.get_birth_place(f"{division}{year}0101000")
+    except InvalidComponent:
+        return False
+    return True
+
+
+def already_loaded(session: Session) -> bool:
+    return session.scalar(select(OrgUnit.id).limit(1)) is not None
+
+
+class _Builder:
+    def __init__(self, session: Session, rng: random.Random, password_hash: str) -> None:
+        self.session, self.rng, self.password_hash = session, rng, password_hash
+        self.used_ids: set[str] = set()
+        self.users = 0
+
+    def org(self, level: OrgLevel, name: str, code: str, parent: OrgUnit | None) -> OrgUnit:
+        unit = OrgUnit(level=level, name=name, division_code=code, parent_id=parent.id if parent else None, path="")
+        self.session.add(unit)
+        self.session.flush()
+        unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+        return unit
+
+    def user(self, username: str, full_name: str, org: OrgUnit, *roles: Role) -> User:
+        user = User(
+            username=username,
+            full_name=full_name,
+            password_hash=self.password_hash,
+            org_id=org.id,
+            role_rows=[UserRole(role=role) for role in roles],
+        )
+        self.session.add(user)
+        self.users += 1
+        return user
+
+    def id_number(self, division: str, born: date, male: bool) -> str:
+        """A GB 11643 number; python-stdnum also checks the division code existed in the birth year, so
+        parents born before a county got its code are registered in the city (贵阳市 520100) instead."""
+        if not _code_valid_in(division, born.year):
+            division = "520100"
+        while True:
+            seq = self.rng.randrange(0, 500) * 2 + (1 if male else 0)
+            body = f"{division}{born:%Y%m%d}{seq:03d}"
+            number = body + ric.calc_check_digit(body + "0")  # the function ignores the last character
+            if number not in self.used_ids:
+                self.used_ids.add(number)
+                return ric.validate(number)
+
+    def name(self, surname: str, male: bool) -> str:
+        chars = BOY_CHARS if male else GIRL_CHARS
+        return surname + "".join(self.rng.choice(chars) for _ in range(self.rng.choice((1, 2))))
+
+
+def load(session: Session, *, students: int = 2000, seed: int = 2026, password: str, today: date | None = None) -> str:
+    """Create the demo world in one transaction and return a one-line summary."""
+    today = today or date.today()
+    rng = random.Random(seed)  # noqa: S311 -- reproducible demo people, not secrets
+    b = _Builder(session, rng, generate_password_hash(password))
+    national = b.org(OrgLevel.NATIONAL, "教育部", "000000", None)
+    b.user("national", "国家级管理员", national, Role.NATIONAL_OFFICER)
+    province = b.org(OrgLevel.PROVINCE, PROVINCE[1], PROVINCE[0], national)
+    b.user(f"{PROVINCE[2]}-province", "省级学籍主管", province, Role.PROVINCE_OFFICER)
+    b.user(f"{PROVINCE[2]}-policy", "省级流程管理员", province, Role.POLICY_OFFICER)
+    start_year = today.year if today.month >= 9 else today.year - 1
+    _calendar(session, province, start_year)
+    classes: list[tuple[SchoolClass, School, Cohort, int]] = []
+    for city_seed in CITIES:
+        city = b.org(OrgLevel.CITY, city_seed.name, city_seed.code, province)
+        b.user(f"{city_seed.slug}-city", f"{city_seed.name}学籍主管", city, Role.CITY_OFFICER)
+        for county_seed in city_seed.counties:
+            county = b.org(OrgLevel.COUNTY, county_seed.name, county_seed.code, city)
+            b.user(f"{county_seed.slug}-county", f"{county_seed.name}学籍主管", county, Role.COUNTY_OFFICER)
+            for kind in SCHOOL_KINDS:
+                classes += _school(b, county, county_seed, kind, start_year)
+    session.flush()
+    per_class = -(-students // len(classes))
+    created = 0
+    for school_class, school, cohort, entry_age in classes:
+        for _ in range(min(per_class, students - created)):
+            _student(b, school, cohort, school_class, entry_age)
+            created += 1
+    session.commit()
+    return (
+        f"已载入演示数据：{len(classes) // (CLASSES_PER_COHORT * COHORTS_PER_SCHOOL)} 所学校，"
+        f"{len(classes)} 个班级，{created} 名学生，{b.users} 个用户"
+    )
+
+
+def _calendar(session: Session, province: OrgUnit, start_year: int) -> None:
+    year = AcademicYear(org_id=province.id, name=f"{start_year}-{start_year + 1}", start_year=start_year)
+    session.add(year)
+    session.flush()
+    session.add_all(
+        [
+            Term(
+                academic_year_id=year.id,
+                org_id=province.id,
+                season="秋季学期",
+                start_date=date(start_year, 9, 1),
+                end_date=date(start_year + 1, 1, 20),
+                is_current=True,
+            ),
+            Term(
+                academic_year_id=year.id,
+                org_id=province.id,
+                season="春季学期",
+                start_date=date(start_year + 1, 3, 1),
+                end_date=date(start_year + 1, 7, 10),
+            ),
+        ]
+    )
+
+
+def _school(b: _Builder, county: OrgUnit, county_seed: CountySeed, kind: tuple, start_year: int) -> list:
+    slug, category, school_type, stage, suffix, entry_age = kind
+    short_name = county_seed.name.removesuffix("仡佬族苗族自治县").removesuffix("区").removesuffix("县")
+    org = b.org(OrgLevel.SCHOOL, f"{short_name}{suffix}", county.division_code, county)
+    code = f"{category}52{county.division_code[2:]}{SCHOOL_KINDS.index(kind) + 1:02d}"
+    school = School(
+        org_id=org.id,
+        school_code=code,
+        school_type=school_type,
+        stages=stage.value,
+        record_authority_id=county.id,
+        address=f"贵州省{county_seed.name}",
+    )
+    b.session.add(school)
+    username = f"{county_seed.slug}-{slug}"
+    b.user(f"{username}-registrar", f"{org.name}学籍管理员", org, Role.SCHOOL_REGISTRAR)
+    b.user(f"{username}-reviewer", f"{org.name}审核人员", org, Role.SCHOOL_REVIEWER)
+    teacher = b.user(f"{username}-teacher", f"{org.name}班主任", org, Role.HOMEROOM_TEACHER)
+    b.session.flush()
+    made = []
+    for offset in range(COHORTS_PER_SCHOOL):
+        cohort = Cohort(school_id=org.id, stage=stage, cohort_year=start_year - offset)
+        b.session.add(cohort)
+        for number in range(1, CLASSES_PER_COHORT + 1):
+            grade = GRADE_NAMES[stage][offset]
+            label = f"{grade}年级({number})班" if stage is Stage.PRIMARY else f"{grade}({number})班"
+            school_class = SchoolClass(
+                cohort=cohort,
+                class_no=f"{offset + 1}{number:02d}",
+                name=label,
+                capacity={Stage.PRIMARY: 45}.get(stage, 50),
+                homeroom_teacher_id=teacher.id if (offset, number) == (0, 1) else None,
+            )
+            b.session.add(school_class)
+            made.append((school_class, school, cohort, entry_age))
+    return made
+
+
+def _student(b: _Builder, school: School, cohort: Cohort, school_class: SchoolClass, entry_age: int) -> None:
+    rng = b.rng
+    male = rng.random() < 0.52
+    born = date(cohort.cohort_year - entry_age - 1, 9, 1) + timedelta(days=rng.randrange(365))
+    surname = rng.choice(SURNAMES)
+    division = b.session.get_one(OrgUnit, school.org_id).division_code
+    student = Student(
+        name=b.name(surname, male),
+        sex="1" if male else "2",
+        birth_date=born,
+        ethnicity=rng.choice(ETHNICITIES),
+        id_doc_type="1",
+        id_doc_number=b.id_number(division, born, male),
+        school_id=school.org_id,
+        school_class=school_class,
+        status=StudentStatus.IN_SCHOOL,
+    )
+    father_born = born - timedelta(days=365 * rng.randrange(24, 38) + rng.randrange(365))
+    mother_born = born - timedelta(days=365 * rng.randrange(22, 35) + rng.randrange(365))
+    student.guardians = [
+        Guardian(
+            seq=1,
+            name=b.name(surname, True),
+            relation="父亲",
+            phone=f"13{rng.randrange(10**9):09d}",
+            id_doc_type="1",
+            id_doc_number=b.id_number(division, father_born, True),
+        ),
+        Guardian(
+            seq=2,
+            name=b.name(rng.choice(SURNAMES), False),
+            relation="母亲",
+            phone=f"15{rng.randrange(10**9):09d}",
+            id_doc_type="1",
+            id_doc_number=b.id_number(division, mother_born, False),
+        ),
+    ]
+    b.session.add(student)
