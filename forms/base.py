@@ -28,8 +28,8 @@ class TaskForm(Form):
             value = getattr(field, "data", None)
             if value in (None, ""):
                 continue
-            choices = dict(getattr(field, "choices", None) or [])
-            lines.append((str(field.label.text), str(choices.get(value, value))))
+            labels = {c.value: c.label for c in field.iter_choices()} if hasattr(field, "iter_choices") else {}
+            lines.append((str(field.label.text), str(labels.get(value, value))))
         return lines
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from forms.base import TaskForm
@@ -22,7 +22,7 @@ class CountyReviewForm(TaskForm):
     title = "误操作删除核办"
 
     decision = RadioField(
-        "核办结果", choices=[("删除", "删除"), ("驳回", "驳回")], validators=[DataRequired("请选择核办结果")]
+        "核办结果", choices=[SelectChoice("删除"), SelectChoice("驳回")], validators=[DataRequired("请选择核办结果")]
     )
     review_comment = TextAreaField("驳回原因", validators=[REASON_LENGTH])
 
@@ -37,7 +37,7 @@ class SchoolDecisionForm(TaskForm):
 
     action = RadioField(
         "处理方式",
-        choices=[("取消申请", "取消申请"), ("重新提交", "重新提交")],
+        choices=[SelectChoice("取消申请"), SelectChoice("重新提交")],
         validators=[DataRequired("请选择处理方式")],
     )
     reason = TextAreaField("删除原因（重新提交时填写）", validators=[REASON_LENGTH])

@@ -1,0 +1,203 @@
+"""Shared fixtures of tests/, bpmn_tests/ and e2e/: one migrated database per run, one rolled-back transaction
+per test.
+
+``XUEJI_TEST_DATABASE_URL`` picks the database (PostgreSQL in CI); by default a SQLite file in a temporary
+folder. The schema comes from ``alembic upgrade head``; a small demo world (the same generator as the demo
+command) and the published diagrams are committed once, and every test runs inside a transaction that is rolled
+back at the end, so the engine's own commits only release savepoints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import Connection, Engine, event, select, text
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+import engine as wf
+from forms import FORMS
+from models.student import Student
+from models.user import User
+from models.workflow import InboxTask, ProcessInstance, TaskStatus
+from webapp import create_app, demo
+from webapp.cli import alembic_config
+from webapp.config import ROOT
+from webapp.db import make_engine
+
+PASSWORD = "Xueji@2026"
+WORLD_STUDENTS = 144  # two per class of the demo world
+
+
+def database_url(tmp: Path, name: str = "xueji_test") -> str:
+    return os.environ.get("XUEJI_TEST_DATABASE_URL") or f"sqlite:///{tmp / (name + '.sqlite3')}"
+
+
+def build_database(url: str) -> Engine:
+    """Empty the database, migrate it to head, load the demo world and publish the diagrams (committed)."""
+    db_engine = make_engine(url)
+    if db_engine.dialect.name == "postgresql":
+        with db_engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    with db_engine.connect() as conn:
+        config = alembic_config(url)
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        conn.commit()
+    with Session(db_engine) as session:
+        demo.load(session, students=WORLD_STUDENTS, password=PASSWORD)
+        wf.publish_directory(session, ROOT / "processes")
+    return db_engine
+
+
+def _sqlite_savepoints(db_engine: Engine) -> None:
+    """pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN (SQLAlchemy docs)."""
+
+    @event.listens_for(db_engine, "connect")
+    def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(db_engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture(scope="session")
+def db_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    db_engine = build_database(database_url(tmp_path_factory.mktemp("db")))
+    if db_engine.dialect.name == "sqlite":
+        _sqlite_savepoints(db_engine)
+    yield db_engine
+    db_engine.dispose()
+
+
+@pytest.fixture
+def connection(db_engine: Engine) -> Iterator[Connection]:
+    with db_engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        outer.rollback()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as s:
+        yield s
+
+
+@pytest.fixture
+def user(session: Session) -> Callable[[str], User]:
+    def by_name(username: str) -> User:
+        return session.scalars(select(User).where(User.username == username)).one()
+
+    return by_name
+
+
+@pytest.fixture
+def student_of(session: Session) -> Callable[[str], Student]:
+    """The first in-school student of a school user's school, e.g. ``student_of("nanming-xx-registrar")``."""
+
+    def pick(username: str) -> Student:
+        school_id = session.scalars(select(User.org_id).where(User.username == username)).one()
+        return session.scalars(
+            select(Student).where(Student.school_id == school_id, Student.open_case_id.is_(None)).order_by(Student.id)
+        ).first()
+
+    return pick
+
+
+@dataclass
+class CaseDriver:
+    """Drives one case through its diagram the way the web does: real forms, real engine, real database."""
+
+    session: Session
+    case: ProcessInstance
+
+    def seats(self) -> list[tuple[str, str, str]]:
+        rows = self.session.scalars(
+            select(InboxTask).where(InboxTask.instance_id == self.case.id, InboxTask.status == TaskStatus.OPEN)
+        ).all()
+        return sorted((row.bpmn_id, row.org.name, row.role) for row in rows)
+
+    def open_task(self, bpmn_id: str) -> InboxTask:
+        return self.session.scalars(
+            select(InboxTask).where(
+                InboxTask.instance_id == self.case.id,
+                InboxTask.bpmn_id == bpmn_id,
+                InboxTask.status == TaskStatus.OPEN,
+            )
+        ).one()
+
+    def form_for(self, bpmn_id: str, **fields: str) -> Any:
+        return FORMS[self.open_task(bpmn_id).form_key](formdata=MultiDict(fields))
+
+    def submit(self, bpmn_id: str, *, by: User, **fields: str) -> ProcessInstance:
+        form = self.form_for(bpmn_id, **fields)
+        assert form.validate(), form.errors
+        wf.complete(
+            self.session, self.open_task(bpmn_id).id, actor=by, data=form.to_task_data(), display=form.display_lines()
+        )
+        self.session.expire_all()  # everything below is read back from the database
+        return self.case
+
+    @property
+    def state(self) -> str:
+        self.session.refresh(self.case)
+        return self.case.state_label
+
+
+@pytest.fixture
+def flows(session: Session) -> Callable[..., CaseDriver]:
+    def start(process_key: str, *, student: Student, by: User, **fields: str) -> CaseDriver:
+        form_key = wf.start_form_key(session, process_key)
+        form = FORMS[form_key](formdata=MultiDict(fields))
+        assert form.validate(), form.errors
+        case = wf.start(
+            session,
+            process_key,
+            student_id=student.id,
+            actor=by,
+            data=form.to_task_data(),
+            display=form.display_lines(),
+        )
+        session.expire_all()
+        return CaseDriver(session, case)
+
+    return start
+
+
+@pytest.fixture
+def app(connection: Connection) -> Any:
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DB_ENGINE": connection,
+            "DB_SESSION_OPTIONS": {"join_transaction_mode": "create_savepoint"},
+            "WTF_CSRF_ENABLED": False,
+            "SESSION_COOKIE_SECURE": False,
+            "DEMO_MODE": False,
+        }
+    )
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client: Any) -> Callable[[str], Any]:
+    def login(username: str) -> Any:
+        client.post("/logout")
+        response = client.post("/login", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 302, f"login of {username} failed"
+        return client
+
+    return login
