@@ -20,12 +20,9 @@ def _name(task_spec: Any) -> str:
 def _problems_of(task_spec: Any, *, called: bool) -> list[str]:
     problems = []
     name = _name(task_spec)
-    lane = task_spec.lane
-    if lane is not None and lane not in LANES:
-        problems.append(f"泳道「{lane}」没有对应的机构解析规则，元素 {name} 无法分派（可用泳道：{'、'.join(LANES)}）")
     form_key = properties(task_spec).get("formKey")
     if task_spec.manual:
-        if lane is None and not called:
+        if task_spec.lane is None and not called:
             problems.append(f"用户任务 {name} 不在任何泳道中")
         if not form_key:
             problems.append(f"用户任务 {name} 没有指定表单（属性 formKey）")
@@ -38,12 +35,20 @@ def _problems_of(task_spec: Any, *, called: bool) -> list[str]:
 
 def problems(spec: Any, subprocess_specs: dict[str, Any]) -> list[str]:
     """Chinese messages, each naming the element at fault; empty when the diagram may be published."""
-    found = []
+    found: list[str] = []
+    unknown_lanes: dict[str, list[str]] = {}
     for process_spec, called in [(spec, False), *((s, True) for s in subprocess_specs.values())]:
         for task_spec in process_spec.task_specs.values():
-            if getattr(task_spec, "bpmn_id", None):
-                found.extend(_problems_of(task_spec, called=called))
-    return found
+            if not getattr(task_spec, "bpmn_id", None):
+                continue  # the engine's own start/end bookkeeping tasks
+            if task_spec.lane is not None and task_spec.lane not in LANES:
+                unknown_lanes.setdefault(task_spec.lane, []).append(_name(task_spec))
+            found.extend(_problems_of(task_spec, called=called))
+    lanes = [
+        f"泳道「{lane}」没有对应的机构解析规则（可用泳道：{'、'.join(LANES)}），无法分派：{'、'.join(names)}"
+        for lane, names in unknown_lanes.items()
+    ]
+    return lanes + found
 
 
 def start_form_key(spec: Any) -> str | None:
