@@ -39,7 +39,7 @@ def database_url(tmp: Path, name: str = "xueji_test") -> str:
     return os.environ.get("XUEJI_TEST_DATABASE_URL") or f"sqlite:///{tmp / (name + '.sqlite3')}"
 
 
-def build_database(url: str) -> Engine:
+def build_database(url: str, students: int = WORLD_STUDENTS) -> Engine:
     """Empty the database, migrate it to head, load the demo world and publish the diagrams (committed)."""
     db_engine = make_engine(url)
     if db_engine.dialect.name == "postgresql":
@@ -51,7 +51,7 @@ def build_database(url: str) -> Engine:
         command.upgrade(config, "head")
         conn.commit()
     with Session(db_engine) as session:
-        demo.load(session, students=WORLD_STUDENTS, password=PASSWORD)
+        demo.load(session, students=students, password=PASSWORD)
         wf.publish_directory(session, ROOT / "processes")
     return db_engine
 

@@ -1,0 +1,84 @@
+"""Benchmark: what one reviewer action costs end to end (engine + database), and the inbox query.
+
+    python bench/engine_cycle.py [--cases 200] [--url postgresql+psycopg://postgres@127.0.0.1/xueji_bench]
+
+Builds a fresh database (SQLite file by default), loads the demo world, then times: starting a 误操作删除
+case, completing the county review, and listing a county inbox holding every open task. Prints medians and the
+machine; asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+import engine as wf  # noqa: E402
+from conftest import build_database  # noqa: E402
+from models.inbox import open_tasks  # noqa: E402
+from models.student import Student  # noqa: E402
+from models.user import User  # noqa: E402
+from models.workflow import InboxTask, TaskStatus  # noqa: E402
+
+
+def timed(fn) -> float:
+    begin = time.perf_counter()
+    fn()
+    return (time.perf_counter() - begin) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--url", default=os.environ.get("XUEJI_BENCH_DATABASE_URL"))
+    args = parser.parse_args()
+    url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+    db_engine = build_database(url, students=2000)
+    with Session(db_engine) as session:
+        registrars = session.scalars(select(User).where(User.username.like("%-registrar"))).all()
+        students = []
+        for registrar in registrars:
+            students += session.scalars(select(Student).where(Student.school_id == registrar.org_id)).all()
+        by_school = {r.org_id: r for r in registrars}
+        starts = [
+            timed(
+                lambda s=s: wf.start(
+                    session,
+                    "mistaken_deletion",
+                    student_id=s.id,
+                    actor=by_school[s.school_id],
+                    data={"reason": "基准测试"},
+                )
+            )
+            for s in students[: args.cases]
+        ]
+        county = session.scalars(select(User).where(User.username == "nanming-county")).one()
+        inbox = [timed(lambda: open_tasks(session, county, sort="oldest", page=1)) for _ in range(50)]
+        open_count = open_tasks(session, county).total
+        counties = {u.org_id: u for u in session.scalars(select(User).where(User.username.like("%-county")))}
+        tasks = session.scalars(select(InboxTask).where(InboxTask.status == TaskStatus.OPEN)).all()
+        completes = [
+            timed(lambda t=t: wf.complete(session, t.id, actor=counties[t.org_id], data={"decision": "删除"}))
+            for t in tasks
+        ]
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, database {db_engine.dialect.name}"
+    )
+    print(f"start case            median {statistics.median(starts):6.2f} ms  (n={len(starts)})")
+    print(f"complete county task  median {statistics.median(completes):6.2f} ms  (n={len(completes)})")
+    print(f"inbox page, {open_count:4d} open median {statistics.median(inbox):6.2f} ms  (n={len(inbox)})")
+
+
+if __name__ == "__main__":
+    main()
