@@ -66,7 +66,7 @@ class EngineFailure(DomainError):
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def parse_bpmn(xml: bytes, filename: str) -> SpiffBpmnParser:
+def _parse_bpmn(xml: bytes, filename: str) -> SpiffBpmnParser:
     """Parse and XSD-validate one file; a DOCTYPE (entities, XML bombs) is refused before parsing."""
     if b"<!DOCTYPE" in xml.upper() or b"<!ENTITY" in xml.upper():
         raise PublishRefused([f"{filename}：不接受包含 DOCTYPE 或实体声明的文件"])
@@ -86,7 +86,7 @@ def parse_bpmn(xml: bytes, filename: str) -> SpiffBpmnParser:
 def publish(session: Session, xml: bytes, *, filename: str, by: User | None = None, note: str = "") -> ProcessVersion:
     """Publish a diagram (process id = file stem). An unchanged spec returns the version already stored."""
     process_key = Path(filename).stem
-    parser = parse_bpmn(xml, filename)
+    parser = _parse_bpmn(xml, filename)
     if process_key not in parser.get_process_ids():
         raise PublishRefused([f"{filename}：文件中没有 id 为「{process_key}」的流程"])
     try:
@@ -135,6 +135,16 @@ def current_version(session: Session, process_key: str) -> ProcessVersion:
     if version is None:
         raise DomainError(f"流程「{process_key}」尚未发布")
     return version
+
+
+def published_flows(session: Session) -> dict[str, str]:
+    """Process key → name of every flow with a current version (for filters and menus)."""
+    rows = session.execute(
+        select(ProcessVersion.process_key, ProcessVersion.name)
+        .where(ProcessVersion.is_current)
+        .order_by(ProcessVersion.process_key)
+    )
+    return {key: name for key, name in rows}
 
 
 def start_form_key(session: Session, process_key: str) -> str | None:

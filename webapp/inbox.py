@@ -15,8 +15,6 @@ from webapp.db import db
 
 bp = Blueprint("inbox", __name__)
 
-FLOW_NAMES = {"mistaken_deletion": "误操作删除"}
-
 
 @bp.get("/")
 @login_required
@@ -32,7 +30,7 @@ def index() -> ResponseReturnValue:
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PAGE_SIZE"],
     )
-    return render_template("inbox/index.html", page=page, sort=sort, flow=flow, flows=FLOW_NAMES)
+    return render_template("inbox/index.html", page=page, sort=sort, flow=flow, flows=engine.published_flows(db()))
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])

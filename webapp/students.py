@@ -82,7 +82,8 @@ def detail(student_id: int) -> ResponseReturnValue:
         )
         .all()
     )
-    startable = [key for key, roles in STARTABLE.items() if me().has_role(*roles)]
+    names = engine.published_flows(db())
+    startable = {key: names[key] for key, roles in STARTABLE.items() if key in names and me().has_role(*roles)}
     return render_template("students/detail.html", student=student, cases=cases, audit=audit, startable=startable)
 
 
