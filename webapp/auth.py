@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired
 from models.base import utcnow
 from models.user import User
 from webapp.db import db
-from webapp.demo import DEMO_SHOWCASE
+from webapp.demo import CITIES, DEMO_SHOWCASE
 
 bp = Blueprint("auth", __name__)
 
@@ -64,7 +64,8 @@ def login() -> ResponseReturnValue:
             return redirect(target)
         flash(error, "danger")
     demo_users = _demo_users() if current_app.config["DEMO_MODE"] else []
-    return render_template("auth/login.html", form=form, demo_users=demo_users)
+    counties = [(c.slug, c.name) for city in CITIES for c in city.counties]
+    return render_template("auth/login.html", form=form, demo_users=demo_users, demo_counties=counties)
 
 
 def _demo_users() -> list[User]:
