@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the caller's connection or XUEJI_DATABASE_URL."""
+"""Alembic environment: the URL comes from the caller's connection, else the app's setting (XUEJI_DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from models import Base
-
-DEFAULT_URL = "sqlite:///instance/xueji.sqlite3"
+from webapp.config import Config
 config = context.config
 target_metadata = Base.metadata
 
@@ -19,7 +18,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(os.environ.get("XUEJI_DATABASE_URL", DEFAULT_URL))
+    engine = create_engine(os.environ.get("XUEJI_DATABASE_URL", Config.DATABASE_URL))
     with engine.connect() as conn:
         _run(conn)
         conn.commit()

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import NotFound
 
 from webapp import access, auth, cases, cli, db, filters, inbox, students
-from webapp.config import Config
+from webapp.config import Config, instance_secret_key
 
 csrf = CSRFProtect()
 
@@ -22,6 +22,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(Config)
     app.config.update(overrides or {})
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key()
     db.init_app(app)
     csrf.init_app(app)
     access.login_manager.init_app(app)

@@ -16,7 +16,8 @@ def _flag(name: str, default: bool) -> bool:
 
 class Config:
     DATABASE_URL = os.environ.get("XUEJI_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'xueji.sqlite3'}")
-    SECRET_KEY = os.environ.get("XUEJI_SECRET_KEY") or secrets.token_hex(32)
+    # Unset: a key kept in instance/secret_key (created once), so restarts keep people logged in.
+    SECRET_KEY = os.environ.get("XUEJI_SECRET_KEY")
     # Demo mode shows the demo password on the login page; never on in production.
     DEMO_MODE = _flag("XUEJI_DEMO", False)
     DEMO_PASSWORD = "Xueji@2026"  # noqa: S105 -- the documented demo password, shown only in demo mode
@@ -35,3 +36,12 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     PAGE_SIZE = 50
+
+
+def instance_secret_key() -> str:
+    path = ROOT / "instance" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,62 @@
+# XueJi 学籍 — `make run` starts the demo, `make test` runs the suite. See README.md.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The project needs Python 3.11 (pyproject: >=3.11,<3.12); python3 is 3.11 on Debian 12.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The virtualenv lives outside the work tree (one per checkout), so that nothing vendored sits in the repository.
+VENV ?= $(HOME)/.cache/xueji/venv-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-12)
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app webapp:create_app
+PYTEST_ARGS ?=
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+# Stamp files: setup is redone only when pyproject.toml / package.json / package-lock.json change.
+PY_STAMP := $(VENV)/.xueji-installed
+NODE_STAMP := node_modules/.xueji-installed
+
+.PHONY: help setup run test e2e lint check-migrations bench
+
+help:
+	@echo "make run    安装依赖、载入演示数据并启动 http://$(HOST):$(PORT)"
+	@echo "make test   运行测试（tests/ 与 bpmn_tests/；PYTEST_ARGS=... 传给 pytest）"
+	@echo "make e2e    浏览器端到端测试（e2e/，需要 /usr/bin/chromium）"
+	@echo "make lint   ruff check 与 ruff format --check"
+	@echo "make bench  性能测量（bench/，打印数据，不做断言）"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e ".[dev]"
+	touch $@
+
+$(NODE_STAMP): package.json $(wildcard package-lock.json)
+	if [ -f package-lock.json ]; then npm ci; else npm install; fi
+	touch $@
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+run: setup
+	XUEJI_DEMO=1 XUEJI_SECURE_COOKIES=0 $(FLASK) xueji demo
+	XUEJI_DEMO=1 XUEJI_SECURE_COOKIES=0 $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+e2e: setup
+	$(PY) -m pytest e2e $(PYTEST_ARGS)
+
+lint: $(PY_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Migrates the database named by XUEJI_DATABASE_URL to head and checks the models add nothing to it.
+check-migrations: $(PY_STAMP)
+	$(VENV)/bin/alembic upgrade head
+	$(VENV)/bin/alembic check
+
+bench: setup
+	$(PY) bench/engine_cycle.py $(BENCH_ARGS)
