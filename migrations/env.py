@@ -9,6 +9,7 @@ from sqlalchemy import create_engine
 
 from models import Base
 from webapp.config import Config
+
 config = context.config
 target_metadata = Base.metadata
 
