@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, event, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -56,23 +56,9 @@ def build_database(url: str, students: int = WORLD_STUDENTS) -> Engine:
     return db_engine
 
 
-def _sqlite_savepoints(db_engine: Engine) -> None:
-    """pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN (SQLAlchemy docs)."""
-
-    @event.listens_for(db_engine, "connect")
-    def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(db_engine, "begin")
-    def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
-
-
 @pytest.fixture(scope="session")
 def db_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     db_engine = build_database(database_url(tmp_path_factory.mktemp("db")))
-    if db_engine.dialect.name == "sqlite":
-        _sqlite_savepoints(db_engine)
     yield db_engine
     db_engine.dispose()
 

@@ -66,10 +66,15 @@ class EngineFailure(DomainError):
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def _parse_bpmn(xml: bytes, filename: str) -> SpiffBpmnParser:
-    """Parse and XSD-validate one file; a DOCTYPE (entities, XML bombs) is refused before parsing."""
+def refuse_hostile(xml: bytes, filename: str) -> None:
+    """A BPMN file never needs a DOCTYPE: refusing one stops external entities and XML bombs unread."""
     if b"<!DOCTYPE" in xml.upper() or b"<!ENTITY" in xml.upper():
         raise PublishRefused([f"{filename}：不接受包含 DOCTYPE 或实体声明的文件"])
+
+
+def parse_bpmn(xml: bytes, filename: str) -> SpiffBpmnParser:
+    """Parse and XSD-validate one file; a DOCTYPE (entities, XML bombs) is refused before parsing."""
+    refuse_hostile(xml, filename)
     try:
         tree = etree.fromstring(xml, parser=_SAFE_XML)
         parser = SpiffBpmnParser(validator=VALIDATOR)
@@ -83,10 +88,10 @@ def _parse_bpmn(xml: bytes, filename: str) -> SpiffBpmnParser:
     return parser
 
 
-def publish(session: Session, xml: bytes, *, filename: str, by: User | None = None, note: str = "") -> ProcessVersion:
-    """Publish a diagram (process id = file stem). An unchanged spec returns the version already stored."""
+def compile_diagram(xml: bytes, filename: str) -> tuple[str, Any, dict[str, Any]]:
+    """Parse, XSD-validate and check a diagram (process id = file stem); ``PublishRefused`` lists every problem."""
     process_key = Path(filename).stem
-    parser = _parse_bpmn(xml, filename)
+    parser = parse_bpmn(xml, filename)
     if process_key not in parser.get_process_ids():
         raise PublishRefused([f"{filename}：文件中没有 id 为「{process_key}」的流程"])
     try:
@@ -94,9 +99,16 @@ def publish(session: Session, xml: bytes, *, filename: str, by: User | None = No
         subprocess_specs = parser.get_subprocess_specs(process_key)
     except ValidationException as exc:
         raise PublishRefused([f"{filename}：{exc}"]) from exc
-    found = checks.problems(spec, subprocess_specs)
+    process = parser.get_process_parser(process_key).node
+    found = checks.problems(spec, subprocess_specs) + checks.unreachable(process, spec)
     if found:
         raise PublishRefused(found)
+    return process_key, spec, subprocess_specs
+
+
+def publish(session: Session, xml: bytes, *, filename: str, by: User | None = None, note: str = "") -> ProcessVersion:
+    """Publish a diagram. An unchanged spec (layout or whitespace edits) returns the version already stored."""
+    process_key, spec, subprocess_specs = compile_diagram(xml, filename)
     spec_json, spec_hash = store.spec_to_json(spec, subprocess_specs)
     version = session.scalar(
         select(ProcessVersion).where(ProcessVersion.process_key == process_key, ProcessVersion.spec_hash == spec_hash)
@@ -187,7 +199,7 @@ def start(
         session.add(CaseParty(instance_id=instance.id, org_id=student.school_id))
         if actor.org_id != student.school_id:
             session.add(CaseParty(instance_id=instance.id, org_id=actor.org_id))
-        _event(session, instance, "started", bpmn_id=None, title=version.name, actor=actor, display=display)
+        record_event(session, instance, "started", bpmn_id=None, title=version.name, actor=actor, display=display)
         workflow = store.new_workflow(version)
         workflow.task_tree.data.update(
             {
@@ -198,7 +210,7 @@ def start(
                 **data,
             }
         )
-        _run(session, instance, workflow, actor, lambda: None)
+        run_engine(session, instance, workflow, actor, lambda: None)
         session.commit()
     except BaseException:
         session.rollback()
@@ -231,13 +243,13 @@ def complete(
         if task is None or task.state != TaskState.READY:
             raise TaskAlreadyHandled()
         row.status, row.completed_at, row.completed_by_id = TaskStatus.DONE, utcnow(), actor.id
-        _event(session, instance, "task", bpmn_id=row.bpmn_id, title=row.title, actor=actor, display=display)
+        record_event(session, instance, "task", bpmn_id=row.bpmn_id, title=row.title, actor=actor, display=display)
 
         def human_step() -> None:
             task.task_spec.add_data_from_form(task, data)
             task.run()
 
-        _run(session, instance, workflow, actor, human_step)
+        run_engine(session, instance, workflow, actor, human_step)
         session.commit()
     except StaleDataError as exc:
         session.rollback()
@@ -265,7 +277,7 @@ def tick(session: Session, now: datetime | None = None) -> int:
                 .execution_options(populate_existing=True)
             ).one()
             workflow = store.load(instance)
-            _run(session, instance, workflow, None, workflow.refresh_timers)
+            run_engine(session, instance, workflow, None, workflow.refresh_timers)
             session.commit()
         except (DomainError, StaleDataError):
             session.rollback()
@@ -273,7 +285,7 @@ def tick(session: Session, now: datetime | None = None) -> int:
     return len(due_ids)
 
 
-def _run(
+def run_engine(
     session: Session, instance: ProcessInstance, workflow: Any, actor: User | None, human_step: Callable[[], None]
 ) -> None:
     ctx = HandlerContext(session=session, actor=actor, case=instance, now=utcnow())
@@ -295,10 +307,12 @@ def _run(
 def _engine_event(session: Session, instance: ProcessInstance, task: Any) -> None:
     spec = task.task_spec
     if isinstance(spec, ServiceTask):
-        _event(session, instance, "service", bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, actor=None)
+        record_event(
+            session, instance, "service", bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, actor=None
+        )
     elif isinstance(spec, EndEvent) and getattr(spec, "bpmn_id", None):
         label = store.properties(spec).get("caseState", "")
-        _event(
+        record_event(
             session,
             instance,
             "ended",
@@ -309,7 +323,7 @@ def _engine_event(session: Session, instance: ProcessInstance, task: Any) -> Non
         )
 
 
-def _event(
+def record_event(
     session: Session,
     instance: ProcessInstance,
     kind: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
@@ -49,6 +50,39 @@ def problems(spec: Any, subprocess_specs: dict[str, Any]) -> list[str]:
         for lane, names in unknown_lanes.items()
     ]
     return lanes + found
+
+
+FLOW_NODES = {
+    "task",
+    "userTask",
+    "manualTask",
+    "serviceTask",
+    "scriptTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "endEvent",
+    "boundaryEvent",
+}
+
+
+def unreachable(process: Any, spec: Any) -> list[str]:
+    """Flow nodes of the XML that no path from a start event reaches: the parser builds the spec by walking
+    from the start, so whatever it did not build was left unconnected by the author."""
+    found = []
+    for node in process:
+        local = etree.QName(node).localname if isinstance(node.tag, str) else ""
+        if local in FLOW_NODES and node.get("id") not in spec.task_specs:
+            found.append(f"元素 「{node.get('name') or node.get('id')}」（{node.get('id')}） 无法从开始事件到达")
+    return found
 
 
 def start_form_key(spec: Any) -> str | None:

@@ -55,6 +55,35 @@ class ProcessVersion(Base):
     published_by: Mapped[User | None] = relationship()
 
 
+class DraftStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
+class ProcessDraft(Base):
+    """A diagram being edited by policy staff: saved freely, checked on every save, published when it passes."""
+
+    __tablename__ = "process_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    base_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_version.id"))
+    status: Mapped[DraftStatus] = mapped_column(enum_column(DraftStatus, 10), default=DraftStatus.DRAFT)
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Scenario results belong to one text of the draft: a later save makes them stale.
+    scenario_results: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    scenarios_checked_hash: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_version.id"))
+
+    base_version: Mapped[ProcessVersion | None] = relationship(foreign_keys=[base_version_id])
+    created_by: Mapped[User] = relationship()
+
+
 class ProcessInstance(Base):
     """A case. ``lock_version`` makes a concurrent second save fail instead of silently winning."""
 

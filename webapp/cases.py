@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import func, select
@@ -81,4 +81,14 @@ def detail(case_id: int) -> ResponseReturnValue:
         .all()
     )
     mine = [t for t in open_tasks if t.org_id == me().org_id and t.role in me().roles]
-    return render_template("cases/detail.html", case=case, events=events, open_tasks=open_tasks, my_tasks=mine)
+    done = sorted({e.bpmn_id for e in events if e.bpmn_id})
+    return render_template(
+        "cases/detail.html", case=case, events=events, open_tasks=open_tasks, my_tasks=mine, done=done
+    )
+
+
+@bp.get("/<int:case_id>/diagram.bpmn")
+@login_required
+def diagram(case_id: int) -> ResponseReturnValue:
+    """The diagram version this case runs on, for the case page's viewer."""
+    return Response(case_or_404(case_id).version.bpmn_xml, mimetype="application/xml")

@@ -36,6 +36,7 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     PAGE_SIZE = 50
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # uploads (diagrams) are small; refuse anything bigger unread
 
 
 def instance_secret_key() -> str:

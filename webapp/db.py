@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, event
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +22,12 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+            # pysqlite's own transaction handling breaks SAVEPOINT (scenario runs, tests): let SQLAlchemy BEGIN.
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -29,6 +37,17 @@ def init_app(app: Flask) -> None:
     engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["xueji_sessionmaker"] = sessionmaker(bind=engine, **app.config.get("DB_SESSION_OPTIONS", {}))
     app.teardown_appcontext(_close)
+
+
+@contextmanager
+def scratch_connection() -> Iterator[Connection]:
+    """A connection for work that is always rolled back (scenario runs), apart from the request's session."""
+    bind = current_app.extensions["xueji_sessionmaker"].kw["bind"]
+    if isinstance(bind, Connection):  # tests hand the app one connection inside a transaction
+        yield bind
+        return
+    with bind.connect() as connection:
+        yield connection
 
 
 def db() -> Session:

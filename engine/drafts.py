@@ -1,0 +1,104 @@
+"""Drafts of diagrams: what a policy officer saves, checks, tries against the stored scenarios and publishes.
+
+A draft can be saved in any state; it is checked on every save. Publishing needs a clean check and passing
+scenarios for exactly the saved text, or an override with a written reason (kept in the version note).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from engine import api, scenarios, versions
+from models.base import utcnow
+from models.errors import DomainError
+from models.user import User
+from models.workflow import DraftStatus, ProcessDraft, ProcessVersion
+
+MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
+
+
+def _text(xml: bytes) -> str:
+    if len(xml) > MAX_DIAGRAM_BYTES:
+        raise DomainError("流程图文件过大（上限 2 MB）")
+    api.refuse_hostile(xml, "上传的文件")
+    try:
+        return xml.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DomainError("流程图文件必须是 UTF-8 编码的 BPMN XML") from exc
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def create(session: Session, process_key: str, xml: bytes, *, by: User, base: ProcessVersion | None) -> ProcessDraft:
+    draft = ProcessDraft(
+        process_key=process_key,
+        bpmn_xml=_text(xml),
+        base_version_id=base.id if base else None,
+        created_by_id=by.id,
+        problems=versions.validate(xml, f"{process_key}.bpmn"),
+    )
+    session.add(draft)
+    session.commit()
+    return draft
+
+
+def save(session: Session, draft: ProcessDraft, xml: bytes) -> ProcessDraft:
+    _open(draft)
+    draft.bpmn_xml = _text(xml)
+    draft.problems = versions.validate(xml, f"{draft.process_key}.bpmn")
+    draft.updated_at = utcnow()
+    session.commit()
+    return draft
+
+
+def try_scenarios(session: Session, connection: Connection, draft: ProcessDraft, processes_dir: Path) -> ProcessDraft:
+    _open(draft)
+    if draft.problems:
+        raise DomainError("流程图未通过校验，不能运行测试场景")
+    stored = scenarios.load(processes_dir, draft.process_key)
+    results = scenarios.run_all(connection, draft.bpmn_xml.encode(), f"{draft.process_key}.bpmn", stored)
+    draft.scenario_results = [
+        {"name": r.name, "passed": r.passed, "message": r.message, "trail": r.trail} for r in results
+    ]
+    draft.scenarios_checked_hash = _hash(draft.bpmn_xml)
+    session.commit()
+    return draft
+
+
+def scenarios_current(draft: ProcessDraft) -> bool:
+    return draft.scenario_results is not None and draft.scenarios_checked_hash == _hash(draft.bpmn_xml)
+
+
+def publish(session: Session, draft: ProcessDraft, *, by: User, note: str, override_reason: str = "") -> ProcessVersion:
+    """Publish the draft as the current version; ``DomainError`` says why not."""
+    _open(draft)
+    if draft.problems:
+        raise DomainError("流程图未通过校验，不能发布")
+    if not scenarios_current(draft):
+        raise DomainError("请先对当前保存的草稿运行测试场景")
+    failed = [r["name"] for r in draft.scenario_results or [] if not r["passed"]]
+    if failed and not override_reason.strip():
+        raise DomainError(f"测试场景未通过（{'、'.join(failed)}）：如确需发布，请填写强制发布的理由")
+    if failed:
+        note = f"{note}（强制发布：{override_reason.strip()}；未通过场景：{'、'.join(failed)}）".strip()
+    version = api.publish(session, draft.bpmn_xml.encode(), filename=f"{draft.process_key}.bpmn", by=by, note=note)
+    draft.status, draft.published_version_id = DraftStatus.PUBLISHED, version.id
+    session.commit()
+    return version
+
+
+def discard(session: Session, draft: ProcessDraft) -> None:
+    _open(draft)
+    draft.status = DraftStatus.DISCARDED
+    session.commit()
+
+
+def _open(draft: ProcessDraft) -> None:
+    if draft.status != DraftStatus.DRAFT:
+        raise DomainError("该草稿已发布或已放弃，不能再修改")

@@ -1,0 +1,248 @@
+"""流程管理: policy officers view, edit, check, publish and migrate the diagrams (issue: diagrams in the browser)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+
+from engine import drafts, versions
+from models.errors import DomainError
+from models.user import Role
+from models.workflow import CaseStatus, DraftStatus, ProcessDraft, ProcessInstance, ProcessVersion
+from webapp.access import me, requires
+from webapp.db import db, scratch_connection
+
+bp = Blueprint("processes", __name__, url_prefix="/processes")
+policy_only = requires(Role.POLICY_OFFICER)
+
+
+def _versions(key: str) -> list[ProcessVersion]:
+    rows = (
+        db()
+        .scalars(
+            select(ProcessVersion).where(ProcessVersion.process_key == key).order_by(ProcessVersion.version_no.desc())
+        )
+        .all()
+    )
+    if not rows:
+        abort(404)
+    return list(rows)
+
+
+def _version(key: str, no: int) -> ProcessVersion:
+    version = db().scalar(
+        select(ProcessVersion).where(ProcessVersion.process_key == key, ProcessVersion.version_no == no)
+    )
+    if version is None:
+        abort(404)
+    return version
+
+
+def _draft(key: str, draft_id: int) -> ProcessDraft:
+    draft = db().get(ProcessDraft, draft_id)
+    if draft is None or draft.process_key != key:
+        abort(404)
+    return draft
+
+
+@bp.get("/")
+@policy_only
+def index() -> ResponseReturnValue:
+    current = db().scalars(select(ProcessVersion).where(ProcessVersion.is_current).order_by(ProcessVersion.name))
+    counts = dict(
+        db().execute(select(ProcessVersion.process_key, func.count()).group_by(ProcessVersion.process_key)).all()
+    )
+    open_drafts = dict(
+        db()
+        .execute(
+            select(ProcessDraft.process_key, func.count())
+            .where(ProcessDraft.status == DraftStatus.DRAFT)
+            .group_by(ProcessDraft.process_key)
+        )
+        .all()
+    )
+    return render_template("processes/index.html", flows=current.all(), counts=counts, drafts=open_drafts)
+
+
+@bp.get("/<key>")
+@policy_only
+def flow(key: str) -> ResponseReturnValue:
+    all_versions = _versions(key)
+    running = dict(
+        db()
+        .execute(
+            select(ProcessInstance.version_id, func.count())
+            .where(ProcessInstance.process_key == key, ProcessInstance.status == CaseStatus.OPEN)
+            .group_by(ProcessInstance.version_id)
+        )
+        .all()
+    )
+    open_drafts = (
+        db()
+        .scalars(
+            select(ProcessDraft)
+            .where(ProcessDraft.process_key == key, ProcessDraft.status == DraftStatus.DRAFT)
+            .order_by(ProcessDraft.id.desc())
+        )
+        .all()
+    )
+    return render_template("processes/flow.html", key=key, versions=all_versions, running=running, drafts=open_drafts)
+
+
+@bp.get("/<key>/v<int:no>")
+@policy_only
+def version(key: str, no: int) -> ResponseReturnValue:
+    return render_template("processes/version.html", key=key, version=_version(key, no))
+
+
+@bp.get("/<key>/v<int:no>.bpmn")
+@policy_only
+def download(key: str, no: int) -> ResponseReturnValue:
+    return _xml_response(_version(key, no).bpmn_xml, f"{key}_v{no}.bpmn")
+
+
+def _xml_response(xml: str, filename: str | None = None) -> Response:
+    response = Response(xml, mimetype="application/xml")
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.post("/<key>/drafts")
+@policy_only
+def new_draft(key: str) -> ResponseReturnValue:
+    base = _version(key, request.form.get("version_no", type=int) or _versions(key)[0].version_no)
+    upload = request.files.get("file")
+    xml = upload.read() if upload and upload.filename else base.bpmn_xml.encode()
+    try:
+        draft = drafts.create(db(), key, xml, by=me(), base=base)
+    except DomainError as err:
+        flash(err.message, "danger")
+        return redirect(url_for("processes.flow", key=key))
+    return redirect(url_for("processes.draft", key=key, draft_id=draft.id))
+
+
+@bp.get("/<key>/drafts/<int:draft_id>")
+@policy_only
+def draft(key: str, draft_id: int) -> ResponseReturnValue:
+    item = _draft(key, draft_id)
+    return render_template(
+        "processes/draft.html", key=key, draft=item, scenarios_current=drafts.scenarios_current(item)
+    )
+
+
+@bp.get("/<key>/drafts/<int:draft_id>.bpmn")
+@policy_only
+def draft_xml(key: str, draft_id: int) -> ResponseReturnValue:
+    return _xml_response(_draft(key, draft_id).bpmn_xml)
+
+
+@bp.post("/<key>/drafts/<int:draft_id>")
+@policy_only
+def save_draft(key: str, draft_id: int) -> ResponseReturnValue:
+    """Saved from the modeler by fetch (the XML is the request body); answers with the check result."""
+    item = _draft(key, draft_id)
+    try:
+        drafts.save(db(), item, request.get_data())
+    except DomainError as err:
+        return jsonify({"saved": False, "problems": [err.message]}), 422
+    return jsonify({"saved": True, "problems": item.problems})
+
+
+@bp.post("/<key>/drafts/<int:draft_id>/scenarios")
+@policy_only
+def run_scenarios(key: str, draft_id: int) -> ResponseReturnValue:
+    item = _draft(key, draft_id)
+    try:
+        with scratch_connection() as connection:
+            drafts.try_scenarios(db(), connection, item, current_app.config["PROCESSES_DIR"])
+    except DomainError as err:
+        flash(err.message, "danger")
+    return redirect(url_for("processes.draft", key=key, draft_id=draft_id))
+
+
+@bp.post("/<key>/drafts/<int:draft_id>/publish")
+@policy_only
+def publish(key: str, draft_id: int) -> ResponseReturnValue:
+    item = _draft(key, draft_id)
+    current = _versions(key)[0] if _versions(key) else None
+    try:
+        published = drafts.publish(
+            db(),
+            item,
+            by=me(),
+            note=request.form.get("note", "").strip(),
+            override_reason=request.form.get("override_reason", ""),
+        )
+    except DomainError as err:
+        flash(err.message, "danger")
+        return redirect(url_for("processes.draft", key=key, draft_id=draft_id))
+    if current is not None and published.id == current.id:
+        flash(f"草稿与第{published.version_no}版内容相同（仅格式不同），未产生新版本", "info")
+    else:
+        flash(f"已发布第{published.version_no}版：新发起的业务使用新版本，在办业务仍按原版本办理", "success")
+    return redirect(url_for("processes.flow", key=key))
+
+
+@bp.post("/<key>/drafts/<int:draft_id>/discard")
+@policy_only
+def discard(key: str, draft_id: int) -> ResponseReturnValue:
+    drafts.discard(db(), _draft(key, draft_id))
+    flash("草稿已放弃", "info")
+    return redirect(url_for("processes.flow", key=key))
+
+
+@bp.get("/<key>/diff")
+@policy_only
+def diff(key: str) -> ResponseReturnValue:
+    old = _version(key, request.args.get("a", type=int) or 0)
+    new = _version(key, request.args.get("b", type=int) or 0)
+    changes = versions.diff(old, new)
+    return render_template("processes/diff.html", key=key, old=old, new=new, changes=changes)
+
+
+@bp.route("/<key>/migrate", methods=["GET", "POST"])
+@policy_only
+def migrate(key: str) -> ResponseReturnValue:
+    all_versions = _versions(key)
+    target = next(v for v in all_versions if v.is_current)
+    from_no = request.values.get("from_version", type=int)
+    state = request.values.get("state", "")
+    query = select(ProcessInstance).where(
+        ProcessInstance.process_key == key,
+        ProcessInstance.status == CaseStatus.OPEN,
+        ProcessInstance.version_id != target.id,
+    )
+    if from_no:
+        query = query.where(ProcessInstance.version_id == _version(key, from_no).id)
+    if state:
+        query = query.where(ProcessInstance.state_label == state)
+    candidates = db().scalars(query.order_by(ProcessInstance.id)).all()
+    results = []
+    if request.method == "POST":
+        results = versions.migrate(db(), [c.id for c in candidates], target, by=me())
+        moved = sum(r.migrated for r in results)
+        flash(
+            f"共 {len(results)} 件：{moved} 件已迁移到第{target.version_no}版，{len(results) - moved} 件保持原版本",
+            "info",
+        )
+        candidates = []
+    states = sorted(
+        db().scalars(
+            select(ProcessInstance.state_label)
+            .where(ProcessInstance.process_key == key, ProcessInstance.status == CaseStatus.OPEN)
+            .distinct()
+        )
+    )
+    return render_template(
+        "processes/migrate.html",
+        key=key,
+        target=target,
+        versions=all_versions,
+        candidates=candidates,
+        results=results,
+        states=states,
+        from_no=from_no,
+        state=state,
+    )
