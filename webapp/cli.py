@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import Connection
 
 import engine
 from webapp import demo
@@ -28,8 +29,13 @@ def alembic_config(url: str) -> AlembicConfig:
 def upgrade_database(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    with current_app.extensions["xueji_sessionmaker"]().connection() as connection:
-        config = alembic_config(url)
+    config = alembic_config(url)
+    bind = current_app.extensions["xueji_sessionmaker"].kw["bind"]
+    if isinstance(bind, Connection):  # handed a connection (tests): its owner decides when to commit
+        config.attributes["connection"] = bind
+        command.upgrade(config, "head")
+        return
+    with bind.connect() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         connection.commit()
