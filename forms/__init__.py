@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from forms import mistaken_deletion
+from forms import mistaken_deletion, status_change
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
     mistaken_deletion.RequestForm,
     mistaken_deletion.CountyReviewForm,
     mistaken_deletion.SchoolDecisionForm,
+    status_change.RequestForm,
+    status_change.SchoolReviewForm,
+    status_change.AuthorityReviewForm,
 ]
 
 

@@ -7,6 +7,7 @@ from models.audit import AuditEvent
 from models.base import Base
 from models.calendar import AcademicYear, Term
 from models.errors import DomainError
+from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.student import Guardian, Student, StudentStatus
 from models.user import Role, User, UserRole
@@ -29,6 +30,7 @@ __all__ = [
     "CaseStatus",
     "Cohort",
     "DomainError",
+    "GraduateRejection",
     "Guardian",
     "InboxTask",
     "InstanceEvent",
@@ -36,11 +38,13 @@ __all__ = [
     "OrgUnit",
     "ProcessInstance",
     "ProcessVersion",
+    "PromotionRun",
     "Role",
     "School",
     "SchoolClass",
     "Stage",
     "Student",
+    "StatusChangeType",
     "StudentStatus",
     "TaskStatus",
     "Term",
