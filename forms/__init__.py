@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forms import mistaken_deletion, status_change
+from forms import graduation, mistaken_deletion, status_change
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
@@ -12,6 +12,8 @@ FORM_CLASSES: list[type[TaskForm]] = [
     status_change.RequestForm,
     status_change.SchoolReviewForm,
     status_change.AuthorityReviewForm,
+    graduation.SeniorRequestForm,
+    graduation.SeniorReviewForm,
 ]
 
 
