@@ -76,9 +76,8 @@ def main() -> None:
 
         undo_s, _ = seconds(undo)
         after_undo = grade_year(session, province)
-    print(
-        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, {db_engine.dialect.name}"
-    )
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, Python {platform.python_version()}, {db_engine.dialect.name}")
     print(f"students in the database: {total:,} (generated set-based in {fill_s:.1f} s)")
     print(f"promotion {year}→{year + 1} at the tick, with its report: {promote_s:.2f} s (goal < 30 s)")
     print(f"  report: {report['students']:,} in-school students, 应毕业未毕业 {report['overdue_graduates']:,}")
