@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forms import graduation, mistaken_deletion, status_change
+from forms import dropout, graduation, mistaken_deletion, status_change
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
@@ -14,6 +14,9 @@ FORM_CLASSES: list[type[TaskForm]] = [
     status_change.AuthorityReviewForm,
     graduation.SeniorRequestForm,
     graduation.SeniorReviewForm,
+    dropout.ReportForm,
+    dropout.FollowUpForm,
+    dropout.ConfirmForm,
 ]
 
 
