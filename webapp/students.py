@@ -21,7 +21,12 @@ from webapp.db import db
 bp = Blueprint("students", __name__, url_prefix="/students")
 
 # Which flows a user may start for a student, by role. The diagram says what happens next.
-STARTABLE = {"mistaken_deletion": frozenset({Role.SCHOOL_REGISTRAR})}
+STARTABLE = {
+    "mistaken_deletion": frozenset({Role.SCHOOL_REGISTRAR}),
+    "status_change": frozenset({Role.SCHOOL_REGISTRAR}),
+    "dropout": frozenset({Role.SCHOOL_REGISTRAR}),
+    "senior_graduation": frozenset({Role.SCHOOL_REGISTRAR}),
+}
 
 
 @bp.get("/")

@@ -1,0 +1,113 @@
+"""The lifecycle pages: pending business and cleanup, graduation, rejection, promotion, queries and xlsx export."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from models.org import Cohort
+from models.student import Student, StudentStatus
+from models.workflow import CaseStatus, ProcessInstance
+from webapp.xlsx import safe_cell
+
+SCHOOL = "nanming-cz-registrar"
+COUNTY = "nanming-county"
+
+
+def final_class(session, user):
+    cohort = session.scalars(
+        select(Cohort).where(Cohort.school_id == user(SCHOOL).org_id).order_by(Cohort.cohort_year)
+    ).first()
+    return cohort.classes[0]
+
+
+def start_case(client, student_id):
+    response = client.post(
+        f"/students/{student_id}/start/status_change",
+        data={"change_type": "other_departure", "reason": "随父母外出"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.location.rsplit("/", 1)[1])
+
+
+def sheet_rows(response):
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(BytesIO(response.data))
+    return [list(row) for row in book.active.iter_rows(values_only=True)]
+
+
+def test_a_class_with_a_pending_case_is_refused_then_graduates_after_county_cleanup(login_as, session, user):
+    school_class = final_class(session, user)
+    pupil = session.scalars(select(Student).where(Student.class_id == school_class.id).order_by(Student.id)).first()
+    client = login_as(SCHOOL)
+    case_id = start_case(client, pupil.id)
+    page = client.post("/lifecycle/graduation", data={"class_id": school_class.id}, follow_redirects=True)
+    assert f"以下学生有在办业务，须办结或清理后才能毕业：{pupil.name}" in page.get_data(as_text=True)
+
+    county = login_as(COUNTY)
+    pending = county.get("/lifecycle/pending").get_data(as_text=True)
+    assert pupil.name in pending and 'data-testid="cleanup"' in pending
+    assert county.post(f"/lifecycle/pending/{case_id}/cleanup", data={"reason": "毕业前清理"}).status_code == 302
+    assert session.get(ProcessInstance, case_id).status == CaseStatus.CANCELLED
+
+    client = login_as(SCHOOL)
+    page = client.post("/lifecycle/graduation", data={"class_id": school_class.id}, follow_redirects=True)
+    assert "2 名学生已毕业" in page.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Student, pupil.id).status == StudentStatus.GRADUATED
+
+
+def test_outsiders_cannot_see_or_clean_pending_business(login_as, session, user):
+    pupil = session.scalars(select(Student).where(Student.school_id == user(SCHOOL).org_id)).first()
+    case_id = start_case(login_as(SCHOOL), pupil.id)
+    other = login_as("yunyan-county")
+    assert "共 0 条" in other.get("/lifecycle/pending").get_data(as_text=True)
+    assert other.post(f"/lifecycle/pending/{case_id}/cleanup", data={"reason": "x"}).status_code == 404
+    assert login_as("nanming-xx-registrar").post(f"/lifecycle/pending/{case_id}/cleanup").status_code == 404
+    assert session.get(ProcessInstance, case_id).status == CaseStatus.OPEN
+
+
+def test_county_rejects_a_graduate_and_it_appears_in_the_rejected_query_and_exports(login_as, session, user):
+    school_class = final_class(session, user)
+    pupils = session.scalars(select(Student).where(Student.class_id == school_class.id).order_by(Student.id)).all()
+    pupils[0].name = "=HYPERLINK(1)"
+    session.flush()
+    login_as(SCHOOL).post("/lifecycle/graduation", data={"class_id": school_class.id})
+    county = login_as(COUNTY)
+    rows = sheet_rows(county.get("/lifecycle/graduates?format=xlsx"))
+    assert rows[0][:3] == ["姓名", "性别", "学籍号"]
+    assert ["'=HYPERLINK(1)"] == [r[0] for r in rows if r[0].startswith("'")]
+    response = county.post("/lifecycle/graduates/reject", data={"student_id": [pupils[1].id], "reason": "姓名有误"})
+    assert response.status_code == 302
+    rejected = county.get("/lifecycle/graduates/rejected").get_data(as_text=True)
+    assert pupils[1].name in rejected and "姓名有误" in rejected
+    assert sheet_rows(county.get("/lifecycle/graduates/rejected?format=xlsx"))[1][0] == pupils[1].name
+    assert login_as(SCHOOL).post("/lifecycle/graduates/reject", data={"student_id": [pupils[0].id]}).status_code == 403
+
+
+def test_status_change_query_filters_by_type_and_exports(login_as, session, user):
+    pupil = session.scalars(select(Student).where(Student.school_id == user(SCHOOL).org_id)).first()
+    start_case(login_as(SCHOOL), pupil.id)
+    county = login_as(COUNTY)
+    assert pupil.name in county.get("/lifecycle/status-changes?change_type=other_departure").get_data(as_text=True)
+    assert "共 0 条" in county.get("/lifecycle/status-changes?change_type=suspension").get_data(as_text=True)
+    rows = sheet_rows(county.get("/lifecycle/status-changes?format=xlsx"))
+    assert rows[1][1:3] == ["其他离校", pupil.name]
+
+
+def test_province_sets_the_promotion_moment_and_others_may_not(login_as):
+    province = login_as("guizhou-province")
+    response = province.post("/lifecycle/promotion", data={"promote_at": "2027-08-10T23:59"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "升级时间已设为 2027-08-10 23:59" in page and "待升级" in page
+    assert login_as(COUNTY).get("/lifecycle/promotion").status_code == 403
+
+
+def test_dropout_counts_page(login_as):
+    assert login_as(COUNTY).get("/lifecycle/dropouts").status_code == 200
+
+
+def test_formula_cells_are_escaped():
+    assert [safe_cell(v) for v in ("=1+1", "+1", "-1", "@x", "张三", 5)] == ["'=1+1", "'+1", "'-1", "'@x", "张三", 5]
