@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from models.attachment import Attachment, store_upload
 from models.audit import AuditEvent
 from models.errors import DomainError
 from models.lifecycle import ChangeCode, StatusChangeType
@@ -32,6 +33,19 @@ def clock(monkeypatch):
 
     set_to(SEPTEMBER)
     return set_to
+
+
+@pytest.fixture
+def flows(flows, session):
+    """The shared driver, with a stored evidence file for the types that require one (休学, 死亡)."""
+
+    def start(process_key, *, student, by, **fields):
+        if fields.get("change_type") in {"suspension", "death"} and "attachment_ids" not in fields:
+            upload = store_upload(session, student_id=student.id, user=by, filename="证明.pdf", data=b"%PDF-1.4")
+            fields["attachment_ids"] = str(upload.id)
+        return flows(process_key, student=student, by=by, **fields)
+
+    return start
 
 
 @pytest.fixture
@@ -97,6 +111,8 @@ def test_each_type_goes_through_school_and_authority_review(code, flows, user, s
     record = status_of(session, student.id)
     assert (record.status, record.open_case_id) == (TARGETS[code], None)
     [entry] = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == case.case.id)).all()
+    attached = session.scalars(select(Attachment.filename).where(Attachment.instance_id == case.case.id)).all()
+    assert attached == (["证明.pdf"] if code in {"suspension", "death"} else [])
     assert entry.before["status"] == "in_school" and entry.after["status"] == TARGETS[code].value
 
 
@@ -313,8 +329,15 @@ def test_death_date_in_the_future_is_refused(flows, user, student_of, clock):
 
 
 def test_required_attachment_and_configured_reasons_are_enforced(flows, user, student_of, clock):
-    with pytest.raises(DomainError, match="须提供佐证材料：休学证明材料"):
-        flows("status_change", student=student_of(SCHOOL), by=user(SCHOOL), change_type="suspension", reason="因病休学")
+    with pytest.raises(DomainError, match="须上传佐证材料：休学证明材料"):
+        flows(
+            "status_change",
+            student=student_of(SCHOOL),
+            by=user(SCHOOL),
+            change_type="suspension",
+            reason="因病休学",
+            attachment_ids="",
+        )
     with pytest.raises(DomainError, match="异动原因须为：因病休学、因事休学、其他"):
         flows(
             "status_change",

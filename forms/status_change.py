@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forms.base import TaskForm
@@ -31,7 +40,9 @@ class RequestForm(TaskForm):
     target_class_id = IntegerField("转入班级（复学、跳级、留级）", validators=[Optional()])
     destination_country = StringField("前往国家（地区）", validators=[Length(max=50, message="不能超过50字")])
     keep_record = RadioField("是否保留学籍", choices=[SelectChoice("是"), SelectChoice("否")], validators=[Optional()])
-    evidence = TextAreaField("佐证材料（名称、编号）", validators=[TEXT])
+    evidence = TextAreaField("佐证材料说明", validators=[TEXT])
+    # Ids of the uploaded evidence files (§3.11), filled by the web view after storing the uploads.
+    attachment_ids = HiddenField()
 
     def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         """Fields a type needs (optional for the others, so their own validators stop at an empty value)."""

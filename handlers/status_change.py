@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerContext, handler
 from models import audit, transitions
+from models.attachment import link_to_case, parse_ids
 from models.business_calendar import check_window, death_deadline_warning
 from models.errors import DomainError
 from models.lifecycle import ChangeCode, StatusChangeType, WindowKind
@@ -41,7 +42,7 @@ def check_request(
     reason: str,
     death_date: str | None,
     target_class_id: int | None,
-    evidence: str | None,
+    attachment_ids: str | None,
 ) -> dict[str, Any]:
     """Refuse a request outside its window, against §4.3, or without what the type requires; return the type's
     configuration as it is now (the case keeps it: later edits apply to new requests only)."""
@@ -58,8 +59,9 @@ def check_request(
         check_window(kind.window, kind.label, today)
     if kind.reasons and reason not in kind.reasons:
         raise DomainError(f"「{kind.label}」的异动原因须为：{'、'.join(kind.reasons)}")
-    if kind.required_attachments and not (evidence or "").strip():
-        raise DomainError(f"「{kind.label}」须提供佐证材料：{'、'.join(kind.required_attachments)}")
+    attached = link_to_case(ctx.session, parse_ids(attachment_ids), student_id=student.id, instance_id=ctx.case.id)
+    if kind.required_attachments and not attached:
+        raise DomainError(f"「{kind.label}」须上传佐证材料：{'、'.join(kind.required_attachments)}")
     code = ChangeCode(change_type)
     if code in COHORT_STEP:
         _target_cohort_class(ctx.session, student, kind, code, target_class_id)

@@ -3,6 +3,7 @@
 Importing this package registers every table on ``Base.metadata`` (Alembic and the tests rely on it).
 """
 
+from models.attachment import Attachment
 from models.audit import AuditEvent
 from models.base import Base
 from models.calendar import AcademicYear, Term
@@ -23,6 +24,7 @@ from models.workflow import (
 
 __all__ = [
     "AcademicYear",
+    "Attachment",
     "AuditEvent",
     "Base",
     "Campus",

@@ -111,3 +111,39 @@ def test_dropout_counts_page(login_as):
 
 def test_formula_cells_are_escaped():
     assert [safe_cell(v) for v in ("=1+1", "+1", "-1", "@x", "张三", 5)] == ["'=1+1", "'+1", "'-1", "'@x", "张三", 5]
+
+
+def test_a_suspension_request_uploads_its_evidence_file(login_as, session, user):
+    from io import BytesIO as Buffer
+
+    from models.attachment import Attachment
+
+    pupil = session.scalars(select(Student).where(Student.school_id == user(SCHOOL).org_id)).first()
+    client = login_as(SCHOOL)
+    form = client.get(f"/students/{pupil.id}/start/status_change").get_data(as_text=True)
+    assert 'data-testid="attachments"' in form and 'enctype="multipart/form-data"' in form
+    data = {"change_type": "suspension", "reason": "因病休学", "attachments": (Buffer(b"%PDF-1.4"), "诊断证明.pdf")}
+    missing = client.post(f"/students/{pupil.id}/start/status_change", data={**data, "attachments": []})
+    assert missing.status_code == 302
+    assert session.scalars(select(Attachment).where(Attachment.student_id == pupil.id)).all() == []
+    response = client.post(f"/students/{pupil.id}/start/status_change", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    case_id = int(response.location.rsplit("/", 1)[1])
+    [row] = session.scalars(select(Attachment).where(Attachment.instance_id == case_id)).all()
+    assert (row.filename, row.content_type, row.size) == ("诊断证明.pdf", "application/pdf", 8)
+    bad = {**data, "attachments": (Buffer(b"MZ"), "virus.exe")}
+    page = client.post(f"/students/{pupil.id}/start/status_change", data=bad, follow_redirects=True)
+    assert "格式不支持" in page.get_data(as_text=True)
+
+
+def test_evidence_files_are_downloadable_within_jurisdiction_only(login_as, session, user):
+    from io import BytesIO as Buffer
+
+    pupil = session.scalars(select(Student).where(Student.school_id == user(SCHOOL).org_id)).first()
+    client = login_as(SCHOOL)
+    data = {"change_type": "suspension", "reason": "因病休学", "attachments": (Buffer(b"%PDF-1.4"), "a.pdf")}
+    case_id = int(client.post(f"/students/{pupil.id}/start/status_change", data=data).location.rsplit("/", 1)[1])
+    detail = login_as(COUNTY).get(f"/cases/{case_id}").get_data(as_text=True)
+    [link] = [part.split('"')[0] for part in detail.split('href="')[1:] if "/attachments/" in part]
+    assert login_as(COUNTY).get(link).data == b"%PDF-1.4"
+    assert login_as("yunyan-county").get(link).status_code == 404

@@ -9,9 +9,11 @@ from sqlalchemy import func, or_, select
 
 import engine
 from forms import FORMS
+from models.attachment import store_upload
 from models.audit import AuditEvent
 from models.errors import DomainError
 from models.jurisdiction import cases_visible_to, students_visible_to
+from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
 from models.user import Role
 from models.workflow import ProcessInstance
@@ -108,18 +110,32 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
     form = FORMS[form_key](request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
         try:
+            data = form.to_task_data()
+            if "attachment_ids" in form:
+                data["attachment_ids"] = _store_uploads(student)
             case = engine.start(
-                db(),
-                process_key,
-                student_id=student.id,
-                actor=me(),
-                data=form.to_task_data(),
-                display=form.display_lines(),
+                db(), process_key, student_id=student.id, actor=me(), data=data, display=form.display_lines()
             )
         except DomainError as err:
+            db().rollback()
             flash(err.message, "danger")
             return redirect(url_for("students.detail", student_id=student_id))
         flash(f"已提交「{case.title}」，当前状态：{case.state_label}", "success")
         return redirect(url_for("cases.detail", case_id=case.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("students/start.html", student=student, form=form), status
+    classes = db().scalars(
+        select(SchoolClass)
+        .join(Cohort)
+        .where(Cohort.school_id == student.school_id)
+        .order_by(Cohort.cohort_year.desc(), SchoolClass.class_no)
+    )
+    return render_template("students/start.html", student=student, form=form, classes=list(classes)), status
+
+
+def _store_uploads(student: Student) -> str:
+    """Evidence files of a request (§3.11), stored in the request's transaction; their ids go to the case."""
+    files = [f for f in request.files.getlist("attachments") if f and f.filename]
+    ids = [
+        store_upload(db(), student_id=student.id, user=me(), filename=f.filename or "", data=f.read()).id for f in files
+    ]
+    return ",".join(str(i) for i in ids)

@@ -169,6 +169,31 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("graduation_destination", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("graduation_certificate_no", sa.String(length=40), nullable=True))
 
+    op.create_table(
+        "attachment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"], ["process_instance.id"], name=op.f("fk_attachment_instance_id_process_instance")
+        ),
+        sa.ForeignKeyConstraint(["student_id"], ["student.id"], name=op.f("fk_attachment_student_id_student")),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"], ["app_user.id"], name=op.f("fk_attachment_uploaded_by_id_app_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attachment")),
+    )
+    with op.batch_alter_table("attachment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_attachment_instance_id"), ["instance_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_attachment_student_id"), ["student_id"], unique=False)
+
     type_table = sa.table(
         "status_change_type",
         sa.column("code", sa.String),
@@ -195,6 +220,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("attachment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_attachment_student_id"))
+        batch_op.drop_index(batch_op.f("ix_attachment_instance_id"))
+    op.drop_table("attachment")
     with op.batch_alter_table("student", schema=None) as batch_op:
         batch_op.drop_column("graduation_certificate_no")
         batch_op.drop_column("graduation_destination")
