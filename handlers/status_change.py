@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerContext, handler
@@ -15,6 +16,7 @@ from models.errors import DomainError
 from models.lifecycle import ChangeCode, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
+from models.user import User
 
 # 跳级 goes to the next cohort up (entered a year earlier), 留级 to the one below (F-27).
 COHORT_STEP = {ChangeCode.GRADE_SKIP: -1, ChangeCode.GRADE_REPEAT: +1}
@@ -30,6 +32,51 @@ def configured_type(session: Session, code: str) -> StatusChangeType:
         raise DomainError(f"未知的异动类型「{code}」")
     if not row.enabled:
         raise DomainError(f"异动类型「{row.label}」未启用")
+    return row
+
+
+def enabled_types(session: Session) -> list[StatusChangeType]:
+    """The types offered to registrars (F-54: a disabled type is hidden)."""
+    rows = session.scalars(select(StatusChangeType).where(StatusChangeType.enabled)).all()
+    order = list(ChangeCode)
+    return sorted(rows, key=lambda row: order.index(ChangeCode(row.code)))
+
+
+def configure(
+    session: Session,
+    actor: User,
+    code: str,
+    *,
+    enabled: bool,
+    school_review: bool,
+    window: str,
+    reasons: list[str],
+) -> StatusChangeType:
+    """异动类型配置 (F-54). Running cases keep the configuration they started with."""
+    row = session.get(StatusChangeType, ChangeCode(code))
+    if row is None:
+        raise DomainError(f"未知的异动类型「{code}」")
+    try:
+        kind = WindowKind(window)
+    except ValueError as exc:
+        raise DomainError("请选择办理时间") from exc
+    before = {
+        "enabled": row.enabled,
+        "school_review": row.school_review,
+        "window": row.window.value,
+        "reasons": row.reasons,
+    }
+    row.enabled, row.school_review, row.window, row.reasons = enabled, school_review, kind, reasons
+    after = {"enabled": enabled, "school_review": school_review, "window": kind.value, "reasons": reasons}
+    audit.record(
+        session,
+        actor=actor,
+        action="异动类型配置",
+        entity="status_change_type",
+        entity_id=list(ChangeCode).index(row.code) + 1,  # the table's key is the code; its position stands in
+        before={"code": row.code.value, **before},
+        after={"code": row.code.value, **after},
+    )
     return row
 
 

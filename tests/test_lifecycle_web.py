@@ -147,3 +147,29 @@ def test_evidence_files_are_downloadable_within_jurisdiction_only(login_as, sess
     [link] = [part.split('"')[0] for part in detail.split('href="')[1:] if "/attachments/" in part]
     assert login_as(COUNTY).get(link).data == b"%PDF-1.4"
     assert login_as("yunyan-county").get(link).status_code == 404
+
+
+def test_beijing_profile_hides_abroad_and_offers_it_as_a_suspension_reason(login_as, session, user):
+    policy = login_as("guizhou-policy")
+    assert "异动类型配置" in policy.get("/lifecycle/change-types").get_data(as_text=True)
+    policy.post("/lifecycle/change-types", data={"code": "abroad", "school_review": "y", "window": "whole_year"})
+    response = policy.post(
+        "/lifecycle/change-types",
+        data={
+            "code": "suspension",
+            "enabled": "y",
+            "school_review": "y",
+            "window": "whole_year",
+            "reasons": "因病休学，因事休学,出国",
+        },
+        follow_redirects=True,
+    )
+    assert "对新申请生效" in response.get_data(as_text=True)
+    pupil = session.scalars(select(Student).where(Student.school_id == user(SCHOOL).org_id)).first()
+    form = login_as(SCHOOL).get(f"/students/{pupil.id}/start/status_change").get_data(as_text=True)
+    assert '<option value="abroad">' not in form and '<option value="suspension">休学</option>' in form
+    assert "是否保留学籍" in form
+    from models.lifecycle import ChangeCode, StatusChangeType
+
+    assert session.get(StatusChangeType, ChangeCode.SUSPENSION).reasons == ["因病休学", "因事休学", "出国"]
+    assert login_as(COUNTY).get("/lifecycle/change-types").status_code == 403

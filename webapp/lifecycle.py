@@ -12,12 +12,12 @@ from flask_login import login_required
 from sqlalchemy import select
 
 import engine
-from handlers import graduation, promotion
+from handlers import graduation, promotion, status_change
 from models import jurisdiction, queries
 from models.base import utcnow
 from models.business_calendar import STAGE_YEARS, grade_level, grade_year, province_id_of
 from models.errors import DomainError, NotFound
-from models.lifecycle import ChangeCode, PromotionRun
+from models.lifecycle import ChangeCode, PromotionRun, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
 from models.user import Role
 from webapp import xlsx
@@ -224,6 +224,36 @@ def promotion_undo(run_id: int) -> ResponseReturnValue:
         db().rollback()
         flash(err.message, "danger")
     return redirect(url_for("lifecycle.promotion_settings"))
+
+
+# -- 异动类型配置 (F-54) --------------------------------------------------------------------------------------
+
+
+@bp.route("/change-types", methods=["GET", "POST"])
+@requires(Role.POLICY_OFFICER, Role.PROVINCE_OFFICER)
+def change_types() -> ResponseReturnValue:
+    if request.method == "POST":
+        form = request.form
+        try:
+            row = status_change.configure(
+                db(),
+                me(),
+                form.get("code", ""),
+                enabled=form.get("enabled") == "y",
+                school_review=form.get("school_review") == "y",
+                window=form.get("window", ""),
+                reasons=[r.strip() for r in form.get("reasons", "").replace("，", ",").split(",") if r.strip()],
+            )
+            db().commit()
+            flash(f"已保存异动类型「{row.label}」的配置，对新申请生效", "success")
+        except DomainError as err:
+            db().rollback()
+            flash(err.message, "danger")
+        return redirect(url_for("lifecycle.change_types"))
+    rows = db().scalars(select(StatusChangeType)).all()
+    order = list(ChangeCode)
+    rows = sorted(rows, key=lambda r: order.index(ChangeCode(r.code)))
+    return render_template("lifecycle/change_types.html", rows=rows, windows=list(WindowKind))
 
 
 # -- 辍学 (F-28) ----------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 
 import engine
 from forms import FORMS
+from handlers import status_change
 from models.attachment import store_upload
 from models.audit import AuditEvent
 from models.errors import DomainError
@@ -108,6 +109,8 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
         flash(err.message, "danger")
         return redirect(url_for("students.detail", student_id=student.id))
     form = FORMS[form_key](request.form if request.method == "POST" else None)
+    if "change_type" in form:  # F-54: only enabled status-change types are offered
+        form.change_type.choices = [(t.code.value, t.label) for t in status_change.enabled_types(db())]
     if request.method == "POST" and form.validate():
         try:
             data = form.to_task_data()
