@@ -173,3 +173,20 @@ def test_beijing_profile_hides_abroad_and_offers_it_as_a_suspension_reason(login
 
     assert session.get(StatusChangeType, ChangeCode.SUSPENSION).reasons == ["因病休学", "因事休学", "出国"]
     assert login_as(COUNTY).get("/lifecycle/change-types").status_code == 403
+
+
+def test_a_senior_class_applies_and_the_county_approves_in_its_inbox(login_as, session, user):
+    senior = "nanming-gz-registrar"
+    cohort = session.scalars(
+        select(Cohort).where(Cohort.school_id == user(senior).org_id).order_by(Cohort.cohort_year)
+    ).first()
+    client = login_as(senior)
+    assert "申请毕结业" in client.get("/lifecycle/graduation").get_data(as_text=True)
+    page = client.post(
+        "/lifecycle/graduation/senior",
+        data={"class_id": cohort.classes[0].id, "outcome": "毕业"},
+        follow_redirects=True,
+    )
+    assert "已为 2 名学生提交毕业申请" in page.get_data(as_text=True)
+    inbox = login_as(COUNTY).get("/").get_data(as_text=True)
+    assert inbox.count("高中毕业主管部门核办") >= 2

@@ -163,6 +163,31 @@ def graduate() -> ResponseReturnValue:
     return redirect(url_for("lifecycle.graduation_classes"))
 
 
+@bp.post("/graduation/senior")
+@requires(Role.SCHOOL_REGISTRAR)
+def graduate_senior() -> ResponseReturnValue:
+    """高中毕结业申请 for the selected students of a class: one case each, approved by the record authority."""
+    class_id = request.form.get("class_id", type=int)
+    school_class = db().get(SchoolClass, class_id) if class_id else None
+    if school_class is None or school_class.cohort.school_id != me().org_id:
+        abort(404)
+    outcome = request.form.get("outcome", "")
+    chosen = {int(i) for i in request.form.getlist("student_id") if i.isdigit()}
+    pupils = [s for s in graduation.class_students(db(), school_class.id) if not chosen or s.id in chosen]
+    started, refused = 0, []
+    for pupil in pupils:
+        try:
+            engine.start(db(), "senior_graduation", student_id=pupil.id, actor=me(), data={"outcome": outcome})
+            started += 1
+        except DomainError as err:
+            refused.append(err.message)
+    if started:
+        flash(f"已为 {started} 名学生提交{outcome}申请，待学籍主管部门核办", "success")
+    for message in refused:
+        flash(message, "danger")
+    return redirect(url_for("lifecycle.graduation_classes"))
+
+
 @bp.post("/graduates/<int:student_id>/info")
 @requires(Role.SCHOOL_REGISTRAR)
 def graduation_info(student_id: int) -> ResponseReturnValue:
