@@ -84,6 +84,8 @@ def test_cleanup_closes_inbox_rows_and_records_who_cleaned(session, user, flows,
     )
     with pytest.raises(DomainError, match="已办结"):
         wf.cancel(session, case.case.id, actor=user(JUNIOR), reason="again")
+    with pytest.raises(wf.TaskAlreadyHandled):
+        wf.complete(session, task.id, actor=user("nanming-cz-reviewer"), data={"school_decision": "通过"})
 
 
 def test_who_may_clean_up(session, user, flows, student_of):

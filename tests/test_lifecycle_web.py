@@ -190,3 +190,33 @@ def test_a_senior_class_applies_and_the_county_approves_in_its_inbox(login_as, s
     assert "已为 2 名学生提交毕业申请" in page.get_data(as_text=True)
     inbox = login_as(COUNTY).get("/").get_data(as_text=True)
     assert inbox.count("高中毕业主管部门核办") >= 2
+
+
+def test_every_lifecycle_query_is_empty_for_another_county(login_as, session, user):
+    school_class = final_class(session, user)
+    pupils = session.scalars(select(Student).where(Student.class_id == school_class.id).order_by(Student.id)).all()
+    start_case(login_as(SCHOOL), pupils[0].id)
+    login_as(SCHOOL).post("/lifecycle/graduation", data={"class_id": school_class.id, "student_id": [pupils[1].id]})
+    login_as(COUNTY).post("/lifecycle/graduates/reject", data={"student_id": [pupils[1].id], "reason": "重办"})
+    for url in ("/lifecycle/pending", "/lifecycle/status-changes", "/lifecycle/graduates/rejected"):
+        assert "共 1 条" in login_as(COUNTY).get(url).get_data(as_text=True), url
+        assert "共 0 条" in login_as("yunyan-county").get(url).get_data(as_text=True), url
+        assert len(sheet_rows(login_as("yunyan-county").get(url + "?format=xlsx"))) == 1  # the header only
+
+
+def test_the_tick_command_runs_a_due_promotion(app, session, user):
+    from datetime import UTC, datetime
+
+    from handlers import promotion
+    from models.business_calendar import grade_year
+
+    province = user("guizhou-province").org_id
+    year = grade_year(session, province)
+    promotion.schedule(
+        session, user("guizhou-province"), province_id=province, promote_at=datetime(2000, 1, 1, tzinfo=UTC)
+    )
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["xueji", "tick"])
+    assert "执行了 1 次升级" in result.output
+    session.expire_all()
+    assert grade_year(session, province) == year + 1
