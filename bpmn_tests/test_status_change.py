@@ -14,7 +14,7 @@ from models.lifecycle import ChangeCode, StatusChangeType
 from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
 from models.user import User
-from models.workflow import CaseStatus
+from models.workflow import CaseStatus, InstanceEvent
 
 SCHOOL = "nanming-xx-registrar"
 REVIEWER = "nanming-xx-reviewer"
@@ -302,8 +302,12 @@ def test_death_is_terminal_and_late_entry_warns(flows, user, student_of, session
     clock(datetime(2026, 9, 30, 2, 0, tzinfo=UTC))
     fields = {**REQUESTS["death"], "death_date": "2026-09-01"}  # 10 working days end on 15 Sep
     case = flows("status_change", student=student, by=user(SCHOOL), change_type="death", **fields)
+    assert case.case.summary["warning"] == "已超过死亡后10个工作日的办理期限（应于2026-09-15前办理）"
+    warned = session.scalars(
+        select(InstanceEvent).where(InstanceEvent.instance_id == case.case.id, InstanceEvent.title == "逾期提示")
+    ).one()
+    assert warned.data["fields"] == [["提示", case.case.summary["warning"]]]
     approve(case)
-    session.refresh(case.case)
     assert status_of(session, student.id).status == StudentStatus.DECEASED
     with pytest.raises(DomainError, match="终止状态"):
         flows(

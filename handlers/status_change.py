@@ -17,6 +17,7 @@ from models.lifecycle import ChangeCode, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
 from models.user import User
+from models.workflow import InstanceEvent
 
 # 跳级 goes to the next cohort up (entered a year earlier), 留级 to the one below (F-27).
 COHORT_STEP = {ChangeCode.GRADE_SKIP: -1, ChangeCode.GRADE_REPEAT: +1}
@@ -102,6 +103,8 @@ def check_request(
         if died > today:
             raise DomainError("死亡日期不能晚于今天")
         warning = death_deadline_warning(died, today)
+        if warning:
+            _warn(ctx, warning)
     else:
         check_window(kind.window, kind.label, today)
     if kind.reasons and reason not in kind.reasons:
@@ -122,6 +125,14 @@ def check_request(
         "label": kind.label,
         "warning": warning,
     }
+
+
+def _warn(ctx: HandlerContext, warning: str) -> None:
+    """A warning every party of the case reads: on the case (for lists and the start page) and in its history."""
+    ctx.case.summary = {**ctx.case.summary, "warning": warning}
+    ctx.session.add(
+        InstanceEvent(instance_id=ctx.case.id, kind="state", title="逾期提示", data={"fields": [["提示", warning]]})
+    )
 
 
 def _own_school_class(session: Session, student: Student, class_id: int | None) -> SchoolClass:

@@ -124,6 +124,8 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
             flash(err.message, "danger")
             return redirect(url_for("students.detail", student_id=student_id))
         flash(f"已提交「{case.title}」，当前状态：{case.state_label}", "success")
+        if case.summary.get("warning"):
+            flash(case.summary["warning"], "warning")
         return redirect(url_for("cases.detail", case_id=case.id))
     status = 422 if request.method == "POST" else 200
     classes = db().scalars(
