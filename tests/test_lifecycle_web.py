@@ -220,3 +220,17 @@ def test_the_tick_command_runs_a_due_promotion(app, session, user):
     assert "执行了 1 次升级" in result.output
     session.expire_all()
     assert grade_year(session, province) == year + 1
+
+
+def test_school_edits_the_destination_of_its_graduates(login_as, session, user):
+    school_class = final_class(session, user)
+    client = login_as(SCHOOL)
+    client.post("/lifecycle/graduation", data={"class_id": school_class.id})
+    page = client.get("/lifecycle/graduates").get_data(as_text=True)
+    assert 'data-testid="graduation-info"' in page
+    pupil = session.scalars(select(Student).where(Student.class_id == school_class.id)).first()
+    client.post(f"/lifecycle/graduates/{pupil.id}/info", data={"destination": "普通高中", "certificate_no": "G001"})
+    session.expire_all()
+    assert session.get(Student, pupil.id).graduation_destination == "普通高中"
+    page = client.post(f"/lifecycle/graduates/{pupil.id}/info", data={"destination": "火星"}, follow_redirects=True)
+    assert "毕业去向须为" in page.get_data(as_text=True)

@@ -108,7 +108,11 @@ def graduates() -> ResponseReturnValue:
     return _query_page(
         "毕业生查询",
         queries.graduates,
-        {"endpoint": "lifecycle.graduates", "can_reject": me().has_role(Role.COUNTY_OFFICER)},
+        {
+            "endpoint": "lifecycle.graduates",
+            "can_reject": me().has_role(Role.COUNTY_OFFICER),
+            "destinations": graduation.DESTINATIONS if me().has_role(Role.SCHOOL_REGISTRAR) else (),
+        },
     )
 
 
