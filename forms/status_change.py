@@ -8,7 +8,6 @@ from typing import Any
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -24,6 +23,12 @@ TEXT = Length(max=500, message="不能超过500字")
 NEEDS_CLASS = frozenset({ChangeCode.RESUMPTION, ChangeCode.GRADE_SKIP, ChangeCode.GRADE_REPEAT})
 
 
+def _optional_int(value: object) -> int | None:
+    if value in (None, ""):
+        return None
+    return int(str(value))
+
+
 class RequestForm(TaskForm):
     key = "status_change.request"
     title = "学籍异动申请"
@@ -37,7 +42,10 @@ class RequestForm(TaskForm):
         "异动原因", validators=[DataRequired("请填写异动原因"), Length(max=100, message="不能超过100字")]
     )
     death_date = DateField("死亡日期", validators=[Optional()])
-    target_class_id = IntegerField("转入班级（复学、跳级、留级）", validators=[Optional()])
+    # Choices are the school's classes, filled by the web view; the handler checks the class really fits.
+    target_class_id = SelectField(
+        "转入班级（复学、跳级、留级）", coerce=_optional_int, validate_choice=False, validators=[Optional()]
+    )
     destination_country = StringField("前往国家（地区）", validators=[Length(max=50, message="不能超过50字")])
     keep_record = RadioField("是否保留学籍", choices=[SelectChoice("是"), SelectChoice("否")], validators=[Optional()])
     evidence = TextAreaField("佐证材料说明", validators=[TEXT])

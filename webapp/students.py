@@ -111,6 +111,13 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
     form = FORMS[form_key](request.form if request.method == "POST" else None)
     if "change_type" in form:  # F-54: only enabled status-change types are offered
         form.change_type.choices = [(t.code.value, t.label) for t in status_change.enabled_types(db())]
+        classes = db().scalars(
+            select(SchoolClass)
+            .join(Cohort)
+            .where(Cohort.school_id == student.school_id)
+            .order_by(Cohort.cohort_year.desc(), SchoolClass.class_no)
+        )
+        form.target_class_id.choices = [("", "—")] + [(c.id, f"{c.cohort.name} {c.name}") for c in classes]
     if request.method == "POST" and form.validate():
         try:
             data = form.to_task_data()
@@ -128,13 +135,7 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
             flash(case.summary["warning"], "warning")
         return redirect(url_for("cases.detail", case_id=case.id))
     status = 422 if request.method == "POST" else 200
-    classes = db().scalars(
-        select(SchoolClass)
-        .join(Cohort)
-        .where(Cohort.school_id == student.school_id)
-        .order_by(Cohort.cohort_year.desc(), SchoolClass.class_no)
-    )
-    return render_template("students/start.html", student=student, form=form, classes=list(classes)), status
+    return render_template("students/start.html", student=student, form=form), status
 
 
 def _store_uploads(student: Student) -> str:
