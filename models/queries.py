@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from models.base import utcnow
 from models.jurisdiction import cases_visible_to, in_subtree, students_visible_to
 from models.lifecycle import CHANGE_LABELS, ChangeCode, GraduateRejection
-from models.org import OrgUnit
+from models.org import OrgLevel, OrgUnit
 from models.student import Student, StudentStatus
 from models.transitions import GRADUATE_STATES
 from models.user import User
@@ -65,6 +65,16 @@ def _page(
     items = session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
     pairs = [row_of(item) for item in items]
     return Page(headers, [row for _, row in pairs], total, page, per_page, [pid for pid, _ in pairs])
+
+
+def schools_of(session: Session, user: User) -> list[tuple[int, str]]:
+    """The schools in the user's jurisdiction, for the school filter of every query."""
+    rows = session.execute(
+        select(OrgUnit.id, OrgUnit.name)
+        .where(OrgUnit.level == OrgLevel.SCHOOL, in_subtree(user, OrgUnit.id))
+        .order_by(OrgUnit.path)
+    ).all()
+    return [(org_id, name) for org_id, name in rows]
 
 
 # -- 异动在办业务查询 (F-34, F-56) ----------------------------------------------------------------------------

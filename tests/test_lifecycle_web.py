@@ -234,3 +234,14 @@ def test_school_edits_the_destination_of_its_graduates(login_as, session, user):
     assert session.get(Student, pupil.id).graduation_destination == "普通高中"
     page = client.post(f"/lifecycle/graduates/{pupil.id}/info", data={"destination": "火星"}, follow_redirects=True)
     assert "毕业去向须为" in page.get_data(as_text=True)
+
+
+def test_queries_filter_by_a_school_of_the_jurisdiction(login_as, session, user):
+    pupil = session.scalars(select(Student).where(Student.school_id == user(SCHOOL).org_id)).first()
+    start_case(login_as(SCHOOL), pupil.id)
+    county = login_as(COUNTY)
+    page = county.get("/lifecycle/pending").get_data(as_text=True)
+    assert "南明第一小学</option>" in page and "云岩第一小学</option>" not in page
+    assert "共 1 条" in county.get(f"/lifecycle/pending?school_id={user(SCHOOL).org_id}").get_data(as_text=True)
+    other = user("nanming-xx-registrar").org_id
+    assert "共 0 条" in county.get(f"/lifecycle/pending?school_id={other}").get_data(as_text=True)

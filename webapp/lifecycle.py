@@ -52,7 +52,10 @@ def _query_page(title: str, run: Callable[..., queries.Page], template_args: dic
         db(), me(), filters, page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"]
     )
     args = {k: v for k, v in request.args.items() if k not in {"page", "format"}}
-    return render_template("lifecycle/query.html", title=title, result=page, args=args, **template_args)
+    schools = queries.schools_of(db(), me())
+    return render_template(
+        "lifecycle/query.html", title=title, result=page, args=args, schools=schools, **template_args
+    )
 
 
 # -- 在办业务 (F-34) -------------------------------------------------------------------------------------------
