@@ -104,6 +104,7 @@ def test_cleanup_of_a_dropout_case_restores_the_student(flows, user, student_of,
     wf.cancel(session, case.case.id, actor=user(COUNTY), reason="误报")
     pupil = record(session, student.id)
     assert (pupil.suspected_dropout_since, pupil.open_case_id, case.state) == (None, None, "已撤销")
+    assert case.case.next_timer_at is None and case.seats() == []
 
 
 def test_the_report_needs_the_unreachable_confirmation(flows, user, student_of):

@@ -100,7 +100,7 @@ def pending_business(session: Session, user: User, filters: Filters, *, page: in
         started = _aware(case_.started_at)
         return case_.id, [
             case_.id,
-            case_.title,
+            _case_name(case_),
             case_.student.name if case_.student else "",
             case_.org.name,
             case_.state_label,
@@ -239,6 +239,13 @@ def dropout_counts(session: Session, user: User) -> list[tuple[str, int, int]]:
         .order_by(school.name)
     ).all()
     return [(name, int(s or 0), int(d or 0)) for name, s, d in rows]
+
+
+def _case_name(case_: ProcessInstance) -> str:
+    """The flow's name, with the change type for status changes (学籍异动（休学）)."""
+    name = case_.version.name if case_.version else case_.process_key
+    code = case_.summary.get("change_type", "")
+    return f"{name}（{ChangeCode(code).label}）" if code in ChangeCode.__members__.values() else name
 
 
 def _aware(moment: datetime) -> datetime:

@@ -48,7 +48,7 @@ def test_a_class_with_a_pending_case_is_refused_then_graduates_after_county_clea
 
     county = login_as(COUNTY)
     pending = county.get("/lifecycle/pending").get_data(as_text=True)
-    assert pupil.name in pending and 'data-testid="cleanup"' in pending
+    assert pupil.name in pending and "学籍异动（其他离校）" in pending and 'data-testid="cleanup"' in pending
     assert county.post(f"/lifecycle/pending/{case_id}/cleanup", data={"reason": "毕业前清理"}).status_code == 302
     assert session.get(ProcessInstance, case_id).status == CaseStatus.CANCELLED
 
