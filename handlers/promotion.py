@@ -11,6 +11,7 @@ two officers race.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,8 @@ from models.lifecycle import PromotionRun, PromotionStatus
 from models.org import Cohort, OrgLevel, OrgUnit, SchoolClass, Stage
 from models.student import Student, StudentStatus
 from models.user import User
+
+log = logging.getLogger(__name__)
 
 
 def _province(session: Session, province_id: int) -> OrgUnit:
@@ -97,7 +100,13 @@ def run_due(session: Session, now: datetime) -> list[PromotionRun]:
     due = session.scalars(
         select(PromotionRun.id).where(PromotionRun.status == PromotionStatus.SCHEDULED, PromotionRun.promote_at <= now)
     ).all()
-    return [promote(session, run_id, actor=None, now=now) for run_id in due]
+    done = []
+    for run_id in due:
+        try:
+            done.append(promote(session, run_id, actor=None, now=now))
+        except DomainError:
+            log.info("promotion run %s was carried out by another tick", run_id)
+    return done
 
 
 def report(session: Session, province_id: int, year: int) -> dict[str, Any]:
