@@ -16,6 +16,7 @@ from models.errors import DomainError
 from models.jurisdiction import cases_visible_to, students_visible_to
 from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
+from models.transitions import NON_TERMINAL
 from models.user import Role
 from models.workflow import ProcessInstance
 from webapp.access import me, student_or_404
@@ -30,6 +31,9 @@ STARTABLE = {
     "dropout": frozenset({Role.SCHOOL_REGISTRAR}),
     "senior_graduation": frozenset({Role.SCHOOL_REGISTRAR}),
 }
+# The record states a flow is offered for (the diagram's check step decides for real): 复学 and 死亡 also apply to
+# students away from school (§4.3 T9, T10).
+OFFERED_FOR = {"status_change": NON_TERMINAL}
 
 
 @bp.get("/")
@@ -91,7 +95,14 @@ def detail(student_id: int) -> ResponseReturnValue:
         .all()
     )
     names = engine.published_flows(db())
-    startable = {key: names[key] for key, roles in STARTABLE.items() if key in names and me().has_role(*roles)}
+    startable = {
+        key: names[key]
+        for key, roles in STARTABLE.items()
+        if key in names
+        and me().has_role(*roles)
+        and student.open_case_id is None
+        and student.status in OFFERED_FOR.get(key, {StudentStatus.IN_SCHOOL})
+    }
     return render_template("students/detail.html", student=student, cases=cases, audit=audit, startable=startable)
 
 
