@@ -393,3 +393,15 @@ def test_the_request_form_asks_what_each_type_needs():
         form = RequestForm(formdata=MultiDict({"change_type": code, "reason": "x"}))
         assert not form.validate()
         assert field in form.errors
+
+
+def test_approval_checks_the_transition_again(flows, user, student_of, session, clock):
+    student = student_of(SCHOOL)
+    case = flows("status_change", student=student, by=user(SCHOOL), change_type="other_departure", reason="外出")
+    case.submit("school_review", by=user(REVIEWER), school_decision="通过")
+    session.get(Student, student.id).status = StudentStatus.DECEASED  # changed meanwhile (e.g. a data correction)
+    session.flush()
+    with pytest.raises(DomainError, match="终止状态"):
+        case.submit("authority_review", by=user(COUNTY), decision="通过")
+    assert case.state == "待主管部门审核"
+    assert case.seats() == [("authority_review", "南明区", "county_officer")]

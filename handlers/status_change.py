@@ -174,7 +174,8 @@ def apply(
     code = ChangeCode(change_type)
     action = f"学籍异动：{code.label}"
     if code in COHORT_STEP:
-        transitions.check_move(student)
+        kind = ctx.session.get_one(StatusChangeType, code)  # checked again: the class may have changed meanwhile
+        _target_cohort_class(ctx.session, student, kind, code, target_class_id)
         before = {"class_id": student.class_id}
         student.class_id = target_class_id
         audit.record(
@@ -188,6 +189,8 @@ def apply(
             instance_id=ctx.case.id,
         )
     else:
+        if code is ChangeCode.RESUMPTION:
+            _own_school_class(ctx.session, student, target_class_id)
         transitions.change_status(
             ctx.session,
             student,
