@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 import engine
 from forms import FORMS
-from handlers import status_change
+from handlers import class_change, status_change
 from models.attachment import store_upload
 from models.audit import AuditEvent
 from models.errors import DomainError
@@ -19,7 +19,7 @@ from models.student import Student, StudentStatus
 from models.transitions import NON_TERMINAL
 from models.user import Role
 from models.workflow import ProcessInstance
-from webapp.access import me, student_or_404
+from webapp.access import me, requires, student_or_404
 from webapp.db import db
 
 bp = Blueprint("students", __name__, url_prefix="/students")
@@ -103,7 +103,25 @@ def detail(student_id: int) -> ResponseReturnValue:
         and student.open_case_id is None
         and student.status in OFFERED_FOR.get(key, {StudentStatus.IN_SCHOOL})
     }
-    return render_template("students/detail.html", student=student, cases=cases, audit=audit, startable=startable)
+    movable = class_change.sibling_classes(db(), student) if me().has_role(Role.SCHOOL_REGISTRAR) else []
+    return render_template(
+        "students/detail.html", student=student, cases=cases, audit=audit, startable=startable, movable=movable
+    )
+
+
+@bp.post("/<int:student_id>/class")
+@requires(Role.SCHOOL_REGISTRAR)
+def change_class(student_id: int) -> ResponseReturnValue:
+    """学生调班 (F-20)."""
+    student = student_or_404(student_id)
+    try:
+        class_change.change_class(db(), me(), student, request.form.get("class_id", 0, type=int))
+        db().commit()
+        flash(f"{student.name}已调至{student.school_class.name if student.school_class else ''}", "success")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("students.detail", student_id=student_id))
 
 
 @bp.route("/<int:student_id>/start/<process_key>", methods=["GET", "POST"])
