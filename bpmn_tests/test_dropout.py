@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 import engine as wf
 from models import queries
-from models.business_calendar import school_days_between
+from models.business_calendar import local_date, school_days_between
 from models.errors import DomainError
 from models.student import Student, StudentStatus
 from models.workflow import CaseStatus
@@ -20,7 +20,7 @@ COUNTY = "meitan-county"
 
 def absent_since(school_days: int) -> str:
     """The first day of an absence that has lasted ``school_days`` school days up to today."""
-    today = date.today()
+    today = local_date(datetime.now(UTC))
     first = today
     while school_days_between(first, today) < school_days:
         first -= timedelta(days=1)
@@ -53,7 +53,7 @@ def test_three_days_mark_suspected_and_a_return_clears_the_flag(flows, user, stu
     case = report(flows, user, student, 3)
     assert case.state == "疑似辍学"
     assert case.seats() == [("follow_up", "湄潭第一小学", "school_registrar")]
-    assert record(session, student.id).suspected_dropout_since == date.today()
+    assert record(session, student.id).suspected_dropout_since == local_date(datetime.now(UTC))
     assert wf.tick(session) == 0  # the 7th school day has not come
     assert queries.dropout_counts(session, user(COUNTY)) == [("湄潭第一小学", 1, 0)]
     case.submit("follow_up", by=user(SCHOOL), outcome="已返校")

@@ -3,12 +3,12 @@ confirmation. The thresholds are parameters of processes/dropout.bpmn (configura
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from handlers.registry import HandlerContext, handler
 from models import audit, transitions
-from models.business_calendar import nth_school_day, school_days_between
+from models.business_calendar import CHINA, local_date, nth_school_day, school_days_between
 from models.errors import DomainError
 from models.student import Student, StudentStatus
 
@@ -35,7 +35,7 @@ def mark_suspected(
     """Set 疑似辍学 when the absence has lasted ``suspect_days`` school days; return when to propose 辍学."""
     student = ctx.session.get_one(Student, student_id)
     transitions.check(student, StudentStatus.DROPOUT)
-    first, today = date.fromisoformat(first_absent_on), ctx.now.date()
+    first, today = date.fromisoformat(first_absent_on), local_date(ctx.now)
     if first > today:
         raise DomainError("缺课开始日期不能晚于今天")
     days = school_days_between(first, today)
@@ -48,7 +48,7 @@ def mark_suspected(
 def escalation_moment(first_absent_on: date, dropout_days: int) -> str:
     """When the timer proposes 辍学: the start of the ``dropout_days``-th school day of the absence (already past
     when the absence is reported late: the proposal then comes at once)."""
-    return datetime.combine(nth_school_day(first_absent_on, dropout_days), time(0, 0), tzinfo=UTC).isoformat()
+    return datetime.combine(nth_school_day(first_absent_on, dropout_days), time(0, 0), tzinfo=CHINA).isoformat()
 
 
 @handler("dropout.clear")
@@ -57,7 +57,7 @@ def clear(ctx: HandlerContext, *, student_id: int) -> dict[str, Any]:
     student = ctx.session.get_one(Student, student_id)
     if student.suspected_dropout_since is not None:
         _flag(ctx, student, None, "返校，取消疑似辍学")
-    return {"returned_on": ctx.now.date().isoformat()}
+    return {"returned_on": local_date(ctx.now).isoformat()}
 
 
 @handler("dropout.mark_dropout")
@@ -75,4 +75,4 @@ def mark_dropout(ctx: HandlerContext, *, student_id: int) -> dict[str, Any]:
         extra={"suspected_since": since.isoformat() if since else None},
     )
     student.suspected_dropout_since = None
-    return {"dropout_on": ctx.now.date().isoformat()}
+    return {"dropout_on": local_date(ctx.now).isoformat()}

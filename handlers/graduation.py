@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerContext, handler
 from models import audit, transitions
-from models.business_calendar import STAGE_YEARS, grade_level, grade_year, province_id_of
+from models.business_calendar import STAGE_YEARS, grade_level, grade_year, local_date, province_id_of
 from models.errors import DomainError
 from models.lifecycle import GraduateRejection
 from models.org import Cohort, Stage
@@ -198,6 +198,6 @@ def check_senior(ctx: HandlerContext, *, student_id: int, outcome: str) -> dict[
 @handler("graduation.apply_senior")
 def apply_senior(ctx: HandlerContext, *, student_id: int, outcome: str) -> dict[str, Any]:
     student = ctx.session.get_one(Student, student_id)
-    on = ctx.now.date()
+    on = local_date(ctx.now)
     _graduate_one(ctx.session, ctx.actor, student, OUTCOMES[outcome], on=on, instance_id=ctx.case.id)
     return {"graduated_on": on.isoformat()}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from handlers.registry import HandlerContext, handler
 from models import audit, transitions
 from models.attachment import link_to_case, parse_ids
-from models.business_calendar import check_window, death_deadline_warning
+from models.business_calendar import check_window, death_deadline_warning, local_date
 from models.errors import DomainError
 from models.lifecycle import ChangeCode, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
@@ -96,10 +96,12 @@ def check_request(
     configuration as it is now (the case keeps it: later edits apply to new requests only)."""
     kind = configured_type(ctx.session, change_type)
     student = ctx.session.get_one(Student, student_id)
-    today = ctx.now.date()
+    today = local_date(ctx.now)
     warning = ""
     if kind.window is WindowKind.DEATH_DEADLINE:
-        died = date.fromisoformat(death_date or "")
+        if not death_date:
+            raise DomainError("死亡异动必须填写死亡日期")
+        died = date.fromisoformat(death_date)
         if died > today:
             raise DomainError("死亡日期不能晚于今天")
         warning = death_deadline_warning(died, today)

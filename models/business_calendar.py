@@ -6,7 +6,7 @@ autumn term September–December, spring term March–June.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,11 +16,17 @@ from models.errors import DomainError
 from models.lifecycle import PromotionRun, PromotionStatus, WindowKind
 from models.org import OrgUnit, Stage
 
+CHINA = timezone(timedelta(hours=8), "CST")  # windows and deadlines are counted in Beijing time
 FIRST_MONTHS = frozenset({9, 3})  # 秋季学期 9月, 春季学期 3月
 LAST_MONTHS = frozenset({12, 6})  # 秋季学期 12月, 春季学期 6月
 DEATH_DEADLINE_WORKING_DAYS = 10
 # Years of each stage; the last is the graduating grade (F-35: 6-year primary, 3-year junior and senior).
 STAGE_YEARS = {Stage.PRIMARY: 6, Stage.JUNIOR: 3, Stage.SENIOR: 3}
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day in China of an aware moment (the engine's clock is UTC)."""
+    return moment.astimezone(CHINA).date()
 
 
 def is_working_day(day: date) -> bool:

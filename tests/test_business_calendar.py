@@ -47,3 +47,11 @@ def test_working_days_skip_weekends():
 def test_death_deadline_is_ten_working_days():
     assert death_deadline_warning(date(2026, 9, 1), date(2026, 9, 15)) == ""
     assert death_deadline_warning(date(2026, 9, 1), date(2026, 9, 16)).startswith("已超过死亡后10个工作日")
+
+
+def test_windows_follow_beijing_time():
+    from datetime import UTC, datetime
+
+    from models.business_calendar import local_date
+
+    assert local_date(datetime(2026, 8, 31, 16, 30, tzinfo=UTC)) == date(2026, 9, 1)  # 00:30 on 1 Sep in Beijing
