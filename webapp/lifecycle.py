@@ -4,7 +4,7 @@ promotion, dropout counts, status-change query. Every list is scoped by jurisdic
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,7 +15,7 @@ import engine
 from handlers import graduation, promotion, status_change
 from models import jurisdiction, queries
 from models.base import utcnow
-from models.business_calendar import STAGE_YEARS, grade_level, grade_year, province_id_of
+from models.business_calendar import CHINA, STAGE_YEARS, grade_level, grade_year, local_date, province_id_of
 from models.errors import DomainError, NotFound
 from models.lifecycle import ChangeCode, PromotionRun, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
@@ -27,7 +27,6 @@ from webapp.db import db
 bp = Blueprint("lifecycle", __name__, url_prefix="/lifecycle")
 
 AUTHORITIES = (Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
-BEIJING = timezone(timedelta(hours=8))
 
 
 def _filters() -> queries.Filters:
@@ -161,7 +160,7 @@ def graduate() -> ResponseReturnValue:
     pupils = graduation.class_students(db(), school_class.id)
     students = [s for s in pupils if s.id in chosen] if chosen else pupils
     try:
-        count = graduation.graduate(db(), me(), students, on=utcnow().astimezone(BEIJING).date())
+        count = graduation.graduate(db(), me(), students, on=local_date(utcnow()))
         db().commit()
         flash(f"{school_class.name}：{count} 名学生已毕业", "success")
     except DomainError as err:
@@ -224,7 +223,7 @@ def promotion_settings() -> ResponseReturnValue:
     province_id = me().org_id
     if request.method == "POST":
         try:
-            moment = datetime.fromisoformat(request.form.get("promote_at", "")).replace(tzinfo=BEIJING)
+            moment = datetime.fromisoformat(request.form.get("promote_at", "")).replace(tzinfo=CHINA)
         except ValueError:
             flash("请填写升级时间，例如 2027-08-10T23:59", "danger")
             return redirect(url_for("lifecycle.promotion_settings"))
@@ -238,7 +237,7 @@ def promotion_settings() -> ResponseReturnValue:
         return redirect(url_for("lifecycle.promotion_settings"))
     runs = db().scalars(select(PromotionRun).where(PromotionRun.org_id == province_id).order_by(PromotionRun.id.desc()))
     return render_template(
-        "lifecycle/promotion.html", runs=list(runs), year=grade_year(db(), province_id), beijing=BEIJING
+        "lifecycle/promotion.html", runs=list(runs), year=grade_year(db(), province_id), beijing=CHINA
     )
 
 
