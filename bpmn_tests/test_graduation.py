@@ -166,3 +166,9 @@ def test_county_rejects_a_graduate_back_to_in_school_and_it_is_listed(session, u
     # back in school, the student can now get a suspension or graduate again (F-37 acceptance)
     graduation.graduate(session, user(JUNIOR), [pupils[0]], on=TODAY)
     assert pupils[0].status == StudentStatus.GRADUATED
+
+
+def test_graduating_after_30_july_warns():
+    assert graduation.deadline_warning(date(2027, 7, 30)) == ""
+    assert graduation.deadline_warning(date(2027, 7, 31)) == "已超过7月30日的毕业办理期限，请尽快完成毕业"
+    assert graduation.deadline_warning(date(2027, 9, 2)) == ""

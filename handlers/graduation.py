@@ -46,6 +46,16 @@ DESTINATIONS = (
 )
 
 
+GRADUATION_DEADLINE = (7, 30)  # 30 July (seed 000; Beijing 31 July), a warning, not a block
+
+
+def deadline_warning(on: date) -> str:
+    month, day = GRADUATION_DEADLINE
+    if (on.month, on.day) > (month, day) and on.month < 9:  # noqa: PLR2004 -- until the new school year
+        return f"已超过{month}月{day}日的毕业办理期限，请尽快完成毕业"
+    return ""
+
+
 def _names(students: Sequence[Student], detail: dict[int, str] | None = None) -> str:
     return "、".join(f"{s.name}（{detail[s.id]}）" if detail and s.id in detail else s.name for s in students)
 

@@ -160,9 +160,12 @@ def graduate() -> ResponseReturnValue:
     pupils = graduation.class_students(db(), school_class.id)
     students = [s for s in pupils if s.id in chosen] if chosen else pupils
     try:
-        count = graduation.graduate(db(), me(), students, on=local_date(utcnow()))
+        today = local_date(utcnow())
+        count = graduation.graduate(db(), me(), students, on=today)
         db().commit()
         flash(f"{school_class.name}：{count} 名学生已毕业", "success")
+        if graduation.deadline_warning(today):
+            flash(graduation.deadline_warning(today), "warning")
     except DomainError as err:
         db().rollback()
         flash(err.message, "danger")
