@@ -17,7 +17,7 @@ PORT ?= 5000
 PY_STAMP := $(VENV)/.xueji-installed
 NODE_STAMP := node_modules/.xueji-installed
 
-.PHONY: help setup run test e2e lint check-migrations bench
+.PHONY: help setup run test e2e lint check-migrations bench bench-promotion
 
 help:
 	@echo "make run    安装依赖、载入演示数据并启动 http://$(HOST):$(PORT)"
@@ -60,3 +60,8 @@ check-migrations: $(PY_STAMP)
 
 bench: setup
 	$(PY) bench/engine_cycle.py $(BENCH_ARGS)
+
+# 升级 of 1,000,000 students on PostgreSQL (the database named by PROMOTION_BENCH_URL is wiped).
+PROMOTION_BENCH_URL ?= postgresql+psycopg://postgres@127.0.0.1/xueji_bench
+bench-promotion: setup
+	$(PY) bench/promotion.py --url $(PROMOTION_BENCH_URL)

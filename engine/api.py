@@ -28,6 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import checks, store
 from engine.scripts import running
 from handlers import HandlerContext
+from handlers.pending import restore_student
 from models.base import utcnow
 from models.errors import DomainError, NotFound
 from models.student import Student
@@ -45,6 +46,9 @@ from models.workflow import (
 log = logging.getLogger(__name__)
 
 Display = list[tuple[str, str]]
+
+
+CANCELLED_LABEL = "已撤销"  # §4.4 cancelled (撤销 / 在办业务清理)
 
 
 class TaskAlreadyHandled(DomainError):
@@ -250,6 +254,42 @@ def complete(
             task.run()
 
         run_engine(session, instance, workflow, actor, human_step)
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise TaskAlreadyHandled() from exc
+    except BaseException:
+        session.rollback()
+        raise
+    return instance
+
+
+def cancel(session: Session, instance_id: int, *, actor: User, reason: str) -> ProcessInstance:
+    """在办业务清理 (F-34): cancel an open case: its workflow and inbox rows, the student's open case, and any change
+    it made to the student, in one transaction; the history records who cleaned it and why. The caller decides
+    who may clean (``models.jurisdiction.cleanable_case_or_404``)."""
+    try:
+        instance = session.scalars(
+            select(ProcessInstance)
+            .where(ProcessInstance.id == instance_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        if instance.status != CaseStatus.OPEN:
+            raise DomainError(f"业务「{instance.title}」已办结（{instance.state_label}），无需清理")
+        workflow = store.load(instance)
+        restore_student(HandlerContext(session=session, actor=actor, case=instance, now=utcnow()))
+        store.cancel(session, instance, workflow, CANCELLED_LABEL)
+        record_event(
+            session,
+            instance,
+            "cancelled",
+            bpmn_id=None,
+            title="在办业务清理",
+            actor=actor,
+            display=[("清理原因", reason)],
+            state_label=CANCELLED_LABEL,
+        )
         session.commit()
     except StaleDataError as exc:
         session.rollback()

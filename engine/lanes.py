@@ -29,6 +29,11 @@ def _school(session: Session, case: ProcessInstance) -> Seat:
     return Seat(case.org_id, Role.SCHOOL_REGISTRAR)
 
 
+def _school_reviewer(session: Session, case: ProcessInstance) -> Seat:
+    """学籍异动学校审核 (F-21 step 2): the school's reviewer, who may be the registrar's colleague (Q-30)."""
+    return Seat(case.org_id, Role.SCHOOL_REVIEWER)
+
+
 def _record_authority(session: Session, case: ProcessInstance) -> Seat:
     """The school's 学籍主管部门 (§0.3): the county for compulsory schools, whatever the school row says."""
     school = session.get_one(School, case.org_id)
@@ -37,5 +42,6 @@ def _record_authority(session: Session, case: ProcessInstance) -> Seat:
 
 LANES: dict[str, LaneResolver] = {
     "学校": _school,
+    "学校审核": _school_reviewer,
     "区县": _record_authority,
 }

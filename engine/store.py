@@ -107,7 +107,9 @@ def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
     due = [
         TimerEventDefinition.get_datetime(e.value)
         for e in workflow.waiting_events()
-        if e.event_type.endswith("TimerEventDefinition") and isinstance(e.value, str)
+        # timeDuration/timeCycle timers are "…TimerEventDefinition"; a timeDate timer is "TimeDateEventDefinition".
+        if (e.event_type.endswith("TimerEventDefinition") or e.event_type == "TimeDateEventDefinition")
+        and isinstance(e.value, str)
     ]
     return min(due) if due else None
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from forms import mistaken_deletion
+from forms import dropout, graduation, mistaken_deletion, status_change
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
     mistaken_deletion.RequestForm,
     mistaken_deletion.CountyReviewForm,
     mistaken_deletion.SchoolDecisionForm,
+    status_change.RequestForm,
+    status_change.SchoolReviewForm,
+    status_change.AuthorityReviewForm,
+    graduation.SeniorRequestForm,
+    graduation.SeniorReviewForm,
+    dropout.ReportForm,
+    dropout.FollowUpForm,
+    dropout.ConfirmForm,
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.registry import HandlerContext, handler
-from models import audit
+from models import audit, transitions
 from models.errors import DomainError
 from models.student import Student, StudentStatus
 
@@ -25,6 +25,7 @@ def mark_deleted(ctx: HandlerContext, *, student_id: int, reason: str) -> dict[s
     student = ctx.session.get_one(Student, student_id)
     if student.status == StudentStatus.DELETED:
         return {"deleted_at": student.deleted_at.isoformat() if student.deleted_at else None}
+    transitions.check(student, StudentStatus.DELETED)  # T15 (§4.3)
     before = {"status": student.status.value}
     student.status = StudentStatus.DELETED
     student.deleted_at = ctx.now

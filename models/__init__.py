@@ -3,10 +3,12 @@
 Importing this package registers every table on ``Base.metadata`` (Alembic and the tests rely on it).
 """
 
+from models.attachment import Attachment
 from models.audit import AuditEvent
 from models.base import Base
 from models.calendar import AcademicYear, Term
 from models.errors import DomainError
+from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.student import Guardian, Student, StudentStatus
 from models.user import Role, User, UserRole
@@ -23,6 +25,7 @@ from models.workflow import (
 
 __all__ = [
     "AcademicYear",
+    "Attachment",
     "AuditEvent",
     "Base",
     "Campus",
@@ -30,6 +33,7 @@ __all__ = [
     "CaseStatus",
     "Cohort",
     "DomainError",
+    "GraduateRejection",
     "Guardian",
     "InboxTask",
     "InstanceEvent",
@@ -38,11 +42,13 @@ __all__ = [
     "ProcessDraft",
     "ProcessInstance",
     "ProcessVersion",
+    "PromotionRun",
     "Role",
     "School",
     "SchoolClass",
     "Stage",
     "Student",
+    "StatusChangeType",
     "StudentStatus",
     "TaskStatus",
     "Term",

@@ -61,6 +61,20 @@ def case_or_404(session: Session, user: User, instance_id: int) -> ProcessInstan
     return case
 
 
+def may_clean_up(user: User, case: ProcessInstance) -> bool:
+    """在办业务清理 (F-34): the school's registrar for its own cases, a county officer for its schools' cases."""
+    if user.has_role(Role.SCHOOL_REGISTRAR) and user.org_id == case.org_id:
+        return True
+    return user.has_role(Role.COUNTY_OFFICER) and case.org.path.startswith(user.org.path)
+
+
+def cleanable_case_or_404(session: Session, user: User, instance_id: int) -> ProcessInstance:
+    case = case_or_404(session, user, instance_id)
+    if not may_clean_up(user, case):
+        raise NotFound()
+    return case
+
+
 def task_or_404(session: Session, user: User, task_id: int) -> InboxTask:
     task = session.scalars(tasks_actionable_by(user).where(InboxTask.id == task_id)).one_or_none()
     if task is None:

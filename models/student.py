@@ -85,6 +85,12 @@ class Student(Base):
     open_case_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", use_alter=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
+    # 疑似辍学 overlay flag (§4.2, F-28): set after 3 school days of unexplained absence, cleared on return.
+    suspected_dropout_since: Mapped[date | None]
+    # 毕业信息 (F-35, F-36): set by graduation, cleared by 毕业生驳回 (F-37).
+    graduated_on: Mapped[date | None]
+    graduation_destination: Mapped[str | None] = mapped_column(String(20))
+    graduation_certificate_no: Mapped[str | None] = mapped_column(String(40))
 
     school: Mapped[OrgUnit] = relationship()
     school_class: Mapped[SchoolClass | None] = relationship()

@@ -14,7 +14,8 @@ def test_publish_twice_creates_no_new_version(app, session):
     second = runner.invoke(args=["xueji", "publish"])
     assert first.exit_code == 0 and "mistaken_deletion: 第1版" in first.output
     assert second.output == first.output
-    assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+    versions = select(func.count()).select_from(ProcessVersion).where(ProcessVersion.process_key == "mistaken_deletion")
+    assert session.scalar(versions) == 1
 
 
 def test_tick_reports_due_cases(app):

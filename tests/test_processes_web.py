@@ -131,14 +131,21 @@ def test_a_draft_that_breaks_a_scenario_needs_an_override_reason(policy, session
         f"/processes/mistaken_deletion/drafts/{draft}/publish", data={"note": "试行"}, follow_redirects=True
     )
     assert "测试场景未通过" in refused.get_data(as_text=True)
-    assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+    assert (
+        session.scalar(
+            select(func.count()).select_from(ProcessVersion).where(ProcessVersion.process_key == "mistaken_deletion")
+        )
+        == 1
+    )
     done = policy.post(
         f"/processes/mistaken_deletion/drafts/{draft}/publish",
         data={"note": "试行", "override_reason": "区县删除改为同意删除，场景另行更新"},
         follow_redirects=True,
     )
     assert "已发布第2版" in done.get_data(as_text=True)
-    v2 = session.scalars(select(ProcessVersion).where(ProcessVersion.version_no == 2)).one()
+    v2 = session.scalars(
+        select(ProcessVersion).where(ProcessVersion.process_key == "mistaken_deletion", ProcessVersion.version_no == 2)
+    ).one()
     assert "强制发布：区县删除改为同意删除" in v2.note and v2.is_current
 
 
@@ -150,7 +157,12 @@ def test_a_layout_only_draft_publishes_no_new_version(policy, session):
         f"/processes/mistaken_deletion/drafts/{draft}/publish", data={"note": "调整布局"}, follow_redirects=True
     )
     assert "未产生新版本" in response.get_data(as_text=True)
-    assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+    assert (
+        session.scalar(
+            select(func.count()).select_from(ProcessVersion).where(ProcessVersion.process_key == "mistaken_deletion")
+        )
+        == 1
+    )
 
 
 def test_an_extra_step_published_through_the_web_new_cases_follow_it_old_cases_migrate(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from models.attachment import Attachment
 from models.jurisdiction import cases_visible_to
 from models.user import Role
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus
@@ -82,8 +85,15 @@ def detail(case_id: int) -> ResponseReturnValue:
     )
     mine = [t for t in open_tasks if t.org_id == me().org_id and t.role in me().roles]
     done = sorted({e.bpmn_id for e in events if e.bpmn_id})
+    attachments = db().scalars(select(Attachment).where(Attachment.instance_id == case.id).order_by(Attachment.id))
     return render_template(
-        "cases/detail.html", case=case, events=events, open_tasks=open_tasks, my_tasks=mine, done=done
+        "cases/detail.html",
+        case=case,
+        events=events,
+        open_tasks=open_tasks,
+        my_tasks=mine,
+        done=done,
+        attachments=list(attachments),
     )
 
 
@@ -92,3 +102,18 @@ def detail(case_id: int) -> ResponseReturnValue:
 def diagram(case_id: int) -> ResponseReturnValue:
     """The diagram version this case runs on, for the case page's viewer."""
     return Response(case_or_404(case_id).version.bpmn_xml, mimetype="application/xml")
+
+
+@bp.get("/<int:case_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(case_id: int, attachment_id: int) -> ResponseReturnValue:
+    """An evidence file of a case the user may see (§3.11); anything else is 404."""
+    case = case_or_404(case_id)
+    row = db().get(Attachment, attachment_id)
+    if row is None or row.instance_id != case.id:
+        abort(404)
+    return Response(
+        row.data,
+        mimetype=row.content_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}"},
+    )

@@ -12,6 +12,8 @@ from flask.cli import AppGroup
 from sqlalchemy import Connection
 
 import engine
+from handlers import promotion
+from models.base import utcnow
 from webapp import demo
 from webapp.config import ROOT
 from webapp.db import db
@@ -73,7 +75,11 @@ def load_demo(student_count: int, seed: int) -> None:
 @group.command("tick")
 def tick() -> None:
     """处理到期的定时事件（生产环境由调度器定期调用）。"""
-    click.echo(f"处理了 {engine.tick(db())} 个到期业务")
+    session = db()
+    cases = engine.tick(session)
+    runs = promotion.run_due(session, utcnow())  # F-38: the promotion moment is a tick like any timer
+    session.commit()
+    click.echo(f"处理了 {cases} 个到期业务，执行了 {len(runs)} 次升级")
 
 
 def init_app(app: Flask) -> None:

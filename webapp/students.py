@@ -9,19 +9,31 @@ from sqlalchemy import func, or_, select
 
 import engine
 from forms import FORMS
+from handlers import class_change, status_change
+from models.attachment import store_upload
 from models.audit import AuditEvent
 from models.errors import DomainError
 from models.jurisdiction import cases_visible_to, students_visible_to
+from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
+from models.transitions import NON_TERMINAL
 from models.user import Role
 from models.workflow import ProcessInstance
-from webapp.access import me, student_or_404
+from webapp.access import me, requires, student_or_404
 from webapp.db import db
 
 bp = Blueprint("students", __name__, url_prefix="/students")
 
 # Which flows a user may start for a student, by role. The diagram says what happens next.
-STARTABLE = {"mistaken_deletion": frozenset({Role.SCHOOL_REGISTRAR})}
+STARTABLE = {
+    "mistaken_deletion": frozenset({Role.SCHOOL_REGISTRAR}),
+    "status_change": frozenset({Role.SCHOOL_REGISTRAR}),
+    "dropout": frozenset({Role.SCHOOL_REGISTRAR}),
+    "senior_graduation": frozenset({Role.SCHOOL_REGISTRAR}),
+}
+# The record states a flow is offered for (the diagram's check step decides for real): 复学 and 死亡 also apply to
+# students away from school (§4.3 T9, T10).
+OFFERED_FOR = {"status_change": NON_TERMINAL}
 
 
 @bp.get("/")
@@ -83,8 +95,33 @@ def detail(student_id: int) -> ResponseReturnValue:
         .all()
     )
     names = engine.published_flows(db())
-    startable = {key: names[key] for key, roles in STARTABLE.items() if key in names and me().has_role(*roles)}
-    return render_template("students/detail.html", student=student, cases=cases, audit=audit, startable=startable)
+    startable = {
+        key: names[key]
+        for key, roles in STARTABLE.items()
+        if key in names
+        and me().has_role(*roles)
+        and student.open_case_id is None
+        and student.status in OFFERED_FOR.get(key, {StudentStatus.IN_SCHOOL})
+    }
+    movable = class_change.sibling_classes(db(), student) if me().has_role(Role.SCHOOL_REGISTRAR) else []
+    return render_template(
+        "students/detail.html", student=student, cases=cases, audit=audit, startable=startable, movable=movable
+    )
+
+
+@bp.post("/<int:student_id>/class")
+@requires(Role.SCHOOL_REGISTRAR)
+def change_class(student_id: int) -> ResponseReturnValue:
+    """学生调班 (F-20)."""
+    student = student_or_404(student_id)
+    try:
+        class_change.change_class(db(), me(), student, request.form.get("class_id", 0, type=int))
+        db().commit()
+        flash(f"{student.name}已调至{student.school_class.name if student.school_class else ''}", "success")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("students.detail", student_id=student_id))
 
 
 @bp.route("/<int:student_id>/start/<process_key>", methods=["GET", "POST"])
@@ -101,20 +138,39 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
         flash(err.message, "danger")
         return redirect(url_for("students.detail", student_id=student.id))
     form = FORMS[form_key](request.form if request.method == "POST" else None)
+    if "change_type" in form:  # F-54: only enabled status-change types are offered
+        form.change_type.choices = [(t.code.value, t.label) for t in status_change.enabled_types(db())]
+        classes = db().scalars(
+            select(SchoolClass)
+            .join(Cohort)
+            .where(Cohort.school_id == student.school_id)
+            .order_by(Cohort.cohort_year.desc(), SchoolClass.class_no)
+        )
+        form.target_class_id.choices = [("", "—")] + [(c.id, f"{c.cohort.name} {c.name}") for c in classes]
     if request.method == "POST" and form.validate():
         try:
+            data = form.to_task_data()
+            if "attachment_ids" in form:
+                data["attachment_ids"] = _store_uploads(student)
             case = engine.start(
-                db(),
-                process_key,
-                student_id=student.id,
-                actor=me(),
-                data=form.to_task_data(),
-                display=form.display_lines(),
+                db(), process_key, student_id=student.id, actor=me(), data=data, display=form.display_lines()
             )
         except DomainError as err:
+            db().rollback()
             flash(err.message, "danger")
             return redirect(url_for("students.detail", student_id=student_id))
         flash(f"已提交「{case.title}」，当前状态：{case.state_label}", "success")
+        if case.summary.get("warning"):
+            flash(case.summary["warning"], "warning")
         return redirect(url_for("cases.detail", case_id=case.id))
     status = 422 if request.method == "POST" else 200
     return render_template("students/start.html", student=student, form=form), status
+
+
+def _store_uploads(student: Student) -> str:
+    """Evidence files of a request (§3.11), stored in the request's transaction; their ids go to the case."""
+    files = [f for f in request.files.getlist("attachments") if f and f.filename]
+    ids = [
+        store_upload(db(), student_id=student.id, user=me(), filename=f.filename or "", data=f.read()).id for f in files
+    ]
+    return ",".join(str(i) for i in ids)

@@ -1,0 +1,299 @@
+"""学籍管理→毕业升级 and 综合查询 of the lifecycle: pending business and its cleanup, graduation, graduate rejection,
+promotion, dropout counts, status-change query. Every list is scoped by jurisdiction and exports to xlsx."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from sqlalchemy import select
+
+import engine
+from handlers import graduation, promotion, status_change
+from models import jurisdiction, queries
+from models.base import utcnow
+from models.business_calendar import CHINA, STAGE_YEARS, grade_level, grade_year, local_date, province_id_of
+from models.errors import DomainError, NotFound
+from models.lifecycle import ChangeCode, PromotionRun, StatusChangeType, WindowKind
+from models.org import Cohort, SchoolClass
+from models.user import Role
+from webapp import xlsx
+from webapp.access import me, requires, student_or_404
+from webapp.db import db
+
+bp = Blueprint("lifecycle", __name__, url_prefix="/lifecycle")
+
+AUTHORITIES = (Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
+
+
+def _filters() -> queries.Filters:
+    args = request.args
+    return queries.Filters(
+        school_id=args.get("school_id", type=int),
+        process_key=args.get("process_key", ""),
+        change_type=args.get("change_type", ""),
+        status=args.get("status", ""),
+        older_than_days=args.get("older_than_days", type=int),
+        name=(args.get("name") or "").strip(),
+    )
+
+
+def _query_page(title: str, run: Callable[..., queries.Page], template_args: dict[str, object]) -> ResponseReturnValue:
+    """Render a query page, or export it whole when ``format=xlsx``."""
+    filters = _filters()
+    if request.args.get("format") == "xlsx":
+        page = run(db(), me(), filters, page=1, per_page=queries.EXPORT_LIMIT)
+        return xlsx.download(title, page.headers, page.rows)
+    page = run(
+        db(), me(), filters, page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"]
+    )
+    args = {k: v for k, v in request.args.items() if k not in {"page", "format"}}
+    schools = queries.schools_of(db(), me())
+    return render_template(
+        "lifecycle/query.html", title=title, result=page, args=args, schools=schools, **template_args
+    )
+
+
+# -- 在办业务 (F-34) -------------------------------------------------------------------------------------------
+
+
+@bp.get("/pending")
+@login_required
+def pending() -> ResponseReturnValue:
+    return _query_page(
+        "异动在办业务查询",
+        queries.pending_business,
+        {
+            "endpoint": "lifecycle.pending",
+            "flows": engine.published_flows(db()),
+            "counts": queries.pending_counts(db(), me()),
+            "can_clean": me().has_role(Role.SCHOOL_REGISTRAR, Role.COUNTY_OFFICER),
+        },
+    )
+
+
+@bp.post("/pending/<int:case_id>/cleanup")
+@requires(Role.SCHOOL_REGISTRAR, Role.COUNTY_OFFICER)
+def cleanup(case_id: int) -> ResponseReturnValue:
+    try:
+        case = jurisdiction.cleanable_case_or_404(db(), me(), case_id)
+    except NotFound:
+        abort(404)
+    try:
+        engine.cancel(db(), case.id, actor=me(), reason=(request.form.get("reason") or "在办业务清理").strip())
+        flash(f"已清理在办业务「{case.title}」，学生恢复到业务发起前的状态", "success")
+    except DomainError as err:
+        flash(err.message, "danger")
+    return redirect(url_for("lifecycle.pending"))
+
+
+# -- 异动查询 ---------------------------------------------------------------------------------------------------
+
+
+@bp.get("/status-changes")
+@login_required
+def status_changes() -> ResponseReturnValue:
+    return _query_page(
+        "异动查询", queries.status_changes, {"endpoint": "lifecycle.status_changes", "change_types": list(ChangeCode)}
+    )
+
+
+# -- 毕业 (F-35…F-37) -----------------------------------------------------------------------------------------
+
+
+@bp.get("/graduates")
+@login_required
+def graduates() -> ResponseReturnValue:
+    return _query_page(
+        "毕业生查询",
+        queries.graduates,
+        {
+            "endpoint": "lifecycle.graduates",
+            "can_reject": me().has_role(Role.COUNTY_OFFICER),
+            "destinations": graduation.DESTINATIONS if me().has_role(Role.SCHOOL_REGISTRAR) else (),
+        },
+    )
+
+
+@bp.get("/graduates/rejected")
+@login_required
+def rejected() -> ResponseReturnValue:
+    return _query_page("毕业生驳回查询", queries.rejected_graduates, {"endpoint": "lifecycle.rejected"})
+
+
+@bp.post("/graduates/reject")
+@requires(Role.COUNTY_OFFICER)
+def reject() -> ResponseReturnValue:
+    students = [student_or_404(int(i)) for i in request.form.getlist("student_id") if i.isdigit()]
+    try:
+        count = graduation.reject_graduates(db(), me(), students, reason=request.form.get("reason", ""))
+        db().commit()
+        flash(f"已驳回 {count} 名毕业生，学生恢复为在校", "success")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("lifecycle.graduates"))
+
+
+@bp.get("/graduation")
+@requires(Role.SCHOOL_REGISTRAR)
+def graduation_classes() -> ResponseReturnValue:
+    """学生毕业: the graduating classes of the registrar's school and their in-school students."""
+    year = grade_year(db(), province_id_of(db(), me().org_id))
+    cohorts = db().scalars(select(Cohort).where(Cohort.school_id == me().org_id).order_by(Cohort.cohort_year)).all()
+    final = [c for c in cohorts if grade_level(c.cohort_year, year) >= STAGE_YEARS[c.stage]]
+    classes = [(cls, graduation.class_students(db(), cls.id)) for cohort in final for cls in cohort.classes]
+    return render_template("lifecycle/graduation.html", classes=classes, destinations=graduation.DESTINATIONS)
+
+
+@bp.post("/graduation")
+@requires(Role.SCHOOL_REGISTRAR)
+def graduate() -> ResponseReturnValue:
+    class_id = request.form.get("class_id", type=int)
+    school_class = db().get(SchoolClass, class_id) if class_id else None
+    if school_class is None or school_class.cohort.school_id != me().org_id:
+        abort(404)
+    chosen = {int(i) for i in request.form.getlist("student_id") if i.isdigit()}
+    pupils = graduation.class_students(db(), school_class.id)
+    students = [s for s in pupils if s.id in chosen] if chosen else pupils
+    try:
+        today = local_date(utcnow())
+        count = graduation.graduate(db(), me(), students, on=today)
+        db().commit()
+        flash(f"{school_class.name}：{count} 名学生已毕业", "success")
+        if graduation.deadline_warning(today):
+            flash(graduation.deadline_warning(today), "warning")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("lifecycle.graduation_classes"))
+
+
+@bp.post("/graduation/senior")
+@requires(Role.SCHOOL_REGISTRAR)
+def graduate_senior() -> ResponseReturnValue:
+    """高中毕结业申请 for the selected students of a class: one case each, approved by the record authority."""
+    class_id = request.form.get("class_id", type=int)
+    school_class = db().get(SchoolClass, class_id) if class_id else None
+    if school_class is None or school_class.cohort.school_id != me().org_id:
+        abort(404)
+    outcome = request.form.get("outcome", "")
+    chosen = {int(i) for i in request.form.getlist("student_id") if i.isdigit()}
+    pupils = [s for s in graduation.class_students(db(), school_class.id) if not chosen or s.id in chosen]
+    started, refused = 0, []
+    for pupil in pupils:
+        try:
+            engine.start(db(), "senior_graduation", student_id=pupil.id, actor=me(), data={"outcome": outcome})
+            started += 1
+        except DomainError as err:
+            refused.append(err.message)
+    if started:
+        flash(f"已为 {started} 名学生提交{outcome}申请，待学籍主管部门核办", "success")
+    for message in refused:
+        flash(message, "danger")
+    return redirect(url_for("lifecycle.graduation_classes"))
+
+
+@bp.post("/graduates/<int:student_id>/info")
+@requires(Role.SCHOOL_REGISTRAR)
+def graduation_info(student_id: int) -> ResponseReturnValue:
+    student = student_or_404(student_id)
+    try:
+        graduation.set_graduation_info(
+            db(),
+            me(),
+            student,
+            destination=request.form.get("destination", ""),
+            certificate_no=(request.form.get("certificate_no") or "").strip(),
+        )
+        db().commit()
+        flash(f"已保存{student.name}的毕业信息", "success")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("lifecycle.graduates"))
+
+
+# -- 升级 (F-38) ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/promotion", methods=["GET", "POST"])
+@requires(Role.PROVINCE_OFFICER)
+def promotion_settings() -> ResponseReturnValue:
+    province_id = me().org_id
+    if request.method == "POST":
+        try:
+            moment = datetime.fromisoformat(request.form.get("promote_at", "")).replace(tzinfo=CHINA)
+        except ValueError:
+            flash("请填写升级时间，例如 2027-08-10T23:59", "danger")
+            return redirect(url_for("lifecycle.promotion_settings"))
+        try:
+            promotion.schedule(db(), me(), province_id=province_id, promote_at=moment.astimezone(UTC))
+            db().commit()
+            flash(f"升级时间已设为 {moment:%Y-%m-%d %H:%M}", "success")
+        except DomainError as err:
+            db().rollback()
+            flash(err.message, "danger")
+        return redirect(url_for("lifecycle.promotion_settings"))
+    runs = db().scalars(select(PromotionRun).where(PromotionRun.org_id == province_id).order_by(PromotionRun.id.desc()))
+    return render_template(
+        "lifecycle/promotion.html", runs=list(runs), year=grade_year(db(), province_id), beijing=CHINA
+    )
+
+
+@bp.post("/promotion/<int:run_id>/undo")
+@requires(Role.PROVINCE_OFFICER)
+def promotion_undo(run_id: int) -> ResponseReturnValue:
+    run = db().get(PromotionRun, run_id)
+    if run is None or run.org_id != me().org_id:
+        abort(404)
+    try:
+        promotion.undo(db(), run.id, actor=me(), now=utcnow())
+        db().commit()
+        flash("已撤销升级", "success")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("lifecycle.promotion_settings"))
+
+
+# -- 异动类型配置 (F-54) --------------------------------------------------------------------------------------
+
+
+@bp.route("/change-types", methods=["GET", "POST"])
+@requires(Role.POLICY_OFFICER, Role.PROVINCE_OFFICER)
+def change_types() -> ResponseReturnValue:
+    if request.method == "POST":
+        form = request.form
+        try:
+            row = status_change.configure(
+                db(),
+                me(),
+                form.get("code", ""),
+                enabled=form.get("enabled") == "y",
+                school_review=form.get("school_review") == "y",
+                window=form.get("window", ""),
+                reasons=[r.strip() for r in form.get("reasons", "").replace("，", ",").split(",") if r.strip()],
+            )
+            db().commit()
+            flash(f"已保存异动类型「{row.label}」的配置，对新申请生效", "success")
+        except DomainError as err:
+            db().rollback()
+            flash(err.message, "danger")
+        return redirect(url_for("lifecycle.change_types"))
+    rows = db().scalars(select(StatusChangeType)).all()
+    order = list(ChangeCode)
+    rows = sorted(rows, key=lambda r: order.index(ChangeCode(r.code)))
+    return render_template("lifecycle/change_types.html", rows=rows, windows=list(WindowKind))
+
+
+# -- 辍学 (F-28) ----------------------------------------------------------------------------------------------
+
+
+@bp.get("/dropouts")
+@requires(*AUTHORITIES, Role.SCHOOL_REGISTRAR)
+def dropouts() -> ResponseReturnValue:
+    return render_template("lifecycle/dropouts.html", counts=queries.dropout_counts(db(), me()))
