@@ -17,6 +17,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import IntermediateCatchEvent, IntermediateThrowEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
@@ -156,9 +157,17 @@ def start_form_key(session: Session, process_key: str) -> str | None:
 
 
 def start(
-    session: Session, process_key: str, *, student_id: int, actor: User, data: dict[str, Any], display: Display = ()
+    session: Session,
+    process_key: str,
+    *,
+    student_id: int,
+    actor: User,
+    data: dict[str, Any],
+    display: Display = (),
+    to_school_id: int | None = None,
 ) -> ProcessInstance:
-    """Open a case for a student. One open case per student (Q-29): the student row is locked to decide it."""
+    """Open a case for a student. One open case per student (Q-29): the student row is locked to decide it.
+    ``to_school_id`` is the receiving school of a transfer (lane 转入学校); it takes part in the case."""
     version = current_version(session, process_key)
     try:
         student = session.scalars(
@@ -177,6 +186,7 @@ def start(
             title=f"{version.name}：{student.name}",
             student_id=student.id,
             org_id=student.school_id,
+            to_school_id=to_school_id,
             initiator_id=actor.id,
             state_json="{}",
             summary={k: v for k, v in data.items() if isinstance(v, str)},
@@ -185,8 +195,8 @@ def start(
         session.flush()
         student.open_case_id = instance.id
         session.add(CaseParty(instance_id=instance.id, org_id=student.school_id))
-        if actor.org_id != student.school_id:
-            session.add(CaseParty(instance_id=instance.id, org_id=actor.org_id))
+        for party in {actor.org_id, to_school_id} - {student.school_id, None}:
+            session.add(CaseParty(instance_id=instance.id, org_id=party))
         _event(session, instance, "started", bpmn_id=None, title=version.name, actor=actor, display=display)
         workflow = store.new_workflow(version)
         workflow.task_tree.data.update(
@@ -195,6 +205,7 @@ def start(
                 "student_name": student.name,
                 "school_id": student.school_id,
                 "initiator_id": actor.id,
+                "to_school_id": to_school_id,
                 **data,
             }
         )
@@ -296,6 +307,19 @@ def _engine_event(session: Session, instance: ProcessInstance, task: Any) -> Non
     spec = task.task_spec
     if isinstance(spec, ServiceTask):
         _event(session, instance, "service", bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, actor=None)
+    elif isinstance(spec, IntermediateThrowEvent | IntermediateCatchEvent) and store.properties(spec).get("caseState"):
+        # A state the case passes through (e.g. 转入区县审核通过): kept in the history, shown as the state.
+        label = store.properties(spec)["caseState"]
+        instance.state_label = label
+        _event(
+            session,
+            instance,
+            "state",
+            bpmn_id=spec.bpmn_id,
+            title=spec.bpmn_name or label,
+            actor=None,
+            state_label=label,
+        )
     elif isinstance(spec, EndEvent) and getattr(spec, "bpmn_id", None):
         label = store.properties(spec).get("caseState", "")
         _event(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from forms import mistaken_deletion
+from forms import mistaken_deletion, transfer
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
     mistaken_deletion.RequestForm,
     mistaken_deletion.CountyReviewForm,
     mistaken_deletion.SchoolDecisionForm,
+    transfer.RequestForm,
+    transfer.ToCountyReviewForm,
+    transfer.FromSchoolReviewForm,
+    transfer.FromCountyReviewForm,
+    transfer.CityReviewForm,
 ]
 
 

@@ -5,10 +5,12 @@ Importing this package registers every table on ``Base.metadata`` (Alembic and t
 
 from models.audit import AuditEvent
 from models.base import Base
+from models.business_calendar import BusinessPeriod, PeriodKind
 from models.calendar import AcademicYear, Term
 from models.errors import DomainError
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.student import Guardian, Student, StudentStatus
+from models.transfer_rules import CityReviewRule, TransferScope
 from models.user import Role, User, UserRole
 from models.workflow import (
     CaseParty,
@@ -24,6 +26,8 @@ __all__ = [
     "AcademicYear",
     "AuditEvent",
     "Base",
+    "BusinessPeriod",
+    "CityReviewRule",
     "Campus",
     "CaseParty",
     "CaseStatus",
@@ -34,6 +38,7 @@ __all__ = [
     "InstanceEvent",
     "OrgLevel",
     "OrgUnit",
+    "PeriodKind",
     "ProcessInstance",
     "ProcessVersion",
     "Role",
@@ -43,6 +48,7 @@ __all__ = [
     "Student",
     "StudentStatus",
     "TaskStatus",
+    "TransferScope",
     "Term",
     "User",
     "UserRole",

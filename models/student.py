@@ -83,6 +83,8 @@ class Student(Base):
     status: Mapped[StudentStatus] = mapped_column(enum_column(StudentStatus, 20), default=StudentStatus.IN_SCHOOL)
     # 在办业务: the one open case of this student; set and cleared by the engine only.
     open_case_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", use_alter=True))
+    # Minimal overlay until problem records (F-11…) exist: a non-empty value marks a 问题学籍 (blocks transfers).
+    problem_type: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
 

@@ -70,6 +70,8 @@ class ProcessInstance(Base):
     title: Mapped[str] = mapped_column(String(200))
     student_id: Mapped[int | None] = mapped_column(ForeignKey("student.id"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)  # the subject's school
+    # Transfers (F-29…F-32): the receiving school, stored at start; lane resolvers read it (engine/lanes.py).
+    to_school_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
     initiator_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus, 12), default=CaseStatus.OPEN, index=True)
     # The state a user reads (e.g. 未处理 / 已驳回 / 已删除), taken from the diagram's caseState properties.
@@ -85,7 +87,8 @@ class ProcessInstance(Base):
 
     version: Mapped[ProcessVersion] = relationship()
     student: Mapped[Student | None] = relationship(foreign_keys=[student_id])
-    org: Mapped[OrgUnit] = relationship()
+    org: Mapped[OrgUnit] = relationship(foreign_keys=[org_id])
+    to_school: Mapped[OrgUnit | None] = relationship(foreign_keys=[to_school_id])
     initiator: Mapped[User | None] = relationship()
     events: Mapped[list[InstanceEvent]] = relationship(order_by="InstanceEvent.id", viewonly=True)
 

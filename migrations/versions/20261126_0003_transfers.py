@@ -1,0 +1,69 @@
+"""transfers: receiving school on cases, problem overlay, business calendar, city-review rules
+
+Revision ID: 0003_transfers
+Revises: 0001
+Create Date: 2026-11-26 12:20:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_transfers"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "business_period",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("business", sa.String(length=30), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("start_md", sa.String(length=5), nullable=False),
+        sa.Column("end_md", sa.String(length=5), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["org_unit.id"], name=op.f("fk_business_period_org_id_org_unit")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_business_period")),
+    )
+    with op.batch_alter_table("business_period", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_business_period_org_id"), ["org_id"], unique=False)
+
+    op.create_table(
+        "transfer_city_review_rule",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("stage", sa.String(length=10), nullable=False),
+        sa.Column("scope", sa.String(length=20), nullable=False),
+        sa.Column("city_review", sa.Boolean(), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["org_unit.id"], name=op.f("fk_transfer_city_review_rule_org_id_org_unit")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transfer_city_review_rule")),
+        sa.UniqueConstraint("org_id", "stage", "scope", name=op.f("uq_transfer_city_review_rule_org_id_stage_scope")),
+    )
+
+    with op.batch_alter_table("student", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("problem_type", sa.String(length=20), nullable=True))
+
+    with op.batch_alter_table("process_instance", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("to_school_id", sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_process_instance_to_school_id"), ["to_school_id"], unique=False)
+        batch_op.create_foreign_key(
+            batch_op.f("fk_process_instance_to_school_id_org_unit"), "org_unit", ["to_school_id"], ["id"]
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("process_instance", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_process_instance_to_school_id_org_unit"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_process_instance_to_school_id"))
+        batch_op.drop_column("to_school_id")
+    with op.batch_alter_table("student", schema=None) as batch_op:
+        batch_op.drop_column("problem_type")
+    op.drop_table("transfer_city_review_rule")
+    with op.batch_alter_table("business_period", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_business_period_org_id"))
+    op.drop_table("business_period")
