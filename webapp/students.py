@@ -14,7 +14,7 @@ from models.errors import DomainError
 from models.jurisdiction import cases_visible_to, students_visible_to
 from models.student import Student, StudentStatus
 from models.user import Role
-from models.workflow import ProcessInstance
+from models.workflow import InstanceEvent, ProcessInstance
 from webapp.access import me, student_or_404
 from webapp.db import db
 
@@ -82,9 +82,16 @@ def detail(student_id: int) -> ResponseReturnValue:
         )
         .all()
     )
+    trails: dict[int, list[InstanceEvent]] = {case.id: [] for case in cases}
+    for event in db().scalars(
+        select(InstanceEvent).where(InstanceEvent.instance_id.in_(list(trails))).order_by(InstanceEvent.id)
+    ):
+        trails[event.instance_id].append(event)
     names = engine.published_flows(db())
     startable = {key: names[key] for key, roles in STARTABLE.items() if key in names and me().has_role(*roles)}
-    return render_template("students/detail.html", student=student, cases=cases, audit=audit, startable=startable)
+    return render_template(
+        "students/detail.html", student=student, cases=cases, audit=audit, startable=startable, trails=trails
+    )
 
 
 @bp.route("/<int:student_id>/start/<process_key>", methods=["GET", "POST"])
