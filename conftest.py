@@ -179,7 +179,7 @@ class CaseDriver:
 @pytest.fixture
 def flows(session: Session) -> Callable[..., CaseDriver]:
     def start(
-        process_key: str, *, student: Student, by: User, to_school_id: int | None = None, **fields: str
+        process_key: str, *, student: Student | None, by: User, to_school_id: int | None = None, **fields: str
     ) -> CaseDriver:
         form_key = wf.start_form_key(session, process_key)
         form = FORMS[form_key](formdata=MultiDict(fields))
@@ -187,7 +187,7 @@ def flows(session: Session) -> Callable[..., CaseDriver]:
         case = wf.start(
             session,
             process_key,
-            student_id=student.id,
+            student_id=student.id if student else None,
             actor=by,
             data=form.to_task_data(),
             display=form.display_lines(),

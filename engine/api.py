@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from lxml import etree
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -26,11 +26,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import checks, store
+from engine import checks, exchange, store
 from engine.scripts import running
 from handlers import HandlerContext
 from models.base import utcnow
 from models.errors import DomainError, NotFound
+from models.exchange import ExchangeMessage, MessageStatus
+from models.org import OrgUnit
 from models.student import Student
 from models.user import User
 from models.workflow import (
@@ -156,54 +158,66 @@ def start_form_key(session: Session, process_key: str) -> str | None:
 # -- running cases ----------------------------------------------------------------------------------------
 
 
+def _lock_free_student(session: Session, student_id: int) -> Student:
+    student = session.scalars(
+        select(Student).where(Student.id == student_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    if student.open_case_id is not None:
+        open_case = session.get_one(ProcessInstance, student.open_case_id)
+        raise DomainError(
+            f"学生{student.name}已有在办业务「{open_case.title}」（{open_case.state_label}），"
+            "办结或撤销后才能发起新的业务"
+        )
+    return student
+
+
 def start(
     session: Session,
     process_key: str,
     *,
-    student_id: int,
+    student_id: int | None,
     actor: User,
     data: dict[str, Any],
     display: Display = (),
     to_school_id: int | None = None,
 ) -> ProcessInstance:
     """Open a case for a student. One open case per student (Q-29): the student row is locked to decide it.
-    ``to_school_id`` is the receiving school of a transfer (lane 转入学校); it takes part in the case."""
+
+    ``to_school_id`` is the receiving school of a transfer (lane 转入学校); it takes part in the case. A case
+    without a local student (a cross-province transfer in, F-31) belongs to the receiving school."""
     version = current_version(session, process_key)
     try:
-        student = session.scalars(
-            select(Student).where(Student.id == student_id).with_for_update().execution_options(populate_existing=True)
-        ).one()
-        if student.open_case_id is not None:
-            open_case = session.get_one(ProcessInstance, student.open_case_id)
-            raise DomainError(
-                f"学生{student.name}已有在办业务「{open_case.title}」（{open_case.state_label}），"
-                "办结或撤销后才能发起新的业务"
-            )
+        student = _lock_free_student(session, student_id) if student_id is not None else None
+        org_id = student.school_id if student else to_school_id
+        if org_id is None:
+            raise DomainError("缺少业务所属学校")
+        name = student.name if student else str(data.get("student_name", ""))
         instance = ProcessInstance(
             process_key=process_key,
             version_id=version.id,
             version=version,
-            title=f"{version.name}：{student.name}",
-            student_id=student.id,
-            org_id=student.school_id,
+            title=f"{version.name}：{name}",
+            student_id=student_id,
+            org_id=org_id,
             to_school_id=to_school_id,
             initiator_id=actor.id,
+            correlation_key=uuid4().hex,
             state_json="{}",
             summary={k: v for k, v in data.items() if isinstance(v, str)},
         )
         session.add(instance)
         session.flush()
-        student.open_case_id = instance.id
-        session.add(CaseParty(instance_id=instance.id, org_id=student.school_id))
-        for party in {actor.org_id, to_school_id} - {student.school_id, None}:
+        if student is not None:
+            student.open_case_id = instance.id
+        for party in {org_id, actor.org_id, to_school_id} - {None}:
             session.add(CaseParty(instance_id=instance.id, org_id=party))
         _event(session, instance, "started", bpmn_id=None, title=version.name, actor=actor, display=display)
         workflow = store.new_workflow(version)
         workflow.task_tree.data.update(
             {
-                "student_id": student.id,
-                "student_name": student.name,
-                "school_id": student.school_id,
+                "student_id": student_id,
+                "student_name": name,
+                "school_id": org_id,
                 "initiator_id": actor.id,
                 "to_school_id": to_school_id,
                 **data,
@@ -214,6 +228,7 @@ def start(
     except BaseException:
         session.rollback()
         raise
+    deliver(session)
     return instance
 
 
@@ -256,6 +271,7 @@ def complete(
     except BaseException:
         session.rollback()
         raise
+    deliver(session)
     return instance
 
 
@@ -281,7 +297,93 @@ def tick(session: Session, now: datetime | None = None) -> int:
         except (DomainError, StaleDataError):
             session.rollback()
             log.exception("timer of case %s failed; it will be retried at the next tick", instance_id)
+    deliver(session)
     return len(due_ids)
+
+
+# -- messages between cases (the exchange) ----------------------------------------------------------------
+
+
+def relay(session: Session, instance_id: int, name: str, payload: dict[str, Any]) -> ExchangeMessage:
+    """A message from the relay itself (e.g. a national 异常结束 or 打回) to one case, delivered at once."""
+    instance = session.get_one(ProcessInstance, instance_id)
+    message = ExchangeMessage(name=name, correlation=instance.correlation_key or "", payload=payload)
+    session.add(message)
+    session.commit()
+    deliver(session)
+    session.refresh(message)
+    return message
+
+
+def deliver(session: Session, limit: int = 1000) -> int:
+    """Deliver pending messages, each in its own transaction; a refused one is kept as failed with the
+    reason (the sender's case waits on: a stuck request, F-31 1-7). Returns how many were handled."""
+    handled = 0
+    while handled < limit:
+        message = session.scalars(
+            select(ExchangeMessage).where(ExchangeMessage.status == MessageStatus.PENDING).order_by(ExchangeMessage.id)
+        ).first()
+        if message is None:
+            break
+        message_id = message.id
+        try:
+            _deliver_one(session, message)
+            session.commit()
+        except (DomainError, StaleDataError, LookupError) as exc:
+            session.rollback()
+            log.warning("message %s not delivered: %s", message_id, exc)
+            failed = session.get_one(ExchangeMessage, message_id)
+            failed.status = MessageStatus.FAILED
+            failed.error = (getattr(exc, "message", None) or str(exc))[:500]
+            session.commit()
+        handled += 1
+    return handled
+
+
+def _deliver_one(session: Session, message: ExchangeMessage) -> None:
+    event = exchange.event_for(message)
+    receiver = exchange.receiver_of(session, message)
+    if receiver is not None:
+        workflow = store.load(receiver)
+        _run(session, receiver, workflow, None, lambda: workflow.send_event(event))
+    else:
+        version = exchange.message_start_version(session, message.name)
+        if version is None:
+            message.status = MessageStatus.UNDELIVERABLE
+            return
+        receiver = _message_started_case(session, version, message)
+        workflow = store.new_workflow(version)
+
+        def catch_start() -> None:
+            workflow.do_engine_steps()  # the message start event is now waiting
+            workflow.send_event(event)
+
+        _run(session, receiver, workflow, None, catch_start)
+    message.status = MessageStatus.DELIVERED
+    message.receiver_instance_id = receiver.id
+    message.delivered_at = utcnow()
+
+
+def _message_started_case(session: Session, version: ProcessVersion, message: ExchangeMessage) -> ProcessInstance:
+    """A case started by a message belongs to ``to_org_id`` of the payload until a handler binds its subject."""
+    org_id = message.payload.get("to_org_id")
+    if not isinstance(org_id, int) or session.get(OrgUnit, org_id) is None:
+        raise DomainError("消息中没有有效的接收机构（to_org_id）")
+    instance = ProcessInstance(
+        process_key=version.process_key,
+        version_id=version.id,
+        version=version,
+        title=f"{version.name}：{message.payload.get('student_name', '')}",
+        org_id=org_id,
+        correlation_key=message.correlation,
+        state_json="{}",
+        summary=exchange.summary_of(message.payload),
+    )
+    session.add(instance)
+    session.flush()
+    session.add(CaseParty(instance_id=instance.id, org_id=org_id))
+    _event(session, instance, "started", bpmn_id=None, title=version.name, actor=None)
+    return instance
 
 
 def _run(

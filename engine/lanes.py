@@ -67,14 +67,23 @@ def _ancestor(session: Session, org_id: int, level: OrgLevel) -> int:
     raise LaneUnresolvable(f"no {level} above {unit.name}")
 
 
+def _city_above(session: Session, county_id: int) -> Seat:
+    """The city above a county; in a municipality (no city level, §2.1) the municipal commission itself."""
+    try:
+        return Seat(_ancestor(session, county_id, OrgLevel.CITY), Role.CITY_OFFICER)
+    except LaneUnresolvable:
+        province = session.get_one(OrgUnit, _ancestor(session, county_id, OrgLevel.PROVINCE))
+        if not province.is_municipality:
+            raise
+        return Seat(province.id, Role.PROVINCE_OFFICER)
+
+
 def _sending_city(session: Session, case: ProcessInstance) -> Seat:
-    """The city above the sending county (a municipality has none: the diagram skips the step)."""
-    return Seat(_ancestor(session, _authority_of(session, case.org_id), OrgLevel.CITY), Role.CITY_OFFICER)
+    return _city_above(session, _authority_of(session, case.org_id))
 
 
 def _receiving_city(session: Session, case: ProcessInstance) -> Seat:
-    county = _authority_of(session, _receiving_school_id(case))
-    return Seat(_ancestor(session, county, OrgLevel.CITY), Role.CITY_OFFICER)
+    return _city_above(session, _authority_of(session, _receiving_school_id(case)))
 
 
 def _sending_province(session: Session, case: ProcessInstance) -> Seat:

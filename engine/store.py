@@ -127,6 +127,9 @@ def case_state(workflow: BpmnWorkflow, previous: str) -> str:
 
 
 def save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    from engine.exchange import collect  # exchange imports this module for the specs
+
+    collect(session, instance, workflow)
     instance.state_json = STATE_SERIALIZER.serialize_json(workflow)
     instance.next_timer_at = next_timer_due(workflow)
     instance.state_label = case_state(workflow, instance.state_label)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forms import mistaken_deletion, transfer
+from forms import mistaken_deletion, transfer, transfer_cross
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
@@ -14,6 +14,16 @@ FORM_CLASSES: list[type[TaskForm]] = [
     transfer.FromSchoolReviewForm,
     transfer.FromCountyReviewForm,
     transfer.CityReviewForm,
+    transfer_cross.RequestForm,
+    transfer_cross.ToCountyReviewForm,
+    transfer_cross.ToCityReviewForm,
+    transfer_cross.AwaitForm,
+    transfer_cross.ResubmitForm,
+    transfer_cross.PullForm,
+    transfer_cross.OutSchoolReviewForm,
+    transfer_cross.OutCountyReviewForm,
+    transfer_cross.OutCityReviewForm,
+    transfer_cross.OutProvinceReviewForm,
 ]
 
 

@@ -51,7 +51,7 @@ class RequestForm(TaskForm):
         return [(label, str(value)) for label, value in lines if value]
 
 
-class _ReviewForm(TaskForm):
+class ReviewForm(TaskForm):
     decision = RadioField("审核结果", choices=DECISIONS, validators=[DataRequired("请选择审核结果")])
     comment = TextAreaField("审核意见（不通过时必填）", validators=[REASON_LENGTH])
 
@@ -60,21 +60,21 @@ class _ReviewForm(TaskForm):
             raise ValidationError("审核不通过时必须填写原因")
 
 
-class ToCountyReviewForm(_ReviewForm):
+class ToCountyReviewForm(ReviewForm):
     key = "transfer_in_province.to_county_review"
     title = "转入区县审核"
 
 
-class FromSchoolReviewForm(_ReviewForm):
+class FromSchoolReviewForm(ReviewForm):
     key = "transfer_in_province.from_school_review"
     title = "转出学校审核"
 
 
-class FromCountyReviewForm(_ReviewForm):
+class FromCountyReviewForm(ReviewForm):
     key = "transfer_in_province.from_county_review"
     title = "转出区县审核"
 
 
-class CityReviewForm(_ReviewForm):
+class CityReviewForm(ReviewForm):
     key = "transfer_in_province.city_review"
     title = "市级审核"

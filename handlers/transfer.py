@@ -15,13 +15,21 @@ from models.student import Student, StudentStatus
 from models.transfer_rules import TransferScope, city_review_needed
 
 
-def _ancestor(ctx: HandlerContext, org_id: int, level: OrgLevel) -> OrgUnit | None:
+def ancestor(ctx: HandlerContext, org_id: int, level: OrgLevel) -> OrgUnit | None:
     unit = ctx.session.get_one(OrgUnit, org_id)
     for ancestor_id in unit.ancestor_ids():
-        ancestor = ctx.session.get_one(OrgUnit, ancestor_id)
-        if ancestor.level == level:
-            return ancestor
+        above = ctx.session.get_one(OrgUnit, ancestor_id)
+        if above.level == level:
+            return above
     return None
+
+
+def has_city_level(ctx: HandlerContext, county_id: int) -> bool:
+    """A city above the county, or a municipality whose commission does the city's review (§2.1)."""
+    if ancestor(ctx, county_id, OrgLevel.CITY) is not None:
+        return True
+    province = ancestor(ctx, county_id, OrgLevel.PROVINCE)
+    return province is not None and province.is_municipality
 
 
 def check_student(ctx: HandlerContext, student: Student) -> None:
@@ -34,13 +42,13 @@ def check_student(ctx: HandlerContext, student: Student) -> None:
 
 def check_window(ctx: HandlerContext, org_id: int) -> None:
     """F-33: the transfer window is open and no freeze applies (initiation only, Q-14)."""
-    province = _ancestor(ctx, org_id, OrgLevel.PROVINCE)
+    province = ancestor(ctx, org_id, OrgLevel.PROVINCE)
     refusal = initiation_refusal(ctx.session, province.id, "transfer", ctx.now) if province else None
     if refusal:
         raise DomainError(refusal)
 
 
-def check_target_class(ctx: HandlerContext, student: Student, to_school_id: int, to_class_id: int) -> SchoolClass:
+def check_target_class(ctx: HandlerContext, to_school_id: int, to_class_id: int) -> SchoolClass:
     """The class belongs to the receiving school and has room (班额, where configured)."""
     target = ctx.session.get(SchoolClass, to_class_id)
     if target is None or target.cohort.school_id != to_school_id:
@@ -72,18 +80,18 @@ def check_request(ctx: HandlerContext, *, student_id: int, to_school_id: int, to
         raise DomainError(f"学生{student.name}已在本校就读，不能转入本校")
     check_student(ctx, student)
     check_window(ctx, to_school_id)
-    target = check_target_class(ctx, student, to_school_id, to_class_id)
+    target = check_target_class(ctx, to_school_id, to_class_id)
     from_school = ctx.session.get_one(School, student.school_id)
     to_school = ctx.session.get_one(School, to_school_id)
-    from_province = _ancestor(ctx, from_school.org_id, OrgLevel.PROVINCE)
-    if from_province is None or from_province != _ancestor(ctx, to_school_id, OrgLevel.PROVINCE):
+    from_province = ancestor(ctx, from_school.org_id, OrgLevel.PROVINCE)
+    if from_province is None or from_province != ancestor(ctx, to_school_id, OrgLevel.PROVINCE):
         raise DomainError("该学生不在本省，请使用跨省转学")
-    from_city = _ancestor(ctx, from_school.record_authority_id, OrgLevel.CITY)
-    to_city = _ancestor(ctx, to_school.record_authority_id, OrgLevel.CITY)
+    from_city = ancestor(ctx, from_school.record_authority_id, OrgLevel.CITY)
+    to_city = ancestor(ctx, to_school.record_authority_id, OrgLevel.CITY)
     scope = _scope(from_school.record_authority_id, to_school.record_authority_id, from_city, to_city)
     stage = target.cohort.stage
-    # A municipality has no city level: a city step assigned to a missing level is skipped (§2.1).
-    city_review = from_city is not None and city_review_needed(ctx.session, from_province.id, stage, scope)
+    needed = city_review_needed(ctx.session, from_province.id, stage, scope)
+    city_review = needed and has_city_level(ctx, from_school.record_authority_id)
     return {
         "scope": scope.value,
         "scope_label": scope.label,

@@ -8,9 +8,10 @@ from models.base import Base
 from models.business_calendar import BusinessPeriod, PeriodKind
 from models.calendar import AcademicYear, Term
 from models.errors import DomainError
+from models.exchange import ExchangeMessage, MessageStatus
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.student import Guardian, Student, StudentStatus
-from models.transfer_rules import CityReviewRule, TransferScope
+from models.transfer_rules import CityReviewRule, OutboundReview, TransferScope
 from models.user import Role, User, UserRole
 from models.workflow import (
     CaseParty,
@@ -33,11 +34,14 @@ __all__ = [
     "CaseStatus",
     "Cohort",
     "DomainError",
+    "ExchangeMessage",
     "Guardian",
     "InboxTask",
     "InstanceEvent",
+    "MessageStatus",
     "OrgLevel",
     "OrgUnit",
+    "OutboundReview",
     "PeriodKind",
     "ProcessInstance",
     "ProcessVersion",

@@ -18,10 +18,16 @@ class TransferScope(StrEnum):
     INTRA_COUNTY = "intra_county"
     CROSS_COUNTY = "cross_county"
     CROSS_CITY = "cross_city"
+    CROSS_PROVINCE = "cross_province"  # the receiving side's city review (F-31 step 3)
 
     @property
     def label(self) -> str:
-        return {"intra_county": "区县内转学", "cross_county": "跨区县转学", "cross_city": "跨市转学"}[self]
+        return {
+            "intra_county": "区县内转学",
+            "cross_county": "跨区县转学",
+            "cross_city": "跨市转学",
+            "cross_province": "跨省转学",
+        }[self]
 
 
 class CityReviewRule(Base):
@@ -48,3 +54,21 @@ def city_review_needed(session: Session, province_id: int, stage: Stage, scope: 
         )
     ).one_or_none()
     return rule.city_review if rule is not None else default_city_review(stage, scope)
+
+
+class OutboundReview(Base):
+    """Which optional steps the sending side of a cross-province transfer takes in this province (F-32):
+    school and county always; city and province when configured (default: neither)."""
+
+    __tablename__ = "transfer_outbound_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), unique=True)  # the province
+    city_review: Mapped[bool] = mapped_column(default=False)
+    province_review: Mapped[bool] = mapped_column(default=False)
+
+
+def outbound_steps(session: Session, province_id: int) -> tuple[bool, bool]:
+    """(city review, province review) of the sending side in this province."""
+    row = session.scalars(select(OutboundReview).where(OutboundReview.org_id == province_id)).one_or_none()
+    return (row.city_review, row.province_review) if row is not None else (False, False)
