@@ -118,10 +118,12 @@ def test_compulsory_transfer_in_walks_to_the_archive(apply, bj_student, user, se
     )
     assert [g.name for g in new.guardians] == [g.name for g in old.guardians]
     assert states(session, case) == [
+        "转入学校审核通过",
         "转学申请已发往转出省",
         "等待转出学校审核",
         "转出学校审核通过",
         "转出区县审核通过",
+        "等待转入学校调档",
         "调档申请已发往转出省",
         "学籍调档完毕",
     ]

@@ -403,6 +403,21 @@ def _run(
             log.exception("case %s failed", instance.id)
             raise EngineFailure() from exc
     store.save(session, instance, workflow)
+    _record_waiting_state(session, instance)
+
+
+def _record_waiting_state(session: Session, instance: ProcessInstance) -> None:
+    """The history shows every state the case stood in, including the waiting ones (e.g. 待转出学校审核)."""
+    if not instance.state_label or instance.status != CaseStatus.OPEN:
+        return
+    last = session.scalar(
+        select(InstanceEvent.state_label)
+        .where(InstanceEvent.instance_id == instance.id, InstanceEvent.state_label != "")
+        .order_by(InstanceEvent.id.desc())
+        .limit(1)
+    )
+    if last != instance.state_label:
+        _event(session, instance, "state", bpmn_id=None, title="状态变更", actor=None, state_label=instance.state_label)
 
 
 def _engine_event(session: Session, instance: ProcessInstance, task: Any) -> None:
