@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 
 import engine as wf
 from forms import FORMS
-from models.student import Student
+from models.student import Student, StudentStatus
 from models.user import User
 from models.workflow import InboxTask, ProcessInstance, TaskStatus
 from webapp import create_app, demo
@@ -130,7 +130,13 @@ def student_of(session: Session) -> Callable[[str], Student]:
     def pick(username: str) -> Student:
         school_id = session.scalars(select(User.org_id).where(User.username == username)).one()
         return session.scalars(
-            select(Student).where(Student.school_id == school_id, Student.open_case_id.is_(None)).order_by(Student.id)
+            select(Student)
+            .where(
+                Student.school_id == school_id,
+                Student.open_case_id.is_(None),
+                Student.status == StudentStatus.IN_SCHOOL,
+            )
+            .order_by(Student.id)
         ).first()
 
     return pick

@@ -106,18 +106,21 @@ def lookup_in_province(session: Session, user: User, national_student_id: str, n
     return ProvinceLookup(student.id, student.school.name, student.status_label, student.open_case_id is not None)
 
 
-TRANSFER_FLOWS = ("transfer_in_province",)
+# Which transfer cases are "incoming" (by their receiving school) and "outgoing" (by the student's school).
+INCOMING_FLOWS = ("transfer_in_province", "transfer_cross_province_in")
+OUTGOING_FLOWS = ("transfer_in_province", "transfer_cross_province_out")
 
 
 def transfers_visible_to(user: User, direction: str) -> Select[tuple[ProcessInstance]]:
     """Transfers into (``in``) or out of (``out``) the user's subtree: a school's own, a county's schools'."""
     school = aliased(OrgUnit)
-    side = ProcessInstance.to_school_id if direction == "in" else ProcessInstance.org_id
+    incoming = direction == "in"
+    side = ProcessInstance.to_school_id if incoming else ProcessInstance.org_id
     return (
         select(ProcessInstance)
         .join(school, school.id == side)
         .where(
-            ProcessInstance.process_key.in_(TRANSFER_FLOWS),
+            ProcessInstance.process_key.in_(INCOMING_FLOWS if incoming else OUTGOING_FLOWS),
             school.path.startswith(user.org.path, autoescape=True),
         )
     )
