@@ -23,6 +23,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -329,7 +330,7 @@ def deliver(session: Session, limit: int = 1000) -> int:
         try:
             _deliver_one(session, message)
             session.commit()
-        except (DomainError, StaleDataError, LookupError) as exc:
+        except (DomainError, SQLAlchemyError, LookupError) as exc:
             session.rollback()
             log.warning("message %s not delivered: %s", message_id, exc)
             failed = session.get_one(ExchangeMessage, message_id)
