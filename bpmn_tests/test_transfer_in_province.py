@@ -255,3 +255,13 @@ def test_only_the_seat_of_each_step_may_act(transfer, user):
         with pytest.raises(NotFound):
             case.submit("to_county_review", by=user(outsider), **PASS)
     assert case.state == "待转入区县审核"
+
+
+def test_each_review_is_due_within_ten_working_days(transfer, session):
+    from datetime import UTC, timedelta
+
+    case = transfer("yunyan-xx-registrar")
+    task = case.open_task("to_county_review")
+    created = task.created_at.replace(tzinfo=UTC) if task.created_at.tzinfo is None else task.created_at
+    due = task.due_at.replace(tzinfo=UTC) if task.due_at.tzinfo is None else task.due_at
+    assert timedelta(days=14) - timedelta(minutes=1) <= due - created <= timedelta(days=16)  # two weekends

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from engine.lanes import LANES
 from engine.scripts import SCRIPT_ENGINE
 from models.base import utcnow
+from models.business_calendar import add_working_days
 from models.student import Student
 from models.workflow import CaseParty, CaseStatus, InboxTask, ProcessInstance, ProcessVersion, TaskStatus
 
@@ -156,6 +157,14 @@ def _close(session: Session, instance: ProcessInstance, status: CaseStatus) -> N
             student.open_case_id = None
 
 
+def _due_at(instance: ProcessInstance, task: Any) -> datetime | None:
+    """A timer's due time, else the task's service level (property ``dueWorkingDays``, e.g. 10 for transfers)."""
+    days = properties(task.task_spec).get("dueWorkingDays", "")
+    if instance.next_timer_at is None and days.isdigit():
+        return add_working_days(utcnow(), int(days))
+    return instance.next_timer_at
+
+
 def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     open_rows = session.scalars(
@@ -185,7 +194,7 @@ def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
                 org_id=seat.org_id,
                 role=seat.role.value,
                 form_key=properties(task.task_spec).get("formKey", ""),
-                due_at=instance.next_timer_at,
+                due_at=_due_at(instance, task),
             )
         )
         if seat.org_id not in party_orgs:

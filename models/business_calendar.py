@@ -95,3 +95,14 @@ def initiation_refusal(session: Session, province_id: int, business: str, now: d
         allowed = "、".join(p.text for p in windows)
         return f"当前不在{label}业务时间窗口内（可发起时间：{allowed}）"
     return None
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """``start`` plus ``days`` working days (Monday to Friday, China time; public holidays are not modelled)."""
+    moment = start
+    remaining = days
+    while remaining > 0:
+        moment += timedelta(days=1)
+        if moment.astimezone(CHINA).weekday() < 5:
+            remaining -= 1
+    return moment

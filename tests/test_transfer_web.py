@@ -130,3 +130,26 @@ def test_a_third_party_sees_nothing_of_the_transfer(login_as, session, student, 
     assert student.name not in text(client.get("/transfers/?direction=in"))
     assert student.name not in text(client.get("/transfers/?direction=out"))
     assert task_ids(client.get("/")) == []
+
+
+def test_an_overdue_review_is_marked_in_the_inbox(login_as, session, student, user, clock):
+    from datetime import timedelta
+
+    from models.base import utcnow
+    from models.workflow import InboxTask, TaskStatus
+
+    request_transfer(login_as(RECEIVING), session, student, user)
+    client = login_as("nanming-county")
+    assert "已超期" not in text(client.get("/"))
+    task = session.scalars(
+        select(InboxTask).where(InboxTask.bpmn_id == "to_county_review", InboxTask.status == TaskStatus.OPEN)
+    ).one()
+    task.due_at = utcnow() - timedelta(days=1)
+    session.flush()
+    assert "已超期" in text(client.get("/"))
+
+
+def test_the_lookup_does_not_reach_another_province(login_as, student_of, clock):
+    beijing_student = student_of("dongcheng-xx-registrar")
+    page = text(lookup(login_as(RECEIVING), beijing_student))
+    assert "未找到" in page and "东城第一小学" not in page
