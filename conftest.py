@@ -112,6 +112,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """A fixed clock at 10 September 2026, 10:00 China time (inside every default transfer window)."""
     fixed = Clock(datetime(2026, 9, 10, 2, tzinfo=UTC))
     monkeypatch.setattr("engine.api.utcnow", lambda: fixed.now)
+    monkeypatch.setattr("engine.runner.utcnow", lambda: fixed.now)
     return fixed
 
 

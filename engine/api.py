@@ -1,4 +1,5 @@
-"""What the rest of XueJi asks of the workflow engine: publish, start, complete, tick.
+"""What the rest of XueJi asks of the workflow engine: publish, start, complete, tick (and, re-exported from
+``engine.exchange``, deliver and relay).
 
 Each call is one database transaction, committed here: workflow state, inbox rows, case parties, history and
 every registry change made by handlers commit together or not at all (architecture.md §4).
@@ -7,40 +8,32 @@ every registry change made by handlers commit together or not at all (architectu
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 from lxml import etree
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import IntermediateCatchEvent, IntermediateThrowEvent
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import checks, exchange, store
-from engine.scripts import running
-from handlers import HandlerContext
+from engine import checks, store
+from engine.exchange import deliver, relay
+from engine.runner import EngineFailure
+from engine.runner import record_event as _event
+from engine.runner import run as _run
 from models.base import utcnow
 from models.errors import DomainError, NotFound
-from models.exchange import ExchangeMessage, MessageStatus
-from models.org import OrgUnit
 from models.student import Student
 from models.user import User
 from models.workflow import (
     CaseParty,
     CaseStatus,
     InboxTask,
-    InstanceEvent,
     ProcessInstance,
     ProcessVersion,
     TaskStatus,
@@ -59,10 +52,6 @@ class PublishRefused(DomainError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("流程图未通过校验：" + "；".join(problems))
-
-
-class EngineFailure(DomainError):
-    message = "流程执行出错，操作未生效，请联系管理员"
 
 
 # -- publishing -------------------------------------------------------------------------------------------
@@ -302,175 +291,4 @@ def tick(session: Session, now: datetime | None = None) -> int:
     return len(due_ids)
 
 
-# -- messages between cases (the exchange) ----------------------------------------------------------------
-
-
-def relay(session: Session, instance_id: int, name: str, payload: dict[str, Any]) -> ExchangeMessage:
-    """A message from the relay itself (e.g. a national 异常结束 or 打回) to one case, delivered at once."""
-    instance = session.get_one(ProcessInstance, instance_id)
-    message = ExchangeMessage(name=name, correlation=instance.correlation_key or "", payload=payload)
-    session.add(message)
-    session.commit()
-    deliver(session)
-    session.refresh(message)
-    return message
-
-
-def deliver(session: Session, limit: int = 1000) -> int:
-    """Deliver pending messages, each in its own transaction; a refused one is kept as failed with the
-    reason (the sender's case waits on: a stuck request, F-31 1-7). Returns how many were handled."""
-    handled = 0
-    while handled < limit:
-        message = session.scalars(
-            select(ExchangeMessage).where(ExchangeMessage.status == MessageStatus.PENDING).order_by(ExchangeMessage.id)
-        ).first()
-        if message is None:
-            break
-        message_id = message.id
-        try:
-            _deliver_one(session, message)
-            session.commit()
-        except (DomainError, SQLAlchemyError, LookupError) as exc:
-            session.rollback()
-            log.warning("message %s not delivered: %s", message_id, exc)
-            failed = session.get_one(ExchangeMessage, message_id)
-            failed.status = MessageStatus.FAILED
-            failed.error = (getattr(exc, "message", None) or str(exc))[:500]
-            session.commit()
-        handled += 1
-    return handled
-
-
-def _deliver_one(session: Session, message: ExchangeMessage) -> None:
-    event = exchange.event_for(message)
-    receiver = exchange.receiver_of(session, message)
-    if receiver is not None:
-        workflow = store.load(receiver)
-        _run(session, receiver, workflow, None, lambda: workflow.send_event(event))
-    else:
-        version = exchange.message_start_version(session, message.name)
-        if version is None:
-            message.status = MessageStatus.UNDELIVERABLE
-            return
-        receiver = _message_started_case(session, version, message)
-        workflow = store.new_workflow(version)
-
-        def catch_start() -> None:
-            workflow.do_engine_steps()  # the message start event is now waiting
-            workflow.send_event(event)
-
-        _run(session, receiver, workflow, None, catch_start)
-    message.status = MessageStatus.DELIVERED
-    message.receiver_instance_id = receiver.id
-    message.delivered_at = utcnow()
-
-
-def _message_started_case(session: Session, version: ProcessVersion, message: ExchangeMessage) -> ProcessInstance:
-    """A case started by a message belongs to ``to_org_id`` of the payload until a handler binds its subject."""
-    org_id = message.payload.get("to_org_id")
-    if not isinstance(org_id, int) or session.get(OrgUnit, org_id) is None:
-        raise DomainError("消息中没有有效的接收机构（to_org_id）")
-    instance = ProcessInstance(
-        process_key=version.process_key,
-        version_id=version.id,
-        version=version,
-        title=f"{version.name}：{message.payload.get('student_name', '')}",
-        org_id=org_id,
-        correlation_key=message.correlation,
-        state_json="{}",
-        summary=exchange.summary_of(message.payload),
-    )
-    session.add(instance)
-    session.flush()
-    session.add(CaseParty(instance_id=instance.id, org_id=org_id))
-    _event(session, instance, "started", bpmn_id=None, title=version.name, actor=None)
-    return instance
-
-
-def _run(
-    session: Session, instance: ProcessInstance, workflow: Any, actor: User | None, human_step: Callable[[], None]
-) -> None:
-    ctx = HandlerContext(session=session, actor=actor, case=instance, now=utcnow())
-    with running(ctx):
-        try:
-            human_step()
-            workflow.do_engine_steps(did_complete_task=lambda t: _engine_event(session, instance, t))
-        except WorkflowTaskException as exc:
-            if isinstance(exc.__cause__, DomainError):
-                raise exc.__cause__ from None
-            log.exception("case %s failed in %s", instance.id, exc.task_spec.bpmn_id if exc.task_spec else "?")
-            raise EngineFailure() from exc
-        except SpiffWorkflowException as exc:
-            log.exception("case %s failed", instance.id)
-            raise EngineFailure() from exc
-    store.save(session, instance, workflow)
-    _record_waiting_state(session, instance)
-
-
-def _record_waiting_state(session: Session, instance: ProcessInstance) -> None:
-    """The history shows every state the case stood in, including the waiting ones (e.g. 待转出学校审核)."""
-    if not instance.state_label or instance.status != CaseStatus.OPEN:
-        return
-    last = session.scalar(
-        select(InstanceEvent.state_label)
-        .where(InstanceEvent.instance_id == instance.id, InstanceEvent.state_label != "")
-        .order_by(InstanceEvent.id.desc())
-        .limit(1)
-    )
-    if last != instance.state_label:
-        _event(session, instance, "state", bpmn_id=None, title="状态变更", actor=None, state_label=instance.state_label)
-
-
-def _engine_event(session: Session, instance: ProcessInstance, task: Any) -> None:
-    spec = task.task_spec
-    if isinstance(spec, ServiceTask):
-        _event(session, instance, "service", bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, actor=None)
-    elif isinstance(spec, IntermediateThrowEvent | IntermediateCatchEvent) and store.properties(spec).get("caseState"):
-        # A state the case passes through (e.g. 转入区县审核通过): kept in the history, shown as the state.
-        label = store.properties(spec)["caseState"]
-        instance.state_label = label
-        _event(
-            session,
-            instance,
-            "state",
-            bpmn_id=spec.bpmn_id,
-            title=spec.bpmn_name or label,
-            actor=None,
-            state_label=label,
-        )
-    elif isinstance(spec, EndEvent) and getattr(spec, "bpmn_id", None):
-        label = store.properties(spec).get("caseState", "")
-        _event(
-            session,
-            instance,
-            "ended",
-            bpmn_id=spec.bpmn_id,
-            title=spec.bpmn_name or label,
-            actor=None,
-            state_label=label,
-        )
-
-
-def _event(
-    session: Session,
-    instance: ProcessInstance,
-    kind: str,
-    *,
-    bpmn_id: str | None,
-    title: str,
-    actor: User | None,
-    display: Iterable[tuple[str, str]] = (),
-    state_label: str = "",
-) -> None:
-    session.add(
-        InstanceEvent(
-            instance_id=instance.id,
-            kind=kind,
-            bpmn_id=bpmn_id,
-            title=title,
-            user_id=actor.id if actor else None,
-            org_id=actor.org_id if actor else None,
-            state_label=state_label,
-            data={"fields": [list(line) for line in display]},
-        )
-    )
+__all__ = ["EngineFailure", "deliver", "relay"]
