@@ -1,7 +1,7 @@
-"""Messages between cases (spiffworkflow.md §8): the outbox written at save, routing, message start events.
+"""Messages between cases (spiffworkflow.md §8): routing, message start events, delivery and the relay.
 
-``collect`` runs inside the sender's transaction (store.save); delivery (``engine.api.deliver``) loads the
-correlated receiver, or creates the case whose start event catches the message, in a transaction of its own.
+The outbox is written in the sender's transaction (``store.save``); ``deliver`` loads the correlated receiver,
+or creates the case whose start event catches the message, in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -26,36 +25,6 @@ from models.org import OrgUnit
 from models.workflow import CaseParty, CaseStatus, ProcessInstance, ProcessVersion
 
 log = logging.getLogger(__name__)
-
-MESSAGE = "MessageEventDefinition"
-
-
-def collect(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    """Queue the messages the workflow threw (``get_events`` empties the queue: pitfall 6) and index what it
-    now waits for."""
-    for thrown in workflow.get_events():
-        definition = thrown.event_definition
-        if isinstance(definition, MessageEventDefinition):
-            session.add(
-                ExchangeMessage(
-                    name=definition.name,
-                    correlation=instance.correlation_key or "",
-                    payload=dict(thrown.payload or {}),
-                    sender_instance_id=instance.id,
-                )
-            )
-    instance.waiting_for = " ".join(sorted(_awaited_messages(workflow)))
-
-
-def _awaited_messages(workflow: BpmnWorkflow) -> set[str]:
-    names = {e.name for e in workflow.waiting_events() if e.event_type == MESSAGE and e.name}
-    # An event-based gateway waits on several events at once; its pending event has no name of its own.
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        for part in getattr(definition, "event_definitions", None) or [definition]:
-            if isinstance(part, MessageEventDefinition):
-                names.add(part.name)
-    return names
 
 
 def receiver_of(session: Session, message: ExchangeMessage) -> ProcessInstance | None:
