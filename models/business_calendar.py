@@ -7,6 +7,7 @@ continue (Q-14). Dates are month-day pairs in China time, both ends inclusive; a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
@@ -15,6 +16,7 @@ from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, enum_column
+from models.errors import DomainError, NotFound
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -106,3 +108,47 @@ def add_working_days(start: datetime, days: int) -> datetime:
         if moment.astimezone(CHINA).weekday() < 5:
             remaining -= 1
     return moment
+
+
+MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+
+
+def configured(session: Session, province_id: int, business: str) -> list[BusinessPeriod]:
+    return list(
+        session.scalars(
+            select(BusinessPeriod)
+            .where(BusinessPeriod.org_id == province_id, BusinessPeriod.business == business)
+            .order_by(BusinessPeriod.kind, BusinessPeriod.start_md)
+        )
+    )
+
+
+def add_period(session: Session, province_id: int, business: str, period: Period) -> None:
+    """Add a window or freeze. The first configured period replaces the defaults, so they are copied first."""
+    for value in (period.start_md, period.end_md):
+        if not MONTH_DAY.match(value):
+            raise DomainError(f"日期「{value}」格式不正确，应为 月-日，如 07-21")
+    if not configured(session, province_id, business):
+        for default in DEFAULT_PERIODS.get(business, ()):
+            session.add(_row(province_id, business, default))
+    session.add(_row(province_id, business, period))
+    session.flush()
+
+
+def delete_period(session: Session, province_id: int, period_id: int) -> None:
+    row = session.get(BusinessPeriod, period_id)
+    if row is None or row.org_id != province_id:
+        raise NotFound()
+    session.delete(row)
+    session.flush()
+
+
+def _row(province_id: int, business: str, period: Period) -> BusinessPeriod:
+    return BusinessPeriod(
+        org_id=province_id,
+        business=business,
+        kind=period.kind,
+        start_md=period.start_md,
+        end_md=period.end_md,
+        note=period.note,
+    )

@@ -72,3 +72,38 @@ def outbound_steps(session: Session, province_id: int) -> tuple[bool, bool]:
     """(city review, province review) of the sending side in this province."""
     row = session.scalars(select(OutboundReview).where(OutboundReview.org_id == province_id)).one_or_none()
     return (row.city_review, row.province_review) if row is not None else (False, False)
+
+
+def rule_table(session: Session, province_id: int) -> list[tuple[Stage, TransferScope, bool, bool]]:
+    """(stage, scope, city review, configured?) for every pair: what the province set, else the default."""
+    rows = {
+        (r.stage, r.scope): r.city_review
+        for r in session.scalars(select(CityReviewRule).where(CityReviewRule.org_id == province_id))
+    }
+    return [
+        (stage, scope, rows.get((stage, scope), default_city_review(stage, scope)), (stage, scope) in rows)
+        for stage in Stage
+        for scope in TransferScope
+    ]
+
+
+def set_city_review(session: Session, province_id: int, stage: Stage, scope: TransferScope, value: bool) -> None:
+    rule = session.scalars(
+        select(CityReviewRule).where(
+            CityReviewRule.org_id == province_id, CityReviewRule.stage == stage, CityReviewRule.scope == scope
+        )
+    ).one_or_none()
+    if rule is None:
+        session.add(CityReviewRule(org_id=province_id, stage=stage, scope=scope, city_review=value))
+    else:
+        rule.city_review = value
+    session.flush()
+
+
+def set_outbound_steps(session: Session, province_id: int, *, city_review: bool, province_review: bool) -> None:
+    row = session.scalars(select(OutboundReview).where(OutboundReview.org_id == province_id)).one_or_none()
+    if row is None:
+        row = OutboundReview(org_id=province_id)
+        session.add(row)
+    row.city_review, row.province_review = city_review, province_review
+    session.flush()
