@@ -376,3 +376,13 @@ def test_an_own_province_student_is_refused_for_cross_province(apply, student_of
 def test_the_own_province_cannot_be_the_sending_province(apply, student_of):
     with pytest.raises(DomainError, match="请选择学生现在就读的其他省份"):
         apply(student_of("yunyan-xx-registrar"), GZ_SCHOOL)
+
+
+def test_the_reason_of_the_other_province_is_in_the_history(apply, bj_student, user, session):
+    case = to_sending_school(apply, bj_student, user)
+    sending_side(session, case).submit("school_review", by=user(BJ_SCHOOL), **fail("该生已办理休学"))
+    arrived = session.scalars(
+        select(InstanceEvent).where(InstanceEvent.instance_id == case.case.id, InstanceEvent.kind == "message")
+    ).all()
+    assert arrived[-1].title == "收到消息：跨省转学（转出）"
+    assert arrived[-1].data["fields"] == [["反馈", "转出学校审核不通过"], ["原因", "该生已办理休学"]]

@@ -104,6 +104,7 @@ def _deliver_one(session: Session, message: ExchangeMessage) -> None:
     receiver = receiver_of(session, message)
     if receiver is not None:
         workflow = store.load(receiver)
+        _record_arrival(session, receiver, message)
         run(session, receiver, workflow, None, lambda: workflow.send_event(incoming))
     else:
         version = message_start_version(session, message.name)
@@ -111,6 +112,7 @@ def _deliver_one(session: Session, message: ExchangeMessage) -> None:
             message.status = MessageStatus.UNDELIVERABLE
             return
         receiver = _message_started_case(session, version, message)
+        _record_arrival(session, receiver, message)
         workflow = store.new_workflow(version)
 
         def catch_start() -> None:
@@ -121,6 +123,21 @@ def _deliver_one(session: Session, message: ExchangeMessage) -> None:
     message.status = MessageStatus.DELIVERED
     message.receiver_instance_id = receiver.id
     message.delivered_at = utcnow()
+
+
+# What of a payload the case history shows (short texts only; a record handed over by 调档 is not repeated).
+SHOWN_IN_HISTORY = {"state": "反馈", "reason": "原因", "student_name": "学生姓名", "national_student_id": "全国学籍号"}
+
+
+def _record_arrival(session: Session, receiver: ProcessInstance, message: ExchangeMessage) -> None:
+    sender = session.get(ProcessInstance, message.sender_instance_id) if message.sender_instance_id else None
+    fields = [
+        (label, message.payload[key])
+        for key, label in SHOWN_IN_HISTORY.items()
+        if isinstance(message.payload.get(key), str)
+    ]
+    title = f"收到消息：{sender.version.name if sender else '全国中转'}"
+    record_event(session, receiver, "message", bpmn_id=None, title=title, actor=None, display=fields)
 
 
 def _message_started_case(session: Session, version: ProcessVersion, message: ExchangeMessage) -> ProcessInstance:
