@@ -153,3 +153,21 @@ def test_the_lookup_does_not_reach_another_province(login_as, student_of, clock)
     beijing_student = student_of("dongcheng-xx-registrar")
     page = text(lookup(login_as(RECEIVING), beijing_student))
     assert "未找到" in page and "东城第一小学" not in page
+
+
+def test_the_receiving_school_sees_the_case_but_not_the_record_before_completion(
+    login_as, session, student, user, clock
+):
+    client = login_as(RECEIVING)
+    case_path = request_transfer(client, session, student, user).location
+    assert client.get(case_path).status_code == 200
+    assert client.get(f"/students/{student.id}").status_code == 404
+
+
+@pytest.mark.parametrize("outsider", ["yunyan-county", "daozhen-county", "guiyang-city", RECEIVING, SENDING])
+def test_only_the_seat_opens_the_receiving_county_task(login_as, session, student, user, clock, outsider):
+    request_transfer(login_as(RECEIVING), session, student, user)
+    [task_id] = task_ids(login_as("nanming-county").get("/"))
+    client = login_as(outsider)
+    assert client.get(f"/tasks/{task_id}").status_code == 404
+    assert client.post(f"/tasks/{task_id}", data={"decision": "通过"}).status_code == 404
