@@ -38,6 +38,7 @@ def receiver_of(session: Session, message: ExchangeMessage) -> ProcessInstance |
         )
         .order_by(ProcessInstance.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     return next((case for case in candidates if message.name in case.waiting_for.split()), None)
 
@@ -79,8 +80,14 @@ def deliver(session: Session, limit: int = 1000) -> int:
     reason (the sender's case waits on: a stuck request, F-31 1-7). Returns how many were handled."""
     handled = 0
     while handled < limit:
+        # Two workers never take the same message: the row stays locked until its delivery commits.
         message = session.scalars(
-            select(ExchangeMessage).where(ExchangeMessage.status == MessageStatus.PENDING).order_by(ExchangeMessage.id)
+            select(ExchangeMessage)
+            .where(ExchangeMessage.status == MessageStatus.PENDING)
+            .order_by(ExchangeMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
         ).first()
         if message is None:
             break
