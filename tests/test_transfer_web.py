@@ -171,3 +171,23 @@ def test_only_the_seat_opens_the_receiving_county_task(login_as, session, studen
     client = login_as(outsider)
     assert client.get(f"/tasks/{task_id}").status_code == 404
     assert client.post(f"/tasks/{task_id}", data={"decision": "通过"}).status_code == 404
+
+
+def test_the_request_page_warns_during_the_freeze(login_as, session, user):
+    from models.business_calendar import BusinessPeriod, PeriodKind
+
+    client = login_as(RECEIVING)
+    province_id = user(RECEIVING).org.ancestor_ids()[1]
+    session.add(
+        BusinessPeriod(
+            org_id=province_id,
+            business="transfer",
+            kind=PeriodKind.FREEZE,
+            start_md="01-01",
+            end_md="12-31",
+            note="测试冻结",
+        )
+    )
+    session.flush()
+    for path in ("/transfers/new", "/transfers/cross-province/new"):
+        assert "业务冻结期（测试冻结）" in text(client.get(path))

@@ -16,6 +16,8 @@ from sqlalchemy import select
 import engine
 from forms import transfer_cross
 from forms.transfer import LookupForm, RequestForm
+from models.base import utcnow
+from models.business_calendar import initiation_refusal
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
 from models.jurisdiction import ProvinceLookup, cases_visible_to, lookup_in_province, transfers_visible_to
@@ -94,6 +96,11 @@ def index() -> ResponseReturnValue:
     )
 
 
+def _calendar_notice() -> str | None:
+    """Why a transfer cannot be initiated today (F-33), shown before the registrar fills anything in."""
+    return initiation_refusal(db(), me().org.ancestor_ids()[1], "transfer", utcnow())
+
+
 def _class_choices() -> list[tuple[int, str]]:
     rows = db().execute(
         select(SchoolClass.id, SchoolClass.name, Cohort)
@@ -141,7 +148,12 @@ def new() -> ResponseReturnValue:
             return started
     status = 422 if request.method == "POST" else 200
     return render_template(
-        "transfers/new.html", lookup_form=lookup_form, searched=searched, found=found, form=form
+        "transfers/new.html",
+        lookup_form=lookup_form,
+        searched=searched,
+        found=found,
+        form=form,
+        notice=_calendar_notice(),
     ), status
 
 
@@ -169,7 +181,7 @@ def cross_new() -> ResponseReturnValue:
         if started is not None:
             return started
     status = 422 if request.method == "POST" else 200
-    return render_template("transfers/cross_new.html", form=form), status
+    return render_template("transfers/cross_new.html", form=form, notice=_calendar_notice()), status
 
 
 @bp.route("/relay", methods=["GET", "POST"])
