@@ -386,3 +386,25 @@ def test_the_reason_of_the_other_province_is_in_the_history(apply, bj_student, u
     ).all()
     assert arrived[-1].title == "收到消息：跨省转学（转出）"
     assert arrived[-1].data["fields"] == [["反馈", "转出学校审核不通过"], ["原因", "该生已办理休学"]]
+
+
+@pytest.mark.parametrize("passed", [0, 1, 2, 3])
+def test_revoke_reaches_the_sending_side_at_every_review(apply, user, session, student_of, passed):
+    session.add(OutboundReview(org_id=province(session, "贵州省").id, city_review=True, province_review=True))
+    session.flush()
+    student = student_of("yunyan-xx-registrar")
+    case = apply(student, BJ_SCHOOL)
+    case.submit("to_county_review", by=user(BJ_COUNTY), **PASS)
+    out = sending_side(session, case)
+    chain = [
+        ("school_review", "yunyan-xx-registrar"),
+        ("county_review", "yunyan-county"),
+        ("city_review", "guiyang-city"),
+    ]
+    for step, by in chain[:passed]:
+        out.submit(step, by=user(by), **PASS)
+    case.submit("await_sending", by=user(BJ_SCHOOL), action="撤销转学申请", revoke_reason="家长撤回")
+    assert (case.state, out.state) == ("转学撤销完毕", "转学撤销完毕")
+    assert out.seats() == [] and case.seats() == []
+    session.expire_all()
+    assert session.get(Student, student.id).open_case_id is None
