@@ -23,9 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import checks, store
 from engine.exchange import deliver, relay
-from engine.runner import EngineFailure
-from engine.runner import record_event as _event
-from engine.runner import run as _run
+from engine.runner import EngineFailure, record_event, run_engine
 from models.base import utcnow
 from models.errors import DomainError, NotFound
 from models.student import Student
@@ -201,7 +199,7 @@ def start(
             student.open_case_id = instance.id
         for party in {org_id, actor.org_id, to_school_id} - {None}:
             session.add(CaseParty(instance_id=instance.id, org_id=party))
-        _event(session, instance, "started", bpmn_id=None, title=version.name, actor=actor, display=display)
+        record_event(session, instance, "started", bpmn_id=None, title=version.name, actor=actor, display=display)
         workflow = store.new_workflow(version)
         workflow.task_tree.data.update(
             {
@@ -213,7 +211,7 @@ def start(
                 **data,
             }
         )
-        _run(session, instance, workflow, actor, lambda: None)
+        run_engine(session, instance, workflow, actor, lambda: None)
         session.commit()
     except BaseException:
         session.rollback()
@@ -247,13 +245,13 @@ def complete(
         if task is None or task.state != TaskState.READY:
             raise TaskAlreadyHandled()
         row.status, row.completed_at, row.completed_by_id = TaskStatus.DONE, utcnow(), actor.id
-        _event(session, instance, "task", bpmn_id=row.bpmn_id, title=row.title, actor=actor, display=display)
+        record_event(session, instance, "task", bpmn_id=row.bpmn_id, title=row.title, actor=actor, display=display)
 
         def human_step() -> None:
             task.task_spec.add_data_from_form(task, data)
             task.run()
 
-        _run(session, instance, workflow, actor, human_step)
+        run_engine(session, instance, workflow, actor, human_step)
         session.commit()
     except StaleDataError as exc:
         session.rollback()
@@ -282,7 +280,7 @@ def tick(session: Session, now: datetime | None = None) -> int:
                 .execution_options(populate_existing=True)
             ).one()
             workflow = store.load(instance)
-            _run(session, instance, workflow, None, workflow.refresh_timers)
+            run_engine(session, instance, workflow, None, workflow.refresh_timers)
             session.commit()
         except (DomainError, StaleDataError):
             session.rollback()
@@ -291,4 +289,4 @@ def tick(session: Session, now: datetime | None = None) -> int:
     return len(due_ids)
 
 
-__all__ = ["EngineFailure", "deliver", "relay"]
+__all__ = ["EngineFailure", "deliver", "record_event", "relay", "run_engine"]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine import store
-from engine.runner import record_event, run
+from engine.runner import record_event, run_engine
 from models.base import utcnow
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
@@ -112,7 +112,7 @@ def _deliver_one(session: Session, message: ExchangeMessage) -> None:
     if receiver is not None:
         workflow = store.load(receiver)
         _record_arrival(session, receiver, message)
-        run(session, receiver, workflow, None, lambda: workflow.send_event(incoming))
+        run_engine(session, receiver, workflow, None, lambda: workflow.send_event(incoming))
     else:
         version = message_start_version(session, message.name)
         if version is None:
@@ -126,7 +126,7 @@ def _deliver_one(session: Session, message: ExchangeMessage) -> None:
             workflow.do_engine_steps()  # the message start event is now waiting
             workflow.send_event(incoming)
 
-        run(session, receiver, workflow, None, catch_start)
+        run_engine(session, receiver, workflow, None, catch_start)
     message.status = MessageStatus.DELIVERED
     message.receiver_instance_id = receiver.id
     message.delivered_at = utcnow()

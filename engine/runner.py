@@ -32,7 +32,7 @@ class EngineFailure(DomainError):
     message = "流程执行出错，操作未生效，请联系管理员"
 
 
-def run(
+def run_engine(
     session: Session, instance: ProcessInstance, workflow: Any, actor: User | None, human_step: Callable[[], None]
 ) -> None:
     ctx = HandlerContext(session=session, actor=actor, case=instance, now=utcnow())
