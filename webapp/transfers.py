@@ -14,7 +14,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 import engine
-from forms import transfer_cross
+from forms import TaskForm, transfer_cross
 from forms.transfer import LookupForm, RequestForm
 from models.base import utcnow
 from models.business_calendar import initiation_refusal
@@ -111,8 +111,8 @@ def _class_choices() -> list[tuple[int, str]]:
     return [(class_id, f"{cohort.name}{name}") for class_id, name, cohort in rows]
 
 
-def _start(process_key: str, student_id: int | None, form: object, **labels: str) -> ResponseReturnValue | None:
-    data = {**form.to_task_data(), **labels}  # type: ignore[attr-defined]
+def _start(process_key: str, student_id: int | None, form: TaskForm, **labels: str) -> ResponseReturnValue | None:
+    data = {**form.to_task_data(), **labels}
     try:
         case = engine.start(
             db(),
@@ -120,7 +120,7 @@ def _start(process_key: str, student_id: int | None, form: object, **labels: str
             student_id=student_id,
             actor=me(),
             data=data,
-            display=form.display_lines(),  # type: ignore[attr-defined]
+            display=form.display_lines(),
             to_school_id=me().org_id,
         )
     except DomainError as err:
