@@ -21,7 +21,7 @@ from models.business_calendar import initiation_refusal
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
 from models.jurisdiction import ProvinceLookup, cases_visible_to, lookup_in_province, transfers_visible_to
-from models.org import Cohort, OrgLevel, OrgUnit, SchoolClass
+from models.org import class_choices, other_provinces
 from models.user import Role
 from models.workflow import ProcessInstance
 from webapp.access import me, requires
@@ -102,13 +102,7 @@ def _calendar_notice() -> str | None:
 
 
 def _class_choices() -> list[tuple[int, str]]:
-    rows = db().execute(
-        select(SchoolClass.id, SchoolClass.name, Cohort)
-        .join(Cohort, Cohort.id == SchoolClass.cohort_id)
-        .where(Cohort.school_id == me().org_id)
-        .order_by(Cohort.stage, Cohort.cohort_year.desc(), SchoolClass.class_no)
-    )
-    return [(class_id, f"{cohort.name}{name}") for class_id, name, cohort in rows]
+    return class_choices(db(), me().org_id)
 
 
 def _start(process_key: str, student_id: int | None, form: TaskForm, **labels: str) -> ResponseReturnValue | None:
@@ -163,12 +157,7 @@ def cross_new() -> ResponseReturnValue:
     """跨省转学申请 (F-31 step 1): province, name, national number, class and reason; nothing is looked up."""
     form = transfer_cross.RequestForm(request.form if request.method == "POST" else None)
     own_province = me().org.ancestor_ids()[1]
-    form.from_province_id.choices = [
-        (unit.id, unit.name)
-        for unit in db().scalars(
-            select(OrgUnit).where(OrgUnit.level == OrgLevel.PROVINCE, OrgUnit.id != own_province).order_by(OrgUnit.id)
-        )
-    ]
+    form.from_province_id.choices = other_provinces(db(), own_province)
     form.to_class_id.choices = _class_choices()
     if request.method == "POST" and form.validate():
         started = _start(
