@@ -11,8 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, enum_column, utcnow
 
@@ -38,3 +38,13 @@ class ExchangeMessage(Base):
     error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
+
+
+def failures_by_correlation(session: Session, correlations: list[str]) -> dict[str, str]:
+    """Why messages of these cases were refused (shown to the relay beside the stuck requests, F-31 1-7)."""
+    failed = session.scalars(
+        select(ExchangeMessage)
+        .where(ExchangeMessage.status == MessageStatus.FAILED, ExchangeMessage.correlation.in_(correlations))
+        .order_by(ExchangeMessage.id)
+    )
+    return {message.correlation: message.error for message in failed}

@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from sqlalchemy import select
 
 import engine
 from forms import TaskForm, transfer_cross
@@ -19,7 +18,7 @@ from forms.transfer import LookupForm, RequestForm
 from models.base import utcnow
 from models.business_calendar import initiation_refusal
 from models.errors import DomainError
-from models.exchange import ExchangeMessage, MessageStatus
+from models.exchange import failures_by_correlation
 from models.jurisdiction import ProvinceLookup, cases_visible_to, lookup_in_province, transfers_visible_to
 from models.org import class_choices, other_provinces
 from models.user import Role
@@ -193,12 +192,6 @@ def relay() -> ResponseReturnValue:
             flash(f"已{action} {len(cases)} 条申请", "success")
             return redirect(url_for("transfers.relay"))
     cases = db().scalars(stuck.order_by(ProcessInstance.id)).all()
-    failed = db().scalars(
-        select(ExchangeMessage).where(
-            ExchangeMessage.status == MessageStatus.FAILED,
-            ExchangeMessage.correlation.in_([c.correlation_key for c in cases]),
-        )
-    )
-    errors = {message.correlation: message.error for message in failed}
+    errors = failures_by_correlation(db(), [c.correlation_key or "" for c in cases])
     actions = [a for a, roles in RELAY_ACTIONS.items() if me().has_role(*roles)]
     return render_template("transfers/relay.html", cases=cases, actions=actions, errors=errors)
