@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 
 import engine as wf
 from forms import FORMS
-from models.student import Student
+from models.student import Student, StudentStatus
 from models.user import User
 from models.workflow import InboxTask, ProcessInstance, TaskStatus
 from webapp import create_app, demo
@@ -77,6 +78,30 @@ def session(connection: Connection) -> Iterator[Session]:
         yield s
 
 
+@dataclass
+class Clock:
+    """The engine's idea of "now" (handlers get it as ``ctx.now``); tests move it to exercise windows."""
+
+    now: datetime
+
+    def set(self, *args: int) -> None:
+        """Set the China-time date and hour, e.g. ``clock.set(2026, 7, 20, 9)``."""
+        year, month, day, hour = (*args, 10)[:4]
+        self.now = datetime(year, month, day, hour, tzinfo=UTC).replace(hour=hour) - _CHINA_OFFSET
+
+
+_CHINA_OFFSET = datetime(2000, 1, 1, 8, tzinfo=UTC) - datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """A fixed clock at 10 September 2026, 10:00 China time (inside every default transfer window)."""
+    fixed = Clock(datetime(2026, 9, 10, 2, tzinfo=UTC))
+    monkeypatch.setattr("engine.api.utcnow", lambda: fixed.now)
+    monkeypatch.setattr("engine.runner.utcnow", lambda: fixed.now)
+    return fixed
+
+
 @pytest.fixture
 def user(session: Session) -> Callable[[str], User]:
     def by_name(username: str) -> User:
@@ -92,7 +117,13 @@ def student_of(session: Session) -> Callable[[str], Student]:
     def pick(username: str) -> Student:
         school_id = session.scalars(select(User.org_id).where(User.username == username)).one()
         return session.scalars(
-            select(Student).where(Student.school_id == school_id, Student.open_case_id.is_(None)).order_by(Student.id)
+            select(Student)
+            .where(
+                Student.school_id == school_id,
+                Student.open_case_id.is_(None),
+                Student.status == StudentStatus.IN_SCHOOL,
+            )
+            .order_by(Student.id)
         ).first()
 
     return pick
@@ -140,17 +171,20 @@ class CaseDriver:
 
 @pytest.fixture
 def flows(session: Session) -> Callable[..., CaseDriver]:
-    def start(process_key: str, *, student: Student, by: User, **fields: str) -> CaseDriver:
+    def start(
+        process_key: str, *, student: Student | None, by: User, to_school_id: int | None = None, **fields: str
+    ) -> CaseDriver:
         form_key = wf.start_form_key(session, process_key)
         form = FORMS[form_key](formdata=MultiDict(fields))
         assert form.validate(), form.errors
         case = wf.start(
             session,
             process_key,
-            student_id=student.id,
+            student_id=student.id if student else None,
             actor=by,
             data=form.to_task_data(),
             display=form.display_lines(),
+            to_school_id=to_school_id,
         )
         session.expire_all()
         return CaseDriver(session, case)

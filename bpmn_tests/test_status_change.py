@@ -25,11 +25,11 @@ NOVEMBER = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # neither the first nor the
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Set the engine's clock (handlers read it through their context)."""
+def clock(clock):
+    """The shared engine clock, set by moment (handlers read it through their context)."""
 
     def set_to(moment: datetime) -> None:
-        monkeypatch.setattr("engine.api.utcnow", lambda: moment)
+        clock.now = moment
 
     set_to(SEPTEMBER)
     return set_to

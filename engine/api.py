@@ -1,4 +1,5 @@
-"""What the rest of XueJi asks of the workflow engine: publish, start, complete, tick.
+"""What the rest of XueJi asks of the workflow engine: publish, start, complete, tick (and, re-exported from
+``engine.exchange``, deliver and relay).
 
 Each call is one database transaction, committed here: workflow state, inbox rows, case parties, history and
 every registry change made by handlers commit together or not at all (architecture.md §4).
@@ -7,26 +8,22 @@ every registry change made by handlers commit together or not at all (architectu
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from lxml import etree
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import checks, store
-from engine.scripts import running
+from engine.exchange import deliver, relay
+from engine.runner import EngineFailure, record_event, run_engine
 from handlers import HandlerContext
 from handlers.pending import restore_student
 from models.base import utcnow
@@ -37,7 +34,6 @@ from models.workflow import (
     CaseParty,
     CaseStatus,
     InboxTask,
-    InstanceEvent,
     ProcessInstance,
     ProcessVersion,
     TaskStatus,
@@ -59,10 +55,6 @@ class PublishRefused(DomainError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("流程图未通过校验：" + "；".join(problems))
-
-
-class EngineFailure(DomainError):
-    message = "流程执行出错，操作未生效，请联系管理员"
 
 
 # -- publishing -------------------------------------------------------------------------------------------
@@ -171,46 +163,68 @@ def start_form_key(session: Session, process_key: str) -> str | None:
 # -- running cases ----------------------------------------------------------------------------------------
 
 
+def _lock_free_student(session: Session, student_id: int) -> Student:
+    student = session.scalars(
+        select(Student).where(Student.id == student_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    if student.open_case_id is not None:
+        open_case = session.get_one(ProcessInstance, student.open_case_id)
+        raise DomainError(
+            f"学生{student.name}已有在办业务「{open_case.title}」（{open_case.state_label}），"
+            "办结或撤销后才能发起新的业务"
+        )
+    return student
+
+
 def start(
-    session: Session, process_key: str, *, student_id: int, actor: User, data: dict[str, Any], display: Display = ()
+    session: Session,
+    process_key: str,
+    *,
+    student_id: int | None,
+    actor: User,
+    data: dict[str, Any],
+    display: Display = (),
+    to_school_id: int | None = None,
 ) -> ProcessInstance:
-    """Open a case for a student. One open case per student (Q-29): the student row is locked to decide it."""
+    """Open a case for a student. One open case per student (Q-29): the student row is locked to decide it.
+
+    ``to_school_id`` is the receiving school of a transfer (lane 转入学校); it takes part in the case. A case
+    without a local student (a cross-province transfer in, F-31) belongs to the receiving school."""
     version = current_version(session, process_key)
     try:
-        student = session.scalars(
-            select(Student).where(Student.id == student_id).with_for_update().execution_options(populate_existing=True)
-        ).one()
-        if student.open_case_id is not None:
-            open_case = session.get_one(ProcessInstance, student.open_case_id)
-            raise DomainError(
-                f"学生{student.name}已有在办业务「{open_case.title}」（{open_case.state_label}），"
-                "办结或撤销后才能发起新的业务"
-            )
+        student = _lock_free_student(session, student_id) if student_id is not None else None
+        org_id = student.school_id if student else to_school_id
+        if org_id is None:
+            raise DomainError("缺少业务所属学校")
+        name = student.name if student else str(data.get("student_name", ""))
         instance = ProcessInstance(
             process_key=process_key,
             version_id=version.id,
             version=version,
-            title=f"{version.name}：{student.name}",
-            student_id=student.id,
-            org_id=student.school_id,
+            title=f"{version.name}：{name}",
+            student_id=student_id,
+            org_id=org_id,
+            to_school_id=to_school_id,
             initiator_id=actor.id,
+            correlation_key=uuid4().hex,
             state_json="{}",
             summary={k: v for k, v in data.items() if isinstance(v, str)},
         )
         session.add(instance)
         session.flush()
-        student.open_case_id = instance.id
-        session.add(CaseParty(instance_id=instance.id, org_id=student.school_id))
-        if actor.org_id != student.school_id:
-            session.add(CaseParty(instance_id=instance.id, org_id=actor.org_id))
+        if student is not None:
+            student.open_case_id = instance.id
+        for party in {org_id, actor.org_id, to_school_id} - {None}:
+            session.add(CaseParty(instance_id=instance.id, org_id=party))
         record_event(session, instance, "started", bpmn_id=None, title=version.name, actor=actor, display=display)
         workflow = store.new_workflow(version)
         workflow.task_tree.data.update(
             {
-                "student_id": student.id,
-                "student_name": student.name,
-                "school_id": student.school_id,
+                "student_id": student_id,
+                "student_name": name,
+                "school_id": org_id,
                 "initiator_id": actor.id,
+                "to_school_id": to_school_id,
                 **data,
             }
         )
@@ -219,6 +233,7 @@ def start(
     except BaseException:
         session.rollback()
         raise
+    deliver(session)
     return instance
 
 
@@ -261,6 +276,7 @@ def complete(
     except BaseException:
         session.rollback()
         raise
+    deliver(session)
     return instance
 
 
@@ -297,6 +313,7 @@ def cancel(session: Session, instance_id: int, *, actor: User, reason: str) -> P
     except BaseException:
         session.rollback()
         raise
+    deliver(session)
     return instance
 
 
@@ -322,67 +339,8 @@ def tick(session: Session, now: datetime | None = None) -> int:
         except (DomainError, StaleDataError):
             session.rollback()
             log.exception("timer of case %s failed; it will be retried at the next tick", instance_id)
+    deliver(session)
     return len(due_ids)
 
 
-def run_engine(
-    session: Session, instance: ProcessInstance, workflow: Any, actor: User | None, human_step: Callable[[], None]
-) -> None:
-    ctx = HandlerContext(session=session, actor=actor, case=instance, now=utcnow())
-    with running(ctx):
-        try:
-            human_step()
-            workflow.do_engine_steps(did_complete_task=lambda t: _engine_event(session, instance, t))
-        except WorkflowTaskException as exc:
-            if isinstance(exc.__cause__, DomainError):
-                raise exc.__cause__ from None
-            log.exception("case %s failed in %s", instance.id, exc.task_spec.bpmn_id if exc.task_spec else "?")
-            raise EngineFailure() from exc
-        except SpiffWorkflowException as exc:
-            log.exception("case %s failed", instance.id)
-            raise EngineFailure() from exc
-    store.save(session, instance, workflow)
-
-
-def _engine_event(session: Session, instance: ProcessInstance, task: Any) -> None:
-    spec = task.task_spec
-    if isinstance(spec, ServiceTask):
-        record_event(
-            session, instance, "service", bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, actor=None
-        )
-    elif isinstance(spec, EndEvent) and getattr(spec, "bpmn_id", None):
-        label = store.properties(spec).get("caseState", "")
-        record_event(
-            session,
-            instance,
-            "ended",
-            bpmn_id=spec.bpmn_id,
-            title=spec.bpmn_name or label,
-            actor=None,
-            state_label=label,
-        )
-
-
-def record_event(
-    session: Session,
-    instance: ProcessInstance,
-    kind: str,
-    *,
-    bpmn_id: str | None,
-    title: str,
-    actor: User | None,
-    display: Iterable[tuple[str, str]] = (),
-    state_label: str = "",
-) -> None:
-    session.add(
-        InstanceEvent(
-            instance_id=instance.id,
-            kind=kind,
-            bpmn_id=bpmn_id,
-            title=title,
-            user_id=actor.id if actor else None,
-            org_id=actor.org_id if actor else None,
-            state_label=state_label,
-            data={"fields": [list(line) for line in display]},
-        )
-    )
+__all__ = ["EngineFailure", "deliver", "record_event", "relay", "run_engine"]

@@ -27,6 +27,9 @@ def _problems_of(task_spec: Any, *, called: bool) -> list[str]:
             problems.append(f"用户任务 {name} 不在任何泳道中")
         if not form_key:
             problems.append(f"用户任务 {name} 没有指定表单（属性 formKey）")
+    due_days = properties(task_spec).get("dueWorkingDays")
+    if due_days is not None and not due_days.isdigit():
+        problems.append(f"元素 {name} 的办理时限（属性 dueWorkingDays）必须是工作日天数")
     if form_key and form_key not in FORMS:
         problems.append(f"元素 {name} 指定的表单「{form_key}」不存在")
     if isinstance(task_spec, ServiceTask) and task_spec.operation_name not in HANDLERS:

@@ -2,6 +2,9 @@
 
 A seat is (organisation, role): the inbox row of a READY task gets it, and only users holding both may act.
 Publishing a diagram whose lane is not a key of ``LANES`` is refused.
+
+Transfers (F-29…F-32): the case's ``org_id`` is the student's (sending) school and ``to_school_id`` the
+receiving school, both stored when the case starts; every other seat is derived from those two.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from models.org import School
+from models.org import OrgLevel, OrgUnit, School
 from models.user import Role
 from models.workflow import ProcessInstance
 
@@ -25,6 +28,10 @@ class Seat:
 LaneResolver = Callable[[Session, ProcessInstance], Seat]
 
 
+class LaneUnresolvable(LookupError):
+    """The case lacks the organisation a lane needs (e.g. no city above a municipality's district)."""
+
+
 def _school(session: Session, case: ProcessInstance) -> Seat:
     return Seat(case.org_id, Role.SCHOOL_REGISTRAR)
 
@@ -34,14 +41,69 @@ def _school_reviewer(session: Session, case: ProcessInstance) -> Seat:
     return Seat(case.org_id, Role.SCHOOL_REVIEWER)
 
 
-def _record_authority(session: Session, case: ProcessInstance) -> Seat:
+def _authority_of(session: Session, school_id: int) -> int:
     """The school's 学籍主管部门 (§0.3): the county for compulsory schools, whatever the school row says."""
-    school = session.get_one(School, case.org_id)
-    return Seat(school.record_authority_id, Role.COUNTY_OFFICER)
+    return session.get_one(School, school_id).record_authority_id
+
+
+def _record_authority(session: Session, case: ProcessInstance) -> Seat:
+    return Seat(_authority_of(session, case.org_id), Role.COUNTY_OFFICER)
+
+
+def _receiving_school_id(case: ProcessInstance) -> int:
+    if case.to_school_id is None:
+        raise LaneUnresolvable(f"case {case.id} has no receiving school")
+    return case.to_school_id
+
+
+def _receiving_school(session: Session, case: ProcessInstance) -> Seat:
+    return Seat(_receiving_school_id(case), Role.SCHOOL_REGISTRAR)
+
+
+def _receiving_county(session: Session, case: ProcessInstance) -> Seat:
+    return Seat(_authority_of(session, _receiving_school_id(case)), Role.COUNTY_OFFICER)
+
+
+def _ancestor(session: Session, org_id: int, level: OrgLevel) -> int:
+    unit = session.get_one(OrgUnit, org_id)
+    for ancestor_id in reversed(unit.ancestor_ids()):
+        if session.get_one(OrgUnit, ancestor_id).level == level:
+            return ancestor_id
+    raise LaneUnresolvable(f"no {level} above {unit.name}")
+
+
+def _city_above(session: Session, county_id: int) -> Seat:
+    """The city above a county; in a municipality (no city level, §2.1) the municipal commission itself."""
+    try:
+        return Seat(_ancestor(session, county_id, OrgLevel.CITY), Role.CITY_OFFICER)
+    except LaneUnresolvable:
+        province = session.get_one(OrgUnit, _ancestor(session, county_id, OrgLevel.PROVINCE))
+        if not province.is_municipality:
+            raise
+        return Seat(province.id, Role.PROVINCE_OFFICER)
+
+
+def _sending_city(session: Session, case: ProcessInstance) -> Seat:
+    return _city_above(session, _authority_of(session, case.org_id))
+
+
+def _receiving_city(session: Session, case: ProcessInstance) -> Seat:
+    return _city_above(session, _authority_of(session, _receiving_school_id(case)))
+
+
+def _sending_province(session: Session, case: ProcessInstance) -> Seat:
+    return Seat(_ancestor(session, case.org_id, OrgLevel.PROVINCE), Role.PROVINCE_OFFICER)
 
 
 LANES: dict[str, LaneResolver] = {
     "学校": _school,
     "学校审核": _school_reviewer,
     "区县": _record_authority,
+    "转入学校": _receiving_school,
+    "转入区县": _receiving_county,
+    "转入市级": _receiving_city,
+    "转出学校": _school,
+    "转出区县": _record_authority,
+    "市级": _sending_city,
+    "省级": _sending_province,
 }

@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,8 @@ from sqlalchemy.orm import Session
 from engine.lanes import LANES
 from engine.scripts import SCRIPT_ENGINE
 from models.base import utcnow
+from models.business_calendar import working_days_later
+from models.exchange import ExchangeMessage
 from models.student import Student
 from models.workflow import CaseParty, CaseStatus, InboxTask, ProcessInstance, ProcessVersion, TaskStatus
 
@@ -129,6 +132,7 @@ def case_state(workflow: BpmnWorkflow, previous: str) -> str:
 
 
 def save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    _collect_messages(session, instance, workflow)  # before serialising: get_events() empties the queue
     instance.state_json = STATE_SERIALIZER.serialize_json(workflow)
     instance.next_timer_at = next_timer_due(workflow)
     instance.state_label = case_state(workflow, instance.state_label)
@@ -153,6 +157,14 @@ def _close(session: Session, instance: ProcessInstance, status: CaseStatus) -> N
         student = session.get_one(Student, instance.student_id)
         if student.open_case_id == instance.id:
             student.open_case_id = None
+
+
+def _due_at(instance: ProcessInstance, task: Any) -> datetime | None:
+    """A timer's due time, else the task's service level (property ``dueWorkingDays``, e.g. 10 for transfers)."""
+    days = properties(task.task_spec).get("dueWorkingDays", "")
+    if instance.next_timer_at is None and days.isdigit():
+        return working_days_later(utcnow(), int(days))
+    return instance.next_timer_at
 
 
 def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
@@ -184,9 +196,40 @@ def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
                 org_id=seat.org_id,
                 role=seat.role.value,
                 form_key=properties(task.task_spec).get("formKey", ""),
-                due_at=instance.next_timer_at,
+                due_at=_due_at(instance, task),
             )
         )
         if seat.org_id not in party_orgs:
             session.add(CaseParty(instance_id=instance.id, org_id=seat.org_id))
             party_orgs.add(seat.org_id)
+
+
+MESSAGE = "MessageEventDefinition"
+
+
+def _collect_messages(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    """Queue the messages the workflow threw (``get_events`` empties the queue: pitfall 6) and index what it
+    now waits for."""
+    for thrown in workflow.get_events():
+        definition = thrown.event_definition
+        if isinstance(definition, MessageEventDefinition):
+            session.add(
+                ExchangeMessage(
+                    name=definition.name,
+                    correlation=instance.correlation_key or "",
+                    payload=dict(thrown.payload or {}),
+                    sender_instance_id=instance.id,
+                )
+            )
+    instance.waiting_for = " ".join(sorted(_awaited_messages(workflow)))
+
+
+def _awaited_messages(workflow: BpmnWorkflow) -> set[str]:
+    names = {e.name for e in workflow.waiting_events() if e.event_type == MESSAGE and e.name}
+    # An event-based gateway waits on several events at once; its pending event has no name of its own.
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        for part in getattr(definition, "event_definitions", None) or [definition]:
+            if isinstance(part, MessageEventDefinition):
+                names.add(part.name)
+    return names

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forms import dropout, graduation, mistaken_deletion, status_change
+from forms import dropout, graduation, mistaken_deletion, status_change, transfer, transfer_cross
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
@@ -17,6 +17,21 @@ FORM_CLASSES: list[type[TaskForm]] = [
     dropout.ReportForm,
     dropout.FollowUpForm,
     dropout.ConfirmForm,
+    transfer.RequestForm,
+    transfer.ToCountyReviewForm,
+    transfer.FromSchoolReviewForm,
+    transfer.FromCountyReviewForm,
+    transfer.CityReviewForm,
+    transfer_cross.RequestForm,
+    transfer_cross.ToCountyReviewForm,
+    transfer_cross.ToCityReviewForm,
+    transfer_cross.AwaitForm,
+    transfer_cross.ResubmitForm,
+    transfer_cross.PullForm,
+    transfer_cross.OutSchoolReviewForm,
+    transfer_cross.OutCountyReviewForm,
+    transfer_cross.OutCityReviewForm,
+    transfer_cross.OutProvinceReviewForm,
 ]
 
 

@@ -1,6 +1,16 @@
 """Service-task handlers. Importing this package registers every handler in ``HANDLERS``."""
 
-from handlers import dropout, graduation, records, status_change
+from handlers import dropout, graduation, records, status_change, transfer, transfer_cross
 from handlers.registry import HANDLERS, HandlerContext, handler
 
-__all__ = ["HANDLERS", "HandlerContext", "dropout", "graduation", "handler", "records", "status_change"]
+__all__ = [
+    "HANDLERS",
+    "HandlerContext",
+    "dropout",
+    "graduation",
+    "handler",
+    "records",
+    "status_change",
+    "transfer",
+    "transfer_cross",
+]

@@ -6,11 +6,14 @@ Importing this package registers every table on ``Base.metadata`` (Alembic and t
 from models.attachment import Attachment
 from models.audit import AuditEvent
 from models.base import Base
+from models.business_calendar import BusinessPeriod, PeriodKind
 from models.calendar import AcademicYear, Term
 from models.errors import DomainError
+from models.exchange import ExchangeMessage, MessageStatus
 from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.student import Guardian, Student, StudentStatus
+from models.transfer_rules import CityReviewRule, OutboundReview, TransferScope
 from models.user import Role, User, UserRole
 from models.workflow import (
     CaseParty,
@@ -28,18 +31,24 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "BusinessPeriod",
+    "CityReviewRule",
     "Campus",
     "CaseParty",
     "CaseStatus",
     "Cohort",
     "DomainError",
     "GraduateRejection",
+    "ExchangeMessage",
     "Guardian",
     "InboxTask",
     "InstanceEvent",
+    "MessageStatus",
     "OrgLevel",
     "OrgUnit",
     "ProcessDraft",
+    "OutboundReview",
+    "PeriodKind",
     "ProcessInstance",
     "ProcessVersion",
     "PromotionRun",
@@ -51,6 +60,7 @@ __all__ = [
     "StatusChangeType",
     "StudentStatus",
     "TaskStatus",
+    "TransferScope",
     "Term",
     "User",
     "UserRole",

@@ -6,6 +6,8 @@ a case is visible where any of its parties lies in the user's subtree. Outside t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
@@ -80,3 +82,59 @@ def task_or_404(session: Session, user: User, task_id: int) -> InboxTask:
     if task is None:
         raise NotFound()
     return task
+
+
+# -- transfers (F-29…F-32) ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProvinceLookup:
+    """What a province-wide lookup may reveal (F-06, §2.2): existence, current school and status only.
+    ``student_id`` is for starting a case on the server; pages never show it."""
+
+    student_id: int
+    school_name: str
+    status_label: str
+    has_open_case: bool
+
+
+def _province_path(user: User) -> str:
+    parts = user.org.path.strip("/").split("/")
+    return "/" + "/".join(parts[:2]) + "/"  # national / province
+
+
+def lookup_in_province(session: Session, user: User, national_student_id: str, name: str) -> ProvinceLookup | None:
+    """The student with this national number *and* name in the user's province, or None (nothing else leaks)."""
+    school = aliased(OrgUnit)
+    student = session.scalars(
+        select(Student)
+        .join(school, school.id == Student.school_id)
+        .where(
+            Student.national_student_id == national_student_id.strip().upper(),
+            Student.name == name.strip(),
+            school.path.startswith(_province_path(user), autoescape=True),
+        )
+    ).one_or_none()
+    if student is None:
+        return None
+    return ProvinceLookup(student.id, student.school.name, student.status_label, student.open_case_id is not None)
+
+
+# Which transfer cases are "incoming" (by their receiving school) and "outgoing" (by the student's school).
+INCOMING_FLOWS = ("transfer_in_province", "transfer_cross_province_in")
+OUTGOING_FLOWS = ("transfer_in_province", "transfer_cross_province_out")
+
+
+def transfers_visible_to(user: User, direction: str) -> Select[tuple[ProcessInstance]]:
+    """Transfers into (``in``) or out of (``out``) the user's subtree: a school's own, a county's schools'."""
+    school = aliased(OrgUnit)
+    incoming = direction == "in"
+    side = ProcessInstance.to_school_id if incoming else ProcessInstance.org_id
+    return (
+        select(ProcessInstance)
+        .join(school, school.id == side)
+        .where(
+            ProcessInstance.process_key.in_(INCOMING_FLOWS if incoming else OUTGOING_FLOWS),
+            school.path.startswith(user.org.path, autoescape=True),
+        )
+    )

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, enum_column
 
@@ -126,3 +126,24 @@ class SchoolClass(Base):
     homeroom_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", use_alter=True))
 
     cohort: Mapped[Cohort] = relationship(back_populates="classes")
+
+
+def class_choices(session: Session, school_id: int) -> list[tuple[int, str]]:
+    """(class id, "小学2026级一年级(1)班") of a school, by stage and cohort, for pickers."""
+    rows = session.execute(
+        select(SchoolClass.id, SchoolClass.name, Cohort)
+        .join(Cohort, Cohort.id == SchoolClass.cohort_id)
+        .where(Cohort.school_id == school_id)
+        .order_by(Cohort.stage, Cohort.cohort_year.desc(), SchoolClass.class_no)
+    )
+    return [(class_id, f"{cohort.name}{name}") for class_id, name, cohort in rows]
+
+
+def other_provinces(session: Session, province_id: int) -> list[tuple[int, str]]:
+    """Every province but this one (the sending province of a cross-province transfer, F-31)."""
+    rows = session.execute(
+        select(OrgUnit.id, OrgUnit.name)
+        .where(OrgUnit.level == OrgLevel.PROVINCE, OrgUnit.id != province_id)
+        .order_by(OrgUnit.id)
+    )
+    return [(unit_id, name) for unit_id, name in rows]

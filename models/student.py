@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
@@ -64,7 +64,15 @@ ID_DOC_TYPES = {
 class Student(Base):
     __tablename__ = "student"
     __table_args__ = (
-        UniqueConstraint("national_student_id"),
+        # One person, one active record: a record handed over to another province (转出, F-32) keeps its
+        # number as history while the receiving province's new record carries it (§3.6, T13).
+        Index(
+            "uq_student_national_student_id_active",
+            "national_student_id",
+            unique=True,
+            sqlite_where=text("status <> 'transferred_out'"),
+            postgresql_where=text("status <> 'transferred_out'"),
+        ),
         Index("ix_student_id_doc_number", "id_doc_number"),
         Index("ix_student_name_sex_birth", "name", "sex", "birth_date"),
         Index("ix_student_school_status", "school_id", "status"),
@@ -83,6 +91,8 @@ class Student(Base):
     status: Mapped[StudentStatus] = mapped_column(enum_column(StudentStatus, 20), default=StudentStatus.IN_SCHOOL)
     # 在办业务: the one open case of this student; set and cleared by the engine only.
     open_case_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", use_alter=True))
+    # Minimal overlay until problem records (F-11…) exist: a non-empty value marks a 问题学籍 (blocks transfers).
+    problem_type: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
     # 疑似辍学 overlay flag (§4.2, F-28): set after 3 school days of unexplained absence, cleared on return.

@@ -9,8 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
 from models.org import OrgUnit
@@ -99,6 +99,12 @@ class ProcessInstance(Base):
     title: Mapped[str] = mapped_column(String(200))
     student_id: Mapped[int | None] = mapped_column(ForeignKey("student.id"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)  # the subject's school
+    # Transfers (F-29…F-32): the receiving school, stored at start; lane resolvers read it (engine/lanes.py).
+    to_school_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    # Messages between cases (models/exchange.py): the cases of one cross-province transfer share this key;
+    # ``waiting_for`` lists the message names the saved workflow waits for, so routing never loads workflows.
+    correlation_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    waiting_for: Mapped[str] = mapped_column(String(500), default="")
     initiator_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus, 12), default=CaseStatus.OPEN, index=True)
     # The state a user reads (e.g. 未处理 / 已驳回 / 已删除), taken from the diagram's caseState properties.
@@ -114,7 +120,8 @@ class ProcessInstance(Base):
 
     version: Mapped[ProcessVersion] = relationship()
     student: Mapped[Student | None] = relationship(foreign_keys=[student_id])
-    org: Mapped[OrgUnit] = relationship()
+    org: Mapped[OrgUnit] = relationship(foreign_keys=[org_id])
+    to_school: Mapped[OrgUnit | None] = relationship(foreign_keys=[to_school_id])
     initiator: Mapped[User | None] = relationship()
     events: Mapped[list[InstanceEvent]] = relationship(order_by="InstanceEvent.id", viewonly=True)
 
@@ -174,3 +181,16 @@ class InstanceEvent(Base):
 
     user: Mapped[User | None] = relationship()
     org: Mapped[OrgUnit | None] = relationship()
+
+
+def bind_subject(session: Session, case: ProcessInstance, student: Student) -> None:
+    """Make ``student`` the subject of a case that started without one (a message-started case, F-32, or a
+    record arriving by 调档, F-31): the case belongs to the student's school and is the student's 在办业务."""
+    case.student_id, case.org_id = student.id, student.school_id
+    if student.open_case_id is None:
+        student.open_case_id = case.id
+    known = session.scalar(
+        select(CaseParty.id).where(CaseParty.instance_id == case.id, CaseParty.org_id == student.school_id)
+    )
+    if known is None:
+        session.add(CaseParty(instance_id=case.id, org_id=student.school_id))

@@ -31,16 +31,17 @@ def test_org_tree_paths_nest_five_levels(session):
 
 def test_school_codes_have_ten_digits_and_the_category_prefix(session):
     schools = session.scalars(select(School)).all()
-    assert len(schools) == 12
+    assert len(schools) == 12 + 2  # 贵州省 twelve, 北京市 two (the other side of cross-province transfers)
     for school in schools:
         assert len(school.school_code) == 10 and school.school_code.isdigit()
         assert school.school_code[:2] in {"21", "31", "34"}
-        assert school.school_code[2:4] == "52"
+        assert school.school_code[2:4] == school.org.division_code[:2]
+    assert sorted(s.school_code[2:4] for s in schools).count("11") == 2
 
 
 def test_demo_students_carry_valid_consistent_id_numbers(session):
     students = session.scalars(select(Student)).all()
-    assert len(students) == 144
+    assert len(students) == 144 + 12  # 北京市: one student in each of its twelve classes
     for student in students:
         number = ric.validate(student.id_doc_number)
         assert ric.get_birth_date(number) == student.birth_date

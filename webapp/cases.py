@@ -22,7 +22,7 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 DELETION_FILTERS = ("未处理", "已删除", "已驳回", "已取消")
 
 
-def _paged(query: object, order: object) -> tuple[list[ProcessInstance], int, int]:
+def paged(query: object, order: object) -> tuple[list[ProcessInstance], int, int]:
     page = max(request.args.get("page", 1, type=int), 1)
     per_page = current_app.config["PAGE_SIZE"]
     total = db().scalar(select(func.count()).select_from(query.subquery())) or 0  # type: ignore[attr-defined]
@@ -43,7 +43,7 @@ def _paged(query: object, order: object) -> tuple[list[ProcessInstance], int, in
 @login_required
 def mine() -> ResponseReturnValue:
     query = cases_visible_to(me()).where(ProcessInstance.initiator_id == me().id)
-    cases, page, pages = _paged(query, ProcessInstance.id.desc())
+    cases, page, pages = paged(query, ProcessInstance.id.desc())
     return render_template("cases/mine.html", cases=cases, page=page, pages=pages)
 
 
@@ -54,7 +54,7 @@ def deletions() -> ResponseReturnValue:
     query = cases_visible_to(me()).where(ProcessInstance.process_key == "mistaken_deletion")
     if state in DELETION_FILTERS:
         query = query.where(ProcessInstance.state_label == state)
-    cases, page, pages = _paged(query, ProcessInstance.id.desc())
+    cases, page, pages = paged(query, ProcessInstance.id.desc())
     return render_template(
         "cases/deletions.html", cases=cases, state=state, filters=DELETION_FILTERS, page=page, pages=pages
     )

@@ -1,4 +1,6 @@
-"""Demo data: 贵州省, two cities, four counties, twelve schools over three stages, classes, students, users.
+"""Demo data: 贵州省, two cities, four counties, twelve schools over three stages, classes, students, users;
+and 北京市 (a municipality: districts directly under the province) with two districts and two primary schools,
+the other side of cross-province transfers (F-31, F-32).
 
 Everything is generated from a seed, so two runs give the same people. ID numbers follow GB 11643 and are
 checked with python-stdnum; names are drawn from common surnames and given-name characters.
@@ -16,6 +18,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 from werkzeug.security import generate_password_hash
 
+from models.business_calendar import BusinessPeriod, PeriodKind
 from models.calendar import AcademicYear, Term
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.student import Guardian, Student, StudentStatus
@@ -58,6 +61,10 @@ SCHOOL_KINDS = (
     ("cz", "31", "初级中学", Stage.JUNIOR, "第一中学", 12),
     ("gz", "34", "高级中学", Stage.SENIOR, "高级中学", 15),
 )
+# The second province: a municipality, so its districts hang directly under it (§2.1).
+BEIJING = ("110000", "北京市", "beijing")
+BEIJING_DISTRICTS = (CountySeed("110101", "东城区", "dongcheng"), CountySeed("110102", "西城区", "xicheng"))
+BEIJING_STUDENTS_PER_CLASS = 1
 GRADE_NAMES = {Stage.PRIMARY: "一二三四五六", Stage.JUNIOR: "七八九", Stage.SENIOR: ("高一", "高二", "高三")}
 
 DEMO_SHOWCASE = [
@@ -68,6 +75,9 @@ DEMO_SHOWCASE = [
     "guiyang-city",
     "guizhou-province",
     "guizhou-policy",
+    "dongcheng-xx-registrar",
+    "dongcheng-county",
+    "beijing-province",
 ]
 
 SURNAMES = (
@@ -120,9 +130,9 @@ class _Builder:
 
     def id_number(self, division: str, born: date, male: bool) -> str:
         """A GB 11643 number; python-stdnum also checks the division code existed in the birth year, so
-        parents born before a county got its code are registered in the city (贵阳市 520100) instead."""
+        parents born before a county got its code are registered in the city (e.g. 贵阳市 520100) instead."""
         if not _code_valid_in(division, born.year):
-            division = "520100"
+            division = {"52": "520100"}.get(division[:2], division[:4] + "00")
         while True:
             seq = self.rng.randrange(0, 500) * 2 + (1 if male else 0)
             body = f"{division}{born:%Y%m%d}{seq:03d}"
@@ -156,7 +166,7 @@ def load(session: Session, *, students: int = 2000, seed: int = 2026, password: 
             county = b.org(OrgLevel.COUNTY, county_seed.name, county_seed.code, city)
             b.user(f"{county_seed.slug}-county", f"{county_seed.name}学籍主管", county, Role.COUNTY_OFFICER)
             for kind in SCHOOL_KINDS:
-                classes += _school(b, county, county_seed, kind, start_year)
+                classes += _school(b, county, county_seed, kind, start_year, province=province)
     session.flush()
     per_class = -(-students // len(classes))
     created = 0
@@ -164,6 +174,10 @@ def load(session: Session, *, students: int = 2000, seed: int = 2026, password: 
         for _ in range(min(per_class, students - created)):
             _student(b, school, cohort, school_class, entry_age)
             created += 1
+    # Beijing draws from its own generator, so the Guizhou world stays exactly what it was.
+    bj_classes = _beijing(b, national, start_year, seed)
+    created += len(bj_classes) * BEIJING_STUDENTS_PER_CLASS
+    classes += bj_classes
     session.commit()
     return (
         f"已载入演示数据：{len(classes) // (CLASSES_PER_COHORT * COHORTS_PER_SCHOOL)} 所学校，"
@@ -171,7 +185,51 @@ def load(session: Session, *, students: int = 2000, seed: int = 2026, password: 
     )
 
 
+def _beijing(gz: _Builder, national: OrgUnit, start_year: int, seed: int) -> list:
+    session = gz.session
+    b = _Builder(session, random.Random(seed + 1), gz.password_hash)  # noqa: S311 -- reproducible demo people
+    b.used_ids = gz.used_ids
+    code, name, slug = BEIJING
+    province = b.org(OrgLevel.PROVINCE, name, code, national)
+    province.is_municipality = True
+    b.user(f"{slug}-province", "北京市学籍主管", province, Role.PROVINCE_OFFICER)
+    _calendar(session, province, start_year)
+    classes: list = []
+    for district in BEIJING_DISTRICTS:
+        county = b.org(OrgLevel.COUNTY, district.name, district.code, province)
+        b.user(f"{district.slug}-county", f"{district.name}学籍主管", county, Role.COUNTY_OFFICER)
+        classes += _school(b, county, district, SCHOOL_KINDS[0], start_year, province=province)
+    session.flush()
+    for school_class, school, cohort, entry_age in classes:
+        for _ in range(BEIJING_STUDENTS_PER_CLASS):
+            _student(b, school, cohort, school_class, entry_age)
+    gz.users += b.users
+    return classes
+
+
 def _calendar(session: Session, province: OrgUnit, start_year: int) -> None:
+    # F-33: the seed freeze; the demo opens transfers the rest of the year instead of the Q-13 default
+    # windows (March, June, September, December), so that a demo works on any day outside the freeze.
+    session.add_all(
+        [
+            BusinessPeriod(
+                org_id=province.id,
+                business="transfer",
+                kind=PeriodKind.FREEZE,
+                start_md="07-21",
+                end_md="08-14",
+                note="暂停发起转学（教基一司函[2014]50号）",
+            ),
+            BusinessPeriod(
+                org_id=province.id,
+                business="transfer",
+                kind=PeriodKind.WINDOW,
+                start_md="01-01",
+                end_md="12-31",
+                note="演示：全年可发起",
+            ),
+        ]
+    )
     year = AcademicYear(org_id=province.id, name=f"{start_year}-{start_year + 1}", start_year=start_year)
     session.add(year)
     session.flush()
@@ -196,18 +254,20 @@ def _calendar(session: Session, province: OrgUnit, start_year: int) -> None:
     )
 
 
-def _school(b: _Builder, county: OrgUnit, county_seed: CountySeed, kind: tuple, start_year: int) -> list:
+def _school(
+    b: _Builder, county: OrgUnit, county_seed: CountySeed, kind: tuple, start_year: int, *, province: OrgUnit
+) -> list:
     slug, category, school_type, stage, suffix, entry_age = kind
     short_name = county_seed.name.removesuffix("仡佬族苗族自治县").removesuffix("区").removesuffix("县")
     org = b.org(OrgLevel.SCHOOL, f"{short_name}{suffix}", county.division_code, county)
-    code = f"{category}52{county.division_code[2:]}{SCHOOL_KINDS.index(kind) + 1:02d}"
+    code = f"{category}{province.division_code[:2]}{county.division_code[2:]}{SCHOOL_KINDS.index(kind) + 1:02d}"
     school = School(
         org_id=org.id,
         school_code=code,
         school_type=school_type,
         stages=stage.value,
         record_authority_id=county.id,
-        address=f"贵州省{county_seed.name}",
+        address=f"{province.name}{county_seed.name}",
     )
     b.session.add(school)
     username = f"{county_seed.slug}-{slug}"
@@ -251,6 +311,8 @@ def _student(b: _Builder, school: School, cohort: Cohort, school_class: SchoolCl
         school_class=school_class,
         status=StudentStatus.IN_SCHOOL,
     )
+    # 全国学籍号 of a student with an ID card: G + the ID number (§3.6).
+    student.national_student_id = "G" + (student.id_doc_number or "")
     father_born = born - timedelta(days=365 * rng.randrange(24, 38) + rng.randrange(365))
     mother_born = born - timedelta(days=365 * rng.randrange(22, 35) + rng.randrange(365))
     student.guardians = [

@@ -32,6 +32,16 @@ def status_text(values: dict[str, Any]) -> str:
     return "；".join(parts)
 
 
+def overdue(value: datetime | None) -> bool:
+    """The due time has passed (inbox: show overdue tasks, F-29 service level)."""
+    if value is None:
+        return False
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value < datetime.now(UTC)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(overdue)
     app.add_template_filter(localtime)
     app.add_template_filter(status_text)

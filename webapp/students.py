@@ -18,7 +18,7 @@ from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
 from models.transitions import NON_TERMINAL
 from models.user import Role
-from models.workflow import ProcessInstance
+from models.workflow import InstanceEvent, ProcessInstance
 from webapp.access import me, requires, student_or_404
 from webapp.db import db
 
@@ -94,6 +94,11 @@ def detail(student_id: int) -> ResponseReturnValue:
         )
         .all()
     )
+    trails: dict[int, list[InstanceEvent]] = {case.id: [] for case in cases}
+    for event in db().scalars(
+        select(InstanceEvent).where(InstanceEvent.instance_id.in_(list(trails))).order_by(InstanceEvent.id)
+    ):
+        trails[event.instance_id].append(event)
     names = engine.published_flows(db())
     startable = {
         key: names[key]
@@ -105,7 +110,13 @@ def detail(student_id: int) -> ResponseReturnValue:
     }
     movable = class_change.sibling_classes(db(), student) if me().has_role(Role.SCHOOL_REGISTRAR) else []
     return render_template(
-        "students/detail.html", student=student, cases=cases, audit=audit, startable=startable, movable=movable
+        "students/detail.html",
+        student=student,
+        cases=cases,
+        audit=audit,
+        startable=startable,
+        movable=movable,
+        trails=trails,
     )
 
 

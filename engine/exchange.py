@@ -1,0 +1,169 @@
+"""Messages between cases (spiffworkflow.md §8): routing, message start events, delivery and the relay.
+
+The outbox is written in the sender's transaction (``store.save``); ``deliver`` loads the correlated receiver,
+or creates the case whose start event catches the message, in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from engine import store
+from engine.runner import record_event, run_engine
+from models.base import utcnow
+from models.errors import DomainError
+from models.exchange import ExchangeMessage, MessageStatus
+from models.org import OrgUnit
+from models.workflow import CaseParty, CaseStatus, ProcessInstance, ProcessVersion
+
+log = logging.getLogger(__name__)
+
+
+def receiver_of(session: Session, message: ExchangeMessage) -> ProcessInstance | None:
+    """The open case with the message's correlation key that waits for it (never the sender itself)."""
+    candidates = session.scalars(
+        select(ProcessInstance)
+        .where(
+            ProcessInstance.correlation_key == message.correlation,
+            ProcessInstance.status == CaseStatus.OPEN,
+            ProcessInstance.id != (message.sender_instance_id or 0),
+        )
+        .order_by(ProcessInstance.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return next((case for case in candidates if message.name in case.waiting_for.split()), None)
+
+
+def message_start_version(session: Session, name: str) -> ProcessVersion | None:
+    """The current version of the process whose start event catches ``name``."""
+    for version in session.scalars(select(ProcessVersion).where(ProcessVersion.is_current)):
+        spec, _ = store.spec_for(version)
+        for task_spec in spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if isinstance(task_spec, StartEvent) and isinstance(definition, MessageEventDefinition):
+                if definition.name == name:
+                    return version
+    return None
+
+
+def event_for(message: ExchangeMessage) -> BpmnEvent:
+    # Event definitions match on exact class and name: build the spiff one (spiffworkflow.md §8).
+    return BpmnEvent(MessageEventDefinition(message.name), payload=dict(message.payload))
+
+
+def summary_of(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if isinstance(v, str)}
+
+
+def relay(session: Session, instance_id: int, name: str, payload: dict[str, Any]) -> ExchangeMessage:
+    """A message from the relay itself (e.g. a national 异常结束 or 打回) to one case, delivered at once."""
+    instance = session.get_one(ProcessInstance, instance_id)
+    message = ExchangeMessage(name=name, correlation=instance.correlation_key or "", payload=payload)
+    session.add(message)
+    session.commit()
+    deliver(session)
+    session.refresh(message)
+    return message
+
+
+def deliver(session: Session, limit: int = 1000) -> int:
+    """Deliver pending messages, each in its own transaction; a refused one is kept as failed with the
+    reason (the sender's case waits on: a stuck request, F-31 1-7). Returns how many were handled."""
+    handled = 0
+    while handled < limit:
+        # Two workers never take the same message: the row stays locked until its delivery commits.
+        message = session.scalars(
+            select(ExchangeMessage)
+            .where(ExchangeMessage.status == MessageStatus.PENDING)
+            .order_by(ExchangeMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).first()
+        if message is None:
+            break
+        message_id = message.id
+        try:
+            _deliver_one(session, message)
+            session.commit()
+        except (DomainError, SQLAlchemyError, LookupError) as exc:
+            session.rollback()
+            log.warning("message %s not delivered: %s", message_id, exc)
+            failed = session.get_one(ExchangeMessage, message_id)
+            failed.status = MessageStatus.FAILED
+            failed.error = (getattr(exc, "message", None) or str(exc))[:500]
+            session.commit()
+        handled += 1
+    return handled
+
+
+def _deliver_one(session: Session, message: ExchangeMessage) -> None:
+    incoming = event_for(message)
+    receiver = receiver_of(session, message)
+    if receiver is not None:
+        workflow = store.load(receiver)
+        _record_arrival(session, receiver, message)
+        run_engine(session, receiver, workflow, None, lambda: workflow.send_event(incoming))
+    else:
+        version = message_start_version(session, message.name)
+        if version is None:
+            message.status = MessageStatus.UNDELIVERABLE
+            return
+        receiver = _message_started_case(session, version, message)
+        _record_arrival(session, receiver, message)
+        workflow = store.new_workflow(version)
+
+        def catch_start() -> None:
+            workflow.do_engine_steps()  # the message start event is now waiting
+            workflow.send_event(incoming)
+
+        run_engine(session, receiver, workflow, None, catch_start)
+    message.status = MessageStatus.DELIVERED
+    message.receiver_instance_id = receiver.id
+    message.delivered_at = utcnow()
+
+
+# What of a payload the case history shows (short texts only; a record handed over by 调档 is not repeated).
+SHOWN_IN_HISTORY = {"state": "反馈", "reason": "原因", "student_name": "学生姓名", "national_student_id": "全国学籍号"}
+
+
+def _record_arrival(session: Session, receiver: ProcessInstance, message: ExchangeMessage) -> None:
+    sender = session.get(ProcessInstance, message.sender_instance_id) if message.sender_instance_id else None
+    fields = [
+        (label, message.payload[key])
+        for key, label in SHOWN_IN_HISTORY.items()
+        if isinstance(message.payload.get(key), str)
+    ]
+    title = f"收到消息：{sender.version.name if sender else '全国中转'}"
+    record_event(session, receiver, "message", bpmn_id=None, title=title, actor=None, display=fields)
+
+
+def _message_started_case(session: Session, version: ProcessVersion, message: ExchangeMessage) -> ProcessInstance:
+    """A case started by a message belongs to ``to_org_id`` of the payload until a handler binds its subject."""
+    org_id = message.payload.get("to_org_id")
+    if not isinstance(org_id, int) or session.get(OrgUnit, org_id) is None:
+        raise DomainError("消息中没有有效的接收机构（to_org_id）")
+    instance = ProcessInstance(
+        process_key=version.process_key,
+        version_id=version.id,
+        version=version,
+        title=f"{version.name}：{message.payload.get('student_name', '')}",
+        org_id=org_id,
+        correlation_key=message.correlation,
+        state_json="{}",
+        summary=summary_of(message.payload),
+    )
+    session.add(instance)
+    session.flush()
+    session.add(CaseParty(instance_id=instance.id, org_id=org_id))
+    record_event(session, instance, "started", bpmn_id=None, title=version.name, actor=None)
+    return instance

@@ -1,0 +1,113 @@
+"""Forms of the cross-province transfer: receiving side (F-31) and sending side (F-32)."""
+
+from __future__ import annotations
+
+from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from forms.base import TaskForm
+from forms.transfer import REASON_LENGTH, ReviewForm
+
+NUMBER = Regexp(r"^\s*[GLJgl]?[0-9A-Za-z]{17,18}\s*$", message="全国学籍号格式不正确")
+IN = "transfer_cross_province_in"
+OUT = "transfer_cross_province_out"
+
+
+class RequestForm(TaskForm):
+    key = f"{IN}.request"
+    title = "跨省转学申请"
+
+    from_province_id = SelectField(
+        "转出省份", coerce=int, validate_choice=False, validators=[DataRequired("请选择转出省份")]
+    )
+    student_name = StringField("学生姓名", validators=[DataRequired("请填写学生姓名"), Length(max=50)])
+    national_student_id = StringField("全国学籍号", validators=[DataRequired("请填写全国学籍号"), NUMBER])
+    to_class_id = SelectField(
+        "转入班级", coerce=int, validate_choice=False, validators=[DataRequired("请选择转入班级")]
+    )
+    reason = TextAreaField("转学理由", validators=[DataRequired("请填写转学理由"), REASON_LENGTH])
+
+    def display_lines(self) -> list[tuple[str, str]]:
+        lines = [("学生姓名", self.student_name.data), ("全国学籍号", self.national_student_id.data)]
+        return [(label, str(value)) for label, value in [*lines, ("转学理由", self.reason.data)] if value]
+
+
+class ToCountyReviewForm(ReviewForm):
+    key = f"{IN}.to_county_review"
+    title = "转入区县审核"
+
+
+class ToCityReviewForm(ReviewForm):
+    key = f"{IN}.to_city_review"
+    title = "转入市级审核"
+
+
+class AwaitForm(TaskForm):
+    key = f"{IN}.await_sending"
+    title = "撤销转学申请"
+
+    action = RadioField("操作", choices=[SelectChoice("撤销转学申请")], validators=[DataRequired("请选择操作")])
+    revoke_reason = TextAreaField("撤销原因", validators=[DataRequired("请填写撤销原因"), REASON_LENGTH])
+
+
+class ResubmitForm(TaskForm):
+    key = f"{IN}.resubmit"
+    title = "重新提交申请"
+
+    action = RadioField(
+        "处理方式",
+        choices=[SelectChoice("重新提交申请"), SelectChoice("放弃申请")],
+        validators=[DataRequired("请选择处理方式")],
+    )
+    student_name = StringField("学生姓名（核对后）", validators=[Length(max=50)])
+    national_student_id = StringField("全国学籍号（核对后）")
+
+    def validate_national_student_id(self, field: StringField) -> None:
+        if self.action.data != "重新提交申请":
+            return
+        if not (field.data or "").strip() or not (self.student_name.data or "").strip():
+            raise ValidationError("重新提交时必须填写核对后的姓名和全国学籍号")
+        NUMBER(self, field)
+
+    def to_task_data(self) -> dict[str, object]:
+        data = super().to_task_data()
+        if self.action.data != "重新提交申请":
+            data.pop("student_name")
+            data.pop("national_student_id")
+        else:
+            data["national_student_id"] = str(data["national_student_id"]).upper()
+        return data
+
+
+class PullForm(TaskForm):
+    key = f"{IN}.pull"
+    title = "调档"
+
+    action = RadioField(
+        "操作", choices=[SelectChoice("调档"), SelectChoice("撤销转学申请")], validators=[DataRequired("请选择操作")]
+    )
+    revoke_reason = TextAreaField("撤销原因（撤销时填写）", validators=[REASON_LENGTH])
+
+    def validate_revoke_reason(self, field: TextAreaField) -> None:
+        if self.action.data == "撤销转学申请" and not (field.data or "").strip():
+            raise ValidationError("撤销时必须填写撤销原因")
+
+
+class OutSchoolReviewForm(ReviewForm):
+    key = f"{OUT}.school_review"
+    title = "跨省转出学校审核"
+
+
+class OutCountyReviewForm(ReviewForm):
+    key = f"{OUT}.county_review"
+    title = "跨省转出区县审核"
+
+
+class OutCityReviewForm(ReviewForm):
+    key = f"{OUT}.city_review"
+    title = "跨省转出地市审核"
+
+
+class OutProvinceReviewForm(ReviewForm):
+    key = f"{OUT}.province_review"
+    title = "跨省转出省级审核"

@@ -1,0 +1,170 @@
+"""Cross-province transfer steps (F-31 receiving side, F-32 sending side).
+
+The two sides live in two provinces and share nothing but the messages of the exchange: the receiving side
+knows the student only by national number + name until the record arrives by 调档.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers.registry import HandlerContext, handler
+from handlers.transfer import ancestor, check_target_class, check_window, has_city_level
+from models import audit
+from models.errors import DomainError
+from models.org import OrgLevel, OrgUnit, School
+from models.student import Guardian, Student, StudentStatus
+from models.transfer_rules import TransferScope, city_review_needed, outbound_steps
+from models.workflow import bind_subject
+
+NOT_FOUND = "学籍号在转出省不存在!"
+
+
+def _in_province(ctx: HandlerContext, province: OrgUnit, national_student_id: str) -> Student | None:
+    school = select(OrgUnit.id).where(OrgUnit.path.startswith(province.path, autoescape=True))
+    return ctx.session.scalars(
+        select(Student).where(
+            Student.national_student_id == national_student_id.strip().upper(),
+            Student.school_id.in_(school),
+            Student.status != StudentStatus.TRANSFERRED_OUT,
+        )
+    ).first()
+
+
+@handler("xp.check_request")
+def check_request(
+    ctx: HandlerContext,
+    *,
+    national_student_id: str,
+    from_province_id: int,
+    to_school_id: int,
+    to_class_id: int,
+) -> dict[str, Any]:
+    """The receiving school's application may start (F-31 step 1, F-33); the student is not of this province."""
+    own = ancestor(ctx, to_school_id, OrgLevel.PROVINCE)
+    other = ctx.session.get(OrgUnit, from_province_id)
+    if own is None or other is None or other.level != OrgLevel.PROVINCE or other.id == own.id:
+        raise DomainError("请选择学生现在就读的其他省份")
+    if _in_province(ctx, own, national_student_id) is not None:
+        raise DomainError("该学籍号的学生在本省就读，请使用省内转学")
+    check_window(ctx, to_school_id)
+    target = check_target_class(ctx, to_school_id, to_class_id)
+    school = ctx.session.get_one(School, to_school_id)
+    stage = target.cohort.stage
+    city_review = city_review_needed(ctx.session, own.id, stage, TransferScope.CROSS_PROVINCE) and has_city_level(
+        ctx, school.record_authority_id
+    )
+    return {
+        "city_review": city_review,
+        "from_province_name": other.name,
+        "to_province_name": own.name,
+        "to_school_name": school.name,
+        "to_class_name": f"{target.cohort.name}{target.name}",
+    }
+
+
+def _refusal(student: Student | None, name: str) -> str:
+    if student is None:
+        return NOT_FOUND
+    if student.name != name.strip():
+        return "学生姓名与全国学籍号不符"
+    if student.problem_type:
+        return f"该生为问题学籍（{student.problem_type}），问题学籍不允许转学"
+    if student.status != StudentStatus.IN_SCHOOL:
+        return f"该生学籍状态为「{student.status_label}」，不能转学"
+    if student.open_case_id is not None:
+        return "该生在转出省有在办业务，办结后才能转学"
+    return ""
+
+
+@handler("xp.validate_request")
+def validate_request(ctx: HandlerContext, *, national_student_id: str, student_name: str) -> dict[str, Any]:
+    """The sending province's validation of number + name (F-31 step 4); a valid request binds the student to
+    this case, so the sending school, county, city and province find their steps."""
+    province = ctx.session.get_one(OrgUnit, ctx.case.org_id)
+    student = _in_province(ctx, province, national_student_id)
+    reason = _refusal(student, student_name)
+    if reason or student is None:
+        return {"valid": False, "reason": reason}
+    bind_subject(ctx.session, ctx.case, student)
+    city_review, province_review = outbound_steps(ctx.session, province.id)
+    return {
+        "valid": True,
+        "reason": "",
+        "student_id": student.id,
+        "city_review": city_review and has_city_level(ctx, student.school.school.record_authority_id),
+        "province_review": province_review,
+    }
+
+
+@handler("xp.hand_over")
+def hand_over(ctx: HandlerContext, *, student_id: int, to_province_name: str) -> dict[str, Any]:
+    """调档 (F-32): hand the record to the relay and mark it 转出 (T13). Idempotent."""
+    student = ctx.session.get_one(Student, student_id)
+    if student.status != StudentStatus.TRANSFERRED_OUT:
+        before = {"status": student.status.value}
+        student.status = StudentStatus.TRANSFERRED_OUT
+        audit.record(
+            ctx.session,
+            actor=ctx.actor,
+            action="跨省转出",
+            entity="student",
+            entity_id=student.id,
+            before=before,
+            after={"status": student.status.value, "转入省份": to_province_name},
+            instance_id=ctx.case.id,
+        )
+    return {"record": _record_of(student)}
+
+
+def _record_of(student: Student) -> dict[str, Any]:
+    fields = ("name", "sex", "ethnicity", "id_doc_type", "id_doc_number", "national_student_id")
+    record: dict[str, Any] = {f: getattr(student, f) for f in fields}
+    record["birth_date"] = student.birth_date.isoformat()
+    record["guardians"] = [
+        {f: getattr(g, f) for f in ("seq", "name", "relation", "phone", "is_guardian", "id_doc_type", "id_doc_number")}
+        for g in student.guardians
+    ]
+    return record
+
+
+@handler("xp.receive_archive")
+def receive_archive(
+    ctx: HandlerContext, *, record: dict[str, Any], to_school_id: int, to_class_id: int
+) -> dict[str, Any]:
+    """学籍调档完毕 (F-31 step 6, T3): the record arrives at the receiving school and class, 在校."""
+    existing = ctx.session.scalars(
+        select(Student).where(
+            Student.national_student_id == record["national_student_id"],
+            Student.status != StudentStatus.TRANSFERRED_OUT,
+        )
+    ).first()
+    if existing is not None:
+        if existing.school_id == to_school_id:
+            return {"student_id": existing.id}  # a retried step
+        raise DomainError(f"全国学籍号{record['national_student_id']}已有在籍记录，不能重复调入")
+    student = Student(
+        **{f: record[f] for f in ("name", "sex", "ethnicity", "id_doc_type", "id_doc_number", "national_student_id")},
+        birth_date=date.fromisoformat(record["birth_date"]),
+        school_id=to_school_id,
+        class_id=to_class_id,
+        status=StudentStatus.IN_SCHOOL,
+        guardians=[Guardian(**g) for g in record.get("guardians", [])],
+    )
+    ctx.session.add(student)
+    ctx.session.flush()
+    bind_subject(ctx.session, ctx.case, student)
+    audit.record(
+        ctx.session,
+        actor=ctx.actor,
+        action="跨省转入",
+        entity="student",
+        entity_id=student.id,
+        before={},
+        after={"status": student.status.value, "学校": ctx.session.get_one(OrgUnit, to_school_id).name},
+        instance_id=ctx.case.id,
+    )
+    return {"student_id": student.id}
