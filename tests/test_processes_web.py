@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from models.org import SchoolClass
 from models.workflow import ProcessDraft, ProcessInstance, ProcessVersion
 
 POLICY = "guizhou-policy"
@@ -212,3 +213,99 @@ def test_case_page_shows_its_diagram_with_the_current_step(flows, user, student_
     assert 'data-current="county_review"' in page and "check_request" in page
     assert login_as("nanming-county").get(f"/cases/{case.case.id}/diagram.bpmn").get_data(as_text=True) == SOURCE
     assert login_as("yunyan-county").get(f"/cases/{case.case.id}/diagram.bpmn").status_code == 404
+
+
+TRANSFER = (Path(__file__).resolve().parents[1] / "processes" / "transfer_in_province.bpmn").read_text(encoding="utf-8")
+# One extra review step: after the sending county passes, its leader reviews (转出区县复核) before the record moves.
+TRANSFER_EXTRA_STEP = (
+    TRANSFER.replace(
+        'sourceRef="gw_from_county" targetRef="gw_city_needed"', 'sourceRef="gw_from_county" targetRef="leader_review"'
+    )
+    .replace(
+        "<bpmn:incoming>f_fc_pass</bpmn:incoming><bpmn:outgoing>f_city_yes</bpmn:outgoing>",
+        "<bpmn:incoming>f_leader_pass</bpmn:incoming><bpmn:outgoing>f_city_yes</bpmn:outgoing>",
+    )
+    .replace(
+        "<bpmn:incoming>f_fc_fail</bpmn:incoming></bpmn:endEvent>",
+        "<bpmn:incoming>f_fc_fail</bpmn:incoming><bpmn:incoming>f_leader_fail</bpmn:incoming></bpmn:endEvent>",
+    )
+    .replace(
+        "<bpmn:flowNodeRef>gw_city_needed</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>gw_city_needed</bpmn:flowNodeRef><bpmn:flowNodeRef>leader_review</bpmn:flowNodeRef>"
+        "<bpmn:flowNodeRef>gw_leader</bpmn:flowNodeRef>",
+    )
+    .replace(
+        '    <bpmn:sequenceFlow id="f_start"',
+        """    <bpmn:userTask id="leader_review" name="转出区县复核"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="formKey" value="transfer_in_province.from_county_review" />
+      <spiffworkflow:property name="caseState" value="待转出区县复核" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f_fc_pass</bpmn:incoming><bpmn:outgoing>f_leader</bpmn:outgoing></bpmn:userTask>
+    <bpmn:exclusiveGateway id="gw_leader" default="f_leader_fail"><bpmn:incoming>f_leader</bpmn:incoming>
+      <bpmn:outgoing>f_leader_pass</bpmn:outgoing><bpmn:outgoing>f_leader_fail</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:sequenceFlow id="f_leader" sourceRef="leader_review" targetRef="gw_leader" />
+    <bpmn:sequenceFlow id="f_leader_pass" sourceRef="gw_leader" targetRef="gw_city_needed">
+      <bpmn:conditionExpression>decision == "通过"</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f_leader_fail" sourceRef="gw_leader" targetRef="end_from_county_rejected" />
+    <bpmn:sequenceFlow id="f_start\"""",
+    )
+)
+
+
+def test_a_transfer_diagram_with_an_extra_review_step_published_through_the_web(
+    login_as, flows, user, student_of, session, clock
+):
+    """Issue acceptance: publish a changed transfer diagram through the web layer; a new case follows it, a case
+    started before stays on the old version until it is bulk-migrated, and then follows the new step too."""
+    receiving = user("nanming-xx-registrar")
+    to_class = session.scalars(
+        select(SchoolClass).join(SchoolClass.cohort).where(SchoolClass.cohort.has(school_id=receiving.org_id))
+    ).first()
+
+    def start_transfer():
+        return flows(
+            "transfer_in_province",
+            student=student_of("nanming-cz-registrar"),
+            by=receiving,
+            to_school_id=receiving.org_id,
+            to_class_id=str(to_class.id),
+            cause="房产变更",
+            reason="家庭搬迁",
+        )
+
+    old_case = start_transfer()
+    assert old_case.state == "待转出学校审核"
+
+    client = login_as(POLICY)
+    response = client.post(
+        "/processes/transfer_in_province/drafts",
+        data={"version_no": "1", "file": (io.BytesIO(TRANSFER_EXTRA_STEP.encode()), "transfer_in_province.bpmn")},
+        content_type="multipart/form-data",
+    )
+    draft = draft_id(response)
+    page = client.get(f"/processes/transfer_in_province/drafts/{draft}").get_data(as_text=True)
+    assert "校验通过" in page
+    client.post(f"/processes/transfer_in_province/drafts/{draft}/scenarios")
+    published = client.post(
+        f"/processes/transfer_in_province/drafts/{draft}/publish",
+        data={"note": "转出区县增加复核"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已发布第2版" in published
+
+    new_case = start_transfer()
+    assert new_case.case.version.version_no == 2
+    new_case.submit("from_school_review", by=user("nanming-cz-registrar"), decision="通过")
+    new_case.submit("from_county_review", by=user("nanming-county"), decision="通过")
+    assert new_case.state == "待转出区县复核"
+    new_case.submit("leader_review", by=user("nanming-county"), decision="通过")
+    assert new_case.state == "转出区县审核通过"
+
+    assert old_case.case.version.version_no == 1
+    result = client.post("/processes/transfer_in_province/migrate", data={"from_version": "1"}).get_data(as_text=True)
+    assert "已迁移到第2版" in result
+    session.expire_all()
+    assert session.get(ProcessInstance, old_case.case.id).version.version_no == 2
+    old_case.submit("from_school_review", by=user("nanming-cz-registrar"), decision="通过")
+    old_case.submit("from_county_review", by=user("nanming-county"), decision="通过")
+    assert old_case.state == "待转出区县复核"
