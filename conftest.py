@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -62,6 +63,27 @@ def db_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     db_engine = build_database(database_url(tmp_path_factory.mktemp("db")))
     yield db_engine
     db_engine.dispose()
+
+
+@pytest.fixture
+def committed_db() -> Iterator[Engine]:
+    """A database of its own for tests that need real commits from several connections (races): PostgreSQL
+    only, built like the shared one and dropped afterwards. Mark such tests ``committed``."""
+    base = os.environ.get("XUEJI_TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (XUEJI_TEST_DATABASE_URL)")
+    parts = urlsplit(base)
+    name = f"{parts.path.lstrip('/')}_committed"
+    admin = create_engine(urlunsplit(parts._replace(path="/postgres")), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    db_engine = build_database(urlunsplit(parts._replace(path=f"/{name}")))
+    yield db_engine
+    db_engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}"'))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -2,47 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import engine as wf
-from conftest import build_database
 from models.exchange import ExchangeMessage, MessageStatus
 from models.org import OrgUnit
 from models.student import Student
 from models.workflow import ProcessInstance
 
-BASE_URL = os.environ.get("XUEJI_TEST_DATABASE_URL", "")
-
-pytestmark = [
-    pytest.mark.committed,
-    pytest.mark.skipif(not BASE_URL.startswith("postgresql"), reason="needs PostgreSQL (XUEJI_TEST_DATABASE_URL)"),
-]
+pytestmark = pytest.mark.committed
 
 
-@pytest.fixture
-def race_db():
-    parts = urlsplit(BASE_URL)
-    name = f"{parts.path.lstrip('/')}_xrace"
-    admin = create_engine(urlunsplit(parts._replace(path="/postgres")), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db_engine = build_database(urlunsplit(parts._replace(path=f"/{name}")))
-    yield db_engine
-    db_engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}"'))
-    admin.dispose()
-
-
-def test_two_workers_start_one_case_per_request(race_db):
-    with Session(race_db) as session:
+def test_two_workers_start_one_case_per_request(committed_db):
+    with Session(committed_db) as session:
         beijing = session.scalars(select(OrgUnit).where(OrgUnit.name == "北京市")).one()
         students = session.scalars(select(Student).where(Student.national_student_id.like("G1101%")).limit(3)).all()
         for number, student in enumerate(students):
@@ -59,7 +35,7 @@ def test_two_workers_start_one_case_per_request(race_db):
     errors: list[BaseException] = []
 
     def worker() -> None:
-        with Session(race_db) as session:
+        with Session(committed_db) as session:
             barrier.wait()
             try:
                 wf.deliver(session)
@@ -73,7 +49,7 @@ def test_two_workers_start_one_case_per_request(race_db):
         t.join(timeout=60)
 
     assert errors == []
-    with Session(race_db) as session:
+    with Session(committed_db) as session:
         for number in range(3):
             cases = session.scalars(
                 select(ProcessInstance).where(ProcessInstance.correlation_key == f"race-{number}")

@@ -6,47 +6,23 @@ with a file lock and has no row locks to prove anything with).
 
 from __future__ import annotations
 
-import os
 import threading
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import engine as wf
-from conftest import build_database
 from models.audit import AuditEvent
 from models.student import Student, StudentStatus
 from models.user import User
 from models.workflow import InboxTask, TaskStatus
 
-BASE_URL = os.environ.get("XUEJI_TEST_DATABASE_URL", "")
-
-pytestmark = [
-    pytest.mark.committed,
-    pytest.mark.skipif(not BASE_URL.startswith("postgresql"), reason="needs PostgreSQL (XUEJI_TEST_DATABASE_URL)"),
-]
+pytestmark = pytest.mark.committed
 
 
-@pytest.fixture
-def race_db():
-    parts = urlsplit(BASE_URL)
-    name = f"{parts.path.lstrip('/')}_race"
-    admin = create_engine(urlunsplit(parts._replace(path="/postgres")), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db_engine = build_database(urlunsplit(parts._replace(path=f"/{name}")))
-    yield db_engine
-    db_engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}"'))
-    admin.dispose()
-
-
-def test_two_concurrent_completions_of_one_task_exactly_one_succeeds(race_db):
-    with Session(race_db) as session:
+def test_two_concurrent_completions_of_one_task_exactly_one_succeeds(committed_db):
+    with Session(committed_db) as session:
         registrar = session.scalars(select(User).where(User.username == "nanming-xx-registrar")).one()
         student = session.scalars(select(Student).where(Student.school_id == registrar.org_id)).first()
         case = wf.start(session, "mistaken_deletion", student_id=student.id, actor=registrar, data={"reason": "重复"})
@@ -57,7 +33,7 @@ def test_two_concurrent_completions_of_one_task_exactly_one_succeeds(race_db):
     outcomes: list[str] = []
 
     def reviewer(decision: str) -> None:
-        with Session(race_db) as session:
+        with Session(committed_db) as session:
             county = session.scalars(select(User).where(User.username == "nanming-county")).one()
             data = {"decision": decision, "review_comment": "并发测试"}
             barrier.wait()
@@ -76,7 +52,7 @@ def test_two_concurrent_completions_of_one_task_exactly_one_succeeds(race_db):
     assert sorted(o.startswith("ok:") for o in outcomes) == [False, True]
     assert "该任务已被处理" in outcomes
     winner = next(o for o in outcomes if o.startswith("ok:"))
-    with Session(race_db) as session:
+    with Session(committed_db) as session:
         row = session.get(InboxTask, task_id)
         assert row.status == TaskStatus.DONE
         status = session.get(Student, student_id).status
