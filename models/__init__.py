@@ -3,12 +3,14 @@
 Importing this package registers every table on ``Base.metadata`` (Alembic and the tests rely on it).
 """
 
+from models.attachment import Attachment, StudentPhoto
 from models.audit import AuditEvent
 from models.base import Base
 from models.calendar import AcademicYear, Term
 from models.errors import DomainError
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
-from models.student import Guardian, Student, StudentStatus
+from models.settings import ControlledField, RegistrationOpening
+from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.user import Role, User, UserRole
 from models.workflow import (
     CaseParty,
@@ -22,6 +24,12 @@ from models.workflow import (
 
 __all__ = [
     "AcademicYear",
+    "Attachment",
+    "ControlledField",
+    "DedupStatus",
+    "RegistrationOpening",
+    "RegistrationState",
+    "StudentPhoto",
     "AuditEvent",
     "Base",
     "Campus",
