@@ -93,7 +93,7 @@ def build_student(
         registration_type=business_type,
         dedup_status=DedupStatus.PENDING,
         is_out_of_county=bool(record["hukou_code"]) and record["hukou_code"][:6] != school.org.division_code,
-        profile={k: v for k, v in record.items() if k not in NOT_PROFILE and not k.startswith("m")},
+        profile={k: v for k, v in record.items() if k not in NOT_PROFILE and not k.startswith(("m1_", "m2_", "_"))},
         created_by_id=actor.id,
     )
     student.guardians = [_member(record, seq) for seq in (1, 2)]

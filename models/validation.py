@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from stdnum.cn import ric
@@ -60,7 +61,10 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    value = str(value)
+    if not value.isascii() and not unicodedata.is_normalized("NFKC", value):
+        value = unicodedata.normalize("NFKC", value)
+    return value.strip()
 
 
 def normalise_id(value: Any) -> str:
@@ -89,8 +93,8 @@ def check_id_number(number: str) -> str | None:
     if number[-1] != expected:
         return f"身份证件号校验位错误（最后一位应为{expected}）"
     try:
-        ric.get_birth_date(number)
-    except StdnumError:
+        id_birth_date(number)
+    except ValueError:
         return f"身份证件号中的出生日期{number[6:14]}不是有效日期"
     return None
 
@@ -260,8 +264,14 @@ def _resident_id(r: Result, number: str, sex: str | None, born: date | None) -> 
 
 
 def _known_division(number: str) -> bool:
+    return _known_division_in(number[:6], number[6:10])
+
+
+@lru_cache(maxsize=4096)
+def _known_division_in(division: str, year: str) -> bool:
+    """python-stdnum's GB/T 2260 table: did the division code exist in the birth year?"""
     try:
-        ric.get_birth_place(number)
+        ric.get_birth_place(f"{division}{year}0101001")
     except StdnumError:
         return False
     return True
