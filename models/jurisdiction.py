@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from models.errors import NotFound
-from models.org import OrgUnit, SchoolClass
-from models.student import Student
+from models.org import OrgUnit, School, SchoolClass
+from models.student import RegistrationState, Student, StudentStatus
 from models.user import Role, User
 from models.workflow import CaseParty, InboxTask, ProcessInstance
 
@@ -30,6 +30,19 @@ def students_visible_to(user: User) -> Select[tuple[Student]]:
         own_classes = select(SchoolClass.id).where(SchoolClass.homeroom_teacher_id == user.id)
         query = query.where(Student.class_id.in_(own_classes))
     return query
+
+
+def registrations_visible_to(user: User) -> Select[tuple[Student]]:
+    """Registrations not yet approved (§4.1) among the students the user sees; a teacher sees own classes."""
+    return students_visible_to(user).where(Student.status == StudentStatus.REGISTERING)
+
+
+def registrations_to_review_by(user: User) -> Select[tuple[Student]]:
+    """F-13: submitted registrations of the schools whose record authority is the user's organisation."""
+    authority_schools = select(School.org_id).where(School.record_authority_id == user.org_id)
+    return select(Student).where(
+        Student.school_id.in_(authority_schools), Student.registration_state == RegistrationState.SUBMITTED
+    )
 
 
 def cases_visible_to(user: User) -> Select[tuple[ProcessInstance]]:

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import NotFound
 
-from webapp import access, auth, cases, cli, db, filters, inbox, students
+from webapp import access, auth, cases, cli, db, filters, inbox, registration, students
 from webapp.config import Config, instance_secret_key
 
 csrf = CSRFProtect()
@@ -27,7 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     access.login_manager.init_app(app)
-    for blueprint in (auth.bp, inbox.bp, students.bp, cases.bp):
+    for blueprint in (auth.bp, inbox.bp, students.bp, cases.bp, registration.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     filters.init_app(app)

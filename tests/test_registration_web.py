@@ -1,0 +1,105 @@
+"""The registration pages: manual entry, import with dry run and error report, review, 上报, 核办, switch."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from models.student import RegistrationState, Student, StudentStatus
+from tests.rows import valid_row
+from tests.test_student_import import xlsx
+
+SCHOOL = "nanming-xx-registrar"
+
+
+def form_data(row):
+    return {"business_type": "新生注册", **{k: v for k, v in row.items() if k != "school_code"}}
+
+
+def test_manual_entry_saves_and_lists_the_registration(login_as, session):
+    client = login_as(SCHOOL)
+    page = client.get("/registration/new").get_data(as_text=True)
+    assert "★姓名" in page and "<select" in page and "汉族" in page
+    response = client.post("/registration/new", data=form_data(valid_row(5)))
+    assert response.status_code == 302
+    listing = client.get("/registration/").get_data(as_text=True)
+    assert "测试己5" in listing and "查重无问题" in listing
+
+
+def test_manual_entry_with_a_bad_checksum_shows_the_v02_message(login_as, session):
+    client = login_as(SCHOOL)
+    response = client.post("/registration/new", data=form_data(valid_row(5, id_doc_number="110101200001011234")))
+    assert response.status_code == 422
+    assert "身份证件号校验位错误（最后一位应为2）" in response.get_data(as_text=True)
+    assert session.scalar(select(Student).where(Student.name == "测试己5")) is None
+
+
+def test_import_dry_run_then_commit_then_review_submit_and_county_approval(login_as, session):
+    client = login_as(SCHOOL)
+    template = client.get("/registration/template.xlsx")
+    assert template.status_code == 200 and load_workbook(io.BytesIO(template.data))["学生信息"]["A1"].value
+    upload = {
+        "business_type": "新生注册",
+        "action": "检查",
+        "file": (io.BytesIO(xlsx([valid_row(n) for n in range(3)])), "a.xlsx"),
+    }
+    page = client.post("/registration/import", data=upload, content_type="multipart/form-data")
+    assert page.status_code == 200 and "检查通过" in page.get_data(as_text=True)
+    token = page.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+    done = client.post("/registration/import", data={"token": token, "business_type": "新生注册", "action": "确认导入"})
+    assert done.status_code == 302
+    students = session.scalars(select(Student).where(Student.name.startswith("测试"))).all()
+    ids = [str(s.id) for s in students]
+    assert len(ids) == 3
+    client.post("/registration/review", data={"student_id": ids, "action": "审核", "comment": "已核对"})
+    client.post("/registration/review", data={"student_id": ids, "action": "上报"})
+    session.expire_all()
+    assert {s.registration_state for s in students} == {RegistrationState.SUBMITTED}
+    county = login_as("nanming-county")
+    assert "测试甲0" in county.get("/registration/authority").get_data(as_text=True)
+    county.post("/registration/authority", data={"student_id": ids, "decision": "通过"})
+    session.expire_all()
+    assert {s.status for s in students} == {StudentStatus.IN_SCHOOL}
+    assert all(s.national_student_id.startswith("L520102") for s in students)
+
+
+def test_a_bad_import_lists_errors_and_offers_the_failed_rows(login_as, session):
+    client = login_as(SCHOOL)
+    rows = [valid_row(n) for n in range(3)]
+    rows[2]["distance_km"] = "1.25"
+    upload = {"business_type": "新生注册", "action": "确认导入", "file": (io.BytesIO(xlsx(rows)), "a.xlsx")}
+    page = client.post("/registration/import", data=upload, content_type="multipart/form-data")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422 and "导入失败，未导入任何数据" in text and "上下学距离" in text
+    token = text.split("/registration/import/")[1].split("/errors.xlsx")[0]
+    report = client.post(f"/registration/import/{token}/errors.xlsx", data={"business_type": "新生注册"})
+    lines = list(load_workbook(io.BytesIO(report.data)).active.iter_rows(values_only=True))
+    assert lines[1][-4:] == ("4", "上下学距离", "V-08", "上下学距离应为不小于0的数字，最多保留一位小数")
+    assert session.scalar(select(Student).where(Student.name.startswith("测试"))) is None
+
+
+def test_another_user_cannot_read_an_upload(login_as):
+    client = login_as(SCHOOL)
+    upload = {"business_type": "新生注册", "action": "检查", "file": (io.BytesIO(b"junk"), "a.xlsx")}
+    text = client.post("/registration/import", data=upload, content_type="multipart/form-data").get_data(as_text=True)
+    assert "不是有效的Excel" in text
+    token = text.split("/registration/import/")[1].split("/errors.xlsx")[0]
+    other = login_as("yunyan-xx-registrar")
+    assert other.post(f"/registration/import/{token}/errors.xlsx", data={}).status_code == 404
+
+
+def test_pages_need_the_right_role(login_as):
+    assert login_as("nanming-county").get("/registration/new").status_code == 403
+    assert login_as(SCHOOL).get("/registration/authority").status_code == 403
+    assert login_as(SCHOOL).get("/registration/opening").status_code == 403
+
+
+def test_province_opens_in_school_registration_for_a_school(login_as, session, user):
+    client = login_as("guizhou-province")
+    school = user(SCHOOL).org
+    assert client.post("/registration/opening", data={"org_id": school.id, "until": "2099-12-31"}).status_code == 302
+    registrar = login_as(SCHOOL)
+    data = {**form_data(valid_row(7)), "business_type": "在校生注册"}
+    assert registrar.post("/registration/new", data=data).status_code == 302

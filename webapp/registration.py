@@ -1,0 +1,262 @@
+"""学籍注册 pages: manual entry, Excel import, school review and 上报, county 核办, the in-school switch, G numbers."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from forms.registration import RegistrationForm
+from handlers import registration as reg
+from handlers import student_import
+from models.base import utcnow
+from models.errors import DomainError
+from models.jurisdiction import registrations_to_review_by, registrations_visible_to
+from models.org import OrgUnit, School
+from models.settings import RegistrationOpening
+from models.student import RegistrationState, Student
+from models.user import Role
+from webapp.access import me, requires
+from webapp.db import db
+
+bp = Blueprint("registration", __name__, url_prefix="/registration")
+
+SCHOOL_ROLES = (Role.SCHOOL_REGISTRAR, Role.HOMEROOM_TEACHER)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/")
+@requires(*SCHOOL_ROLES, Role.SCHOOL_REVIEWER)
+def index() -> ResponseReturnValue:
+    business_type = request.args.get("type") or ""
+    state = request.args.get("state") or ""
+    query = registrations_visible_to(me())
+    if business_type:
+        query = query.where(Student.registration_type == business_type)
+    if state in RegistrationState.__members__.values():
+        query = query.where(Student.registration_state == state)
+    students = db().scalars(query.order_by(Student.class_id, Student.id)).all()  # no 20-per-page limit (F-12)
+    return render_template(
+        "registration/index.html",
+        students=students,
+        business_type=business_type,
+        state=state,
+        states=[s for s in RegistrationState if s != RegistrationState.APPROVED],
+    )
+
+
+@bp.post("/review")
+@requires(Role.SCHOOL_REGISTRAR, Role.SCHOOL_REVIEWER)
+def school_review() -> ResponseReturnValue:
+    ids = [int(i) for i in request.form.getlist("student_id") if i.isdigit()]
+    action = request.form.get("action")
+    try:
+        if action == "审核":
+            outcome = reg.school_review(db(), actor=me(), student_ids=ids, comment=request.form.get("comment", ""))
+        elif action == "上报":
+            outcome = reg.submit(db(), actor=me(), student_ids=ids)
+        else:
+            abort(400)
+        db().commit()
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("registration.index"))
+    _flash_outcome(action or "", outcome)
+    return redirect(url_for("registration.index"))
+
+
+def _flash_outcome(action: str, outcome: reg.Outcome) -> None:
+    if outcome.done:
+        flash(f"{action}成功：{len(outcome.done)}人", "success")
+    for reason in outcome.refused.values():
+        flash(reason, "warning")
+    if not outcome.done and not outcome.refused:
+        flash("请先选择学生", "warning")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(*SCHOOL_ROLES)
+def new() -> ResponseReturnValue:
+    form = RegistrationForm(request.form if request.method == "POST" else None)
+    if request.method == "POST":
+        try:
+            student = reg.register(
+                db(), actor=me(), raw=form.values(), business_type=form.business_type.data or "", now=utcnow()
+            )
+            db().commit()
+        except reg.RegistrationRefused as err:
+            db().rollback()
+            form.put_errors(err.problems)
+            flash("信息有误，未保存：" + err.message, "danger")
+            return render_template("registration/new.html", form=form), 422
+        except DomainError as err:
+            db().rollback()
+            flash(err.message, "danger")
+            return render_template("registration/new.html", form=form), 422
+        flash(f"已保存{student.name}的注册信息，{student.dedup_label}", "success")
+        return redirect(url_for("registration.index"))
+    return render_template("registration/new.html", form=form)
+
+
+# -- Excel ----------------------------------------------------------------------------------------------------
+
+
+@bp.get("/template.xlsx")
+@requires(*SCHOOL_ROLES)
+def template() -> ResponseReturnValue:
+    school = db().get(School, me().org_id)
+    return _download(student_import.template(school), "学生信息模板.xlsx")
+
+
+def _download(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype=XLSX)
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    return response
+
+
+def _upload_path(token: str) -> Path:
+    if not token.isalnum():
+        abort(404)
+    folder = Path(current_app.config["IMPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{me().id}-{token}.xlsx"  # the user's id in the name: nobody opens another's upload
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires(*SCHOOL_ROLES)
+def import_file() -> ResponseReturnValue:
+    if request.method == "GET":
+        return render_template("registration/import.html", report=None)
+    business_type = request.form.get("business_type", "")
+    token = request.form.get("token") or ""
+    if token:
+        data = _upload_path(token).read_bytes() if _upload_path(token).exists() else b""
+    else:
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash("请选择要导入的文件", "warning")
+            return render_template("registration/import.html", report=None), 422
+        data = upload.read()
+        token = secrets.token_hex(16)
+        _upload_path(token).write_bytes(data)
+    commit = request.form.get("action") == "确认导入"
+    try:
+        if commit:
+            report, students = student_import.commit(
+                db(), actor=me(), data=data, business_type=business_type, now=utcnow()
+            )
+            if report.ok:
+                db().commit()
+                problems = sum(1 for s in students if s.problem_type)
+                flash(f"导入成功：{len(students)}人（查重有问题{problems}人）", "success")
+                return redirect(url_for("registration.index"))
+            db().rollback()
+        else:
+            report = student_import.dry_run(db(), actor=me(), data=data, business_type=business_type, now=utcnow())
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+        return render_template("registration/import.html", report=None), 422
+    status = 200 if report.ok else 422
+    return render_template(
+        "registration/import.html", report=report, token=token, business_type=business_type, committed=commit
+    ), status
+
+
+@bp.post("/import/<token>/errors.xlsx")
+@requires(*SCHOOL_ROLES)
+def import_errors(token: str) -> ResponseReturnValue:
+    path = _upload_path(token)
+    if not path.exists():
+        abort(404)
+    report = student_import.dry_run(
+        db(), actor=me(), data=path.read_bytes(), business_type=request.form.get("business_type", ""), now=utcnow()
+    )
+    return _download(student_import.error_workbook(report), "导入失败的行.xlsx")
+
+
+# -- authority ------------------------------------------------------------------------------------------------
+
+
+@bp.get("/authority")
+@requires(Role.COUNTY_OFFICER)
+def authority() -> ResponseReturnValue:
+    students = db().scalars(registrations_to_review_by(me()).order_by(Student.school_id, Student.id)).all()
+    return render_template("registration/authority.html", students=students)
+
+
+@bp.post("/authority")
+@requires(Role.COUNTY_OFFICER)
+def authority_decide() -> ResponseReturnValue:
+    ids = [int(i) for i in request.form.getlist("student_id") if i.isdigit()]
+    passed = request.form.get("decision") == "通过"
+    try:
+        outcome = reg.authority_review(
+            db(), actor=me(), student_ids=ids, passed=passed, reason=request.form.get("reason", ""), now=utcnow()
+        )
+        db().commit()
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("registration.authority"))
+    _flash_outcome("核办" + ("通过" if passed else "不通过"), outcome)
+    return redirect(url_for("registration.authority"))
+
+
+@bp.route("/opening", methods=["GET", "POST"])
+@requires(Role.PROVINCE_OFFICER)
+def opening() -> ResponseReturnValue:
+    """F-09: a province opens 在校生注册 for one school (or the whole province) until a date."""
+    schools = (
+        db()
+        .scalars(
+            select(OrgUnit)
+            .where(OrgUnit.level == "school", OrgUnit.path.startswith(me().org.path))
+            .order_by(OrgUnit.id)
+        )
+        .all()
+    )
+    if request.method == "POST":
+        org_id = request.form.get("org_id", type=int)
+        until = request.form.get("until", "")
+        allowed = {s.id for s in schools} | {me().org_id}
+        try:
+            day = datetime.strptime(until, "%Y-%m-%d").date()
+        except ValueError:
+            day = None
+        if org_id not in allowed or day is None:
+            flash("请选择学校并填写有效的截止日期", "danger")
+        else:
+            db().add(
+                RegistrationOpening(
+                    org_id=org_id, open_until=datetime.combine(day, time.max, tzinfo=UTC), opened_by_id=me().id
+                )
+            )
+            db().commit()
+            flash("已临时开放在校生注册", "success")
+        return redirect(url_for("registration.opening"))
+    openings = (
+        db()
+        .scalars(
+            select(RegistrationOpening)
+            .where(RegistrationOpening.org_id.in_([s.id for s in schools] + [me().org_id]))
+            .order_by(RegistrationOpening.id.desc())
+        )
+        .all()
+    )
+    names = {s.id: s.name for s in schools} | {me().org_id: me().org.name + "（全省）"}
+    return render_template("registration/opening.html", schools=schools, openings=openings, names=names)
+
+
+@bp.post("/g-numbers")
+@requires(Role.NATIONAL_OFFICER)
+def g_numbers() -> ResponseReturnValue:
+    issued = reg.issue_g_numbers(db(), actor=me())
+    db().commit()
+    flash(f"已发放正式学籍号（G字头）{issued}个", "success")
+    return redirect(url_for("inbox.index"))
