@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from forms import mistaken_deletion
+from forms import mistaken_deletion, problem_record
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
     mistaken_deletion.RequestForm,
     mistaken_deletion.CountyReviewForm,
     mistaken_deletion.SchoolDecisionForm,
+    problem_record.OpenForm,
+    problem_record.ActionForm,
+    problem_record.ReviewForm,
+    problem_record.ArbitrationForm,
 ]
 
 

@@ -152,9 +152,10 @@ def _audit_registration(session: Session, actor: User, students: Iterable[Studen
 # -- 查重 -----------------------------------------------------------------------------------------------------
 
 
-def run_dedup(session: Session, students: Sequence[Student], *, actor: User | None) -> list[Student]:
+def run_dedup(session: Session, students: Sequence[Student], *, actor: User | None) -> list[tuple[Student, int]]:
     """F-11: mark each record 查重无问题 or 查重有问题; a duplicate becomes a problem record at once, together with
-    the records it collides with. Returns the records found with a problem."""
+    the records it collides with. Returns (record, the first record it collides with) for each problem found; the
+    caller opens the 问题学籍 case of each pair."""
     mine = {s.id for s in students}
     keys = {s.id: dedup.key_of(s.id_doc_number, s.name, s.sex, s.birth_date) for s in students}
     found = dedup.find(session, keys.values())
@@ -172,7 +173,7 @@ def run_dedup(session: Session, students: Sequence[Student], *, actor: User | No
         for other_id in others:
             if other_id not in mine:
                 mark_problem(session, session.get_one(Student, other_id), problem_type, actor)
-        problems.append(student)
+        problems.append((student, others[0]))
     return problems
 
 

@@ -246,14 +246,20 @@ def _row_error(number: int, problem: Problem) -> RowError:
     return RowError(number, header, problem.rule, problem.message)
 
 
+@dataclass
+class Committed:
+    students: list[Student] = field(default_factory=list)
+    problems: list[tuple[Student, int]] = field(default_factory=list)  # (new record, record it duplicates)
+
+
 def commit(
     session: Session, *, actor: User, data: bytes, business_type: str, now: datetime
-) -> tuple[ImportReport, list[Student]]:
+) -> tuple[ImportReport, Committed]:
     """All or nothing: with any error nothing is written and the report is returned; otherwise one registration
     per row, then 查重 of the whole batch."""
     report = dry_run(session, actor=actor, data=data, business_type=business_type, now=now)
     if not report.ok:
-        return report, []
+        return report, Committed()
     school = session.get_one(School, actor.org_id)
     students = [
         build_student(record, school=school, school_class=record["_class"], actor=actor, business_type=business_type)
@@ -262,8 +268,7 @@ def commit(
     session.add_all(students)
     session.flush()
     _audit_registration(session, actor, students)
-    run_dedup(session, students, actor=actor)
-    return report, students
+    return report, Committed(students, run_dedup(session, students, actor=actor))
 
 
 # -- error workbook -------------------------------------------------------------------------------------------

@@ -37,6 +37,12 @@ def registrations_visible_to(user: User) -> Select[tuple[Student]]:
     return students_visible_to(user).where(Student.status == StudentStatus.REGISTERING)
 
 
+def problem_records_visible_to(user: User, problem_type: str = "") -> Select[tuple[Student]]:
+    """问题学籍 in the user's scope, resolved and deleted ones included (they stay queryable, F-16)."""
+    query = students_visible_to(user).where(Student.problem_state.is_not(None))
+    return query.where(Student.problem_type == problem_type) if problem_type else query
+
+
 def registrations_to_review_by(user: User) -> Select[tuple[Student]]:
     """F-13: submitted registrations of the schools whose record authority is the user's organisation."""
     authority_schools = select(School.org_id).where(School.record_authority_id == user.org_id)
@@ -79,3 +85,18 @@ def task_or_404(session: Session, user: User, task_id: int) -> InboxTask:
     if task is None:
         raise NotFound()
     return task
+
+
+def common_superior(session: Session, school_ids: list[int]) -> OrgUnit:
+    """共同上级 (§2.4): the lowest common ancestor of the schools' record authorities in the org tree. Same county →
+    the county; same city → the city; same province (or a municipality's counties) → the province; else national."""
+    authorities = [session.get_one(School, school_id).record_authority for school_id in school_ids]
+    chains = [unit.ancestor_ids() for unit in authorities]
+    common = None
+    for ids in zip(*chains, strict=False):
+        if len(set(ids)) != 1:
+            break
+        common = ids[0]
+    if common is None:
+        raise NotFound()
+    return session.get_one(OrgUnit, common)

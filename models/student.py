@@ -140,6 +140,8 @@ class Student(Base):
         enum_column(DedupStatus, 10), default=DedupStatus.OK, server_default="ok"
     )
     problem_type: Mapped[str | None] = mapped_column(String(1), index=True)  # PROBLEM_TYPES
+    # This record's side of its problem case (F-16): 佐证待核办, 佐证通过, 变更未通过, 已删除, 仲裁通过 …
+    problem_state: Mapped[str | None] = mapped_column(String(20))
     nationality: Mapped[str] = mapped_column(String(20), default="中国", server_default="中国")
     birthplace_code: Mapped[str | None] = mapped_column(String(12))
     hukou_code: Mapped[str | None] = mapped_column(String(12))

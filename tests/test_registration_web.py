@@ -103,3 +103,43 @@ def test_province_opens_in_school_registration_for_a_school(login_as, session, u
     registrar = login_as(SCHOOL)
     data = {**form_data(valid_row(7)), "business_type": "在校生注册"}
     assert registrar.post("/registration/new", data=data).status_code == 302
+
+
+def test_a_duplicate_at_entry_opens_a_problem_case_at_once_and_evidence_is_uploaded(login_as, session, student_of):
+    from models.attachment import Attachment
+    from models.workflow import InboxTask, ProcessInstance
+
+    existing = student_of("yunyan-xx-registrar")
+    client = login_as(SCHOOL)
+    row = valid_row(
+        8, id_doc_number=existing.id_doc_number, birth_date=f"{existing.birth_date:%Y%m%d}", sex=existing.sex_label
+    )
+    assert client.post("/registration/new", data=form_data(row)).status_code == 302
+    new = session.scalars(select(Student).where(Student.name == "测试壬8")).one()
+    case = session.scalars(select(ProcessInstance).where(ProcessInstance.student_id == new.id)).one()
+    assert (case.process_key, case.state_label, new.problem_type) == ("problem_record", "待处理", "2")
+    assert "查重有问题" in client.get("/registration/").get_data(as_text=True)
+    task = session.scalars(
+        select(InboxTask).where(InboxTask.instance_id == case.id, InboxTask.bpmn_id == "a_action")
+    ).one()
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and "evidence_files" in page
+    refused = client.post(
+        f"/tasks/{task.id}",
+        data={"action": "佐证", "statement": "无误", "evidence_files": (io.BytesIO(b"MZ..exe"), "a.exe")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 302
+    assert "只接受" in client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    done = client.post(
+        f"/tasks/{task.id}",
+        data={"action": "佐证", "statement": "无误", "evidence_files": (io.BytesIO(b"\xff\xd8\xff\xe0jpeg"), "hk.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302
+    session.expire_all()
+    [proof] = session.scalars(select(Attachment).where(Attachment.instance_id == case.id)).all()
+    assert (proof.filename, proof.student_id, proof.content_type) == ("hk.jpg", new.id, "image/jpeg")
+    assert session.get(Student, new.id).problem_state == "佐证待核办"
+    listing = login_as("nanming-county").get("/registration/problems").get_data(as_text=True)
+    assert "佐证待核办" in listing and new.name in listing

@@ -10,15 +10,17 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+import engine
 from forms.registration import RegistrationForm
 from handlers import registration as reg
 from handlers import student_import
+from models import dedup
 from models.base import utcnow
 from models.errors import DomainError
-from models.jurisdiction import registrations_to_review_by, registrations_visible_to
+from models.jurisdiction import problem_records_visible_to, registrations_to_review_by, registrations_visible_to
 from models.org import OrgUnit, School
 from models.settings import RegistrationOpening
-from models.student import RegistrationState, Student
+from models.student import PROBLEM_TYPES, RegistrationState, Student
 from models.user import Role
 from webapp.access import me, requires
 from webapp.db import db
@@ -88,6 +90,7 @@ def new() -> ResponseReturnValue:
             student = reg.register(
                 db(), actor=me(), raw=form.values(), business_type=form.business_type.data or "", now=utcnow()
             )
+            pairs = [(student.id, other) for other in _duplicates_of(student)]
             db().commit()
         except reg.RegistrationRefused as err:
             db().rollback()
@@ -99,8 +102,28 @@ def new() -> ResponseReturnValue:
             flash(err.message, "danger")
             return render_template("registration/new.html", form=form), 422
         flash(f"已保存{student.name}的注册信息，{student.dedup_label}", "success")
+        _open_problem_cases(pairs)
         return redirect(url_for("registration.index"))
     return render_template("registration/new.html", form=form)
+
+
+def _duplicates_of(student: Student) -> list[int]:
+    """The record a problem registration collides with (the one its 问题学籍 case names), if any."""
+    if not student.problem_type:
+        return []
+    key = dedup.key_of(student.id_doc_number, student.name, student.sex, student.birth_date)
+    return [i for i in dedup.find(db(), [key]).get(key, []) if i != student.id][:1]
+
+
+def _open_problem_cases(pairs: list[tuple[int, int]]) -> None:
+    """F-11: a duplicate becomes a problem record at once: one 问题学籍处理 case per pair, each its own transaction."""
+    for student_id, other_id in pairs:
+        try:
+            engine.start(
+                db(), "problem_record", student_id=student_id, actor=me(), data={"other_student": str(other_id)}
+            )
+        except DomainError as err:
+            flash(f"问题学籍处理未能发起：{err.message}", "warning")
 
 
 # -- Excel ----------------------------------------------------------------------------------------------------
@@ -147,13 +170,14 @@ def import_file() -> ResponseReturnValue:
     commit = request.form.get("action") == "确认导入"
     try:
         if commit:
-            report, students = student_import.commit(
+            report, committed = student_import.commit(
                 db(), actor=me(), data=data, business_type=business_type, now=utcnow()
             )
             if report.ok:
+                pairs = [(s.id, other) for s, other in committed.problems]
                 db().commit()
-                problems = sum(1 for s in students if s.problem_type)
-                flash(f"导入成功：{len(students)}人（查重有问题{problems}人）", "success")
+                flash(f"导入成功：{len(committed.students)}人（查重有问题{len(pairs)}人）", "success")
+                _open_problem_cases(pairs)
                 return redirect(url_for("registration.index"))
             db().rollback()
         else:
@@ -178,6 +202,17 @@ def import_errors(token: str) -> ResponseReturnValue:
         db(), actor=me(), data=path.read_bytes(), business_type=request.form.get("business_type", ""), now=utcnow()
     )
     return _download(student_import.error_workbook(report), "导入失败的行.xlsx")
+
+
+@bp.get("/problems")
+@requires(Role.SCHOOL_REGISTRAR, Role.SCHOOL_REVIEWER, Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER)
+def problems() -> ResponseReturnValue:
+    """问题学籍查询 (F-16): open and resolved problem records in jurisdiction, deleted ones included."""
+    problem_type = request.args.get("type") or ""
+    students = db().scalars(problem_records_visible_to(me(), problem_type).order_by(Student.id.desc()).limit(500)).all()
+    return render_template(
+        "registration/problems.html", students=students, problem_type=problem_type, types=PROBLEM_TYPES
+    )
 
 
 # -- authority ------------------------------------------------------------------------------------------------

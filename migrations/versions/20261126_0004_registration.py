@@ -20,6 +20,7 @@ STUDENT_COLUMNS = [
     sa.Column("registration_type", sa.String(length=10), nullable=True),
     sa.Column("dedup_status", sa.String(length=10), server_default="ok", nullable=False),
     sa.Column("problem_type", sa.String(length=1), nullable=True),
+    sa.Column("problem_state", sa.String(length=20), nullable=True),
     sa.Column("nationality", sa.String(length=20), server_default="中国", nullable=False),
     sa.Column("birthplace_code", sa.String(length=12), nullable=True),
     sa.Column("hukou_code", sa.String(length=12), nullable=True),
