@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from models.jurisdiction import common_superior
-from models.org import OrgLevel, School
+from models.org import OrgLevel, OrgUnit, School
 from models.student import Student
 from models.user import Role
 from models.workflow import ProcessInstance
@@ -68,8 +68,22 @@ def _common_superior(session: Session, case: ProcessInstance) -> Seat:
     return Seat(unit.id, OFFICER_OF_LEVEL[unit.level])
 
 
+def _school_reviewer(session: Session, case: ProcessInstance) -> Seat:
+    return Seat(case.org_id, Role.SCHOOL_REVIEWER)
+
+
+def _city(session: Session, case: ProcessInstance) -> Seat:
+    """市级: the city above the school's record authority; in a municipality (no city level) the province."""
+    authority = session.get_one(School, case.org_id).record_authority
+    chain = [session.get_one(OrgUnit, i) for i in reversed(authority.ancestor_ids())]
+    unit = next(u for u in chain if u.level in (OrgLevel.CITY, OrgLevel.PROVINCE, OrgLevel.NATIONAL))
+    return Seat(unit.id, OFFICER_OF_LEVEL[unit.level])
+
+
 LANES: dict[str, LaneResolver] = {
     "学校": _school,
+    "学校审核": _school_reviewer,
+    "市级": _city,
     "区县": _record_authority,
     "对方学校": _other_school,
     "对方区县": _other_authority,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forms import mistaken_deletion, problem_record
+from forms import key_data_change, mistaken_deletion, problem_record
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
@@ -13,6 +13,8 @@ FORM_CLASSES: list[type[TaskForm]] = [
     problem_record.ActionForm,
     problem_record.ReviewForm,
     problem_record.ArbitrationForm,
+    key_data_change.RequestForm,
+    key_data_change.ReviewForm,
 ]
 
 

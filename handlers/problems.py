@@ -72,7 +72,7 @@ def record_action(ctx: HandlerContext, *, student_id: int, form: dict[str, Any])
         raise DomainError(f"{action}须上传证明材料")
     for attachment_id in ids:
         attachment = ctx.session.get(Attachment, attachment_id)
-        if attachment is None or attachment.instance_id not in (None, ctx.case.id):
+        if attachment is None or not _may_link(ctx, attachment):
             raise DomainError("证明材料不存在")
         attachment.instance_id, attachment.student_id = ctx.case.id, student.id
     _set_state(ctx, student, f"{action}待核办")
@@ -193,3 +193,10 @@ def apply_arbitration(
             passed.append(student)
     _resolve(ctx, passed)
     return {"passed": [s.id for s in passed]}
+
+
+def _may_link(ctx: HandlerContext, attachment: Attachment) -> bool:
+    """Proof already on this case, or uploaded by the acting user and not yet linked to any case."""
+    if attachment.instance_id is not None:
+        return attachment.instance_id == ctx.case.id
+    return ctx.actor is not None and attachment.uploaded_by_id == ctx.actor.id

@@ -143,3 +143,28 @@ def test_a_duplicate_at_entry_opens_a_problem_case_at_once_and_evidence_is_uploa
     assert session.get(Student, new.id).problem_state == "佐证待核办"
     listing = login_as("nanming-county").get("/registration/problems").get_data(as_text=True)
     assert "佐证待核办" in listing and new.name in listing
+
+
+def test_key_data_change_is_started_with_proof_from_the_student_page(login_as, session, student_of):
+    from models.workflow import ProcessInstance
+    from tests.rows import id_number
+
+    student = student_of(SCHOOL)
+    client = login_as(SCHOOL)
+    page = client.get(f"/students/{student.id}").get_data(as_text=True)
+    assert "申请关键数据变更" in page
+    form_page = client.get(f"/students/{student.id}/start/key_data_change").get_data(as_text=True)
+    assert "evidence_files" in form_page
+    without_proof = client.post(
+        f"/students/{student.id}/start/key_data_change", data={"new_name": "新名字", "reason": "改名"}
+    )
+    assert without_proof.status_code == 422 and "须上传证明材料" in without_proof.get_data(as_text=True)
+    number = id_number(student.birth_date, male=student.sex == "1", seq=490)
+    done = client.post(
+        f"/students/{student.id}/start/key_data_change",
+        data={"new_id_doc_number": number, "reason": "更正", "evidence_files": (io.BytesIO(b"%PDF-1.4"), "p.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302
+    case = session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "key_data_change")).one()
+    assert case.state_label == "待学校审核"

@@ -13,7 +13,9 @@ SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", 
 MAX_BYTES = 5 * 1024 * 1024
 
 
-def save_evidence(files: list[FileStorage], *, instance_id: int, by: User, kind: str = "证明材料") -> list[int]:
+def save_evidence(
+    files: list[FileStorage], *, by: User, instance_id: int | None = None, kind: str = "证明材料"
+) -> list[int]:
     """Store each file (checked by its signature, not its name); raises ``DomainError`` naming a refused file."""
     ids = []
     for upload in files:

@@ -16,12 +16,16 @@ from models.student import Student, StudentStatus
 from models.user import Role
 from models.workflow import ProcessInstance
 from webapp.access import me, student_or_404
+from webapp.attachments import save_evidence, with_evidence
 from webapp.db import db
 
 bp = Blueprint("students", __name__, url_prefix="/students")
 
 # Which flows a user may start for a student, by role. The diagram says what happens next.
-STARTABLE = {"mistaken_deletion": frozenset({Role.SCHOOL_REGISTRAR})}
+STARTABLE = {
+    "mistaken_deletion": frozenset({Role.SCHOOL_REGISTRAR}),
+    "key_data_change": frozenset({Role.SCHOOL_REGISTRAR}),
+}
 
 
 @bp.get("/")
@@ -100,7 +104,14 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
     except DomainError as err:
         flash(err.message, "danger")
         return redirect(url_for("students.detail", student_id=student.id))
-    form = FORMS[form_key](request.form if request.method == "POST" else None)
+    formdata = request.form if request.method == "POST" else None
+    if formdata is not None and getattr(FORMS[form_key], "takes_files", False):
+        try:  # proof files (F-18): stored first; the case links them when it starts
+            formdata = with_evidence(request.form, save_evidence(request.files.getlist("evidence_files"), by=me()))
+        except DomainError as err:
+            flash(err.message, "danger")
+            return redirect(url_for("students.start", student_id=student.id, process_key=process_key))
+    form = FORMS[form_key](formdata)
     if request.method == "POST" and form.validate():
         try:
             case = engine.start(
@@ -116,5 +127,7 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
             return redirect(url_for("students.detail", student_id=student_id))
         flash(f"已提交「{case.title}」，当前状态：{case.state_label}", "success")
         return redirect(url_for("cases.detail", case_id=case.id))
+    if getattr(form, "takes_files", False):
+        form.evidence_ids.data = ""  # files saved with a refused form are not kept: upload them again
     status = 422 if request.method == "POST" else 200
     return render_template("students/start.html", student=student, form=form), status
