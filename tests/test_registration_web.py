@@ -40,6 +40,7 @@ def test_import_dry_run_then_commit_then_review_submit_and_county_approval(login
     client = login_as(SCHOOL)
     template = client.get("/registration/template.xlsx")
     assert template.status_code == 200 and load_workbook(io.BytesIO(template.data))["学生信息"]["A1"].value
+    assert template.headers["Content-Disposition"].encode("latin-1")  # a real server sends latin-1 headers only
     upload = {
         "business_type": "新生注册",
         "action": "检查",

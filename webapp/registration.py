@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, time
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -137,8 +138,9 @@ def template() -> ResponseReturnValue:
 
 
 def _download(data: bytes, filename: str) -> Response:
+    """Chinese file names per RFC 6266 (filename*); headers themselves must stay latin-1."""
     response = Response(data, mimetype=XLSX)
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    response.headers["Content-Disposition"] = f"attachment; filename=students.xlsx; filename*=UTF-8''{quote(filename)}"
     return response
 
 
