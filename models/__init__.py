@@ -9,7 +9,7 @@ from models.base import Base
 from models.calendar import AcademicYear, Term
 from models.errors import DomainError
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
-from models.settings import ControlledField, RegistrationOpening
+from models.settings import ControlledField, PhotoCollection, RegistrationOpening
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.user import Role, User, UserRole
 from models.workflow import (
@@ -27,6 +27,7 @@ __all__ = [
     "Attachment",
     "ControlledField",
     "DedupStatus",
+    "PhotoCollection",
     "RegistrationOpening",
     "RegistrationState",
     "StudentPhoto",

@@ -58,3 +58,22 @@ def controlled_fields(session: Session) -> dict[str, tuple[str, str]]:
     if not rows:
         return dict(DEFAULT_CONTROLLED)
     return {row.field: (row.label, row.approval_level) for row in rows}
+
+
+class PhotoCollection(Base):
+    """照片采集控制 (F-55): an organisation closes (or reopens) photo collection for its subtree."""
+
+    __tablename__ = "photo_collection"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    closed: Mapped[bool] = mapped_column(default=False)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def photo_collection_open(session: Session, org: OrgUnit) -> bool:
+    """Open unless the organisation or one of its ancestors has closed it."""
+    closed = session.scalar(
+        select(PhotoCollection.org_id).where(PhotoCollection.org_id.in_(org.ancestor_ids()), PhotoCollection.closed)
+    )
+    return closed is None

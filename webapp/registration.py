@@ -13,14 +13,14 @@ from sqlalchemy import select
 
 import engine
 from forms.registration import RegistrationForm
+from handlers import photos, student_import
 from handlers import registration as reg
-from handlers import student_import
 from models import dedup
 from models.base import utcnow
 from models.errors import DomainError
 from models.jurisdiction import problem_records_visible_to, registrations_to_review_by, registrations_visible_to
 from models.org import OrgUnit, School
-from models.settings import RegistrationOpening
+from models.settings import PhotoCollection, RegistrationOpening
 from models.student import PROBLEM_TYPES, RegistrationState, Student
 from models.user import Role
 from webapp.access import me, requires
@@ -215,6 +215,41 @@ def problems() -> ResponseReturnValue:
     return render_template(
         "registration/problems.html", students=students, problem_type=problem_type, types=PROBLEM_TYPES
     )
+
+
+@bp.route("/photos", methods=["GET", "POST"])
+@requires(*SCHOOL_ROLES)
+def photo_upload() -> ResponseReturnValue:
+    """F-55: one JPEG or a ZIP named by the §3.10 rules; a result per file."""
+    results = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash("请选择照片或ZIP文件", "warning")
+        else:
+            try:
+                results = photos.upload(db(), actor=me(), filename=upload.filename, data=upload.read())
+                db().commit()
+            except DomainError as err:
+                db().rollback()
+                flash(err.message, "danger")
+    return render_template("registration/photos.html", results=results)
+
+
+@bp.route("/photo-control", methods=["GET", "POST"])
+@requires(Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
+def photo_control() -> ResponseReturnValue:
+    """照片采集控制 (F-55): an authority opens or closes photo collection for its whole subtree."""
+    setting = db().get(PhotoCollection, me().org_id)
+    if request.method == "POST":
+        setting = setting or PhotoCollection(org_id=me().org_id)
+        setting.closed = request.form.get("closed") == "1"
+        setting.changed_by_id, setting.changed_at = me().id, utcnow()
+        db().add(setting)
+        db().commit()
+        flash("已关闭照片采集" if setting.closed else "已开放照片采集", "success")
+        return redirect(url_for("registration.photo_control"))
+    return render_template("registration/photo_control.html", closed=bool(setting and setting.closed))
 
 
 # -- authority ------------------------------------------------------------------------------------------------

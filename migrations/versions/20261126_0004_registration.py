@@ -111,6 +111,19 @@ def upgrade() -> None:
     with op.batch_alter_table("registration_opening", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_registration_opening_org_id"), ["org_id"], unique=False)
 
+    op.create_table(
+        "photo_collection",
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("closed", sa.Boolean(), nullable=False),
+        sa.Column("changed_by_id", sa.Integer(), nullable=True),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["org_id"], ["org_unit.id"], name=op.f("fk_photo_collection_org_id_org_unit")),
+        sa.ForeignKeyConstraint(
+            ["changed_by_id"], ["app_user.id"], name=op.f("fk_photo_collection_changed_by_id_app_user")
+        ),
+        sa.PrimaryKeyConstraint("org_id", name=op.f("pk_photo_collection")),
+    )
+
     controlled = op.create_table(
         "controlled_field",
         sa.Column("field", sa.String(length=40), nullable=False),
@@ -134,6 +147,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("controlled_field")
+    op.drop_table("photo_collection")
     with op.batch_alter_table("registration_opening", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registration_opening_org_id"))
     op.drop_table("registration_opening")
