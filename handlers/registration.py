@@ -79,40 +79,51 @@ def context_problems(
     return found, school_class
 
 
+def student_values(
+    record: dict[str, Any], *, school: School, class_id: int | None, actor: User, business_type: str
+) -> dict[str, Any]:
+    """Column values of a new registration (未查重) from a validated record."""
+    return {
+        **{k: record[k] for k in STUDENT_COLUMNS if k != "nationality"},
+        "nationality": record.get("nationality") or "中国",
+        **{k: record[k] for k in RECORD_COLUMNS},
+        "school_id": school.org_id,
+        "class_id": class_id,
+        "status": StudentStatus.REGISTERING,
+        "registration_state": RegistrationState.DEDUP_PENDING,
+        "registration_type": business_type,
+        "dedup_status": DedupStatus.PENDING,
+        "is_out_of_county": bool(record["hukou_code"]) and record["hukou_code"][:6] != school.org.division_code,
+        "profile": {k: v for k, v in record.items() if k not in NOT_PROFILE and not k.startswith(("m1_", "m2_", "_"))},
+        "created_by_id": actor.id,
+    }
+
+
+def member_values(record: dict[str, Any], seq: int) -> dict[str, Any]:
+    """Column values of family member ``seq`` (1 or 2, §3.8)."""
+    p = f"m{seq}_"
+    values = {k[len(p) :]: v for k, v in record.items() if k.startswith(p)}
+    return {
+        "seq": seq,
+        "name": values["name"],
+        "relation": values["relation"],
+        "phone": values["phone"],
+        "is_guardian": values["is_guardian"] == "是",
+        "id_doc_type": values["id_doc_type"],
+        "id_doc_number": values["id_doc_number"],
+        "profile": {k: v for k, v in values.items() if k not in MEMBER_COLUMNS},
+    }
+
+
 def build_student(
     record: dict[str, Any], *, school: School, school_class: SchoolClass | None, actor: User, business_type: str
 ) -> Student:
+    class_id = school_class.id if school_class else None
     student = Student(
-        **{k: record[k] for k in STUDENT_COLUMNS if k != "nationality"},
-        nationality=record.get("nationality") or "中国",
-        **{k: record[k] for k in RECORD_COLUMNS},
-        school_id=school.org_id,
-        school_class=school_class,
-        status=StudentStatus.REGISTERING,
-        registration_state=RegistrationState.DEDUP_PENDING,
-        registration_type=business_type,
-        dedup_status=DedupStatus.PENDING,
-        is_out_of_county=bool(record["hukou_code"]) and record["hukou_code"][:6] != school.org.division_code,
-        profile={k: v for k, v in record.items() if k not in NOT_PROFILE and not k.startswith(("m1_", "m2_", "_"))},
-        created_by_id=actor.id,
+        **student_values(record, school=school, class_id=class_id, actor=actor, business_type=business_type)
     )
-    student.guardians = [_member(record, seq) for seq in (1, 2)]
+    student.guardians = [Guardian(**member_values(record, seq)) for seq in (1, 2)]
     return student
-
-
-def _member(record: dict[str, Any], seq: int) -> Guardian:
-    p = f"m{seq}_"
-    values = {k[len(p) :]: v for k, v in record.items() if k.startswith(p)}
-    return Guardian(
-        seq=seq,
-        name=values["name"],
-        relation=values["relation"],
-        phone=values["phone"],
-        is_guardian=values["is_guardian"] == "是",
-        id_doc_type=values["id_doc_type"],
-        id_doc_number=values["id_doc_number"],
-        profile={k: v for k, v in values.items() if k not in MEMBER_COLUMNS},
-    )
 
 
 def register(session: Session, *, actor: User, raw: dict[str, Any], business_type: str, now: datetime) -> Student:

@@ -20,19 +20,31 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineError, CalamineWorkbook
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from handlers.registration import _audit_registration, build_student, check_business_type, context_problems, run_dedup
+from handlers.registration import check_business_type, context_problems, member_values, run_dedup, student_values
 from models import dedup
+from models.audit import AuditEvent
 from models.errors import DomainError
 from models.org import School
-from models.student import Student
+from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.template_columns import COLUMNS, HEADER_ALIASES, Column
 from models.user import User
 from models.validation import Problem, validate
 
 MAX_ROWS = 200_000
+STUDENT_DEFAULTS = {  # columns a new registration leaves empty (Core inserts need every key in every row)
+    "national_student_id": None,
+    "open_case_id": None,
+    "deleted_at": None,
+    "problem_type": None,
+    "problem_state": None,
+    "school_comment": None,
+    "return_reason": None,
+    "approved_at": None,
+    "approved_by_id": None,
+}
 REQUIRED_MARK = "★"
 _FORMULA = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?>(?:<v>[^<]*</v>)?<f[ >/]')
 
@@ -248,27 +260,82 @@ def _row_error(number: int, problem: Problem) -> RowError:
 
 @dataclass
 class Committed:
-    students: list[Student] = field(default_factory=list)
-    problems: list[tuple[Student, int]] = field(default_factory=list)  # (new record, record it duplicates)
+    student_ids: list[int] = field(default_factory=list)
+    problems: list[tuple[int, int]] = field(default_factory=list)  # (new record, record it duplicates)
 
 
 def commit(
     session: Session, *, actor: User, data: bytes, business_type: str, now: datetime
 ) -> tuple[ImportReport, Committed]:
     """All or nothing: with any error nothing is written and the report is returned; otherwise one registration
-    per row, then 查重 of the whole batch."""
+    per row (set-based inserts: students, family members, audit), then 查重 of the whole batch."""
     report = dry_run(session, actor=actor, data=data, business_type=business_type, now=now)
     if not report.ok:
         return report, Committed()
     school = session.get_one(School, actor.org_id)
-    students = [
-        build_student(record, school=school, school_class=record["_class"], actor=actor, business_type=business_type)
-        for record in report.records
+    ids = _insert(session, report.records, school=school, actor=actor, business_type=business_type, now=now)
+    audit_rows = [
+        {
+            "at": now,
+            "actor_id": actor.id,
+            "actor_org_id": actor.org_id,
+            "action": "学籍注册",
+            "entity": "student",
+            "entity_id": student_id,
+            "before": {},
+            "after": {"status": StudentStatus.REGISTERING.value, "registration_type": business_type},
+        }
+        for student_id in ids
     ]
-    session.add_all(students)
-    session.flush()
-    _audit_registration(session, actor, students)
-    return report, Committed(students, run_dedup(session, students, actor=actor))
+    session.execute(insert(AuditEvent.__table__), audit_rows)  # Core executemany: no per-row ORM bookkeeping
+    keys = {
+        i: dedup.key_of(r["id_doc_number"], r["name"], r["sex"], r["birth_date"])
+        for i, r in zip(ids, report.records, strict=True)
+    }
+    return report, Committed(ids, dedup_inserted(session, keys, actor=actor))
+
+
+def _insert(
+    session: Session, records: list[dict[str, Any]], *, school: School, actor: User, business_type: str, now: datetime
+) -> list[int]:
+    """Set-based inserts of the students (RETURNING their ids, in order) and their two family members each."""
+    rows = []
+    for record in records:
+        school_class = record["_class"]
+        class_id = school_class.id if school_class else None
+        values = student_values(record, school=school, class_id=class_id, actor=actor, business_type=business_type)
+        rows.append({**STUDENT_DEFAULTS, **values, "created_at": now})
+    table = Student.__table__
+    ids = list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    members = [
+        {**member_values(record, seq), "student_id": student_id}
+        for student_id, record in zip(ids, records, strict=True)
+        for seq in (1, 2)
+    ]
+    session.execute(insert(Guardian.__table__), members)
+    return ids
+
+
+def dedup_inserted(session: Session, keys: dict[int, Any], *, actor: User) -> list[tuple[int, int]]:
+    """F-11 for a batch just inserted: one ``dedup.find`` for all keys, then set-based status updates."""
+    found = dedup.find(session, keys.values())
+    problems = []
+    for student_id, key in keys.items():
+        others = [i for i in found.get(key, []) if i != student_id]
+        if others:
+            problems.append((student_id, others[0]))
+    bad = {student_id for student_id, _ in problems}
+    ok = [i for i in keys if i not in bad]
+    for i in range(0, len(ok), dedup.CHUNK * 10):
+        session.execute(
+            update(Student)
+            .where(Student.id.in_(ok[i : i + dedup.CHUNK * 10]))
+            .values(dedup_status=DedupStatus.OK, registration_state=RegistrationState.DEDUP_OK)
+        )
+    if problems:
+        session.flush()
+        run_dedup(session, [session.get_one(Student, i) for i in bad], actor=actor)
+    return problems
 
 
 # -- error workbook -------------------------------------------------------------------------------------------

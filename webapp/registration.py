@@ -176,9 +176,9 @@ def import_file() -> ResponseReturnValue:
                 db(), actor=me(), data=data, business_type=business_type, now=utcnow()
             )
             if report.ok:
-                pairs = [(s.id, other) for s, other in committed.problems]
+                pairs = committed.problems
                 db().commit()
-                flash(f"导入成功：{len(committed.students)}人（查重有问题{len(pairs)}人）", "success")
+                flash(f"导入成功：{len(committed.student_ids)}人（查重有问题{len(pairs)}人）", "success")
                 _open_problem_cases(pairs)
                 return redirect(url_for("registration.index"))
             db().rollback()
