@@ -17,7 +17,7 @@ PORT ?= 5000
 PY_STAMP := $(VENV)/.xueji-installed
 NODE_STAMP := node_modules/.xueji-installed
 
-.PHONY: help setup run test e2e lint check-migrations bench
+.PHONY: help setup run test e2e lint check-migrations bench bench-registration
 
 help:
 	@echo "make run    安装依赖、载入演示数据并启动 http://$(HOST):$(PORT)"
@@ -60,3 +60,7 @@ check-migrations: $(PY_STAMP)
 
 bench: setup
 	$(PY) bench/engine_cycle.py $(BENCH_ARGS)
+
+# Issue 4: import (100,000 rows) and 查重 against 1 M / 10 M students; PostgreSQL only (BENCH_URL=postgresql+psycopg://…).
+bench-registration: setup
+	$(PY) bench/registration_bench.py --url "$(BENCH_URL)" $(BENCH_ARGS)

@@ -254,3 +254,12 @@ def test_only_the_schools_of_the_case_may_act(pair, user):
         case.submit("b_action", by=user(A), action="删除", statement="不是我的")
     with pytest.raises(DomainError):
         case.submit("a_action", by=user("meitan-xx-registrar"), action="删除", statement="外校")
+
+
+def test_a_type_1_record_may_only_be_deleted_or_corrected(pair, session, user, proof):
+    case, a, _ = pair()
+    record(session, a).problem_type = "1"  # 身份证号错误 (national identity check)
+    session.flush()
+    with pytest.raises(DomainError, match="只能删除或变更"):
+        case.submit("a_action", by=user(A), action="佐证", statement="无误", evidence_ids=proof())
+    assert record(session, a).problem_state == "未处理"

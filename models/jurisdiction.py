@@ -43,6 +43,24 @@ def problem_records_visible_to(user: User, problem_type: str = "") -> Select[tup
     return query.where(Student.problem_type == problem_type) if problem_type else query
 
 
+def registered_in_province(user: User, name: str, id_doc_number: str) -> Select[tuple[Student]]:
+    """F-06: a non-deleted record with this name and ID number anywhere in the user's province (the one
+    exception to the subtree rule, §2.2: it reveals existence, school and status only)."""
+    province_id = user.org.ancestor_ids()[1] if len(user.org.ancestor_ids()) > 1 else user.org_id
+    province_path = f"%/{province_id}/%"
+    school = aliased(OrgUnit)
+    return (
+        select(Student)
+        .join(school, school.id == Student.school_id)
+        .where(
+            Student.name == name,
+            Student.id_doc_number == id_doc_number,
+            Student.status != StudentStatus.DELETED,
+            school.path.like(province_path),
+        )
+    )
+
+
 def registrations_to_review_by(user: User) -> Select[tuple[Student]]:
     """F-13: submitted registrations of the schools whose record authority is the user's organisation."""
     authority_schools = select(School.org_id).where(School.record_authority_id == user.org_id)

@@ -169,3 +169,19 @@ def test_key_data_change_is_started_with_proof_from_the_student_page(login_as, s
     assert done.status_code == 302
     case = session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "key_data_change")).one()
     assert case.state_label == "待学校审核"
+
+
+def test_province_wide_lookup_tells_registered_or_not_and_nothing_more(login_as, student_of):
+    other = student_of("meitan-gz-registrar")  # another city of the same province
+    client = login_as(SCHOOL)
+    found = client.post("/registration/lookup", data={"name": other.name, "id_doc_number": other.id_doc_number})
+    text = found.get_data(as_text=True)
+    assert f"已注册：{other.school.name}，学籍状态：在校" in text and other.guardians[0].name not in text
+    missing = client.post("/registration/lookup", data={"name": "不存在", "id_doc_number": other.id_doc_number})
+    assert "未注册" in missing.get_data(as_text=True)
+
+
+def test_national_officer_issues_g_numbers_from_the_page(login_as):
+    client = login_as("national")
+    assert "批量发放" in client.get("/registration/g-numbers").get_data(as_text=True)
+    assert client.post("/registration/g-numbers").status_code == 302

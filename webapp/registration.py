@@ -18,7 +18,12 @@ from handlers import registration as reg
 from models import dedup
 from models.base import utcnow
 from models.errors import DomainError
-from models.jurisdiction import problem_records_visible_to, registrations_to_review_by, registrations_visible_to
+from models.jurisdiction import (
+    problem_records_visible_to,
+    registered_in_province,
+    registrations_to_review_by,
+    registrations_visible_to,
+)
 from models.org import OrgUnit, School
 from models.settings import PhotoCollection, RegistrationOpening
 from models.student import PROBLEM_TYPES, RegistrationState, Student
@@ -325,10 +330,26 @@ def opening() -> ResponseReturnValue:
     return render_template("registration/opening.html", schools=schools, openings=openings, names=names)
 
 
-@bp.post("/g-numbers")
+@bp.route("/g-numbers", methods=["GET", "POST"])
 @requires(Role.NATIONAL_OFFICER)
 def g_numbers() -> ResponseReturnValue:
-    issued = reg.issue_g_numbers(db(), actor=me())
-    db().commit()
-    flash(f"已发放正式学籍号（G字头）{issued}个", "success")
-    return redirect(url_for("inbox.index"))
+    """F-14 G: the national batch that turns eligible L numbers into G + ID number."""
+    if request.method == "POST":
+        issued = reg.issue_g_numbers(db(), actor=me())
+        db().commit()
+        flash(f"已发放正式学籍号（G字头）{issued}个", "success")
+        return redirect(url_for("registration.g_numbers"))
+    return render_template("registration/g_numbers.html")
+
+
+@bp.route("/lookup", methods=["GET", "POST"])
+@requires(*SCHOOL_ROLES, Role.SCHOOL_REVIEWER, Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER)
+def lookup() -> ResponseReturnValue:
+    """F-06 全省学籍查询: name + ID number → 已注册 (school and status only) or 未注册, within the province."""
+    answer = None
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()
+        number = (request.form.get("id_doc_number") or "").strip().upper()
+        found = db().scalars(registered_in_province(me(), name, number)).first() if name and number else None
+        answer = {"found": found, "name": name}
+    return render_template("registration/lookup.html", answer=answer)
