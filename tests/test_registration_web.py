@@ -185,3 +185,25 @@ def test_national_officer_issues_g_numbers_from_the_page(login_as):
     client = login_as("national")
     assert "批量发放" in client.get("/registration/g-numbers").get_data(as_text=True)
     assert client.post("/registration/g-numbers").status_code == 302
+
+
+def test_proof_is_listed_on_the_case_and_readable_only_within_jurisdiction(login_as, session, student_of):
+    from models.attachment import Attachment
+    from models.workflow import ProcessInstance
+    from tests.rows import id_number
+
+    student = student_of(SCHOOL)
+    client = login_as(SCHOOL)
+    number = id_number(student.birth_date, male=student.sex == "1", seq=491)
+    client.post(
+        f"/students/{student.id}/start/key_data_change",
+        data={"new_id_doc_number": number, "reason": "更正", "evidence_files": (io.BytesIO(b"%PDF-1.4 x"), "p.pdf")},
+        content_type="multipart/form-data",
+    )
+    case = session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "key_data_change")).one()
+    proof = session.scalars(select(Attachment).where(Attachment.instance_id == case.id)).one()
+    county = login_as("nanming-county")
+    assert "p.pdf" in county.get(f"/cases/{case.id}").get_data(as_text=True)
+    got = county.get(f"/cases/{case.id}/attachments/{proof.id}")
+    assert got.status_code == 200 and got.data == b"%PDF-1.4 x" and got.mimetype == "application/pdf"
+    assert login_as("yunyan-county").get(f"/cases/{case.id}/attachments/{proof.id}").status_code == 404

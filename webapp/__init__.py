@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import NotFound
 
-from webapp import access, auth, cases, cli, db, filters, inbox, registration, students
+from webapp import access, attachments, auth, cases, cli, db, filters, inbox, registration, students
 from webapp.config import Config, instance_secret_key
 
 csrf = CSRFProtect()
@@ -27,7 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     access.login_manager.init_app(app)
-    for blueprint in (auth.bp, inbox.bp, students.bp, cases.bp, registration.bp):
+    for blueprint in (auth.bp, inbox.bp, students.bp, cases.bp, registration.bp, attachments.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     filters.init_app(app)
@@ -35,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
     app.after_request(_security_headers)
     app.jinja_env.globals["demo_mode"] = app.config["DEMO_MODE"]
+    app.jinja_env.globals["case_attachments"] = attachments.of_case
     return app
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from flask import Blueprint, Response, abort
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from models.attachment import Attachment
 from models.errors import DomainError
 from models.user import User
+from webapp.access import case_or_404
 from webapp.db import db
+
+bp = Blueprint("attachments", __name__)
 
 SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
 MAX_BYTES = 5 * 1024 * 1024
@@ -47,3 +54,21 @@ def with_evidence(form: MultiDict[str, str], ids: list[int]) -> MultiDict[str, s
     known = [i for i in (data.get("evidence_ids") or "").split(",") if i.strip()]
     data["evidence_ids"] = ",".join(known + [str(i) for i in ids])
     return data
+
+
+def of_case(instance_id: int) -> list[Attachment]:
+    """The proof linked to a case, for its summary (template global ``case_attachments``)."""
+    return list(db().scalars(select(Attachment).where(Attachment.instance_id == instance_id).order_by(Attachment.id)))
+
+
+@bp.get("/cases/<int:case_id>/attachments/<int:attachment_id>")
+@login_required
+def download(case_id: int, attachment_id: int) -> ResponseReturnValue:
+    """Proof of a case, for whoever may see the case (404 otherwise)."""
+    case = case_or_404(case_id)
+    attachment = db().get(Attachment, attachment_id)
+    if attachment is None or attachment.instance_id != case.id:
+        abort(404)
+    response = Response(attachment.data, mimetype=attachment.content_type)
+    response.headers["Content-Disposition"] = f"inline; filename=proof-{attachment.id}"
+    return response
