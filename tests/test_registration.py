@@ -188,3 +188,18 @@ def test_pending_registrations_are_not_in_school_students(register, session):
     student = register()
     in_school = session.scalars(select(Student.id).where(Student.status == StudentStatus.IN_SCHOOL)).all()
     assert student.id not in in_school
+
+
+def test_an_expired_opening_closes_in_school_registration_again(register, session, user):
+    school = user(SCHOOL).org
+    session.add(RegistrationOpening(org_id=school.id, open_until=utcnow() - timedelta(minutes=1)))
+    session.flush()
+    with pytest.raises(DomainError, match="在校生注册未开放"):
+        register(business_type="在校生注册")
+
+
+def test_a_province_wide_opening_covers_its_schools(register, session, user):
+    province = user("guizhou-province").org
+    session.add(RegistrationOpening(org_id=province.id, open_until=utcnow() + timedelta(days=1)))
+    session.flush()
+    assert register(business_type="在校生注册").registration_type == "在校生注册"

@@ -125,6 +125,7 @@ def test_a_duplicate_at_entry_opens_a_problem_case_at_once_and_evidence_is_uploa
     ).one()
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page and "evidence_files" in page
+    assert "云岩第一小学 · 未处理 · 在校" in page  # the other side's state, read-only
     refused = client.post(
         f"/tasks/{task.id}",
         data={"action": "佐证", "statement": "无误", "evidence_files": (io.BytesIO(b"MZ..exe"), "a.exe")},

@@ -36,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.after_request(_security_headers)
     app.jinja_env.globals["demo_mode"] = app.config["DEMO_MODE"]
     app.jinja_env.globals["case_attachments"] = attachments.of_case
+    app.jinja_env.globals["problem_parties"] = registration.problem_parties
     return app
 
 

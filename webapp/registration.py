@@ -28,6 +28,7 @@ from models.org import OrgUnit, School
 from models.settings import PhotoCollection, RegistrationOpening
 from models.student import PROBLEM_TYPES, RegistrationState, Student
 from models.user import Role
+from models.workflow import ProcessInstance
 from webapp.access import me, requires
 from webapp.db import db
 
@@ -119,6 +120,15 @@ def _duplicates_of(student: Student) -> list[int]:
         return []
     key = dedup.key_of(student.id_doc_number, student.name, student.sex, student.birth_date)
     return [i for i in dedup.find(db(), [key]).get(key, []) if i != student.id][:1]
+
+
+def problem_parties(case: ProcessInstance) -> list[tuple[str, str, str]]:
+    """Both sides of a 问题学籍 case, read-only for both schools (F-16): school, processing state, record status.
+    No personal data of the other side beyond that (template global)."""
+    if case.process_key != "problem_record" or not str(case.summary.get("other_student", "")).isdigit():
+        return []
+    records = [case.student, db().get(Student, int(case.summary["other_student"]))]
+    return [(s.school.name, s.problem_state or "", s.status_label) for s in records if s is not None]
 
 
 def _open_problem_cases(pairs: list[tuple[int, int]]) -> None:
