@@ -20,11 +20,11 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineError, CalamineWorkbook
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers.registration import check_business_type, context_problems, member_values, run_dedup, student_values
-from models import dedup
+from models import bulk, dedup
 from models.audit import AuditEvent
 from models.errors import DomainError
 from models.org import School
@@ -287,7 +287,7 @@ def commit(
         }
         for student_id in ids
     ]
-    session.execute(insert(AuditEvent.__table__), audit_rows)  # Core executemany: no per-row ORM bookkeeping
+    bulk.insert_rows(session, AuditEvent.__table__, audit_rows)
     keys = {
         i: dedup.key_of(r["id_doc_number"], r["name"], r["sex"], r["birth_date"])
         for i, r in zip(ids, report.records, strict=True)
@@ -305,14 +305,13 @@ def _insert(
         class_id = school_class.id if school_class else None
         values = student_values(record, school=school, class_id=class_id, actor=actor, business_type=business_type)
         rows.append({**STUDENT_DEFAULTS, **values, "created_at": now})
-    table = Student.__table__
-    ids = list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    ids = bulk.insert_rows(session, Student.__table__, rows, returning_ids=True)
     members = [
         {**member_values(record, seq), "student_id": student_id}
         for student_id, record in zip(ids, records, strict=True)
         for seq in (1, 2)
     ]
-    session.execute(insert(Guardian.__table__), members)
+    bulk.insert_rows(session, Guardian.__table__, members)
     return ids
 
 
