@@ -18,9 +18,9 @@ COUNTY = "nanming-county"
 
 
 @pytest.fixture
-def proof(session, user):
+def proof(session, user, student):
     row = Attachment(kind="户口簿", filename="hukou.pdf", content_type="application/pdf", size=4, data=b"%PDF")
-    row.uploaded_by_id = user(SCHOOL).id
+    row.uploaded_by_id, row.student_id = user(SCHOOL).id, student.id
     session.add(row)
     session.flush()
     return str(row.id)

@@ -45,9 +45,10 @@ def pair(session, user, student_of, flows):
 
 @pytest.fixture
 def proof(session, user):
-    def upload(by=A):
+    def upload(by=A, student_id=None):
+        any_student = session.scalars(select(Student.id).order_by(Student.id)).first()
         row = Attachment(kind="户口簿", filename="hukou.jpg", content_type="image/jpeg", size=3, data=b"jpg")
-        row.uploaded_by_id = user(by).id
+        row.uploaded_by_id, row.student_id = user(by).id, student_id or any_student
         session.add(row)
         session.flush()
         return str(row.id)

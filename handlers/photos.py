@@ -12,9 +12,9 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.attachment import StudentPhoto
 from models.errors import DomainError
 from models.org import Cohort, OrgUnit, School, SchoolClass
+from models.photo import StudentPhoto
 from models.settings import photo_collection_open
 from models.student import Student, StudentStatus
 from models.user import User

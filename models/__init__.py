@@ -3,12 +3,13 @@
 Importing this package registers every table on ``Base.metadata`` (Alembic and the tests rely on it).
 """
 
-from models.attachment import Attachment, StudentPhoto
+from models.attachment import Attachment
 from models.audit import AuditEvent
 from models.base import Base
 from models.calendar import AcademicYear, Term
 from models.errors import DomainError
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
+from models.photo import StudentPhoto
 from models.settings import ControlledField, PhotoCollection, RegistrationOpening
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.user import Role, User, UserRole

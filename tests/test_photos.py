@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from handlers import photos
 from handlers import registration as reg
-from models.attachment import StudentPhoto
 from models.base import utcnow
 from models.errors import DomainError
+from models.photo import StudentPhoto
 from models.settings import PhotoCollection
 from tests.rows import SCHOOL_CODE, valid_row
 

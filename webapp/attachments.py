@@ -21,7 +21,7 @@ MAX_BYTES = 5 * 1024 * 1024
 
 
 def save_evidence(
-    files: list[FileStorage], *, by: User, instance_id: int | None = None, kind: str = "证明材料"
+    files: list[FileStorage], *, by: User, student_id: int, instance_id: int | None = None, kind: str = "证明材料"
 ) -> list[int]:
     """Store each file (checked by its signature, not its name); raises ``DomainError`` naming a refused file."""
     ids = []
@@ -35,6 +35,7 @@ def save_evidence(
         if len(data) > MAX_BYTES:
             raise DomainError(f"{upload.filename}：文件不能超过5MB")
         row = Attachment(
+            student_id=student_id,
             instance_id=instance_id,
             kind=kind,
             filename=upload.filename[:200],

@@ -44,7 +44,12 @@ def task(task_id: int) -> ResponseReturnValue:
     formdata = request.form if request.method == "POST" else None
     if formdata is not None and getattr(FORMS[row.form_key], "takes_files", False):
         try:  # proof files of 佐证/变更 (F-16): stored first, the form then carries their ids
-            ids = save_evidence(request.files.getlist("evidence_files"), instance_id=row.instance_id, by=me())
+            ids = save_evidence(
+                request.files.getlist("evidence_files"),
+                instance_id=row.instance_id,
+                student_id=row.instance.student_id,
+                by=me(),
+            )
         except DomainError as err:
             flash(err.message, "danger")
             return redirect(url_for("inbox.task", task_id=row.id))

@@ -107,7 +107,8 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
     formdata = request.form if request.method == "POST" else None
     if formdata is not None and getattr(FORMS[form_key], "takes_files", False):
         try:  # proof files (F-18): stored first; the case links them when it starts
-            formdata = with_evidence(request.form, save_evidence(request.files.getlist("evidence_files"), by=me()))
+            ids = save_evidence(request.files.getlist("evidence_files"), student_id=student.id, by=me())
+            formdata = with_evidence(request.form, ids)
         except DomainError as err:
             flash(err.message, "danger")
             return redirect(url_for("students.start", student_id=student.id, process_key=process_key))
