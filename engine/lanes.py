@@ -31,6 +31,11 @@ def _school(session: Session, case: ProcessInstance) -> Seat:
     return Seat(case.org_id, Role.SCHOOL_REGISTRAR)
 
 
+def _school_reviewer(session: Session, case: ProcessInstance) -> Seat:
+    """学籍异动学校审核 (F-21 step 2): the school's reviewer, who may be the registrar's colleague (Q-30)."""
+    return Seat(case.org_id, Role.SCHOOL_REVIEWER)
+
+
 def _record_authority(session: Session, case: ProcessInstance) -> Seat:
     """The school's 学籍主管部门 (§0.3): the county for compulsory schools, whatever the school row says."""
     school = session.get_one(School, case.org_id)
@@ -68,10 +73,6 @@ def _common_superior(session: Session, case: ProcessInstance) -> Seat:
     return Seat(unit.id, OFFICER_OF_LEVEL[unit.level])
 
 
-def _school_reviewer(session: Session, case: ProcessInstance) -> Seat:
-    return Seat(case.org_id, Role.SCHOOL_REVIEWER)
-
-
 def _city(session: Session, case: ProcessInstance) -> Seat:
     """市级: the city above the school's record authority; in a municipality (no city level) the province."""
     authority = session.get_one(School, case.org_id).record_authority
@@ -83,8 +84,8 @@ def _city(session: Session, case: ProcessInstance) -> Seat:
 LANES: dict[str, LaneResolver] = {
     "学校": _school,
     "学校审核": _school_reviewer,
-    "市级": _city,
     "区县": _record_authority,
+    "市级": _city,
     "对方学校": _other_school,
     "对方区县": _other_authority,
     "共同上级": _common_superior,
