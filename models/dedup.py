@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.student import Student, StudentStatus
@@ -37,15 +37,17 @@ def find(session: Session, keys: Iterable[IdKey | PersonKey], *, exclude: set[in
         for number, student_id in rows:
             if student_id not in exclude:
                 found.setdefault(number, []).append(student_id)
-    for i in range(0, len(people), CHUNK):
+    # Name first (the leading column of ix_student_name_sex_birth, one index probe per name), then sex and birth
+    # date here: a row-value IN list of 1,000 tuples is planned as 1,000 ORed probes and costs a second per chunk.
+    wanted = set(people)
+    names = sorted({name for name, _, _ in people})
+    for i in range(0, len(names), CHUNK):
         rows = session.execute(
             select(Student.name, Student.sex, Student.birth_date, Student.id).where(
-                tuple_(Student.name, Student.sex, Student.birth_date).in_(people[i : i + CHUNK]),
-                Student.id_doc_number.is_(None),
-                alive,
+                Student.name.in_(names[i : i + CHUNK]), Student.id_doc_number.is_(None), alive
             )
         )
         for name, sex, born, student_id in rows:
-            if student_id not in exclude:
+            if (name, sex, born) in wanted and student_id not in exclude:
                 found.setdefault((name, sex, born), []).append(student_id)
     return found
