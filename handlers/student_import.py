@@ -20,10 +20,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineError, CalamineWorkbook
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.registration import check_business_type, context_problems, member_values, run_dedup, student_values
+from handlers.registration import check_business_type, context_problems, mark_problem, member_values, student_values
 from models import bulk, dedup
 from models.audit import AuditEvent
 from models.errors import DomainError
@@ -62,6 +62,8 @@ class ImportReport:
     rows: list[dict[str, Any]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
+    # 查重 of the rows against the database before anything is written: 查重 key → ids of existing records.
+    existing: dict[Any, list[int]] = field(default_factory=dict)
     records: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -242,6 +244,7 @@ def _context(
 def _already_here(session: Session, school: School, report: ImportReport, seen: dict[Any, int]) -> None:
     """A row already registered at this school: each class imports only once (seed 001 a)."""
     found = dedup.find(session, seen.keys())
+    report.existing = found
     if not found:
         return
     candidates = [i for ids in found.values() for i in ids]
@@ -273,7 +276,9 @@ def commit(
     if not report.ok:
         return report, Committed()
     school = session.get_one(School, actor.org_id)
-    ids = _insert(session, report.records, school=school, actor=actor, business_type=business_type, now=now)
+    ids = _insert(
+        session, report.records, report.existing, school=school, actor=actor, business_type=business_type, now=now
+    )
     audit_rows = [
         {
             "at": now,
@@ -288,15 +293,20 @@ def commit(
         for student_id in ids
     ]
     bulk.insert_rows(session, AuditEvent.__table__, audit_rows)
-    keys = {
-        i: dedup.key_of(r["id_doc_number"], r["name"], r["sex"], r["birth_date"])
-        for i, r in zip(ids, report.records, strict=True)
-    }
-    return report, Committed(ids, dedup_inserted(session, keys, actor=actor))
+    problems = _mark_others(session, report, ids, actor=actor)
+    session.flush()
+    return report, Committed(ids, problems)
 
 
 def _insert(
-    session: Session, records: list[dict[str, Any]], *, school: School, actor: User, business_type: str, now: datetime
+    session: Session,
+    records: list[dict[str, Any]],
+    existing: dict[Any, list[int]],
+    *,
+    school: School,
+    actor: User,
+    business_type: str,
+    now: datetime,
 ) -> list[int]:
     """Set-based inserts of the students (RETURNING their ids, in order) and their two family members each."""
     rows = []
@@ -304,7 +314,7 @@ def _insert(
         school_class = record["_class"]
         class_id = school_class.id if school_class else None
         values = student_values(record, school=school, class_id=class_id, actor=actor, business_type=business_type)
-        rows.append({**STUDENT_DEFAULTS, **values, "created_at": now})
+        rows.append({**STUDENT_DEFAULTS, **values, **_dedup_values(record, existing), "created_at": now})
     ids = bulk.insert_rows(session, Student.__table__, rows, returning_ids=True)
     members = [
         {**member_values(record, seq), "student_id": student_id}
@@ -315,25 +325,29 @@ def _insert(
     return ids
 
 
-def dedup_inserted(session: Session, keys: dict[int, Any], *, actor: User) -> list[tuple[int, int]]:
-    """F-11 for a batch just inserted: one ``dedup.find`` for all keys, then set-based status updates."""
-    found = dedup.find(session, keys.values())
+def _dedup_values(record: dict[str, Any], existing: dict[Any, list[int]]) -> dict[str, Any]:
+    """F-11 decided before the insert: the dry run's 查重 of each row against the whole database (rows of one file
+    cannot collide with each other: V-17)."""
+    key = dedup.key_of(record["id_doc_number"], record["name"], record["sex"], record["birth_date"])
+    if key in existing:
+        return {
+            "dedup_status": DedupStatus.PROBLEM,
+            "registration_state": RegistrationState.DEDUP_PROBLEM,
+            "problem_type": "2" if record["id_doc_number"] else "3",
+        }
+    return {"dedup_status": DedupStatus.OK, "registration_state": RegistrationState.DEDUP_OK}
+
+
+def _mark_others(session: Session, report: ImportReport, ids: list[int], *, actor: User) -> list[tuple[int, int]]:
+    """The existing records a row duplicates become problem records too; returns (new record, existing record)."""
     problems = []
-    for student_id, key in keys.items():
-        others = [i for i in found.get(key, []) if i != student_id]
+    for student_id, record in zip(ids, report.records, strict=True):
+        key = dedup.key_of(record["id_doc_number"], record["name"], record["sex"], record["birth_date"])
+        others = report.existing.get(key, [])
+        for other_id in others:
+            mark_problem(session, session.get_one(Student, other_id), "2" if record["id_doc_number"] else "3", actor)
         if others:
             problems.append((student_id, others[0]))
-    bad = {student_id for student_id, _ in problems}
-    ok = [i for i in keys if i not in bad]
-    for i in range(0, len(ok), dedup.CHUNK * 10):
-        session.execute(
-            update(Student)
-            .where(Student.id.in_(ok[i : i + dedup.CHUNK * 10]))
-            .values(dedup_status=DedupStatus.OK, registration_state=RegistrationState.DEDUP_OK)
-        )
-    if problems:
-        session.flush()
-        run_dedup(session, [session.get_one(Student, i) for i in bad], actor=actor)
     return problems
 
 

@@ -211,3 +211,25 @@ def test_homeroom_teacher_imports_only_own_class(run, count):
     assert run(xlsx([valid_row(0, class_no="101")]), by="nanming-xx-teacher").ok
     report = run(xlsx([valid_row(1, class_no="102")]), by="nanming-xx-teacher")
     assert [e.message for e in report.errors] == ["班主任只能导入本班学生"]
+
+
+def test_a_row_duplicating_another_schools_record_becomes_a_problem_record(session, user, student_of):
+    existing = student_of("yunyan-xx-registrar")
+    row = valid_row(5, id_doc_number=existing.id_doc_number, birth_date=f"{existing.birth_date:%Y%m%d}")
+    row["sex"] = existing.sex_label
+    report, committed = imp.commit(
+        session, actor=user(SCHOOL), data=xlsx([valid_row(4), row]), business_type="新生注册", now=utcnow()
+    )
+    assert report.ok and len(committed.student_ids) == 2
+    [(new_id, other_id)] = committed.problems
+    assert other_id == existing.id
+    session.expire_all()
+    new = session.get(Student, new_id)
+    assert (new.dedup_status, new.registration_state, new.problem_type) == (
+        DedupStatus.PROBLEM,
+        RegistrationState.DEDUP_PROBLEM,
+        "2",
+    )
+    assert session.get(Student, existing.id).problem_type == "2"
+    ok = session.get(Student, committed.student_ids[0])
+    assert (ok.dedup_status, ok.problem_type) == (DedupStatus.OK, None)
