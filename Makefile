@@ -17,7 +17,7 @@ PORT ?= 5000
 PY_STAMP := $(VENV)/.xueji-installed
 NODE_STAMP := node_modules/.xueji-installed
 
-.PHONY: help setup run test e2e lint check-migrations bench bench-promotion
+.PHONY: help setup run test e2e lint check-migrations bench bench-promotion bench-registration
 
 help:
 	@echo "make run    安装依赖、载入演示数据并启动 http://$(HOST):$(PORT)"
@@ -65,3 +65,7 @@ bench: setup
 PROMOTION_BENCH_URL ?= postgresql+psycopg://postgres@127.0.0.1/xueji_bench
 bench-promotion: setup
 	$(PY) bench/promotion.py --url $(PROMOTION_BENCH_URL)
+
+# Issue 4: import (100,000 rows) and 查重 against 1 M / 10 M students; PostgreSQL only (BENCH_URL=postgresql+psycopg://…).
+bench-registration: setup
+	$(PY) bench/registration_bench.py --url "$(BENCH_URL)" $(BENCH_ARGS)

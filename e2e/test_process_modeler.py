@@ -15,6 +15,7 @@ NEW_LABEL = "区县核办误操作删除"
 
 def test_policy_officer_edits_a_label_and_saves_a_checked_draft(page: Page) -> None:
     log_in(page, "guizhou-policy")
+    page.locator("summary", has_text="系统设置").click()
     page.get_by_role("link", name="流程管理", exact=True).click()
     page.get_by_test_id("flows").get_by_role("link", name="误操作删除").click()
 

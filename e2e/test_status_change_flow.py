@@ -40,7 +40,7 @@ def test_suspension_with_evidence_through_both_reviews(page: Page, tmp_path) -> 
     page.get_by_test_id("attachments").set_input_files(str(evidence))
     page.get_by_role("button", name="提交", exact=True).click()
     expect(page.get_by_test_id("case-state")).to_have_text("待学校审核")
-    expect(page.get_by_test_id("attachments")).to_contain_text("诊断证明.pdf")
+    expect(page.get_by_test_id("case-attachments")).to_contain_text("诊断证明.pdf")
     log_out(page)
 
     approve_in_inbox(page, REVIEWER, "学籍异动学校审核", "通过")

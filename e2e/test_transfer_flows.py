@@ -22,7 +22,7 @@ def pick_student(page: Page, registrar: str) -> tuple[str, str]:
     rows = page.get_by_test_id("students").locator("tbody tr").filter(has_text="在校").filter(has_not_text="在办业务")
     rows.last.locator("a").first.click()
     name = page.get_by_test_id("student-name").inner_text().strip()
-    number = page.get_by_test_id("national-id").inner_text().strip()
+    number = page.get_by_test_id("national-number").inner_text().strip()
     log_out(page)
     return name, number
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from models.jurisdiction import common_superior
 from models.org import OrgLevel, OrgUnit, School
+from models.student import Student
 from models.user import Role
 from models.workflow import ProcessInstance
 
@@ -95,6 +97,36 @@ def _sending_province(session: Session, case: ProcessInstance) -> Seat:
     return Seat(_ancestor(session, case.org_id, OrgLevel.PROVINCE), Role.PROVINCE_OFFICER)
 
 
+def _other_student(session: Session, case: ProcessInstance) -> Student:
+    """The second record of a two-party case (问题学籍): its id is the case summary's ``other_student``."""
+    other_id = str(case.summary.get("other_student", ""))
+    if not other_id.isdigit():
+        raise LookupError(f"case {case.id} names no other student")
+    return session.get_one(Student, int(other_id))
+
+
+def _other_school(session: Session, case: ProcessInstance) -> Seat:
+    return Seat(_other_student(session, case).school_id, Role.SCHOOL_REGISTRAR)
+
+
+def _other_authority(session: Session, case: ProcessInstance) -> Seat:
+    return Seat(_authority_of(session, _other_student(session, case).school_id), Role.COUNTY_OFFICER)
+
+
+OFFICER_OF_LEVEL = {
+    OrgLevel.COUNTY: Role.COUNTY_OFFICER,
+    OrgLevel.CITY: Role.CITY_OFFICER,
+    OrgLevel.PROVINCE: Role.PROVINCE_OFFICER,
+    OrgLevel.NATIONAL: Role.NATIONAL_OFFICER,
+}
+
+
+def _common_superior(session: Session, case: ProcessInstance) -> Seat:
+    """§2.4: the lowest common ancestor of both records' record authorities (F-17 arbitration)."""
+    unit = common_superior(session, [case.org_id, _other_student(session, case).school_id])
+    return Seat(unit.id, OFFICER_OF_LEVEL[unit.level])
+
+
 LANES: dict[str, LaneResolver] = {
     "学校": _school,
     "学校审核": _school_reviewer,
@@ -106,4 +138,7 @@ LANES: dict[str, LaneResolver] = {
     "转出区县": _record_authority,
     "市级": _sending_city,
     "省级": _sending_province,
+    "对方学校": _other_school,
+    "对方区县": _other_authority,
+    "共同上级": _common_superior,
 }

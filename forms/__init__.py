@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from forms import dropout, graduation, mistaken_deletion, status_change, transfer, transfer_cross
+from forms import (
+    dropout,
+    graduation,
+    key_data_change,
+    mistaken_deletion,
+    problem_record,
+    status_change,
+    transfer,
+    transfer_cross,
+)
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
@@ -32,6 +41,12 @@ FORM_CLASSES: list[type[TaskForm]] = [
     transfer_cross.OutCountyReviewForm,
     transfer_cross.OutCityReviewForm,
     transfer_cross.OutProvinceReviewForm,
+    problem_record.OpenForm,
+    problem_record.ActionForm,
+    problem_record.ReviewForm,
+    problem_record.ArbitrationForm,
+    key_data_change.RequestForm,
+    key_data_change.ReviewForm,
 ]
 
 

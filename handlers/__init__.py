@@ -1,6 +1,6 @@
 """Service-task handlers. Importing this package registers every handler in ``HANDLERS``."""
 
-from handlers import dropout, graduation, records, status_change, transfer, transfer_cross
+from handlers import dropout, graduation, keydata, problems, records, status_change, transfer, transfer_cross
 from handlers.registry import HANDLERS, HandlerContext, handler
 
 __all__ = [
@@ -9,6 +9,8 @@ __all__ = [
     "dropout",
     "graduation",
     "handler",
+    "keydata",
+    "problems",
     "records",
     "status_change",
     "transfer",

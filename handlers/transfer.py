@@ -35,7 +35,7 @@ def has_city_level(ctx: HandlerContext, county_id: int) -> bool:
 def check_student(ctx: HandlerContext, student: Student) -> None:
     """Preconditions on the student (F-29 common rules): record status, problem record."""
     if student.problem_type:
-        raise DomainError(f"学生{student.name}为问题学籍（{student.problem_type}），问题学籍不允许转学")
+        raise DomainError(f"学生{student.name}为问题学籍（{student.problem_label}），问题学籍不允许转学")
     if student.status != StudentStatus.IN_SCHOOL:
         raise DomainError(f"学生{student.name}的学籍状态为「{student.status_label}」，只有在校学生才能转学")
 

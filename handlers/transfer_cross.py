@@ -72,7 +72,7 @@ def _refusal(student: Student | None, name: str) -> str:
     if student.name != name.strip():
         return "学生姓名与全国学籍号不符"
     if student.problem_type:
-        return f"该生为问题学籍（{student.problem_type}），问题学籍不允许转学"
+        return f"该生为问题学籍（{student.problem_label}），问题学籍不允许转学"
     if student.status != StudentStatus.IN_SCHOOL:
         return f"该生学籍状态为「{student.status_label}」，不能转学"
     if student.open_case_id is not None:

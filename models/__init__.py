@@ -12,7 +12,9 @@ from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
 from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
-from models.student import Guardian, Student, StudentStatus
+from models.photo import StudentPhoto
+from models.settings import ControlledField, PhotoCollection, RegistrationOpening
+from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.transfer_rules import CityReviewRule, OutboundReview, TransferScope
 from models.user import Role, User, UserRole
 from models.workflow import (
@@ -29,6 +31,12 @@ from models.workflow import (
 __all__ = [
     "AcademicYear",
     "Attachment",
+    "ControlledField",
+    "DedupStatus",
+    "PhotoCollection",
+    "RegistrationOpening",
+    "RegistrationState",
+    "StudentPhoto",
     "AuditEvent",
     "Base",
     "BusinessPeriod",

@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from models.errors import NotFound
-from models.org import OrgUnit, SchoolClass
-from models.student import Student
+from models.org import OrgUnit, School, SchoolClass
+from models.student import RegistrationState, Student, StudentStatus
 from models.user import Role, User
 from models.workflow import CaseParty, InboxTask, ProcessInstance
 
@@ -32,6 +32,43 @@ def students_visible_to(user: User) -> Select[tuple[Student]]:
         own_classes = select(SchoolClass.id).where(SchoolClass.homeroom_teacher_id == user.id)
         query = query.where(Student.class_id.in_(own_classes))
     return query
+
+
+def registrations_visible_to(user: User) -> Select[tuple[Student]]:
+    """Registrations not yet approved (§4.1) among the students the user sees; a teacher sees own classes."""
+    return students_visible_to(user).where(Student.status == StudentStatus.REGISTERING)
+
+
+def problem_records_visible_to(user: User, problem_type: str = "") -> Select[tuple[Student]]:
+    """问题学籍 in the user's scope, resolved and deleted ones included (they stay queryable, F-16)."""
+    query = students_visible_to(user).where(Student.problem_state.is_not(None))
+    return query.where(Student.problem_type == problem_type) if problem_type else query
+
+
+def registered_in_province(user: User, name: str, id_doc_number: str) -> Select[tuple[Student]]:
+    """F-06: a non-deleted record with this name and ID number anywhere in the user's province (the one
+    exception to the subtree rule, §2.2: it reveals existence, school and status only)."""
+    province_id = user.org.ancestor_ids()[1] if len(user.org.ancestor_ids()) > 1 else user.org_id
+    province_path = f"%/{province_id}/%"
+    school = aliased(OrgUnit)
+    return (
+        select(Student)
+        .join(school, school.id == Student.school_id)
+        .where(
+            Student.name == name,
+            Student.id_doc_number == id_doc_number,
+            Student.status != StudentStatus.DELETED,
+            school.path.like(province_path),
+        )
+    )
+
+
+def registrations_to_review_by(user: User) -> Select[tuple[Student]]:
+    """F-13: submitted registrations of the schools whose record authority is the user's organisation."""
+    authority_schools = select(School.org_id).where(School.record_authority_id == user.org_id)
+    return select(Student).where(
+        Student.school_id.in_(authority_schools), Student.registration_state == RegistrationState.SUBMITTED
+    )
 
 
 def cases_visible_to(user: User) -> Select[tuple[ProcessInstance]]:
@@ -138,3 +175,18 @@ def transfers_visible_to(user: User, direction: str) -> Select[tuple[ProcessInst
             school.path.startswith(user.org.path, autoescape=True),
         )
     )
+
+
+def common_superior(session: Session, school_ids: list[int]) -> OrgUnit:
+    """共同上级 (§2.4): the lowest common ancestor of the schools' record authorities in the org tree. Same county →
+    the county; same city → the city; same province (or a municipality's counties) → the province; else national."""
+    authorities = [session.get_one(School, school_id).record_authority for school_id in school_ids]
+    chains = [unit.ancestor_ids() for unit in authorities]
+    common = None
+    for ids in zip(*chains, strict=False):
+        if len(set(ids)) != 1:
+            break
+        common = ids[0]
+    if common is None:
+        raise NotFound()
+    return session.get_one(OrgUnit, common)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
@@ -27,10 +28,54 @@ class StudentStatus(StrEnum):
     WITHDRAWN = "withdrawn"
     TRANSFERRED_OUT = "transferred_out"
     DELETED = "deleted"
+    # Registered but not yet approved by the record authority (§4.1): not 在校, in no school list or flow.
+    REGISTERING = "registering"
 
     @property
     def label(self) -> str:
         return STATUS_LABELS[self]
+
+
+class RegistrationState(StrEnum):
+    """Registration pipeline (§4.1). Records that predate the pipeline (demo, transfers) are ``approved``."""
+
+    DEDUP_PENDING = "dedup_pending"
+    DEDUP_OK = "dedup_ok"
+    DEDUP_PROBLEM = "dedup_problem"
+    SCHOOL_REVIEWED = "school_reviewed"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+    @property
+    def label(self) -> str:
+        return REGISTRATION_LABELS[self]
+
+
+REGISTRATION_LABELS = {
+    RegistrationState.DEDUP_PENDING: "未查重",
+    RegistrationState.DEDUP_OK: "查重无问题",
+    RegistrationState.DEDUP_PROBLEM: "查重有问题",
+    RegistrationState.SCHOOL_REVIEWED: "学校已审核",
+    RegistrationState.SUBMITTED: "待核办",
+    RegistrationState.APPROVED: "审核通过",
+    RegistrationState.RETURNED: "已驳回",
+}
+
+
+class DedupStatus(StrEnum):
+    """查重 statuses shown to users (seed 001 g)."""
+
+    PENDING = "pending"
+    OK = "ok"
+    PROBLEM = "problem"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "未查重", "ok": "查重无问题", "problem": "查重有问题"}[self]
+
+
+PROBLEM_TYPES = {"1": "身份证号错误", "2": "身份证号重复", "3": "无身份证号姓名、性别、出生日期重复"}
 
 
 STATUS_LABELS = {
@@ -46,6 +91,7 @@ STATUS_LABELS = {
     StudentStatus.WITHDRAWN: "退学",
     StudentStatus.TRANSFERRED_OUT: "转出",
     StudentStatus.DELETED: "已删除",
+    StudentStatus.REGISTERING: "待注册",
 }
 
 SEX_LABELS = {"1": "男", "2": "女"}
@@ -92,7 +138,6 @@ class Student(Base):
     # 在办业务: the one open case of this student (Q-29); set and cleared by the engine only.
     open_case_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", use_alter=True))
     # Minimal overlay until problem records (F-11…) exist: a non-empty value marks a 问题学籍 (blocks transfers).
-    problem_type: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
     # 疑似辍学 overlay flag (§4.2, F-28): set after 3 school days of unexplained absence, cleared on return.
@@ -101,6 +146,29 @@ class Student(Base):
     graduated_on: Mapped[date | None]
     graduation_destination: Mapped[str | None] = mapped_column(String(20))
     graduation_certificate_no: Mapped[str | None] = mapped_column(String(40))
+    # Registration (§3.7 system fields, §4.1)
+    registration_state: Mapped[RegistrationState] = mapped_column(
+        enum_column(RegistrationState, 20), default=RegistrationState.APPROVED, server_default="approved"
+    )
+    registration_type: Mapped[str | None] = mapped_column(String(10))  # 新生注册 / 在校生注册
+    dedup_status: Mapped[DedupStatus] = mapped_column(
+        enum_column(DedupStatus, 10), default=DedupStatus.OK, server_default="ok"
+    )
+    problem_type: Mapped[str | None] = mapped_column(String(1), index=True)  # PROBLEM_TYPES
+    # This record's side of its problem case (F-16): 佐证待核办, 佐证通过, 变更未通过, 已删除, 仲裁通过 …
+    problem_state: Mapped[str | None] = mapped_column(String(20))
+    nationality: Mapped[str] = mapped_column(String(20), default="中国", server_default="中国")
+    birthplace_code: Mapped[str | None] = mapped_column(String(12))
+    hukou_code: Mapped[str | None] = mapped_column(String(12))
+    entry_month: Mapped[str | None] = mapped_column(String(6))
+    is_out_of_county: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The other fields of §3.7 (items 5, 10–12, 14–21, 25–48) by identifier, as validated.
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    school_comment: Mapped[str | None] = mapped_column(String(500))  # 学校补充意见 (F-12)
+    return_reason: Mapped[str | None] = mapped_column(String(500))  # 核办不通过原因 (F-13)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
     school: Mapped[OrgUnit] = relationship()
     school_class: Mapped[SchoolClass | None] = relationship()
@@ -113,6 +181,18 @@ class Student(Base):
     @property
     def status_label(self) -> str:
         return StudentStatus(self.status).label
+
+    @property
+    def registration_label(self) -> str:
+        return RegistrationState(self.registration_state).label
+
+    @property
+    def dedup_label(self) -> str:
+        return DedupStatus(self.dedup_status).label
+
+    @property
+    def problem_label(self) -> str:
+        return PROBLEM_TYPES.get(self.problem_type or "", "")
 
     @property
     def masked_id_number(self) -> str:
@@ -134,5 +214,6 @@ class Guardian(Base):
     is_guardian: Mapped[bool] = mapped_column(default=True)
     id_doc_type: Mapped[str | None] = mapped_column(String(1))
     id_doc_number: Mapped[str | None] = mapped_column(String(30))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # relation_note, employer, …
 
     student: Mapped[Student] = relationship(back_populates="guardians")

@@ -54,9 +54,9 @@ def refused(session, start, student, message: str, **kwargs) -> None:
 
 def test_a_problem_record_cannot_transfer(session, start, student_of):
     student = student_of(SENDING)
-    student.problem_type = "疑似重复"
+    student.problem_type = "2"
     session.flush()
-    refused(session, start, student, r"问题学籍（疑似重复），问题学籍不允许转学")
+    refused(session, start, student, r"问题学籍（身份证号重复），问题学籍不允许转学")
 
 
 @pytest.mark.parametrize("status", [StudentStatus.SUSPENDED, StudentStatus.TRANSFERRED_OUT, StudentStatus.DELETED])

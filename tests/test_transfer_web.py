@@ -66,7 +66,7 @@ def test_lookup_is_for_school_registrars(login_as, student):
 
 
 def test_a_refused_precondition_is_shown_and_no_case_starts(login_as, session, student, user, clock):
-    student.problem_type = "疑似重复"
+    student.problem_type = "2"
     session.flush()
     response = request_transfer(login_as(RECEIVING), session, student, user)
     assert response.status_code == 422

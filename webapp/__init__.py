@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 
 from webapp import (
     access,
+    attachments,
     auth,
     cases,
     cli,
@@ -19,6 +20,7 @@ from webapp import (
     inbox,
     lifecycle,
     processes,
+    registration,
     students,
     transfer_settings,
     transfers,
@@ -49,6 +51,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         lifecycle.bp,
         transfers.bp,
         transfer_settings.bp,
+        registration.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)
@@ -57,6 +60,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
     app.after_request(_security_headers)
     app.jinja_env.globals["demo_mode"] = app.config["DEMO_MODE"]
+    app.jinja_env.globals["case_attachments"] = attachments.of_case
+    app.jinja_env.globals["problem_parties"] = registration.problem_parties
     return app
 
 

@@ -85,7 +85,6 @@ def detail(case_id: int) -> ResponseReturnValue:
     )
     mine = [t for t in open_tasks if t.org_id == me().org_id and t.role in me().roles]
     done = sorted({e.bpmn_id for e in events if e.bpmn_id})
-    attachments = db().scalars(select(Attachment).where(Attachment.instance_id == case.id).order_by(Attachment.id))
     return render_template(
         "cases/detail.html",
         case=case,
@@ -93,7 +92,6 @@ def detail(case_id: int) -> ResponseReturnValue:
         open_tasks=open_tasks,
         my_tasks=mine,
         done=done,
-        attachments=list(attachments),
     )
 
 

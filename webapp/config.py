@@ -24,6 +24,8 @@ class Config:
     # Front-end packages installed by npm (Bootstrap, bpmn-js) are served from here: no CDN on school intranets.
     ASSETS_DIR = Path(os.environ.get("XUEJI_ASSETS_DIR", ROOT / "node_modules"))
     PROCESSES_DIR = ROOT / "processes"
+    # Uploaded import files, kept so that the dry run, the commit and the error report read the same bytes.
+    IMPORT_DIR = Path(os.environ.get("XUEJI_IMPORT_DIR", ROOT / "instance" / "imports"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
@@ -20,6 +22,7 @@ from models.transitions import NON_TERMINAL
 from models.user import Role
 from models.workflow import InstanceEvent, ProcessInstance
 from webapp.access import me, requires, student_or_404
+from webapp.attachments import save_evidence, with_evidence
 from webapp.db import db
 
 bp = Blueprint("students", __name__, url_prefix="/students")
@@ -27,6 +30,7 @@ bp = Blueprint("students", __name__, url_prefix="/students")
 # Which flows a user may start for a student, by role. The diagram says what happens next.
 STARTABLE = {
     "mistaken_deletion": frozenset({Role.SCHOOL_REGISTRAR}),
+    "key_data_change": frozenset({Role.SCHOOL_REGISTRAR}),
     "status_change": frozenset({Role.SCHOOL_REGISTRAR}),
     "dropout": frozenset({Role.SCHOOL_REGISTRAR}),
     "senior_graduation": frozenset({Role.SCHOOL_REGISTRAR}),
@@ -148,16 +152,11 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
     except DomainError as err:
         flash(err.message, "danger")
         return redirect(url_for("students.detail", student_id=student.id))
-    form = FORMS[form_key](request.form if request.method == "POST" else None)
-    if "change_type" in form:  # F-54: only enabled status-change types are offered
-        form.change_type.choices = [(t.code.value, t.label) for t in status_change.enabled_types(db())]
-        classes = db().scalars(
-            select(SchoolClass)
-            .join(Cohort)
-            .where(Cohort.school_id == student.school_id)
-            .order_by(Cohort.cohort_year.desc(), SchoolClass.class_no)
-        )
-        form.target_class_id.choices = [("", "—")] + [(c.id, f"{c.cohort.name} {c.name}") for c in classes]
+    try:
+        form = _start_form(student, form_key)
+    except DomainError as err:  # a refused proof file
+        flash(err.message, "danger")
+        return redirect(url_for("students.start", student_id=student.id, process_key=process_key))
     if request.method == "POST" and form.validate():
         try:
             data = form.to_task_data()
@@ -174,8 +173,30 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
         if case.summary.get("warning"):
             flash(case.summary["warning"], "warning")
         return redirect(url_for("cases.detail", case_id=case.id))
+    if getattr(form, "takes_files", False):
+        form.evidence_ids.data = ""  # files saved with a refused form are not kept: upload them again
     status = 422 if request.method == "POST" else 200
     return render_template("students/start.html", student=student, form=form), status
+
+
+def _start_form(student: Student, form_key: str) -> Any:
+    """The start form with its posted data: proof files stored first (the case links them when it starts),
+    choices that depend on the school and on the status-change configuration filled in."""
+    formdata = request.form if request.method == "POST" else None
+    if formdata is not None and getattr(FORMS[form_key], "takes_files", False):
+        ids = save_evidence(request.files.getlist("evidence_files"), student_id=student.id, by=me())
+        formdata = with_evidence(request.form, ids)
+    form = FORMS[form_key](formdata)
+    if "change_type" in form:  # F-54: only enabled status-change types are offered
+        form.change_type.choices = [(t.code.value, t.label) for t in status_change.enabled_types(db())]
+        classes = db().scalars(
+            select(SchoolClass)
+            .join(Cohort)
+            .where(Cohort.school_id == student.school_id)
+            .order_by(Cohort.cohort_year.desc(), SchoolClass.class_no)
+        )
+        form.target_class_id.choices = [("", "—")] + [(c.id, f"{c.cohort.name} {c.name}") for c in classes]
+    return form
 
 
 def _store_uploads(student: Student) -> str:

@@ -58,7 +58,6 @@ def upgrade() -> None:
     )
 
     with op.batch_alter_table("student", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("problem_type", sa.String(length=20), nullable=True))
         batch_op.drop_constraint("uq_student_national_student_id", type_="unique")
         batch_op.create_index(
             "uq_student_national_student_id_active",
@@ -119,7 +118,6 @@ def downgrade() -> None:
     with op.batch_alter_table("student", schema=None) as batch_op:
         batch_op.drop_index("uq_student_national_student_id_active")
         batch_op.create_unique_constraint("uq_student_national_student_id", ["national_student_id"])
-        batch_op.drop_column("problem_type")
     op.drop_table("transfer_outbound_review")
     op.drop_table("transfer_city_review_rule")
     with op.batch_alter_table("business_period", schema=None) as batch_op:

@@ -1,0 +1,180 @@
+"""Benchmark of issue 4 on PostgreSQL: (a) a 100,000-row import, dry run + commit; (b) 查重 of a 50-row class
+against 1 M and 10 M students.
+
+    python bench/registration_bench.py --url postgresql+psycopg://postgres@127.0.0.1/xueji_bench_i4 \
+        [--import-rows 100000] [--students 1000000 10000000]
+
+Builds a fresh database (migrations + the demo world), generates the students set-based in SQL
+(``generate_series``, never through the ORM), and prints the figures and the machine. Goals: (a) < 20 s,
+(b) < 50 ms. Asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from openpyxl import Workbook  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from conftest import build_database  # noqa: E402
+from handlers import student_import  # noqa: E402
+from models import dedup  # noqa: E402
+from models.base import utcnow  # noqa: E402
+from models.student import Student  # noqa: E402
+from models.template_columns import COLUMNS  # noqa: E402
+from models.user import User  # noqa: E402
+from tests.rows import valid_row  # noqa: E402
+
+# The generated rows fill every required column of the 72 (and a few optional ones); the rest stay empty.
+ROW = valid_row(0, id_doc_type="其他", id_doc_number="")
+FILLED = sum(1 for c in COLUMNS if str(ROW.get(c.key, "")).strip())
+
+GENERATE = """
+INSERT INTO student (name, sex, birth_date, ethnicity, id_doc_type, id_doc_number, national_student_id, school_id,
+    status, created_at, registration_state, dedup_status, nationality, is_out_of_county, profile)
+SELECT '学生' || g,
+       CASE WHEN g % 2 = 0 THEN '1' ELSE '2' END,
+       DATE '2008-01-01' + (g % 5000),
+       '汉族',
+       CASE WHEN g % 10 = 0 THEN 'Z' ELSE '1' END,
+       CASE WHEN g % 10 = 0 THEN NULL ELSE '9' || lpad(g::text, 16, '0') || 'X' END,
+       'G9' || lpad(g::text, 16, '0') || 'X',
+       :school_id, 'in_school', now(), 'approved', 'ok', '中国', false, '{}'
+FROM generate_series(:first, :last) AS g
+"""
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    return f"{platform.node()} · {cpu} · {os.cpu_count()} CPUs · Python {platform.python_version()}"
+
+
+def grow_to(session: Session, target: int) -> None:
+    """Add generated students until the table holds ``target`` rows, in 1 M batches, set-based."""
+    school_id = session.scalar(select(User.org_id).where(User.username == "nanming-xx-registrar"))
+    have = session.scalar(select(func.count()).select_from(Student)) or 0
+    start = have + 1
+    while start <= target:
+        last = min(start + 1_000_000 - 1, target)
+        session.execute(text(GENERATE), {"school_id": school_id, "first": start, "last": last})
+        session.commit()
+        start = last + 1
+    session.execute(text("ANALYZE student"))
+    session.commit()
+
+
+def class_keys(n: int, total: int) -> list:
+    """A class of 50: half already in the database (ID or, one in ten, name + sex + birth date), half new."""
+    keys: list = []
+    for i in range(50):
+        g = (i * 7919 + 13) % total + 1
+        if i % 2:
+            keys.append(f"8{n:02d}{i:015d}X")  # new ID number
+        elif g % 10 == 0:
+            keys.append((f"学生{g}", "1" if g % 2 == 0 else "2", _date(g)))
+        else:
+            keys.append("9" + f"{g:016d}" + "X")
+    return keys
+
+
+def _date(g: int):
+    from datetime import date, timedelta
+
+    return date(2008, 1, 1) + timedelta(days=g % 5000)
+
+
+def bench_dedup(session: Session, total: int, runs: int = 20) -> tuple[float, float, int]:
+    times, found = [], 0
+    for n in range(runs):
+        keys = class_keys(n, total)
+        begin = time.perf_counter()
+        result = dedup.find(session, keys)
+        times.append((time.perf_counter() - begin) * 1000)
+        found = sum(len(v) for v in result.values())
+    return statistics.median(times), max(times), found
+
+
+def import_file(rows: int) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("学生信息")
+    ws.append([("★" if c.required else "") + c.header for c in COLUMNS])
+    for n in range(rows):
+        row = valid_row(n % 400, name=f"导入{n}", id_doc_type="其他", id_doc_number="", class_no="101")
+        ws.append([row.get(c.key, "") for c in COLUMNS])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def bench_import(session: Session, rows: int) -> None:
+    registrar = session.scalars(select(User).where(User.username == "nanming-xx-registrar")).one()
+    begin = time.perf_counter()
+    data = import_file(rows)
+    print(f"  file generated: {len(data) / 1e6:.1f} MB in {time.perf_counter() - begin:.1f} s (not part of the figure)")
+    begin = time.perf_counter()
+    report = student_import.dry_run(session, actor=registrar, data=data, business_type="新生注册", now=utcnow())
+    dry = time.perf_counter() - begin
+    assert report.ok, report.errors[:5]
+    begin = time.perf_counter()
+    report, committed = student_import.commit(
+        session, actor=registrar, data=data, business_type="新生注册", now=utcnow()
+    )
+    session.commit()
+    commit = time.perf_counter() - begin
+    print(f"(a) import of {rows:,} rows × {FILLED} filled columns (of the template's {len(COLUMNS)}):")
+    print(
+        f"    dry run {dry:.1f} s · commit (validates again, inserts, 查重) {commit:.1f} s · total {dry + commit:.1f} s"
+    )
+    print(
+        f"    created {len(committed.student_ids):,} registrations, {len(committed.problems):,} 查重 problems",
+        "· goal < 20 s",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=os.environ.get("XUEJI_BENCH_DATABASE_URL"), required=False)
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--students", type=int, nargs="*", default=[1_000_000, 10_000_000])
+    args = parser.parse_args()
+    if not args.url or not args.url.startswith("postgresql"):
+        parser.error(
+            "--url must name a PostgreSQL database (e.g. postgresql+psycopg://postgres@127.0.0.1/xueji_bench_i4)"
+        )
+    print("machine:", machine())
+    db_engine = build_database(args.url)
+    with Session(db_engine) as session:
+        print("PostgreSQL", session.scalar(text("SHOW server_version")))
+        if args.import_rows:
+            bench_import(session, args.import_rows)
+        for total in args.students:
+            begin = time.perf_counter()
+            grow_to(session, total)
+            print(f"  generated {total:,} students in {time.perf_counter() - begin:.0f} s (generate_series)")
+            median, worst, found = bench_dedup(session, total)
+            print(
+                f"(b) 查重 of a 50-row class against {total:,} students: median {median:.1f} ms, "
+                f"max {worst:.1f} ms over 20 classes ({found} duplicates found per class) · goal < 50 ms"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,386 @@
+"""学籍导入 (F-08): the template (openpyxl), reading an upload (python-calamine), the dry run that lists every
+problem by row and column in Chinese, the error workbook, and the all-or-nothing commit.
+
+Formula cells are never evaluated (the file is refused), and nothing read from a file is written back into an
+export as a formula: every exported value is a plain string cell.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+from python_calamine import CalamineError, CalamineWorkbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.registration import check_business_type, context_problems, mark_problem, member_values, student_values
+from models import bulk, dedup
+from models.audit import AuditEvent
+from models.errors import DomainError
+from models.org import School
+from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
+from models.template_columns import COLUMNS, HEADER_ALIASES, Column
+from models.user import User
+from models.validation import Problem, validate
+
+MAX_ROWS = 200_000
+STUDENT_DEFAULTS = {  # columns a new registration leaves empty (Core inserts need every key in every row)
+    "national_student_id": None,
+    "open_case_id": None,
+    "deleted_at": None,
+    "problem_type": None,
+    "problem_state": None,
+    "school_comment": None,
+    "return_reason": None,
+    "approved_at": None,
+    "approved_by_id": None,
+}
+REQUIRED_MARK = "★"
+_FORMULA = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?>(?:<v>[^<]*</v>)?<f[ >/]')
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the Excel row number (header = 1)
+    column: str  # header of the column, or "" for the whole row / file
+    rule: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    # 查重 of the rows against the database before anything is written: 查重 key → ids of existing records.
+    existing: dict[Any, list[int]] = field(default_factory=dict)
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def failed_rows(self) -> set[int]:
+        return {e.row for e in self.errors}
+
+
+# -- template -------------------------------------------------------------------------------------------------
+
+
+def template(school: School | None = None) -> bytes:
+    """学生信息模板: row 1 headers, required ones marked ★ in red; option columns with drop-down lists fed from
+    a hidden sheet 代码表; the school code pre-filled in the first data rows when a school is given."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "学生信息"
+    lists = wb.create_sheet("代码表")
+    lists.sheet_state = "hidden"
+    red, plain = Font(bold=True, color="C00000"), Font(bold=True)
+    list_col = 0
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=index, value=(REQUIRED_MARK if column.required else "") + column.header)
+        cell.font = red if column.required else plain
+        cell.fill = PatternFill("solid", fgColor="F2F2F2")
+        letter = get_column_letter(index)
+        ws.column_dimensions[letter].width = max(10, len(column.header) * 2 + 2)
+        ws[f"{letter}2"].number_format = "@"
+        if column.options:
+            list_col += 1
+            list_letter = get_column_letter(list_col)
+            lists.cell(row=1, column=list_col, value=column.header)
+            for i, option in enumerate(column.options, start=2):
+                lists.cell(row=i, column=list_col, value=option)
+            ref = f"{quote_sheetname(lists.title)}!${list_letter}$2:${list_letter}${len(column.options) + 1}"
+            validation = DataValidation(type="list", formula1=ref, allow_blank=not column.required)
+            validation.error, validation.errorTitle = f"请从下拉列表中选择{column.header}", "选项无效"
+            ws.add_data_validation(validation)
+            validation.add(f"{letter}2:{letter}5000")
+    ws.freeze_panes = "C2"
+    if school is not None:
+        ws["A2"] = school.school_code
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# -- reading --------------------------------------------------------------------------------------------------
+
+
+def _header(value: Any) -> str:
+    text = str(value or "").strip().lstrip(REQUIRED_MARK).strip()
+    return HEADER_ALIASES.get(text, text)
+
+
+def _structure_problems(data: bytes) -> list[RowError]:
+    """Formula cells anywhere in the first sheet (refused, never evaluated)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
+            xml = archive.read(names[0]) if names else b""
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return []
+    if b"<f" not in xml:
+        return []
+    headers = {get_column_letter(i): c.header for i, c in enumerate(COLUMNS, start=1)}
+    return [
+        RowError(int(row), headers.get(col.decode(), col.decode()), "F-08", "单元格是公式，请复制后“粘贴为数值”再导入")
+        for col, row in _FORMULA.findall(xml)[:100]
+    ]
+
+
+def read(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
+    """Rows of the first sheet keyed by field, or the problems that make the file unreadable."""
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+    except (CalamineError, ValueError, OSError, IndexError):
+        return [], [RowError(0, "", "F-08", "文件不是有效的Excel（.xlsx）文件，请使用下载的学生信息模板")]
+    problems = _structure_problems(data)
+    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
+        where = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
+        problems.append(RowError(r0 + 1, _column_name(c0), "F-08", f"存在合并单元格（{where}），请取消合并"))
+    values = sheet.to_python(skip_empty_area=False)
+    if not values or not any(str(v).strip() for v in values[0]):
+        return [], [RowError(1, "", "F-08", "文件是空的：第1行应为学生信息模板的表头")]
+    problems += _header_problems([_header(v) for v in values[0]])
+    if problems:
+        return [], problems
+    rows = [dict(zip((c.key for c in COLUMNS), row, strict=False)) for row in values[1:]]
+    rows = [row for row in rows if any(str(v).strip() for v in row.values() if v is not None)]
+    if not rows:
+        return [], [RowError(2, "", "F-08", "文件中没有学生数据（从第2行开始填写）")]
+    if len(rows) > MAX_ROWS:
+        return [], [RowError(0, "", "F-08", f"一次最多导入{MAX_ROWS}行")]
+    return rows, []
+
+
+def _column_name(index: int) -> str:
+    return COLUMNS[index].header if index < len(COLUMNS) else get_column_letter(index + 1)
+
+
+def _header_problems(headers: list[str]) -> list[RowError]:
+    while headers and not headers[-1]:
+        headers.pop()
+    expected = [c.header for c in COLUMNS]
+    if headers == expected:
+        return []
+    problems = []
+    missing = [h for h in expected if h not in headers]
+    unknown = [h for h in headers if h not in expected]
+    if missing:
+        problems.append(RowError(1, "、".join(missing), "F-08", f"缺少列：{'、'.join(missing)}"))
+    if unknown:
+        problems.append(RowError(1, "、".join(unknown), "F-08", f"不是模板中的列：{'、'.join(unknown)}"))
+    if not missing and not unknown:
+        first = next(i for i, (a, b) in enumerate(zip(headers, expected, strict=False)) if a != b)
+        problems.append(
+            RowError(
+                1,
+                headers[first],
+                "F-08",
+                f"列的顺序与模板不一致：第{first + 1}列应为「{expected[first]}」，实际为「{headers[first]}」",
+            )
+        )
+    return problems
+
+
+# -- dry run and commit ---------------------------------------------------------------------------------------
+
+
+def dry_run(session: Session, *, actor: User, data: bytes, business_type: str, now: datetime) -> ImportReport:
+    """Every §3.9 rule, the school and class rules, V-17 within the file and 查重 against this school's records;
+    nothing is written."""
+    school = session.get(School, actor.org_id)
+    if school is None:
+        raise DomainError("只有学校用户可以导入学籍")
+    check_business_type(session, school.org, business_type, now)
+    report = ImportReport()
+    report.rows, report.errors = read(data)
+    classes: dict[str, Any] = {}
+    seen: dict[Any, int] = {}
+    for number, row in enumerate(report.rows, start=2):
+        result = validate(row, today=now.date())
+        extra, school_class = _context(session, actor, school, result, business_type=business_type, cache=classes)
+        for problem in result.errors + extra:
+            report.errors.append(_row_error(number, problem))
+        report.warnings += [_row_error(number, p) for p in result.warnings]
+        record = {**result.record, "_class": school_class, "_row": number}
+        report.records.append(record)
+        if record.get("sex") and record.get("birth_date"):
+            key = dedup.key_of(record["id_doc_number"], record["name"], record["sex"], record["birth_date"])
+            if key in seen:
+                report.errors.append(RowError(number, "姓名", "V-17", f"与第{seen[key]}行是同一学生（文件内重复）"))
+            seen.setdefault(key, number)
+    _already_here(session, school, report, seen)
+    report.errors.sort(key=lambda e: e.row)
+    return report
+
+
+def _context(
+    session: Session, actor: User, school: School, result: Any, *, business_type: str, cache: dict[str, Any]
+) -> Any:
+    """context_problems, cached per class number (a class of 50 rows costs one class lookup)."""
+    key = result.record.get("class_no") or ""
+    if key not in cache:
+        cache[key] = context_problems(session, actor, school, result, business_type)
+    problems, school_class = cache[key]
+    own_code = [] if result.record.get("school_code") == school.school_code else None
+    problems = [p for p in problems if p.field != "school_code"]
+    if own_code is None:
+        problems.append(Problem("school_code", "V-21", f"学校标识码应为本校的{school.school_code}"))
+    return problems, school_class
+
+
+def _already_here(session: Session, school: School, report: ImportReport, seen: dict[Any, int]) -> None:
+    """A row already registered at this school: each class imports only once (seed 001 a)."""
+    found = dedup.find(session, seen.keys())
+    report.existing = found
+    if not found:
+        return
+    candidates = [i for ids in found.values() for i in ids]
+    here = set(
+        session.scalars(select(Student.id).where(Student.id.in_(candidates), Student.school_id == school.org_id))
+    )
+    for key, ids in found.items():
+        if here.intersection(ids):
+            report.errors.append(RowError(seen[key], "姓名", "F-11", "该生已在本校注册（每个班级只能导入一次）"))
+
+
+def _row_error(number: int, problem: Problem) -> RowError:
+    header = next((c.header for c in COLUMNS if c.key == problem.field), problem.field)
+    return RowError(number, header, problem.rule, problem.message)
+
+
+@dataclass
+class Committed:
+    student_ids: list[int] = field(default_factory=list)
+    problems: list[tuple[int, int]] = field(default_factory=list)  # (new record, record it duplicates)
+
+
+def commit(
+    session: Session, *, actor: User, data: bytes, business_type: str, now: datetime
+) -> tuple[ImportReport, Committed]:
+    """All or nothing: with any error nothing is written and the report is returned; otherwise one registration
+    per row (set-based inserts: students, family members, audit), then 查重 of the whole batch."""
+    report = dry_run(session, actor=actor, data=data, business_type=business_type, now=now)
+    if not report.ok:
+        return report, Committed()
+    school = session.get_one(School, actor.org_id)
+    ids = _insert(
+        session, report.records, report.existing, school=school, actor=actor, business_type=business_type, now=now
+    )
+    audit_rows = [
+        {
+            "at": now,
+            "actor_id": actor.id,
+            "actor_org_id": actor.org_id,
+            "action": "学籍注册",
+            "entity": "student",
+            "entity_id": student_id,
+            "before": {},
+            "after": {"status": StudentStatus.REGISTERING.value, "registration_type": business_type},
+        }
+        for student_id in ids
+    ]
+    bulk.insert_rows(session, AuditEvent.__table__, audit_rows)
+    problems = _mark_others(session, report, ids, actor=actor)
+    session.flush()
+    return report, Committed(ids, problems)
+
+
+def _insert(
+    session: Session,
+    records: list[dict[str, Any]],
+    existing: dict[Any, list[int]],
+    *,
+    school: School,
+    actor: User,
+    business_type: str,
+    now: datetime,
+) -> list[int]:
+    """Set-based inserts of the students (RETURNING their ids, in order) and their two family members each."""
+    rows = []
+    for record in records:
+        school_class = record["_class"]
+        class_id = school_class.id if school_class else None
+        values = student_values(record, school=school, class_id=class_id, actor=actor, business_type=business_type)
+        rows.append({**STUDENT_DEFAULTS, **values, **_dedup_values(record, existing), "created_at": now})
+    ids = bulk.insert_rows(session, Student.__table__, rows, returning_ids=True)
+    members = [
+        {**member_values(record, seq), "student_id": student_id}
+        for student_id, record in zip(ids, records, strict=True)
+        for seq in (1, 2)
+    ]
+    bulk.insert_rows(session, Guardian.__table__, members)
+    return ids
+
+
+def _dedup_values(record: dict[str, Any], existing: dict[Any, list[int]]) -> dict[str, Any]:
+    """F-11 decided before the insert: the dry run's 查重 of each row against the whole database (rows of one file
+    cannot collide with each other: V-17)."""
+    key = dedup.key_of(record["id_doc_number"], record["name"], record["sex"], record["birth_date"])
+    if key in existing:
+        return {
+            "dedup_status": DedupStatus.PROBLEM,
+            "registration_state": RegistrationState.DEDUP_PROBLEM,
+            "problem_type": "2" if record["id_doc_number"] else "3",
+        }
+    return {"dedup_status": DedupStatus.OK, "registration_state": RegistrationState.DEDUP_OK}
+
+
+def _mark_others(session: Session, report: ImportReport, ids: list[int], *, actor: User) -> list[tuple[int, int]]:
+    """The existing records a row duplicates become problem records too; returns (new record, existing record)."""
+    problems = []
+    for student_id, record in zip(ids, report.records, strict=True):
+        key = dedup.key_of(record["id_doc_number"], record["name"], record["sex"], record["birth_date"])
+        others = report.existing.get(key, [])
+        for other_id in others:
+            mark_problem(session, session.get_one(Student, other_id), "2" if record["id_doc_number"] else "3", actor)
+        if others:
+            problems.append((student_id, others[0]))
+    return problems
+
+
+# -- error workbook -------------------------------------------------------------------------------------------
+
+
+def _plain(cell: Cell, value: Any) -> None:
+    """A string cell whatever the text: "=…" read from an upload never becomes a formula in our export."""
+    cell.value = "" if value is None else str(value)
+    cell.data_type = "s"
+
+
+def error_workbook(report: ImportReport) -> bytes:
+    """B.6: the failed rows with their original values, then 行号, 列名, 规则编号, 错误说明 (one line per error)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "导入失败的行"
+    headers: list[Column | str] = [*COLUMNS, "行号", "列名", "规则编号", "错误说明"]
+    for index, header in enumerate(headers, start=1):
+        _plain(ws.cell(row=1, column=index), header.header if isinstance(header, Column) else header)
+    by_row: dict[int, list[RowError]] = {}
+    for error in report.errors:
+        by_row.setdefault(error.row, []).append(error)
+    out_row = 2
+    for number in sorted(by_row):
+        source = report.rows[number - 2] if 2 <= number < len(report.rows) + 2 else {}
+        for error in by_row[number]:
+            for index, column in enumerate(COLUMNS, start=1):
+                _plain(ws.cell(row=out_row, column=index), source.get(column.key))
+            extra = (number or "", error.column, error.rule, error.message)
+            for offset, value in enumerate(extra):
+                _plain(ws.cell(row=out_row, column=len(COLUMNS) + 1 + offset), value)
+            out_row += 1
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
