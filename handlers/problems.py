@@ -11,7 +11,7 @@ from typing import Any
 
 from handlers.registration import mark_problem
 from handlers.registry import HandlerContext, handler
-from models import audit, dedup
+from models import audit, dedup, transitions
 from models.attachment import Attachment
 from models.errors import DomainError
 from models.student import DedupStatus, RegistrationState, Student, StudentStatus
@@ -96,6 +96,7 @@ def delete(ctx: HandlerContext, *, student_id: int, reason: str) -> dict[str, An
     """删除 needs no review; the record stays queryable as 已删除 (§4.2, T15)."""
     student = _record(ctx, student_id)
     if student.status != StudentStatus.DELETED:
+        transitions.check(student, StudentStatus.DELETED)  # T15 (§4.3)
         _set_state(ctx, student, "已删除", status=StudentStatus.DELETED.value)
         student.status = StudentStatus.DELETED
         student.deleted_at = ctx.now

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit, dedup, numbers
+from models import audit, dedup, numbers, transitions
 from models.errors import DomainError
 from models.org import Cohort, OrgUnit, School, SchoolClass
 from models.settings import in_school_registration_open
@@ -275,6 +275,7 @@ def authority_review(
 def _decide(session: Session, student: Student, *, actor: User, passed: bool, reason: str, now: datetime) -> None:
     before = {"status": student.status.value, "registration_state": student.registration_state.value}
     if passed:
+        transitions.check(student, StudentStatus.IN_SCHOOL)  # T1 (§4.3)
         student.registration_state = RegistrationState.APPROVED
         student.status = StudentStatus.IN_SCHOOL
         student.approved_at, student.approved_by_id = now, actor.id

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from handlers.registry import HandlerContext, handler
 from handlers.transfer import ancestor, check_target_class, check_window, has_city_level
-from models import audit
+from models import audit, transitions
 from models.errors import DomainError
 from models.org import OrgLevel, OrgUnit, School
 from models.student import Guardian, Student, StudentStatus
@@ -105,6 +105,7 @@ def hand_over(ctx: HandlerContext, *, student_id: int, to_province_name: str) ->
     """调档 (F-32): hand the record to the relay and mark it 转出 (T13). Idempotent."""
     student = ctx.session.get_one(Student, student_id)
     if student.status != StudentStatus.TRANSFERRED_OUT:
+        transitions.check(student, StudentStatus.TRANSFERRED_OUT)  # T13 (§4.3)
         before = {"status": student.status.value}
         student.status = StudentStatus.TRANSFERRED_OUT
         audit.record(

@@ -26,6 +26,8 @@ NON_TERMINAL = frozenset({S.IN_SCHOOL, S.SUSPENDED, S.ABROAD, S.OTHER_DEPARTURE,
 # (from, to) → the row of §4.3 that allows it. T4 (in_school → in_school in another cohort/class) is a move, not a
 # status change: ``check_move`` allows it for in-school records only.
 ALLOWED: dict[tuple[StudentStatus, StudentStatus], str] = {
+    (S.REGISTERING, S.IN_SCHOOL): "T1",  # registration approved (F-13)
+    (S.REGISTERING, S.DELETED): "T15",  # a duplicate registration deleted as a problem record (F-16)
     (S.IN_SCHOOL, S.SUSPENDED): "T5",
     (S.IN_SCHOOL, S.ABROAD): "T6",
     (S.IN_SCHOOL, S.OTHER_DEPARTURE): "T7",

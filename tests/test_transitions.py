@@ -17,7 +17,8 @@ DISALLOWED = [pair for pair in ALL_PAIRS if pair not in transitions.ALLOWED]
 
 
 def test_the_table_holds_the_sixteen_rows_of_the_spec():
-    assert set(transitions.ALLOWED.values()) == {f"T{n}" for n in range(5, 17)}
+    # T1 is a registration approved (待注册 → 在校); T2–T4 are admissions and moves, not status changes here.
+    assert set(transitions.ALLOWED.values()) == {"T1", *(f"T{n}" for n in range(5, 17))}
     assert (StudentStatus.IN_SCHOOL, StudentStatus.SUSPENDED) in transitions.ALLOWED
     assert (StudentStatus.GRADUATED, StudentStatus.IN_SCHOOL) in transitions.ALLOWED  # T12 毕业生驳回
 
