@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from models.errors import NotFound
-from models.org import OrgUnit, School, SchoolClass
+from models.org import OrgLevel, OrgUnit, School, SchoolClass
 from models.student import RegistrationState, Student, StudentStatus
 from models.user import Role, User
 from models.workflow import CaseParty, InboxTask, ProcessInstance
@@ -24,6 +24,15 @@ def in_subtree(user: User, org_column: ColumnElement[int]) -> ColumnElement[bool
     """SQL predicate: the organisation in ``org_column`` lies in the user's subtree."""
     org = aliased(OrgUnit)
     return exists(select(org.id).where(org.id == org_column, org.path.startswith(user.org.path, autoescape=True)))
+
+
+def schools_visible_to(user: User) -> Select[tuple[OrgUnit]]:
+    """The schools in the user's subtree, in tree order."""
+    return (
+        select(OrgUnit)
+        .where(OrgUnit.level == OrgLevel.SCHOOL, OrgUnit.path.startswith(user.org.path, autoescape=True))
+        .order_by(OrgUnit.id)
+    )
 
 
 def students_visible_to(user: User) -> Select[tuple[Student]]:

@@ -23,8 +23,9 @@ from models.jurisdiction import (
     registered_in_province,
     registrations_to_review_by,
     registrations_visible_to,
+    schools_visible_to,
 )
-from models.org import OrgUnit, School
+from models.org import School
 from models.settings import PhotoCollection, RegistrationOpening
 from models.student import PROBLEM_TYPES, RegistrationState, Student
 from models.user import Role
@@ -299,15 +300,7 @@ def authority_decide() -> ResponseReturnValue:
 @requires(Role.PROVINCE_OFFICER)
 def opening() -> ResponseReturnValue:
     """F-09: a province opens 在校生注册 for one school (or the whole province) until a date."""
-    schools = (
-        db()
-        .scalars(
-            select(OrgUnit)
-            .where(OrgUnit.level == "school", OrgUnit.path.startswith(me().org.path))
-            .order_by(OrgUnit.id)
-        )
-        .all()
-    )
+    schools = db().scalars(schools_visible_to(me())).all()
     if request.method == "POST":
         org_id = request.form.get("org_id", type=int)
         until = request.form.get("until", "")
