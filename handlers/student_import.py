@@ -172,7 +172,8 @@ def read(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
     problems += _header_problems([_header(v) for v in values[0]])
     if problems:
         return [], problems
-    rows = [dict(zip((c.key for c in COLUMNS), row, strict=False)) for row in values[1:]]
+    keys = tuple(c.key for c in COLUMNS)
+    rows = [dict(zip(keys, row, strict=False)) for row in values[1:]]
     rows = [row for row in rows if any(str(v).strip() for v in row.values() if v is not None)]
     if not rows:
         return [], [RowError(2, "", "F-08", "文件中没有学生数据（从第2行开始填写）")]
@@ -246,9 +247,10 @@ def dry_run(
     seen: dict[Any, int] = {}
     for number, result in enumerate(validated.results, start=2):
         extra, school_class = _context(session, actor, school, result, business_type=business_type, cache=classes)
-        for problem in result.errors + extra:
-            report.errors.append(_row_error(number, problem))
-        report.warnings += [_row_error(number, p) for p in result.warnings]
+        if result.problems or extra:
+            for problem in result.errors + extra:
+                report.errors.append(_row_error(number, problem))
+            report.warnings += [_row_error(number, p) for p in result.warnings]
         record = {**result.record, "_class": school_class, "_row": number}
         report.records.append(record)
         if record.get("sex") and record.get("birth_date"):
@@ -322,6 +324,8 @@ def commit(
     ids = _insert(
         session, report.records, report.existing, school=school, actor=actor, business_type=business_type, now=now
     )
+    before: dict[str, Any] = {}  # one object for every row: written once per batch (bulk encodes it once)
+    after = {"status": StudentStatus.REGISTERING.value, "registration_type": business_type}
     audit_rows = [
         {
             "at": now,
@@ -330,8 +334,8 @@ def commit(
             "action": "学籍注册",
             "entity": "student",
             "entity_id": student_id,
-            "before": {},
-            "after": {"status": StudentStatus.REGISTERING.value, "registration_type": business_type},
+            "before": before,
+            "after": after,
         }
         for student_id in ids
     ]
@@ -373,12 +377,12 @@ def _dedup_values(record: dict[str, Any], existing: dict[Any, list[int]]) -> dic
     cannot collide with each other: V-17)."""
     key = dedup.key_of(record["id_doc_number"], record["name"], record["sex"], record["birth_date"])
     if key in existing:
-        return {
-            "dedup_status": DedupStatus.PROBLEM,
-            "registration_state": RegistrationState.DEDUP_PROBLEM,
-            "problem_type": "2" if record["id_doc_number"] else "3",
-        }
-    return {"dedup_status": DedupStatus.OK, "registration_state": RegistrationState.DEDUP_OK}
+        return {**_DEDUP_PROBLEM, "problem_type": "2" if record["id_doc_number"] else "3"}
+    return _DEDUP_OK
+
+
+_DEDUP_PROBLEM = {"dedup_status": DedupStatus.PROBLEM, "registration_state": RegistrationState.DEDUP_PROBLEM}
+_DEDUP_OK = {"dedup_status": DedupStatus.OK, "registration_state": RegistrationState.DEDUP_OK}
 
 
 def _mark_others(session: Session, report: ImportReport, ids: list[int], *, actor: User) -> list[tuple[int, int]]:
