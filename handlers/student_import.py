@@ -11,6 +11,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -143,16 +144,27 @@ def _structure_problems(data: bytes) -> list[RowError]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
-            xml = archive.read(names[0]) if names else b""
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return []
-    if b"<f" not in xml:
+            if not names or not _has_formula(archive, names[0]):
+                return []
+            xml = archive.read(names[0])
+    except (zipfile.BadZipFile, KeyError, OSError, zlib.error):
         return []
     headers = {get_column_letter(i): c.header for i, c in enumerate(COLUMNS, start=1)}
     return [
         RowError(int(row), headers.get(col.decode(), col.decode()), "F-08", "单元格是公式，请复制后“粘贴为数值”再导入")
         for col, row in _FORMULA.findall(xml)[:100]
     ]
+
+
+def _has_formula(archive: zipfile.ZipFile, name: str) -> bool:
+    """Whether ``<f`` occurs in the sheet, read in chunks (a 100,000-row sheet is hundreds of MB unpacked)."""
+    tail = b""
+    with archive.open(name) as sheet:
+        while chunk := sheet.read(1 << 22):
+            if b"<f" in tail + chunk[:1] or b"<f" in chunk:
+                return True
+            tail = chunk[-1:]
+    return False
 
 
 def read(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
@@ -264,18 +276,21 @@ def dry_run(
 
 
 def _context(
-    session: Session, actor: User, school: School, result: Any, *, business_type: str, cache: dict[str, Any]
+    session: Session, actor: User, school: School, result: Any, *, business_type: str, cache: dict[Any, Any]
 ) -> Any:
-    """context_problems, cached per class number (a class of 50 rows costs one class lookup)."""
-    key = result.record.get("class_no") or ""
+    """context_problems, cached per class number and school code (a class of 50 rows costs one class lookup)."""
+    class_no = result.record.get("class_no") or ""
+    own_code = result.record.get("school_code") == school.school_code
+    key = (class_no, own_code)
     if key not in cache:
-        cache[key] = context_problems(session, actor, school, result, business_type)
-    problems, school_class = cache[key]
-    own_code = [] if result.record.get("school_code") == school.school_code else None
-    problems = [p for p in problems if p.field != "school_code"]
-    if own_code is None:
-        problems.append(Problem("school_code", "V-21", f"学校标识码应为本校的{school.school_code}"))
-    return problems, school_class
+        if class_no not in cache:
+            cache[class_no] = context_problems(session, actor, school, result, business_type)
+        problems, school_class = cache[class_no]
+        problems = [p for p in problems if p.field != "school_code"]
+        if not own_code:
+            problems.append(Problem("school_code", "V-21", f"学校标识码应为本校的{school.school_code}"))
+        cache[key] = problems, school_class
+    return cache[key]
 
 
 def _already_here(session: Session, school: School, report: ImportReport, seen: dict[Any, int]) -> None:
