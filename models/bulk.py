@@ -50,7 +50,9 @@ def insert_rows(
             plain = _memo_plain()
             if returning_ids:
                 for new_id, row in zip(ids, rows, strict=True):
-                    copy.write_row([new_id, *(v if v.__class__ in _AS_IS else plain(v) for v in values(row))])
+                    converted = [v if v.__class__ in _AS_IS else plain(v) for v in values(row)]
+                    converted.insert(0, new_id)
+                    copy.write_row(converted)
             else:
                 for row in rows:
                     copy.write_row([v if v.__class__ in _AS_IS else plain(v) for v in values(row)])
