@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -94,25 +95,37 @@ def student_values(
         "registration_type": business_type,
         "dedup_status": DedupStatus.PENDING,
         "is_out_of_county": bool(record["hukou_code"]) and record["hukou_code"][:6] != school.org.division_code,
-        "profile": {k: v for k, v in record.items() if k not in NOT_PROFILE and not k.startswith(("m1_", "m2_", "_"))},
+        "profile": {k: record[k] for k in _profile_keys(tuple(record))},
         "created_by_id": actor.id,
     }
 
 
 def member_values(record: dict[str, Any], seq: int) -> dict[str, Any]:
     """Column values of family member ``seq`` (1 or 2, §3.8)."""
-    p = f"m{seq}_"
-    values = {k[len(p) :]: v for k, v in record.items() if k.startswith(p)}
+    own, profile = _member_keys(tuple(record), f"m{seq}_")
     return {
         "seq": seq,
-        "name": values["name"],
-        "relation": values["relation"],
-        "phone": values["phone"],
-        "is_guardian": values["is_guardian"] == "是",
-        "id_doc_type": values["id_doc_type"],
-        "id_doc_number": values["id_doc_number"],
-        "profile": {k: v for k, v in values.items() if k not in MEMBER_COLUMNS},
+        "name": record[own["name"]],
+        "relation": record[own["relation"]],
+        "phone": record[own["phone"]],
+        "is_guardian": record[own["is_guardian"]] == "是",
+        "id_doc_type": record[own["id_doc_type"]],
+        "id_doc_number": record[own["id_doc_number"]],
+        "profile": {name: record[key] for name, key in profile},
     }
+
+
+@lru_cache(maxsize=64)
+def _profile_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys of a record that go into the student's profile (records of one import share their keys)."""
+    return tuple(k for k in keys if k not in NOT_PROFILE and not k.startswith(("m1_", "m2_", "_")))
+
+
+@lru_cache(maxsize=64)
+def _member_keys(keys: tuple[str, ...], prefix: str) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    """The member's fields (keys starting with ``prefix``): field → record key, and (field, key) of its profile."""
+    own = {k[len(prefix) :]: k for k in keys if k.startswith(prefix)}
+    return own, tuple((name, key) for name, key in own.items() if name not in MEMBER_COLUMNS)
 
 
 def build_student(

@@ -7,11 +7,13 @@ export as a formula: every exported value is a plain string cell.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -31,7 +33,7 @@ from models.org import School
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.template_columns import COLUMNS, HEADER_ALIASES, Column
 from models.user import User
-from models.validation import Problem, validate
+from models.validation import Problem, Result, validate
 
 MAX_ROWS = 200_000
 STUDENT_DEFAULTS = {  # columns a new registration leaves empty (Core inserts need every key in every row)
@@ -57,6 +59,21 @@ class RowError:
     message: str
 
 
+@dataclass(frozen=True)
+class Validated:
+    """What the dry run learnt from the file alone (reading and the per-row §3.9 rules, no database): the commit
+    of the very same file (same sha256, same day) reuses it and re-runs only the checks that need the database."""
+
+    digest: str  # sha256 of the file
+    today: date  # the rules compare dates with today (入学年月)
+    rows: list[dict[str, Any]]
+    read_errors: list[RowError]
+    results: list[Result]
+
+    def fits(self, data: bytes, today: date) -> bool:
+        return self.today == today and self.digest == digest(data)
+
+
 @dataclass
 class ImportReport:
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -65,6 +82,7 @@ class ImportReport:
     # 查重 of the rows against the database before anything is written: 查重 key → ids of existing records.
     existing: dict[Any, list[int]] = field(default_factory=dict)
     records: list[dict[str, Any]] = field(default_factory=list)
+    validated: Validated | None = None  # pass to commit() (validated=…) so that it does not validate again
 
     @property
     def ok(self) -> bool:
@@ -126,16 +144,27 @@ def _structure_problems(data: bytes) -> list[RowError]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
-            xml = archive.read(names[0]) if names else b""
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return []
-    if b"<f" not in xml:
+            if not names or not _has_formula(archive, names[0]):
+                return []
+            xml = archive.read(names[0])
+    except (zipfile.BadZipFile, KeyError, OSError, zlib.error):
         return []
     headers = {get_column_letter(i): c.header for i, c in enumerate(COLUMNS, start=1)}
     return [
         RowError(int(row), headers.get(col.decode(), col.decode()), "F-08", "单元格是公式，请复制后“粘贴为数值”再导入")
         for col, row in _FORMULA.findall(xml)[:100]
     ]
+
+
+def _has_formula(archive: zipfile.ZipFile, name: str) -> bool:
+    """Whether ``<f`` occurs in the sheet, read in chunks (a 100,000-row sheet is hundreds of MB unpacked)."""
+    tail = b""
+    with archive.open(name) as sheet:
+        while chunk := sheet.read(1 << 22):
+            if b"<f" in tail + chunk[:1] or b"<f" in chunk:
+                return True
+            tail = chunk[-1:]
+    return False
 
 
 def read(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
@@ -155,7 +184,8 @@ def read(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
     problems += _header_problems([_header(v) for v in values[0]])
     if problems:
         return [], problems
-    rows = [dict(zip((c.key for c in COLUMNS), row, strict=False)) for row in values[1:]]
+    keys = tuple(c.key for c in COLUMNS)
+    rows = [dict(zip(keys, row, strict=False)) for row in values[1:]]
     rows = [row for row in rows if any(str(v).strip() for v in row.values() if v is not None)]
     if not rows:
         return [], [RowError(2, "", "F-08", "文件中没有学生数据（从第2行开始填写）")]
@@ -197,23 +227,42 @@ def _header_problems(headers: list[str]) -> list[RowError]:
 # -- dry run and commit ---------------------------------------------------------------------------------------
 
 
-def dry_run(session: Session, *, actor: User, data: bytes, business_type: str, now: datetime) -> ImportReport:
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def validate_file(data: bytes, today: date) -> Validated:
+    """Reading and the per-row §3.9 rules: everything that depends on the file alone."""
+    rows, read_errors = read(data)
+    return Validated(digest(data), today, rows, read_errors, [validate(row, today=today) for row in rows])
+
+
+def dry_run(
+    session: Session,
+    *,
+    actor: User,
+    data: bytes,
+    business_type: str,
+    now: datetime,
+    validated: Validated | None = None,
+) -> ImportReport:
     """Every §3.9 rule, the school and class rules, V-17 within the file and 查重 against this school's records;
-    nothing is written."""
+    nothing is written. ``validated`` (an earlier report's) is reused only if it is of this very file and day."""
     school = session.get(School, actor.org_id)
     if school is None:
         raise DomainError("只有学校用户可以导入学籍")
     check_business_type(session, school.org, business_type, now)
-    report = ImportReport()
-    report.rows, report.errors = read(data)
+    if validated is None or not validated.fits(data, now.date()):
+        validated = validate_file(data, now.date())
+    report = ImportReport(rows=validated.rows, errors=list(validated.read_errors), validated=validated)
     classes: dict[str, Any] = {}
     seen: dict[Any, int] = {}
-    for number, row in enumerate(report.rows, start=2):
-        result = validate(row, today=now.date())
+    for number, result in enumerate(validated.results, start=2):
         extra, school_class = _context(session, actor, school, result, business_type=business_type, cache=classes)
-        for problem in result.errors + extra:
-            report.errors.append(_row_error(number, problem))
-        report.warnings += [_row_error(number, p) for p in result.warnings]
+        if result.problems or extra:
+            for problem in result.errors + extra:
+                report.errors.append(_row_error(number, problem))
+            report.warnings += [_row_error(number, p) for p in result.warnings]
         record = {**result.record, "_class": school_class, "_row": number}
         report.records.append(record)
         if record.get("sex") and record.get("birth_date"):
@@ -227,18 +276,21 @@ def dry_run(session: Session, *, actor: User, data: bytes, business_type: str, n
 
 
 def _context(
-    session: Session, actor: User, school: School, result: Any, *, business_type: str, cache: dict[str, Any]
+    session: Session, actor: User, school: School, result: Any, *, business_type: str, cache: dict[Any, Any]
 ) -> Any:
-    """context_problems, cached per class number (a class of 50 rows costs one class lookup)."""
-    key = result.record.get("class_no") or ""
+    """context_problems, cached per class number and school code (a class of 50 rows costs one class lookup)."""
+    class_no = result.record.get("class_no") or ""
+    own_code = result.record.get("school_code") == school.school_code
+    key = (class_no, own_code)
     if key not in cache:
-        cache[key] = context_problems(session, actor, school, result, business_type)
-    problems, school_class = cache[key]
-    own_code = [] if result.record.get("school_code") == school.school_code else None
-    problems = [p for p in problems if p.field != "school_code"]
-    if own_code is None:
-        problems.append(Problem("school_code", "V-21", f"学校标识码应为本校的{school.school_code}"))
-    return problems, school_class
+        if class_no not in cache:
+            cache[class_no] = context_problems(session, actor, school, result, business_type)
+        problems, school_class = cache[class_no]
+        problems = [p for p in problems if p.field != "school_code"]
+        if not own_code:
+            problems.append(Problem("school_code", "V-21", f"学校标识码应为本校的{school.school_code}"))
+        cache[key] = problems, school_class
+    return cache[key]
 
 
 def _already_here(session: Session, school: School, report: ImportReport, seen: dict[Any, int]) -> None:
@@ -268,17 +320,27 @@ class Committed:
 
 
 def commit(
-    session: Session, *, actor: User, data: bytes, business_type: str, now: datetime
+    session: Session,
+    *,
+    actor: User,
+    data: bytes,
+    business_type: str,
+    now: datetime,
+    validated: Validated | None = None,
 ) -> tuple[ImportReport, Committed]:
     """All or nothing: with any error nothing is written and the report is returned; otherwise one registration
-    per row (set-based inserts: students, family members, audit), then 查重 of the whole batch."""
-    report = dry_run(session, actor=actor, data=data, business_type=business_type, now=now)
+    per row (set-based inserts: students, family members, audit), then 查重 of the whole batch. ``validated``
+    (the dry run's ``report.validated``) spares the per-row rules when it is of this very file; the checks that
+    need the database (school, class, already registered, 查重) always run again."""
+    report = dry_run(session, actor=actor, data=data, business_type=business_type, now=now, validated=validated)
     if not report.ok:
         return report, Committed()
     school = session.get_one(School, actor.org_id)
     ids = _insert(
         session, report.records, report.existing, school=school, actor=actor, business_type=business_type, now=now
     )
+    before: dict[str, Any] = {}  # one object for every row: written once per batch (bulk encodes it once)
+    after = {"status": StudentStatus.REGISTERING.value, "registration_type": business_type}
     audit_rows = [
         {
             "at": now,
@@ -287,8 +349,8 @@ def commit(
             "action": "学籍注册",
             "entity": "student",
             "entity_id": student_id,
-            "before": {},
-            "after": {"status": StudentStatus.REGISTERING.value, "registration_type": business_type},
+            "before": before,
+            "after": after,
         }
         for student_id in ids
     ]
@@ -330,12 +392,12 @@ def _dedup_values(record: dict[str, Any], existing: dict[Any, list[int]]) -> dic
     cannot collide with each other: V-17)."""
     key = dedup.key_of(record["id_doc_number"], record["name"], record["sex"], record["birth_date"])
     if key in existing:
-        return {
-            "dedup_status": DedupStatus.PROBLEM,
-            "registration_state": RegistrationState.DEDUP_PROBLEM,
-            "problem_type": "2" if record["id_doc_number"] else "3",
-        }
-    return {"dedup_status": DedupStatus.OK, "registration_state": RegistrationState.DEDUP_OK}
+        return {**_DEDUP_PROBLEM, "problem_type": "2" if record["id_doc_number"] else "3"}
+    return _DEDUP_OK
+
+
+_DEDUP_PROBLEM = {"dedup_status": DedupStatus.PROBLEM, "registration_state": RegistrationState.DEDUP_PROBLEM}
+_DEDUP_OK = {"dedup_status": DedupStatus.OK, "registration_state": RegistrationState.DEDUP_OK}
 
 
 def _mark_others(session: Session, report: ImportReport, ids: list[int], *, actor: User) -> list[tuple[int, int]]:

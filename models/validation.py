@@ -57,12 +57,18 @@ class Result:
 
 def text(value: Any) -> str:
     """Cell or form value as trimmed half-width text (全角 → 半角)."""
-    if value is None:
+    if value.__class__ is str:
+        if value.isascii():  # the usual cell: nothing to normalise
+            return value.strip()
+    elif value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    value = str(value)
-    if not value.isascii() and not unicodedata.is_normalized("NFKC", value):
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        value = str(value)
+        if value.isascii():
+            return value.strip()
+    if not unicodedata.is_normalized("NFKC", value):
         value = unicodedata.normalize("NFKC", value)
     return value.strip()
 
@@ -197,7 +203,7 @@ def validate(raw: dict[str, Any], *, today: date | None = None) -> Result:
         r.error("name", "V-01", "姓名不能超过50字")
     for key in OPTIONAL_TEXT:
         r.record[key] = text(raw.get(key))
-    _choices(raw, r, CHOICES, prefix="")
+    _choices(raw, r, STUDENT_CHOICE_ENTRIES)
     _sex_birth_and_id(raw, r)
     _codes_and_numbers(raw, r, today)
     _placement(r)
@@ -205,18 +211,32 @@ def validate(raw: dict[str, Any], *, today: date | None = None) -> Result:
     return r
 
 
-def _choices(raw: dict[str, Any], r: Result, table: dict[str, tuple[str, list[str], bool]], prefix: str) -> None:
-    for key, (label, allowed, required) in table.items():
-        value = text(raw.get(prefix + key))
+Choice = tuple[str, str, str, frozenset[str], bool]  # key, field, label, allowed names, required
+
+
+def _choice_entries(table: dict[str, tuple[str, list[str], bool]], prefix: str) -> tuple[Choice, ...]:
+    return tuple(
+        (key, prefix + key, label, frozenset(names), required) for key, (label, names, required) in table.items()
+    )
+
+
+STUDENT_CHOICE_ENTRIES = _choice_entries(CHOICES, "")
+MEMBER_CHOICE_ENTRIES = {seq: _choice_entries(MEMBER_CHOICES, f"m{seq}_") for seq in (1, 2)}
+
+
+def _choices(raw: dict[str, Any], r: Result, entries: tuple[Choice, ...]) -> None:
+    record = r.record
+    for key, field_name, label, allowed, required in entries:
+        value = text(raw.get(field_name))
         if key == "ethnicity":
             value = codes.ETHNICITY_ALIASES.get(value, value)
         if not value:
             if required:
-                r.error(prefix + key, "V-01", f"{label}不能为空")
+                r.error(field_name, "V-01", f"{label}不能为空")
         elif value not in allowed:
             rule = "V-09" if key == "ethnicity" else "V-01"
-            r.error(prefix + key, rule, f"{label}「{value}」不是允许的选项")
-        r.record[prefix + key] = value
+            r.error(field_name, rule, f"{label}「{value}」不是允许的选项")
+        record[field_name] = value
 
 
 def _code_of(value: str, table: dict[str, str]) -> str | None:
@@ -338,7 +358,7 @@ def _members(raw: dict[str, Any], r: Result) -> None:
         r.record[p + "name"] = name
         for key in ("relation_note", "employer", "current_address", "job_title"):
             r.record[p + key] = text(raw.get(p + key))
-        _choices(raw, r, MEMBER_CHOICES, prefix=p)
+        _choices(raw, r, MEMBER_CHOICE_ENTRIES[seq])
         code = division_code(raw.get(p + "hukou_code")) if text(raw.get(p + "hukou_code")) else ""
         if code is None:
             r.error(p + "hukou_code", "V-07", f"{label}户口所在地行政区划代码应为6位或12位数字")

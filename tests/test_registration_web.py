@@ -208,3 +208,25 @@ def test_proof_is_listed_on_the_case_and_readable_only_within_jurisdiction(login
     got = county.get(f"/cases/{case.id}/attachments/{proof.id}")
     assert got.status_code == 200 and got.data == b"%PDF-1.4 x" and got.mimetype == "application/pdf"
     assert login_as("yunyan-county").get(f"/cases/{case.id}/attachments/{proof.id}").status_code == 404
+
+
+def test_the_commit_request_reuses_the_dry_run_of_the_same_upload(login_as, session, monkeypatch):
+    from handlers import student_import
+
+    client = login_as(SCHOOL)
+    upload = {
+        "business_type": "新生注册",
+        "action": "检查",
+        "file": (io.BytesIO(xlsx([valid_row(n) for n in range(2)])), "a.xlsx"),
+    }
+    page = client.post("/registration/import", data=upload, content_type="multipart/form-data")
+    assert page.status_code == 200
+    token = page.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+
+    def no_second_validation(*args, **kwargs):
+        raise AssertionError("the commit validated the rows again")
+
+    monkeypatch.setattr(student_import, "validate", no_second_validation)
+    done = client.post("/registration/import", data={"token": token, "business_type": "新生注册", "action": "确认导入"})
+    assert done.status_code == 302
+    assert len(session.scalars(select(Student).where(Student.name.startswith("测试"))).all()) == 2

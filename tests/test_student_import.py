@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -233,3 +234,53 @@ def test_a_row_duplicating_another_schools_record_becomes_a_problem_record(sessi
     assert session.get(Student, existing.id).problem_type == "2"
     ok = session.get(Student, committed.student_ids[0])
     assert (ok.dedup_status, ok.problem_type) == (DedupStatus.OK, None)
+
+
+def test_commit_reuses_the_dry_runs_row_validation_of_the_same_file(session, user, count, monkeypatch):
+    data = xlsx([valid_row(n) for n in range(3)])
+    checked = imp.dry_run(session, actor=user(SCHOOL), data=data, business_type="新生注册", now=utcnow())
+    assert checked.ok and checked.validated is not None
+
+    def no_second_validation(*args, **kwargs):
+        raise AssertionError("the commit validated the rows again")
+
+    monkeypatch.setattr(imp, "validate", no_second_validation)
+    before = count()
+    report, committed = imp.commit(
+        session, actor=user(SCHOOL), data=data, business_type="新生注册", now=utcnow(), validated=checked.validated
+    )
+    assert report.ok and len(committed.student_ids) == 3 and count() == before + 3
+
+
+def test_a_reused_dry_run_still_checks_the_database_again(session, user, count):
+    data = xlsx([valid_row(n) for n in range(3)])
+    checked = imp.dry_run(session, actor=user(SCHOOL), data=data, business_type="新生注册", now=utcnow())
+    assert checked.ok
+    assert imp.commit(session, actor=user(SCHOOL), data=data, business_type="新生注册", now=utcnow())[0].ok
+    before = count()
+    report, committed = imp.commit(
+        session, actor=user(SCHOOL), data=data, business_type="新生注册", now=utcnow(), validated=checked.validated
+    )
+    assert not report.ok and committed.student_ids == [] and count() == before
+    assert {(e.row, e.rule) for e in report.errors} == {(2, "F-11"), (3, "F-11"), (4, "F-11")}
+
+
+def test_a_dry_run_of_another_file_is_never_trusted(session, user, count):
+    good = xlsx([valid_row(n) for n in range(3)])
+    checked = imp.dry_run(session, actor=user(SCHOOL), data=good, business_type="新生注册", now=utcnow())
+    assert checked.ok
+    changed = xlsx([valid_row(0), valid_row(1, postal_code="12345"), valid_row(2)])
+    before = count()
+    report, committed = imp.commit(
+        session, actor=user(SCHOOL), data=changed, business_type="新生注册", now=utcnow(), validated=checked.validated
+    )
+    assert not report.ok and committed.student_ids == [] and count() == before
+    assert [(e.row, e.rule) for e in report.errors] == [(3, "V-15")]
+
+
+def test_a_dry_run_of_another_day_is_validated_again(session, user):
+    data = xlsx([valid_row(n) for n in range(2)])
+    checked = imp.dry_run(session, actor=user(SCHOOL), data=data, business_type="新生注册", now=utcnow())
+    assert checked.validated.fits(data, utcnow().date())
+    assert not checked.validated.fits(data, utcnow().date() - timedelta(days=1))
+    assert not checked.validated.fits(data + b"x", utcnow().date())

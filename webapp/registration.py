@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import secrets
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -168,6 +169,22 @@ def _upload_path(token: str) -> Path:
     return folder / f"{me().id}-{token}.xlsx"  # the user's id in the name: nobody opens another's upload
 
 
+def _load_validated(token: str) -> student_import.Validated | None:
+    """The dry run's per-row results of this upload (written by this server next to it, never uploaded); the
+    commit uses them only if they are of the very same file (sha256) and day, else validates again."""
+    path = _upload_path(token).with_suffix(".validated")
+    try:
+        validated = pickle.loads(path.read_bytes())  # noqa: S301 (our own file, in the server's import folder)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+        return None
+    return validated if isinstance(validated, student_import.Validated) else None
+
+
+def _save_validated(token: str, validated: student_import.Validated | None) -> None:
+    if validated is not None:
+        _upload_path(token).with_suffix(".validated").write_bytes(pickle.dumps(validated, pickle.HIGHEST_PROTOCOL))
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @requires(*SCHOOL_ROLES)
 def import_file() -> ResponseReturnValue:
@@ -189,7 +206,12 @@ def import_file() -> ResponseReturnValue:
     try:
         if commit:
             report, committed = student_import.commit(
-                db(), actor=me(), data=data, business_type=business_type, now=utcnow()
+                db(),
+                actor=me(),
+                data=data,
+                business_type=business_type,
+                now=utcnow(),
+                validated=_load_validated(token),
             )
             if report.ok:
                 pairs = committed.problems
@@ -200,6 +222,7 @@ def import_file() -> ResponseReturnValue:
             db().rollback()
         else:
             report = student_import.dry_run(db(), actor=me(), data=data, business_type=business_type, now=utcnow())
+            _save_validated(token, report.validated)
     except DomainError as err:
         db().rollback()
         flash(err.message, "danger")
@@ -217,7 +240,12 @@ def import_errors(token: str) -> ResponseReturnValue:
     if not path.exists():
         abort(404)
     report = student_import.dry_run(
-        db(), actor=me(), data=path.read_bytes(), business_type=request.form.get("business_type", ""), now=utcnow()
+        db(),
+        actor=me(),
+        data=path.read_bytes(),
+        business_type=request.form.get("business_type", ""),
+        now=utcnow(),
+        validated=_load_validated(token),
     )
     return _download(student_import.error_workbook(report), "导入失败的行.xlsx")
 
