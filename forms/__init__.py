@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from forms import (
     dropout,
+    duplicate_admission,
     graduation,
     key_data_change,
     mistaken_deletion,
@@ -15,6 +16,10 @@ from forms import (
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
+    duplicate_admission.OpenForm,
+    duplicate_admission.ActionForm,
+    duplicate_admission.ReviewForm,
+    duplicate_admission.ArbitrationForm,
     mistaken_deletion.RequestForm,
     mistaken_deletion.CountyReviewForm,
     mistaken_deletion.SchoolDecisionForm,

@@ -1,0 +1,170 @@
+"""招生录取 (F-40…F-46): one row per school's admission of a graduate.
+
+Invariant held by the database, not only by the code: at most one admission of a student is 录取 (the partial
+unique index ``uq_admission_one_admitted``). Every decision that may make an admission 录取 first locks the
+student row (``SELECT … FOR UPDATE``), so two schools admitting, or two arbitrations finishing, at the same
+moment are serialised; the index is the last line if a path forgets the lock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models import audit
+from models.base import Base, enum_column
+from models.errors import DomainError
+from models.org import Stage
+from models.student import Student, StudentStatus
+from models.user import User
+
+
+class AdmissionStatus(StrEnum):
+    PENDING = "pending"
+    DUPLICATE = "duplicate"
+    ADMITTED = "admitted"
+    REJECTED = "rejected"
+    DELETED = "deleted"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    AdmissionStatus.PENDING: "待核办",
+    AdmissionStatus.DUPLICATE: "重复招生",
+    AdmissionStatus.ADMITTED: "录取",
+    AdmissionStatus.REJECTED: "不录取",
+    AdmissionStatus.DELETED: "已删除",
+}
+ACTIVE = (AdmissionStatus.PENDING, AdmissionStatus.DUPLICATE, AdmissionStatus.ADMITTED)
+
+
+class Admission(Base):
+    __tablename__ = "admission"
+    __table_args__ = (
+        Index(
+            "uq_admission_one_admitted",
+            "student_id",
+            unique=True,
+            sqlite_where=text("status = 'admitted'"),
+            postgresql_where=text("status = 'admitted'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.org_id"), index=True)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, 10))
+    status: Mapped[AdmissionStatus] = mapped_column(enum_column(AdmissionStatus, 12))
+    county_passed: Mapped[bool] = mapped_column(default=False)
+    school_opinion: Mapped[str | None] = mapped_column(String(500))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+    student: Mapped[Student] = relationship()
+
+
+def lock_student(session: Session, student_id: int) -> Student:
+    """The student row, locked until commit: the one place admissions of a student serialise."""
+    return session.scalars(select(Student).where(Student.id == student_id).with_for_update()).one()
+
+
+def active_admissions(session: Session, student_id: int) -> list[Admission]:
+    return list(
+        session.scalars(
+            select(Admission)
+            .where(Admission.student_id == student_id, Admission.status.in_(ACTIVE))
+            .order_by(Admission.id)
+        )
+    )
+
+
+def _set_status(session: Session, admission: Admission, status: AdmissionStatus, actor: User | None, **kw) -> None:
+    before = admission.status.label
+    admission.status = status
+    audit.record(
+        session,
+        actor=actor,
+        action="admission",
+        entity="admission",
+        entity_id=admission.id,
+        before={"status": before},
+        after={"status": status.label, "student_id": admission.student_id, "school_id": admission.school_id},
+        **kw,
+    )
+
+
+def record_admission(
+    session: Session, actor: User, student_id: int, school_id: int, stage: Stage, *, now: datetime
+) -> tuple[Admission, Admission | None]:
+    """A school admits a graduate (F-41/F-42). Returns the new admission and, when another school already
+    admitted the student, that earlier admission: both become 重复招生 and the caller opens F-46."""
+    student = lock_student(session, student_id)
+    if student.status != StudentStatus.GRADUATED:
+        raise DomainError("该学生的学籍状态是非毕业生!")
+    others = active_admissions(session, student_id)
+    if any(a.school_id == school_id for a in others):
+        raise DomainError(f"{student.name}已被本校招生录取，不能重复录取")
+    admission = Admission(
+        student_id=student_id,
+        school_id=school_id,
+        stage=stage,
+        status=AdmissionStatus.PENDING,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(admission)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="admission",
+        entity="admission",
+        entity_id=admission.id,
+        before={},
+        after={"status": admission.status.label, "student_id": student_id, "school_id": school_id},
+    )
+    if not others:
+        return admission, None
+    earlier = others[0]
+    for row in (earlier, admission):
+        if row.status != AdmissionStatus.DUPLICATE:
+            _set_status(session, row, AdmissionStatus.DUPLICATE, actor)
+    return admission, earlier
+
+
+def admit(
+    session: Session, admission: Admission, actor: User | None, *, now: datetime, instance_id: int | None
+) -> None:
+    """Make an admission 录取, refusing when another school already holds the student (§F-46 outcome)."""
+    lock_student(session, admission.student_id)
+    session.refresh(admission)
+    holder = next(
+        (a for a in active_admissions(session, admission.student_id) if a.status == AdmissionStatus.ADMITTED), None
+    )
+    if holder is not None and holder.id != admission.id:
+        raise DomainError("该学生已被其他学校录取，不能再录取")
+    admission.decided_at = now
+    _set_status(session, admission, AdmissionStatus.ADMITTED, actor, instance_id=instance_id)
+    session.flush()
+
+
+def reject(
+    session: Session, admission: Admission, actor: User | None, *, now: datetime, instance_id: int | None
+) -> None:
+    if admission.status in ACTIVE:
+        admission.decided_at = now
+        _set_status(session, admission, AdmissionStatus.REJECTED, actor, instance_id=instance_id)
+
+
+def delete(
+    session: Session, admission: Admission, actor: User | None, *, now: datetime, instance_id: int | None
+) -> None:
+    admission.decided_at = now
+    _set_status(session, admission, AdmissionStatus.DELETED, actor, instance_id=instance_id)
