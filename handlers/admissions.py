@@ -47,6 +47,7 @@ def county_review(ctx: HandlerContext, *, admission_id: int, review: dict[str, A
 @handler("admissions.evaluate")
 def evaluate(ctx: HandlerContext, *, admission_a: int, admission_b: int) -> dict[str, Any]:
     """After both schools: none left → all fail; one left → it is admitted; two → arbitration."""
+    adm.lock_student(ctx.session, _admission(ctx, admission_a).student_id)
     survivors = [
         row
         for row in (_admission(ctx, admission_a), _admission(ctx, admission_b))
@@ -61,6 +62,7 @@ def evaluate(ctx: HandlerContext, *, admission_a: int, admission_b: int) -> dict
 def arbitrate(ctx: HandlerContext, *, admission_a: int, admission_b: int, winner: str) -> dict[str, Any]:
     """重复招生仲裁: ``winner`` is "a", "b" or "none"; every admission but the winner is 不录取."""
     rows = {"a": _admission(ctx, admission_a), "b": _admission(ctx, admission_b)}
+    adm.lock_student(ctx.session, rows["a"].student_id)  # first, so concurrent arbitrations queue here
     if winner not in ("a", "b", "none"):
         raise DomainError("请选择仲裁结果")
     for side, row in rows.items():
