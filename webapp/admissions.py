@@ -7,16 +7,24 @@ transaction.
 
 from __future__ import annotations
 
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 import engine as wf
 from forms import FORMS
+from handlers import class_assignment
 from models import admission as adm
 from models.base import utcnow
-from models.org import Stage
-from models.user import User
+from models.errors import DomainError
+from models.org import Stage, class_choices
+from models.user import Role, User
 from models.workflow import ProcessInstance
+from webapp.access import me, requires
+from webapp.db import db
+
+bp = Blueprint("admissions", __name__, url_prefix="/admissions")
 
 
 def admit_graduate(
@@ -49,3 +57,75 @@ def admit_graduate(
         to_school_id=earlier.school_id,
     )
     return admission, case
+
+
+# -- 学生分班 / 自动分班 (F-49) ---------------------------------------------------------------------------------
+
+
+def _ids(name: str) -> list[int]:
+    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+
+
+def _classes_page(plan: class_assignment.Plan | None = None) -> ResponseReturnValue:
+    school_id = me().org_id
+    return render_template(
+        "admissions/classes.html",
+        students=class_assignment.awaiting_class(db(), school_id),
+        classes=class_choices(db(), school_id),
+        plan=plan,
+        chosen_students=_ids("student_id"),
+        chosen_classes=_ids("class_id"),
+    )
+
+
+@bp.get("/classes")
+@requires(Role.SCHOOL_REGISTRAR)
+def classes() -> ResponseReturnValue:
+    """学生分班: the school's students awaiting a class (待分班) and its classes."""
+    return _classes_page()
+
+
+@bp.post("/classes/preview")
+@requires(Role.SCHOOL_REGISTRAR)
+def preview() -> ResponseReturnValue:
+    """自动分班, first step: the counts per class the assignment would give, to confirm."""
+    try:
+        plan = class_assignment.preview(db(), me().org_id, _ids("student_id"), _ids("class_id"))
+    except DomainError as err:
+        flash(err.message, "danger")
+        return redirect(url_for("admissions.classes"))
+    return _classes_page(plan)
+
+
+@bp.post("/classes/auto")
+@requires(Role.SCHOOL_REGISTRAR)
+def assign_auto() -> ResponseReturnValue:
+    try:
+        plan = class_assignment.assign_automatic(db(), me(), me().org_id, _ids("student_id"), _ids("class_id"))
+        db().commit()
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("admissions.classes"))
+    flash(f"自动分班完成：{len(plan.assignments)} 名学生已分班", "success")
+    if plan.unassigned:
+        flash(f"班额已满，{len(plan.unassigned)} 名学生未分班", "warning")
+    return redirect(url_for("admissions.classes"))
+
+
+@bp.post("/classes/manual")
+@requires(Role.SCHOOL_REGISTRAR)
+def assign_manual() -> ResponseReturnValue:
+    try:
+        class_id = int(request.form.get("target_class_id", ""))
+        count = class_assignment.assign_manual(db(), me(), me().org_id, _ids("student_id"), class_id)
+        db().commit()
+    except ValueError:
+        flash("请选择班级", "danger")
+        return redirect(url_for("admissions.classes"))
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("admissions.classes"))
+    flash(f"{count} 名学生已分班", "success")
+    return redirect(url_for("admissions.classes"))
