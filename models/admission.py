@@ -168,3 +168,20 @@ def delete(
 ) -> None:
     admission.decided_at = now
     _set_status(session, admission, AdmissionStatus.DELETED, actor, instance_id=instance_id)
+
+
+class AdmissionResult(Base):
+    """招生结果 (F-40): one row of the county's imported (or manually added) result list, used by F-41."""
+
+    __tablename__ = "admission_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.org_id"), index=True)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, 10))
+    county_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    admission_id: Mapped[int | None] = mapped_column(ForeignKey("admission.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime]
+
+    student: Mapped[Student] = relationship()

@@ -14,8 +14,9 @@ from werkzeug.datastructures import MultiDict
 
 import engine as wf
 from forms import FORMS
-from handlers import class_assignment
+from handlers import admission_results, class_assignment
 from models import admission as adm
+from models.admission import AdmissionResult
 from models.base import utcnow
 from models.errors import DomainError
 from models.org import Stage, class_choices
@@ -129,3 +130,25 @@ def assign_manual() -> ResponseReturnValue:
         return redirect(url_for("admissions.classes"))
     flash(f"{count} 名学生已分班", "success")
     return redirect(url_for("admissions.classes"))
+
+
+def admit_results(session: Session, actor: User, result_ids: list[int]) -> tuple[int, int, list[str]]:
+    """统一招生录取 (F-41): the school admits the chosen results naming it; each admission is committed on its own
+    (a second school's admission opens 重复招生). Returns (admitted, duplicates, refusal messages)."""
+    results = {r.id: r for r in admission_results.results_for_school(session, actor.org_id)}
+    chosen = [results[i] for i in result_ids if i in results]
+    if not chosen or len(chosen) != len(set(result_ids)):
+        raise DomainError("只能录取本校招生结果名单中尚未录取的学生")
+    targets = [(r.id, r.student_id, r.school_id, r.stage) for r in chosen]
+    admitted, duplicates, refused = 0, 0, []
+    for result_id, student_id, school_id, stage in targets:
+        try:
+            admission, case = admit_graduate(session, actor, student_id=student_id, school_id=school_id, stage=stage)
+        except DomainError as err:
+            refused.append(err.message)
+            continue
+        session.get_one(AdmissionResult, result_id).admission_id = admission.id
+        session.commit()
+        admitted += 1
+        duplicates += case is not None
+    return admitted, duplicates, refused

@@ -44,7 +44,28 @@ def upgrade() -> None:
             sqlite_where=sa.text("status = 'admitted'"),
             postgresql_where=sa.text("status = 'admitted'"),
         )
+    op.create_table(
+        "admission_result",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("stage", sa.String(length=10), nullable=False),
+        sa.Column("county_id", sa.Integer(), nullable=False),
+        sa.Column("admission_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["admission_id"], ["admission.id"]),
+        sa.ForeignKeyConstraint(["county_id"], ["org_unit.id"]),
+        sa.ForeignKeyConstraint(["created_by_id"], ["app_user.id"]),
+        sa.ForeignKeyConstraint(["school_id"], ["school.org_id"]),
+        sa.ForeignKeyConstraint(["student_id"], ["student.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("admission_result", schema=None) as batch_op:
+        batch_op.create_index("ix_admission_result_school_id", ["school_id"], unique=False)
+        batch_op.create_index("ix_admission_result_student_id", ["student_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("admission_result")
     op.drop_table("admission")
