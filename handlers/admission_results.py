@@ -110,6 +110,27 @@ def _check_row(session: Session, county_id: int, row: list[str]) -> tuple[str | 
     return None, ResultRow(student.id, school.org_id, stage)
 
 
+def add_manually(
+    session: Session, actor: User, *, number: str, name: str, school_code: str, stage: str, now: datetime
+) -> AdmissionResult:
+    """招生结果 手工增加: one row, checked like an imported one (the graduating school is the student's)."""
+    student = session.scalars(select(Student).where(Student.national_student_id == number)).first()
+    from_school = session.get(School, student.school_id) if student else None
+    row = [number, name, from_school.school_code if from_school else "", school_code, stage]
+    rows, errors = check(session, actor.org_id, [list(HEADERS), row])
+    if errors:
+        raise DomainError(errors[0].removeprefix("第2行："))
+    return add_result(session, actor, rows[0], now=now)
+
+
+def results_of_county(session: Session, county_id: int) -> list[AdmissionResult]:
+    return list(
+        session.scalars(
+            select(AdmissionResult).where(AdmissionResult.county_id == county_id).order_by(AdmissionResult.id)
+        )
+    )
+
+
 def import_results(session: Session, actor: User, data: bytes, *, now: datetime) -> int:
     """招生结果 excel导入 by the county: everything or nothing."""
     rows, errors = check(session, actor.org_id, read(data))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models import audit
 from models.base import Base, enum_column
 from models.errors import DomainError
-from models.org import Stage
+from models.org import School, Stage
 from models.student import Student, StudentStatus
 from models.user import User
 
@@ -68,6 +68,7 @@ class Admission(Base):
     decided_at: Mapped[datetime | None]
 
     student: Mapped[Student] = relationship()
+    school: Mapped[School] = relationship()
 
 
 def lock_student(session: Session, student_id: int) -> Student:
@@ -185,3 +186,4 @@ class AdmissionResult(Base):
     created_at: Mapped[datetime]
 
     student: Mapped[Student] = relationship()
+    school: Mapped[School] = relationship()

@@ -148,3 +148,67 @@ def test_a_result_admitted_elsewhere_opens_a_duplicate_case(session, user, gradu
     assert session.scalar(
         select(func.count()).select_from(ProcessInstance).where(ProcessInstance.process_key == "duplicate_admission")
     )
+
+
+def test_pages_import_add_admit_and_review(session, user, graduates, login_as, client):
+    login_as(COUNTY)
+    assert client.get("/admissions/results/template").mimetype.endswith("spreadsheetml.sheet")
+    bad = workbook([("G000", "无名", "1", "2", "高中")])
+    page = client.post("/admissions/results/import", data={"file": (BytesIO(bad), "r.xlsx")})
+    assert 'data-testid="import-errors"' in page.get_data(as_text=True)
+    assert "第2行：学籍号G000不存在" in page.get_data(as_text=True)
+    good = workbook([row_of(session, user, graduates[0])])
+    assert client.post("/admissions/results/import", data={"file": (BytesIO(good), "r.xlsx")}).status_code == 302
+    g = graduates[1]
+    client.post(
+        "/admissions/results/add",
+        data={
+            "number": g.national_student_id,
+            "name": g.name,
+            "school_code": code(session, user, NANMING_GZ),
+            "stage": "高中",
+        },
+    )
+    listing = client.get("/admissions/results").get_data(as_text=True)
+    assert graduates[0].name in listing and g.name in listing and "南明高级中学" in listing
+
+    login_as(NANMING_GZ)
+    ids = [str(r.id) for r in ar.results_for_school(session, user(NANMING_GZ).org_id)]
+    assert len(ids) == 2
+    assert g.name in client.get("/admissions/unified").get_data(as_text=True)
+    assert client.post("/admissions/unified", data={"result_id": ids}).status_code == 302
+    assert client.get("/admissions/review").status_code == 403
+
+    login_as(COUNTY)
+    assert g.name in client.get("/admissions/review").get_data(as_text=True)
+    session.expire_all()
+    pending = [str(a.id) for a in ar.pending_for_county(session, user(COUNTY).org_id)]
+    assert client.post("/admissions/review", data={"admission_id": pending, "decision": "通过"}).status_code == 302
+    session.expire_all()
+    assert ar.pending_for_county(session, user(COUNTY).org_id) == []
+    statuses = session.scalars(select(Admission.status).where(Admission.student_id.in_([x.id for x in graduates])))
+    assert list(statuses) == [AdmissionStatus.ADMITTED] * 2
+
+
+def test_manual_add_is_checked_like_an_imported_row(session, user, graduates):
+    g = graduates[0]
+    with pytest.raises(DomainError, match="不属本区县管理"):
+        ar.add_manually(
+            session,
+            user(COUNTY),
+            number=g.national_student_id,
+            name=g.name,
+            school_code=code(session, user, YUNYAN_GZ),
+            stage="高中",
+            now=utcnow(),
+        )
+    ar.add_manually(
+        session,
+        user(COUNTY),
+        number=g.national_student_id,
+        name=g.name,
+        school_code=code(session, user, NANMING_GZ),
+        stage="高中",
+        now=utcnow(),
+    )
+    assert [r.student_id for r in ar.results_for_school(session, user(NANMING_GZ).org_id)] == [g.id]

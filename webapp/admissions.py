@@ -22,6 +22,7 @@ from models.errors import DomainError
 from models.org import Stage, class_choices
 from models.user import Role, User
 from models.workflow import ProcessInstance
+from webapp import xlsx
 from webapp.access import me, requires
 from webapp.db import db
 
@@ -152,3 +153,116 @@ def admit_results(session: Session, actor: User, result_ids: list[int]) -> tuple
         admitted += 1
         duplicates += case is not None
     return admitted, duplicates, refused
+
+
+# -- 招生结果管理 (F-40), 统一招生录取 (F-41), 录取新生核办 (F-44) ---------------------------------------------------
+
+
+@bp.get("/results")
+@requires(Role.COUNTY_OFFICER)
+def results() -> ResponseReturnValue:
+    return render_template(
+        "admissions/results.html",
+        results=admission_results.results_of_county(db(), me().org_id),
+        headers=admission_results.HEADERS,
+        errors=[],
+    )
+
+
+@bp.get("/results/template")
+@requires(Role.COUNTY_OFFICER)
+def results_template() -> ResponseReturnValue:
+    return xlsx.download("招生结果模板", list(admission_results.HEADERS), [])
+
+
+@bp.post("/results/import")
+@requires(Role.COUNTY_OFFICER)
+def results_import() -> ResponseReturnValue:
+    upload = request.files.get("file")
+    errors: list[str] = []
+    try:
+        count = admission_results.import_results(db(), me(), upload.read() if upload else b"", now=utcnow())
+        db().commit()
+        flash(f"已导入 {count} 条招生结果", "success")
+    except admission_results.ImportRefused as err:
+        db().rollback()
+        flash(err.message, "danger")
+        errors = err.errors
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    if not errors:
+        return redirect(url_for("admissions.results"))
+    return render_template(
+        "admissions/results.html",
+        results=admission_results.results_of_county(db(), me().org_id),
+        headers=admission_results.HEADERS,
+        errors=errors,
+    )
+
+
+@bp.post("/results/add")
+@requires(Role.COUNTY_OFFICER)
+def results_add() -> ResponseReturnValue:
+    f = request.form
+    try:
+        admission_results.add_manually(
+            db(),
+            me(),
+            number=f.get("number", "").strip(),
+            name=f.get("name", "").strip(),
+            school_code=f.get("school_code", "").strip(),
+            stage=f.get("stage", "").strip(),
+            now=utcnow(),
+        )
+        db().commit()
+        flash("已增加招生结果", "success")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("admissions.results"))
+
+
+@bp.get("/unified")
+@requires(Role.SCHOOL_REGISTRAR)
+def unified() -> ResponseReturnValue:
+    """统一招生录取: the county's results naming this school, not yet admitted."""
+    return render_template("admissions/unified.html", results=admission_results.results_for_school(db(), me().org_id))
+
+
+@bp.post("/unified")
+@requires(Role.SCHOOL_REGISTRAR)
+def unified_admit() -> ResponseReturnValue:
+    try:
+        admitted, duplicates, refused = admit_results(db(), me(), _ids("result_id"))
+    except DomainError as err:
+        flash(err.message, "danger")
+        return redirect(url_for("admissions.unified"))
+    if admitted:
+        flash(f"已录取 {admitted} 名学生，待学籍主管部门核办", "success")
+    if duplicates:
+        flash(f"其中 {duplicates} 名学生已被其他学校录取，已转入重复招生处理", "warning")
+    for message in refused:
+        flash(message, "danger")
+    return redirect(url_for("admissions.unified"))
+
+
+@bp.get("/review")
+@requires(Role.COUNTY_OFFICER)
+def review() -> ResponseReturnValue:
+    """录取新生核办: the county's schools' admissions awaiting review."""
+    return render_template("admissions/review.html", pending=admission_results.pending_for_county(db(), me().org_id))
+
+
+@bp.post("/review")
+@requires(Role.COUNTY_OFFICER)
+def review_decide() -> ResponseReturnValue:
+    passed = request.form.get("decision") == "通过"
+    try:
+        count = admission_results.review(db(), me(), _ids("admission_id"), passed=passed, now=utcnow())
+        db().commit()
+        flash(f"{count} 条录取已核办：{'通过' if passed else '不通过'}", "success")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("admissions.review"))
