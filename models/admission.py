@@ -101,6 +101,16 @@ def _set_status(session: Session, admission: Admission, status: AdmissionStatus,
     )
 
 
+def find_graduate(session: Session, number: str, name: str) -> Student:
+    """自主招生's query window: the record by 学籍号, which must match the name."""
+    student = session.scalars(select(Student).where(Student.national_student_id == number)).first() if number else None
+    if student is None:
+        raise DomainError("学籍号不存在!")
+    if student.name != name:
+        raise DomainError("学籍号存在，但学籍号和姓名不匹配!")
+    return student
+
+
 def record_admission(
     session: Session, actor: User, student_id: int, school_id: int, stage: Stage, *, now: datetime
 ) -> tuple[Admission, Admission | None]:

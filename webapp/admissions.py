@@ -266,3 +266,44 @@ def review_decide() -> ResponseReturnValue:
         db().rollback()
         flash(err.message, "danger")
     return redirect(url_for("admissions.review"))
+
+
+# -- 自主招生 (F-42) -------------------------------------------------------------------------------------------
+
+
+def self_admit(
+    session: Session, actor: User, *, number: str, name: str, stage: Stage
+) -> tuple[adm.Admission, ProcessInstance | None]:
+    """自主招生 by 学籍号 + 学生姓名: the school's admission of a graduate it found itself (then F-44 review)."""
+    student = adm.find_graduate(session, number, name)
+    return admit_graduate(session, actor, student_id=student.id, school_id=actor.org_id, stage=stage)
+
+
+@bp.get("/self")
+@requires(Role.SCHOOL_REGISTRAR)
+def self_admission() -> ResponseReturnValue:
+    return render_template("admissions/self.html", stages=list(Stage))
+
+
+@bp.post("/self")
+@requires(Role.SCHOOL_REGISTRAR)
+def self_admission_save() -> ResponseReturnValue:
+    f = request.form
+    try:
+        _, case = self_admit(
+            db(),
+            me(),
+            number=f.get("number", "").strip(),
+            name=f.get("name", "").strip(),
+            stage=Stage(f.get("stage", "")),
+        )
+    except ValueError:
+        flash("请选择教育阶段", "danger")
+        return redirect(url_for("admissions.self_admission"))
+    except DomainError as err:
+        flash(err.message, "danger")
+        return redirect(url_for("admissions.self_admission"))
+    flash("已录取，待学籍主管部门核办", "success")
+    if case is not None:
+        flash("该学生已被其他学校录取，已转入重复招生处理", "warning")
+    return redirect(url_for("admissions.self_admission"))

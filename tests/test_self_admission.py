@@ -1,0 +1,67 @@
+"""自主招生 (F-42, in-county) and Q-37 (an admitted graduate cannot be rejected back)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from handlers import admission_results as ar
+from handlers import graduation
+from models.admission import AdmissionStatus
+from models.base import utcnow
+from models.errors import DomainError
+from models.org import Cohort, Stage
+from webapp.admissions import self_admit
+
+JUNIOR = "nanming-cz-registrar"
+NANMING_GZ = "nanming-gz-registrar"
+COUNTY = "nanming-county"
+
+
+@pytest.fixture
+def graduates(session, user):
+    school_id = user(JUNIOR).org_id
+    cohort = session.scalars(select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.cohort_year)).first()
+    pupils = graduation.class_students(session, cohort.classes[0].id)
+    graduation.graduate(session, user(JUNIOR), pupils, on=date(2027, 7, 1))
+    session.commit()
+    return pupils
+
+
+def test_self_admission_by_number_and_name_then_one_county_review(session, user, graduates):
+    g = graduates[0]
+    admission, case = self_admit(
+        session, user(NANMING_GZ), number=g.national_student_id, name=g.name, stage=Stage.SENIOR
+    )
+    assert (admission.status, case) == (AdmissionStatus.PENDING, None)
+    ar.review(session, user(COUNTY), [admission.id], passed=True, now=utcnow())
+    assert admission.status == AdmissionStatus.ADMITTED
+
+
+def test_self_admission_refusals(session, user, graduates, student_of):
+    pupil = student_of(JUNIOR)
+    with pytest.raises(DomainError, match="该学生的学籍状态是非毕业生!"):
+        self_admit(session, user(NANMING_GZ), number=pupil.national_student_id, name=pupil.name, stage=Stage.SENIOR)
+    with pytest.raises(DomainError, match="学籍号和姓名不匹配"):
+        self_admit(session, user(NANMING_GZ), number=graduates[0].national_student_id, name="别人", stage=Stage.SENIOR)
+    with pytest.raises(DomainError, match="学籍号不存在"):
+        self_admit(session, user(NANMING_GZ), number="G0", name="别人", stage=Stage.SENIOR)
+
+
+def test_an_admitted_graduate_cannot_be_rejected_back(session, user, graduates):
+    g = graduates[0]
+    self_admit(session, user(NANMING_GZ), number=g.national_student_id, name=g.name, stage=Stage.SENIOR)
+    with pytest.raises(DomainError, match=f"以下学生已被学校招生录取，不能驳回：{g.name}"):
+        graduation.reject_graduates(session, user(COUNTY), [g], reason="姓名有误")
+    assert graduation.reject_graduates(session, user(COUNTY), [graduates[1]], reason="姓名有误") == 1
+
+
+def test_self_admission_page(session, user, graduates, login_as, client):
+    login_as(NANMING_GZ)
+    assert 'data-testid="self-admission"' in client.get("/admissions/self").get_data(as_text=True)
+    g = graduates[1]
+    data = {"number": g.national_student_id, "name": g.name, "stage": "senior"}
+    assert client.post("/admissions/self", data=data).status_code == 302
+    assert ar.pending_for_county(session, user(COUNTY).org_id)[0].student_id == g.id
