@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models import audit
+from models import audit, transitions
 from models.base import Base, enum_column
 from models.errors import DomainError
 from models.org import School, Stage
@@ -164,6 +164,32 @@ def admit(
     admission.decided_at = now
     _set_status(session, admission, AdmissionStatus.ADMITTED, actor, instance_id=instance_id)
     session.flush()
+    if same_county(session, admission):
+        move_to_school(session, admission, actor, instance_id=instance_id)
+
+
+def same_county(session: Session, admission: Admission) -> bool:
+    """Q-26: a same-county admission moves on county approval; others wait for 外地核办 and 调档 (F-45, F-48)."""
+    student = session.get_one(Student, admission.student_id)
+    graduating = session.get_one(School, student.school_id)
+    return graduating.record_authority_id == session.get_one(School, admission.school_id).record_authority_id
+
+
+def move_to_school(session: Session, admission: Admission, actor: User | None, *, instance_id: int | None) -> None:
+    """T2 (§4.3): the graduate becomes an in-school student of the admitting school, without a class (待分班)."""
+    student = session.get_one(Student, admission.student_id)
+    former_school = student.school_id
+    student.class_id = None
+    student.school_id = admission.school_id
+    transitions.change_status(
+        session,
+        student,
+        StudentStatus.IN_SCHOOL,
+        actor=actor,
+        action="招生入学",
+        instance_id=instance_id,
+        extra={"from_school_id": former_school, "school_id": admission.school_id, "admission_id": admission.id},
+    )
 
 
 def reject(

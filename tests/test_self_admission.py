@@ -65,3 +65,25 @@ def test_self_admission_page(session, user, graduates, login_as, client):
     data = {"number": g.national_student_id, "name": g.name, "stage": "senior"}
     assert client.post("/admissions/self", data=data).status_code == 302
     assert ar.pending_for_county(session, user(COUNTY).org_id)[0].student_id == g.id
+
+
+def test_a_same_county_admission_moves_the_student_into_待分班_on_county_approval(session, user, graduates):
+    from handlers import class_assignment
+    from models.student import StudentStatus
+
+    g = graduates[0]
+    admission, _ = self_admit(session, user(NANMING_GZ), number=g.national_student_id, name=g.name, stage=Stage.SENIOR)
+    ar.review(session, user(COUNTY), [admission.id], passed=True, now=utcnow())
+    assert (g.school_id, g.status, g.class_id) == (user(NANMING_GZ).org_id, StudentStatus.IN_SCHOOL, None)
+    assert g in class_assignment.awaiting_class(session, user(NANMING_GZ).org_id)
+
+
+def test_a_cross_county_admission_waits_for_the_archive_pull(session, user, graduates):
+    from models.student import StudentStatus
+
+    g = graduates[0]
+    registrar = user("yunyan-gz-registrar")
+    admission, _ = self_admit(session, registrar, number=g.national_student_id, name=g.name, stage=Stage.SENIOR)
+    ar.review(session, user("yunyan-county"), [admission.id], passed=True, now=utcnow())
+    assert admission.status == AdmissionStatus.ADMITTED
+    assert (g.school_id, g.status) == (user(JUNIOR).org_id, StudentStatus.GRADUATED)
