@@ -196,3 +196,67 @@ def review(session: Session, actor: User, admission_ids: Sequence[int], *, passe
             adm.reject(session, admission, actor, now=now, instance_id=None)
     session.flush()
     return len(chosen)
+
+
+# -- 外地就读学生核办 (F-45) and 调取新生档案 (F-48) ---------------------------------------------------------------
+
+
+def origin_pending(session: Session, county_id: int) -> list[Admission]:
+    """Out-of-area admissions of the county's graduates awaiting its review (the origin county = the record
+    authority of the graduating school)."""
+    return list(
+        session.scalars(
+            select(Admission)
+            .join(Student, Student.id == Admission.student_id)
+            .join(School, School.org_id == Student.school_id)
+            .where(
+                School.record_authority_id == county_id,
+                Admission.status == AdmissionStatus.ADMITTED,
+                Admission.origin_review == adm.ORIGIN_PENDING,
+            )
+            .order_by(Admission.id)
+        )
+    )
+
+
+def origin_review(session: Session, actor: User, admission_ids: Sequence[int], *, passed: bool, now: datetime) -> int:
+    """外地就读学生核办: pass ⇒ the admitting school may pull the archive; fail ⇒ 不录取, still a graduate here."""
+    pending = {a.id: a for a in origin_pending(session, actor.org_id)}
+    if not admission_ids or any(i not in pending for i in admission_ids):
+        raise DomainError("只能核办本区县毕业生的外地就读录取")
+    for admission_id in admission_ids:
+        admission = pending[admission_id]
+        admission.origin_review = "通过" if passed else "不通过"
+        if not passed:
+            adm.reject(session, admission, actor, now=now, instance_id=None)
+    session.flush()
+    return len(admission_ids)
+
+
+def pullable(session: Session, school_id: int) -> list[Admission]:
+    """调取新生档案 is offered for the school's admitted students still at their graduating school, once no
+    origin review is pending (not out of area, or the graduating authority approved)."""
+    return list(
+        session.scalars(
+            select(Admission)
+            .join(Student, Student.id == Admission.student_id)
+            .where(
+                Admission.school_id == school_id,
+                Admission.status == AdmissionStatus.ADMITTED,
+                Student.status == StudentStatus.GRADUATED,
+                (Admission.origin_review.is_(None)) | (Admission.origin_review == "通过"),
+            )
+            .order_by(Admission.id)
+        )
+    )
+
+
+def pull(session: Session, actor: User, admission_ids: Sequence[int]) -> int:
+    offered = {a.id: a for a in pullable(session, actor.org_id)}
+    if not admission_ids or any(i not in offered for i in admission_ids):
+        raise DomainError("只能调取本校已录取且已通过核办的新生档案")
+    for admission_id in admission_ids:
+        adm.lock_student(session, offered[admission_id].student_id)
+        adm.move_to_school(session, offered[admission_id], actor, instance_id=None)
+    session.flush()
+    return len(admission_ids)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models import audit, transitions
 from models.base import Base, enum_column
 from models.errors import DomainError
-from models.org import School, Stage
+from models.jurisdiction import common_superior
+from models.org import OrgLevel, School, Stage
 from models.student import Student, StudentStatus
 from models.user import User
 
@@ -63,6 +64,8 @@ class Admission(Base):
     status: Mapped[AdmissionStatus] = mapped_column(enum_column(AdmissionStatus, 12))
     county_passed: Mapped[bool] = mapped_column(default=False)
     school_opinion: Mapped[str | None] = mapped_column(String(500))
+    # 外地就读学生核办 (F-45) by the graduating school's county: None (not out of area), 待核办, 通过, 不通过
+    origin_review: Mapped[str | None] = mapped_column(String(10))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
@@ -166,6 +169,21 @@ def admit(
     session.flush()
     if same_county(session, admission):
         move_to_school(session, admission, actor, instance_id=instance_id)
+    elif out_of_area(session, admission):
+        admission.origin_review = ORIGIN_PENDING
+
+
+ORIGIN_PENDING = "待核办"
+
+
+def out_of_area(session: Session, admission: Admission) -> bool:
+    """外地就读学生 (F-45): compulsory stage in another county, senior stage in another city (a municipality's
+    districts count as one city)."""
+    student = session.get_one(Student, admission.student_id)
+    superior = common_superior(session, [student.school_id, admission.school_id])
+    if admission.stage != Stage.SENIOR:
+        return superior.level != OrgLevel.COUNTY
+    return superior.level == OrgLevel.NATIONAL or (superior.level == OrgLevel.PROVINCE and not superior.is_municipality)
 
 
 def same_county(session: Session, admission: Admission) -> bool:

@@ -87,3 +87,53 @@ def test_a_cross_county_admission_waits_for_the_archive_pull(session, user, grad
     ar.review(session, user("yunyan-county"), [admission.id], passed=True, now=utcnow())
     assert admission.status == AdmissionStatus.ADMITTED
     assert (g.school_id, g.status) == (user(JUNIOR).org_id, StudentStatus.GRADUATED)
+
+
+def test_out_of_area_admission_needs_the_origin_county_then_the_archive_pull(session, user, graduates):
+    from handlers import class_assignment
+    from models.student import StudentStatus
+
+    g, h = graduates
+    meitan = user("meitan-gz-registrar")  # another city: out of area for the senior stage
+    admission, _ = self_admit(session, meitan, number=g.national_student_id, name=g.name, stage=Stage.SENIOR)
+    other, _ = self_admit(session, meitan, number=h.national_student_id, name=h.name, stage=Stage.SENIOR)
+    ar.review(session, user("meitan-county"), [admission.id, other.id], passed=True, now=utcnow())
+    assert [a.id for a in ar.origin_pending(session, user(COUNTY).org_id)] == [admission.id, other.id]
+    assert ar.origin_pending(session, user("meitan-county").org_id) == []
+    assert ar.pullable(session, meitan.org_id) == []  # not before the graduating authority approved
+    with pytest.raises(DomainError, match="只能调取"):
+        ar.pull(session, meitan, [admission.id])
+
+    ar.origin_review(session, user(COUNTY), [admission.id], passed=True, now=utcnow())
+    ar.origin_review(session, user(COUNTY), [other.id], passed=False, now=utcnow())
+    assert other.status == AdmissionStatus.REJECTED
+    assert [a.id for a in ar.pullable(session, meitan.org_id)] == [admission.id]
+    ar.pull(session, meitan, [admission.id])
+    assert (g.school_id, g.status, g.class_id) == (meitan.org_id, StudentStatus.IN_SCHOOL, None)
+    assert g in class_assignment.awaiting_class(session, meitan.org_id)
+    assert h.status == StudentStatus.GRADUATED
+
+
+def test_same_city_senior_admission_is_not_out_of_area_but_needs_the_pull(session, user, graduates):
+    g = graduates[0]
+    yunyan = user("yunyan-gz-registrar")
+    admission, _ = self_admit(session, yunyan, number=g.national_student_id, name=g.name, stage=Stage.SENIOR)
+    ar.review(session, user("yunyan-county"), [admission.id], passed=True, now=utcnow())
+    assert ar.origin_pending(session, user(COUNTY).org_id) == []
+    assert [a.id for a in ar.pullable(session, yunyan.org_id)] == [admission.id]
+
+
+def test_origin_review_and_pull_pages(session, user, graduates, login_as, client):
+    g = graduates[0]
+    meitan = user("meitan-gz-registrar")
+    admission, _ = self_admit(session, meitan, number=g.national_student_id, name=g.name, stage=Stage.SENIOR)
+    ar.review(session, user("meitan-county"), [admission.id], passed=True, now=utcnow())
+    session.commit()
+    login_as(COUNTY)
+    assert g.name in client.get("/admissions/origin").get_data(as_text=True)
+    client.post("/admissions/origin", data={"admission_id": str(admission.id), "decision": "通过"})
+    login_as("meitan-gz-registrar")
+    assert g.name in client.get("/admissions/pull").get_data(as_text=True)
+    assert client.post("/admissions/pull", data={"admission_id": str(admission.id)}).status_code == 302
+    session.expire_all()
+    assert session.get(type(g), g.id).school_id == meitan.org_id

@@ -307,3 +307,46 @@ def self_admission_save() -> ResponseReturnValue:
     if case is not None:
         flash("该学生已被其他学校录取，已转入重复招生处理", "warning")
     return redirect(url_for("admissions.self_admission"))
+
+
+@bp.get("/origin")
+@requires(Role.COUNTY_OFFICER)
+def origin() -> ResponseReturnValue:
+    """外地就读学生核办 (F-45): the county's graduates admitted out of area."""
+    pending = admission_results.origin_pending(db(), me().org_id)
+    return render_template("admissions/decide.html", title="外地就读学生核办", rows=pending, decide=True)
+
+
+@bp.post("/origin")
+@requires(Role.COUNTY_OFFICER)
+def origin_decide() -> ResponseReturnValue:
+    passed = request.form.get("decision") == "通过"
+    try:
+        count = admission_results.origin_review(db(), me(), _ids("admission_id"), passed=passed, now=utcnow())
+        db().commit()
+        flash(f"{count} 名外地就读学生已核办：{'通过' if passed else '不通过'}", "success")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("admissions.origin"))
+
+
+@bp.get("/pull")
+@requires(Role.SCHOOL_REGISTRAR)
+def pull() -> ResponseReturnValue:
+    """调取新生档案 (F-48): admitted students whose archive may be pulled."""
+    rows = admission_results.pullable(db(), me().org_id)
+    return render_template("admissions/decide.html", title="调取新生档案", rows=rows, decide=False)
+
+
+@bp.post("/pull")
+@requires(Role.SCHOOL_REGISTRAR)
+def pull_archive() -> ResponseReturnValue:
+    try:
+        count = admission_results.pull(db(), me(), _ids("admission_id"))
+        db().commit()
+        flash(f"已调取 {count} 名新生档案，学生进入待分班", "success")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("admissions.pull"))

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("county_passed", sa.Boolean(), nullable=False),
         sa.Column("school_opinion", sa.String(length=500), nullable=True),
+        sa.Column("origin_review", sa.String(length=10), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
