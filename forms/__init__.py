@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from forms import (
+    admission_plan_change,
     dropout,
     duplicate_admission,
     graduation,
@@ -16,6 +17,8 @@ from forms import (
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
+    admission_plan_change.RequestForm,
+    admission_plan_change.ReviewForm,
     duplicate_admission.OpenForm,
     duplicate_admission.ActionForm,
     duplicate_admission.ReviewForm,

@@ -15,6 +15,7 @@ from handlers.registry import HandlerContext, handler
 from models import admission as adm
 from models.admission import Admission, AdmissionStatus
 from models.errors import DomainError
+from models.org import Stage
 
 
 def _admission(ctx: HandlerContext, admission_id: int) -> Admission:
@@ -71,3 +72,14 @@ def arbitrate(ctx: HandlerContext, *, admission_a: int, admission_b: int, winner
     if winner in rows:
         adm.admit(ctx.session, rows[winner], ctx.actor, now=ctx.now, instance_id=ctx.case.id)
     return {"winner": winner}
+
+
+@handler("admissions.apply_plan_change")
+def apply_plan_change(
+    ctx: HandlerContext, *, year: int, stage: str, planned: int, review: dict[str, Any]
+) -> dict[str, Any]:
+    """招生计划数变更核办 (F-39): pass ⇒ the school's plan is updated; fail ⇒ unchanged."""
+    if review["decision"] != "通过":
+        return {"passed": False}
+    adm.set_plan(ctx.session, ctx.actor, ctx.case.org_id, year=year, stage=Stage(stage), planned=planned)
+    return {"passed": True}

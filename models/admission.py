@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, select, text
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models import audit, transitions
@@ -241,3 +241,84 @@ class AdmissionResult(Base):
 
     student: Mapped[Student] = relationship()
     school: Mapped[School] = relationship()
+
+
+class AdmissionPlan(Base):
+    """招生计划数 (F-39): set by the county per school × year × stage; a warning, not a limit (Q-25)."""
+
+    __tablename__ = "admission_plan"
+    __table_args__ = (UniqueConstraint("school_id", "year", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.org_id"))
+    year: Mapped[int]
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, 10))
+    planned: Mapped[int]
+
+    school: Mapped[School] = relationship()
+
+
+def set_plan(
+    session: Session, actor: User | None, school_id: int, *, year: int, stage: Stage, planned: int
+) -> AdmissionPlan:
+    if planned < 0:
+        raise DomainError("招生计划数不能为负数")
+    plan = session.scalars(
+        select(AdmissionPlan).where(
+            AdmissionPlan.school_id == school_id, AdmissionPlan.year == year, AdmissionPlan.stage == stage
+        )
+    ).first()
+    before = {"planned": plan.planned if plan else None}
+    if plan is None:
+        plan = AdmissionPlan(school_id=school_id, year=year, stage=stage, planned=planned)
+        session.add(plan)
+    plan.planned = planned
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="招生计划数",
+        entity="admission_plan",
+        entity_id=plan.id,
+        before=before,
+        after={"planned": planned, "school_id": school_id, "year": year, "stage": stage.value},
+    )
+    return plan
+
+
+def plan_warning(session: Session, school_id: int, year: int, stage: Stage) -> str | None:
+    """Q-25: a warning when the school's admissions of the year and stage exceed its plan."""
+    plan = session.scalars(
+        select(AdmissionPlan).where(
+            AdmissionPlan.school_id == school_id, AdmissionPlan.year == year, AdmissionPlan.stage == stage
+        )
+    ).first()
+    if plan is None:
+        return None
+    count = sum(
+        1
+        for a in session.scalars(
+            select(Admission).where(
+                Admission.school_id == school_id, Admission.stage == stage, Admission.status.in_(ACTIVE)
+            )
+        )
+        if a.created_at.year == year
+    )
+    if count <= plan.planned:
+        return None
+    return f"录取人数{count}已超过招生计划数{plan.planned}"
+
+
+def county_school_id(session: Session, actor: User, school_code: str) -> int:
+    """A school supervised by the actor's county, by its 学校标识码."""
+    school = session.scalars(select(School).where(School.school_code == school_code)).first()
+    if school is None or school.record_authority_id != actor.org_id:
+        raise DomainError(f"学校标识码{school_code}不是本区县管理的学校")
+    return school.org_id
+
+
+def plans_of(session: Session, actor: User) -> list[AdmissionPlan]:
+    """The plans a user may see: a school its own, a county those of the schools it supervises."""
+    query = select(AdmissionPlan).join(School, School.org_id == AdmissionPlan.school_id)
+    query = query.where((AdmissionPlan.school_id == actor.org_id) | (School.record_authority_id == actor.org_id))
+    return list(session.scalars(query.order_by(AdmissionPlan.year.desc(), AdmissionPlan.school_id)))

@@ -244,7 +244,16 @@ def unified_admit() -> ResponseReturnValue:
         flash(f"其中 {duplicates} 名学生已被其他学校录取，已转入重复招生处理", "warning")
     for message in refused:
         flash(message, "danger")
+    _plan_warnings()
     return redirect(url_for("admissions.unified"))
+
+
+def _plan_warnings() -> None:
+    """Q-25: admissions past the school's plan warn (they are not blocked)."""
+    for stage in Stage:
+        warning = adm.plan_warning(db(), me().org_id, utcnow().year, stage)
+        if warning:
+            flash(f"{stage.label}{warning}", "warning")
 
 
 @bp.get("/review")
@@ -304,6 +313,7 @@ def self_admission_save() -> ResponseReturnValue:
         flash(err.message, "danger")
         return redirect(url_for("admissions.self_admission"))
     flash("已录取，待学籍主管部门核办", "success")
+    _plan_warnings()
     if case is not None:
         flash("该学生已被其他学校录取，已转入重复招生处理", "warning")
     return redirect(url_for("admissions.self_admission"))
@@ -350,3 +360,65 @@ def pull_archive() -> ResponseReturnValue:
         db().rollback()
         flash(err.message, "danger")
     return redirect(url_for("admissions.pull"))
+
+
+# -- 招生计划数设置 / 变更申请 (F-39) -----------------------------------------------------------------------------
+
+
+@bp.get("/plans")
+@requires(Role.COUNTY_OFFICER, Role.SCHOOL_REGISTRAR)
+def plans() -> ResponseReturnValue:
+    """County: 招生计划数设置 for its schools; school: its plans and 变更申请 (through the 区县's review)."""
+    return render_template(
+        "admissions/plans.html",
+        plans=adm.plans_of(db(), me()),
+        form=FORMS["admission_plan_change.request"](),
+        stages=list(Stage),
+        is_county=me().has_role(Role.COUNTY_OFFICER),
+    )
+
+
+@bp.post("/plans")
+@requires(Role.COUNTY_OFFICER)
+def plans_set() -> ResponseReturnValue:
+    f = request.form
+    try:
+        school_id = adm.county_school_id(db(), me(), f.get("school_code", "").strip())
+        adm.set_plan(
+            db(),
+            me(),
+            school_id,
+            year=int(f.get("year", "")),
+            stage=Stage(f.get("stage", "")),
+            planned=int(f.get("planned", "")),
+        )
+        db().commit()
+        flash("招生计划数已设置", "success")
+    except ValueError:
+        flash("请填写年度、教育阶段和计划数", "danger")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("admissions.plans"))
+
+
+@bp.post("/plans/change")
+@requires(Role.SCHOOL_REGISTRAR)
+def plans_change() -> ResponseReturnValue:
+    form = FORMS["admission_plan_change.request"](request.form)
+    if not form.validate():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+        return redirect(url_for("admissions.plans"))
+    case = wf.start(
+        db(),
+        "admission_plan_change",
+        student_id=None,
+        actor=me(),
+        data=form.to_task_data(),
+        display=form.display_lines(),
+        to_school_id=me().org_id,
+    )
+    flash("招生计划数变更申请已提交，待学籍主管部门核办", "success")
+    return redirect(url_for("cases.detail", case_id=case.id))

@@ -65,8 +65,20 @@ def upgrade() -> None:
     with op.batch_alter_table("admission_result", schema=None) as batch_op:
         batch_op.create_index("ix_admission_result_school_id", ["school_id"], unique=False)
         batch_op.create_index("ix_admission_result_student_id", ["student_id"], unique=False)
+    op.create_table(
+        "admission_plan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("stage", sa.String(length=10), nullable=False),
+        sa.Column("planned", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["school_id"], ["school.org_id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("school_id", "year", "stage"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("admission_plan")
     op.drop_table("admission_result")
     op.drop_table("admission")
