@@ -137,3 +137,27 @@ def test_origin_review_and_pull_pages(session, user, graduates, login_as, client
     assert client.post("/admissions/pull", data={"admission_id": str(admission.id)}).status_code == 302
     session.expire_all()
     assert session.get(type(g), g.id).school_id == meitan.org_id
+
+
+def test_compulsory_stage_out_of_area_means_another_county(session, user):
+    """F-45: a primary graduate admitted by a junior school of another county (same city) needs the origin
+    county; one admitted in its own county moves on approval."""
+    from models.student import StudentStatus
+
+    primary = user("nanming-xx-registrar")
+    cohort = session.scalars(
+        select(Cohort).where(Cohort.school_id == primary.org_id).order_by(Cohort.cohort_year)
+    ).first()
+    pupils = graduation.class_students(session, cohort.classes[0].id)
+    for pupil in pupils:  # arranged: the demo world has no 六年级 class to graduate through the handler
+        pupil.status = StudentStatus.GRADUATED
+    session.commit()
+    g, h = pupils[0], pupils[1]
+    yunyan = user("yunyan-cz-registrar")
+    away, _ = self_admit(session, yunyan, number=g.national_student_id, name=g.name, stage=Stage.JUNIOR)
+    ar.review(session, user("yunyan-county"), [away.id], passed=True, now=utcnow())
+    assert [a.id for a in ar.origin_pending(session, user(COUNTY).org_id)] == [away.id]
+    home, _ = self_admit(session, user(JUNIOR), number=h.national_student_id, name=h.name, stage=Stage.JUNIOR)
+    ar.review(session, user(COUNTY), [home.id], passed=True, now=utcnow())
+    assert h.school_id == user(JUNIOR).org_id
+    assert [a.id for a in ar.origin_pending(session, user(COUNTY).org_id)] == [away.id]
