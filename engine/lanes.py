@@ -121,9 +121,32 @@ OFFICER_OF_LEVEL = {
 }
 
 
+def _other_admitting_school_id(case: ProcessInstance) -> int:
+    """The second admitting school of a duplicate admission (重复招生, F-46): the case summary's ``school_b``."""
+    school_id = str(case.summary.get("school_b", ""))
+    if not school_id.isdigit():
+        raise LaneUnresolvable(f"case {case.id} names no other admitting school")
+    return int(school_id)
+
+
+def _other_admitting_school(session: Session, case: ProcessInstance) -> Seat:
+    return Seat(_other_admitting_school_id(case), Role.SCHOOL_REGISTRAR)
+
+
+def _other_admitting_county(session: Session, case: ProcessInstance) -> Seat:
+    return Seat(_authority_of(session, _other_admitting_school_id(case)), Role.COUNTY_OFFICER)
+
+
+def _other_party_school_id(session: Session, case: ProcessInstance) -> int:
+    if "school_b" in case.summary:
+        return _other_admitting_school_id(case)
+    return _other_student(session, case).school_id
+
+
 def _common_superior(session: Session, case: ProcessInstance) -> Seat:
-    """§2.4: the lowest common ancestor of both records' record authorities (F-17 arbitration)."""
-    unit = common_superior(session, [case.org_id, _other_student(session, case).school_id])
+    """§2.4: the lowest common ancestor of both parties' record authorities: the two records' schools (F-17
+    arbitration) or the two admitting schools (F-46 arbitration)."""
+    unit = common_superior(session, [case.org_id, _other_party_school_id(session, case)])
     return Seat(unit.id, OFFICER_OF_LEVEL[unit.level])
 
 
@@ -141,4 +164,6 @@ LANES: dict[str, LaneResolver] = {
     "对方学校": _other_school,
     "对方区县": _other_authority,
     "共同上级": _common_superior,
+    "对方招生学校": _other_admitting_school,
+    "对方招生区县": _other_admitting_county,
 }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from forms import (
+    admission_plan_change,
     dropout,
+    duplicate_admission,
     graduation,
     key_data_change,
     mistaken_deletion,
@@ -15,6 +17,12 @@ from forms import (
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
+    admission_plan_change.RequestForm,
+    admission_plan_change.ReviewForm,
+    duplicate_admission.OpenForm,
+    duplicate_admission.ActionForm,
+    duplicate_admission.ReviewForm,
+    duplicate_admission.ArbitrationForm,
     mistaken_deletion.RequestForm,
     mistaken_deletion.CountyReviewForm,
     mistaken_deletion.SchoolDecisionForm,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerContext, handler
-from models import audit, transitions
+from models import admission, audit, transitions
 from models.business_calendar import STAGE_YEARS, grade_level, grade_year, local_date, province_id_of
 from models.errors import DomainError
 from models.lifecycle import GraduateRejection
@@ -163,6 +163,9 @@ def reject_graduates(session: Session, actor: User, students: Sequence[Student],
     wrong = [s for s in students if StudentStatus(s.status) not in transitions.GRADUATE_STATES]
     if wrong:
         raise DomainError(f"以下学生不是毕业生，不能驳回：{_names(wrong)}")
+    admitted = [s for s in students if admission.active_admissions(session, s.id)]
+    if admitted:  # only while not admitted
+        raise DomainError(f"以下学生已被学校招生录取，不能驳回：{_names(admitted)}")
     for student in students:
         former, graduated_on = StudentStatus(student.status), student.graduated_on
         transitions.change_status(

@@ -3,6 +3,7 @@
 Importing this package registers every table on ``Base.metadata`` (Alembic and the tests rely on it).
 """
 
+from models.admission import Admission, AdmissionPlan, AdmissionResult, AdmissionStatus
 from models.attachment import Attachment
 from models.audit import AuditEvent
 from models.base import Base
@@ -29,6 +30,10 @@ from models.workflow import (
 )
 
 __all__ = [
+    "Admission",
+    "AdmissionPlan",
+    "AdmissionResult",
+    "AdmissionStatus",
     "AcademicYear",
     "Attachment",
     "ControlledField",

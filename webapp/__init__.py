@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 
 from webapp import (
     access,
+    admissions,
     attachments,
     auth,
     cases,
@@ -52,6 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         transfers.bp,
         transfer_settings.bp,
         registration.bp,
+        admissions.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -1,0 +1,324 @@
+"""招生录取 (F-40…F-46): one row per school's admission of a graduate.
+
+Invariant held by the database, not only by the code: at most one admission of a student is 录取 (the partial
+unique index ``uq_admission_one_admitted``). Every decision that may make an admission 录取 first locks the
+student row (``SELECT … FOR UPDATE``), so two schools admitting, or two arbitrations finishing, at the same
+moment are serialised; the index is the last line if a path forgets the lock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models import audit, transitions
+from models.base import Base, enum_column
+from models.errors import DomainError
+from models.jurisdiction import common_superior
+from models.org import OrgLevel, School, Stage
+from models.student import Student, StudentStatus
+from models.user import User
+
+
+class AdmissionStatus(StrEnum):
+    PENDING = "pending"
+    DUPLICATE = "duplicate"
+    ADMITTED = "admitted"
+    REJECTED = "rejected"
+    DELETED = "deleted"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    AdmissionStatus.PENDING: "待核办",
+    AdmissionStatus.DUPLICATE: "重复招生",
+    AdmissionStatus.ADMITTED: "录取",
+    AdmissionStatus.REJECTED: "不录取",
+    AdmissionStatus.DELETED: "已删除",
+}
+ACTIVE = (AdmissionStatus.PENDING, AdmissionStatus.DUPLICATE, AdmissionStatus.ADMITTED)
+
+
+class Admission(Base):
+    __tablename__ = "admission"
+    __table_args__ = (
+        Index(
+            "uq_admission_one_admitted",
+            "student_id",
+            unique=True,
+            sqlite_where=text("status = 'admitted'"),
+            postgresql_where=text("status = 'admitted'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.org_id"), index=True)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, 10))
+    status: Mapped[AdmissionStatus] = mapped_column(enum_column(AdmissionStatus, 12))
+    county_passed: Mapped[bool] = mapped_column(default=False)
+    school_opinion: Mapped[str | None] = mapped_column(String(500))
+    # 外地就读学生核办 (F-45) by the graduating school's county: None (not out of area), 待核办, 通过, 不通过
+    origin_review: Mapped[str | None] = mapped_column(String(10))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+    student: Mapped[Student] = relationship()
+    school: Mapped[School] = relationship()
+
+
+def lock_student(session: Session, student_id: int) -> Student:
+    """The student row, locked until commit: the one place admissions of a student serialise."""
+    return session.scalars(select(Student).where(Student.id == student_id).with_for_update()).one()
+
+
+def active_admissions(session: Session, student_id: int) -> list[Admission]:
+    return list(
+        session.scalars(
+            select(Admission)
+            .where(Admission.student_id == student_id, Admission.status.in_(ACTIVE))
+            .order_by(Admission.id)
+        )
+    )
+
+
+def _set_status(session: Session, admission: Admission, status: AdmissionStatus, actor: User | None, **kw) -> None:
+    before = admission.status.label
+    admission.status = status
+    audit.record(
+        session,
+        actor=actor,
+        action="admission",
+        entity="admission",
+        entity_id=admission.id,
+        before={"status": before},
+        after={"status": status.label, "student_id": admission.student_id, "school_id": admission.school_id},
+        **kw,
+    )
+
+
+def find_graduate(session: Session, number: str, name: str) -> Student:
+    """自主招生's query window: the record by 学籍号, which must match the name."""
+    student = session.scalars(select(Student).where(Student.national_student_id == number)).first() if number else None
+    if student is None:
+        raise DomainError("学籍号不存在!")
+    if student.name != name:
+        raise DomainError("学籍号存在，但学籍号和姓名不匹配!")
+    return student
+
+
+def record_admission(
+    session: Session, actor: User, student_id: int, school_id: int, stage: Stage, *, now: datetime
+) -> tuple[Admission, Admission | None]:
+    """A school admits a graduate (F-41/F-42). Returns the new admission and, when another school already
+    admitted the student, that earlier admission: both become 重复招生 and the caller opens F-46."""
+    student = lock_student(session, student_id)
+    if student.status != StudentStatus.GRADUATED:
+        raise DomainError("该学生的学籍状态是非毕业生!")
+    others = active_admissions(session, student_id)
+    if any(a.school_id == school_id for a in others):
+        raise DomainError(f"{student.name}已被本校招生录取，不能重复录取")
+    admission = Admission(
+        student_id=student_id,
+        school_id=school_id,
+        stage=stage,
+        status=AdmissionStatus.PENDING,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(admission)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="admission",
+        entity="admission",
+        entity_id=admission.id,
+        before={},
+        after={"status": admission.status.label, "student_id": student_id, "school_id": school_id},
+    )
+    if not others:
+        return admission, None
+    earlier = others[0]
+    for row in (earlier, admission):
+        if row.status != AdmissionStatus.DUPLICATE:
+            _set_status(session, row, AdmissionStatus.DUPLICATE, actor)
+    return admission, earlier
+
+
+def admit(
+    session: Session, admission: Admission, actor: User | None, *, now: datetime, instance_id: int | None
+) -> None:
+    """Make an admission 录取, refusing when another school already holds the student (§F-46 outcome)."""
+    lock_student(session, admission.student_id)
+    session.refresh(admission)
+    holder = next(
+        (a for a in active_admissions(session, admission.student_id) if a.status == AdmissionStatus.ADMITTED), None
+    )
+    if holder is not None and holder.id != admission.id:
+        raise DomainError("该学生已被其他学校录取，不能再录取")
+    admission.decided_at = now
+    _set_status(session, admission, AdmissionStatus.ADMITTED, actor, instance_id=instance_id)
+    session.flush()
+    if same_county(session, admission):
+        move_to_school(session, admission, actor, instance_id=instance_id)
+    elif out_of_area(session, admission):
+        admission.origin_review = ORIGIN_PENDING
+
+
+ORIGIN_PENDING = "待核办"
+
+
+def out_of_area(session: Session, admission: Admission) -> bool:
+    """外地就读学生 (F-45): compulsory stage in another county, senior stage in another city (a municipality's
+    districts count as one city)."""
+    student = session.get_one(Student, admission.student_id)
+    superior = common_superior(session, [student.school_id, admission.school_id])
+    if admission.stage != Stage.SENIOR:
+        return superior.level != OrgLevel.COUNTY
+    return superior.level == OrgLevel.NATIONAL or (superior.level == OrgLevel.PROVINCE and not superior.is_municipality)
+
+
+def same_county(session: Session, admission: Admission) -> bool:
+    """Q-26: a same-county admission moves on county approval; others wait for 外地核办 and 调档 (F-45, F-48)."""
+    student = session.get_one(Student, admission.student_id)
+    graduating = session.get_one(School, student.school_id)
+    return graduating.record_authority_id == session.get_one(School, admission.school_id).record_authority_id
+
+
+def move_to_school(session: Session, admission: Admission, actor: User | None, *, instance_id: int | None) -> None:
+    """T2 (§4.3): the graduate becomes an in-school student of the admitting school, without a class (待分班)."""
+    student = session.get_one(Student, admission.student_id)
+    former_school = student.school_id
+    student.class_id = None
+    student.school_id = admission.school_id
+    transitions.change_status(
+        session,
+        student,
+        StudentStatus.IN_SCHOOL,
+        actor=actor,
+        action="招生入学",
+        instance_id=instance_id,
+        extra={"from_school_id": former_school, "school_id": admission.school_id, "admission_id": admission.id},
+    )
+
+
+def reject(
+    session: Session, admission: Admission, actor: User | None, *, now: datetime, instance_id: int | None
+) -> None:
+    if admission.status in ACTIVE:
+        admission.decided_at = now
+        _set_status(session, admission, AdmissionStatus.REJECTED, actor, instance_id=instance_id)
+
+
+def delete(
+    session: Session, admission: Admission, actor: User | None, *, now: datetime, instance_id: int | None
+) -> None:
+    admission.decided_at = now
+    _set_status(session, admission, AdmissionStatus.DELETED, actor, instance_id=instance_id)
+
+
+class AdmissionResult(Base):
+    """招生结果 (F-40): one row of the county's imported (or manually added) result list, used by F-41."""
+
+    __tablename__ = "admission_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.org_id"), index=True)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, 10))
+    county_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    admission_id: Mapped[int | None] = mapped_column(ForeignKey("admission.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime]
+
+    student: Mapped[Student] = relationship()
+    school: Mapped[School] = relationship()
+
+
+class AdmissionPlan(Base):
+    """招生计划数 (F-39): set by the county per school × year × stage; a warning, not a limit (Q-25)."""
+
+    __tablename__ = "admission_plan"
+    __table_args__ = (UniqueConstraint("school_id", "year", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.org_id"))
+    year: Mapped[int]
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, 10))
+    planned: Mapped[int]
+
+    school: Mapped[School] = relationship()
+
+
+def set_plan(
+    session: Session, actor: User | None, school_id: int, *, year: int, stage: Stage, planned: int
+) -> AdmissionPlan:
+    if planned < 0:
+        raise DomainError("招生计划数不能为负数")
+    plan = session.scalars(
+        select(AdmissionPlan).where(
+            AdmissionPlan.school_id == school_id, AdmissionPlan.year == year, AdmissionPlan.stage == stage
+        )
+    ).first()
+    before = {"planned": plan.planned if plan else None}
+    if plan is None:
+        plan = AdmissionPlan(school_id=school_id, year=year, stage=stage, planned=planned)
+        session.add(plan)
+    plan.planned = planned
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="招生计划数",
+        entity="admission_plan",
+        entity_id=plan.id,
+        before=before,
+        after={"planned": planned, "school_id": school_id, "year": year, "stage": stage.value},
+    )
+    return plan
+
+
+def plan_warning(session: Session, school_id: int, year: int, stage: Stage) -> str | None:
+    """Q-25: a warning when the school's admissions of the year and stage exceed its plan."""
+    plan = session.scalars(
+        select(AdmissionPlan).where(
+            AdmissionPlan.school_id == school_id, AdmissionPlan.year == year, AdmissionPlan.stage == stage
+        )
+    ).first()
+    if plan is None:
+        return None
+    count = sum(
+        1
+        for a in session.scalars(
+            select(Admission).where(
+                Admission.school_id == school_id, Admission.stage == stage, Admission.status.in_(ACTIVE)
+            )
+        )
+        if a.created_at.year == year
+    )
+    if count <= plan.planned:
+        return None
+    return f"录取人数{count}已超过招生计划数{plan.planned}"
+
+
+def county_school_id(session: Session, actor: User, school_code: str) -> int:
+    """A school supervised by the actor's county, by its 学校标识码."""
+    school = session.scalars(select(School).where(School.school_code == school_code)).first()
+    if school is None or school.record_authority_id != actor.org_id:
+        raise DomainError(f"学校标识码{school_code}不是本区县管理的学校")
+    return school.org_id
+
+
+def plans_of(session: Session, actor: User) -> list[AdmissionPlan]:
+    """The plans a user may see: a school its own, a county those of the schools it supervises."""
+    query = select(AdmissionPlan).join(School, School.org_id == AdmissionPlan.school_id)
+    query = query.where((AdmissionPlan.school_id == actor.org_id) | (School.record_authority_id == actor.org_id))
+    return list(session.scalars(query.order_by(AdmissionPlan.year.desc(), AdmissionPlan.school_id)))

@@ -1,0 +1,214 @@
+"""招生结果导入 (F-40), 统一招生录取 (F-41), 录取新生核办 (F-44)."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from handlers import admission_results as ar
+from handlers import graduation
+from models.admission import Admission, AdmissionResult, AdmissionStatus
+from models.base import utcnow
+from models.errors import DomainError
+from models.org import Cohort, School
+from models.workflow import ProcessInstance
+from webapp.admissions import admit_results
+
+JUNIOR = "nanming-cz-registrar"
+NANMING_GZ = "nanming-gz-registrar"
+YUNYAN_GZ = "yunyan-gz-registrar"
+COUNTY = "nanming-county"
+
+
+@pytest.fixture
+def graduates(session, user):
+    school_id = user(JUNIOR).org_id
+    cohort = session.scalars(select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.cohort_year)).first()
+    pupils = graduation.class_students(session, cohort.classes[0].id)
+    graduation.graduate(session, user(JUNIOR), pupils, on=date(2027, 7, 1))
+    session.commit()
+    return pupils
+
+
+def code(session, user, username: str) -> str:
+    return session.get(School, user(username).org_id).school_code
+
+
+def workbook(rows, header=ar.HEADERS) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def row_of(session, user, student, school=NANMING_GZ, stage="高中"):
+    return (student.national_student_id, student.name, code(session, user, JUNIOR), code(session, user, school), stage)
+
+
+def result_count(session) -> int:
+    return session.scalar(select(func.count()).select_from(AdmissionResult))
+
+
+def test_five_columns_import_and_the_school_sees_only_its_results(session, user, graduates):
+    data = workbook([row_of(session, user, graduates[0]), row_of(session, user, graduates[1], stage="3")])
+    assert ar.import_results(session, user(COUNTY), data, now=utcnow()) == 2
+    results = ar.results_for_school(session, user(NANMING_GZ).org_id)
+    assert [r.student_id for r in results] == [g.id for g in graduates]
+    assert ar.results_for_school(session, user("nanming-cz-registrar").org_id) == []
+
+
+def test_header_个人标识码_is_accepted(session, user, graduates):
+    header = ("个人标识码",) + ar.HEADERS[1:]
+    assert ar.import_results(
+        session, user(COUNTY), workbook([row_of(session, user, graduates[0])], header), now=utcnow()
+    )
+
+
+@pytest.mark.parametrize(
+    "header",
+    [ar.HEADERS[:4], ar.HEADERS + ("备注",), ("学籍号",) + ar.HEADERS[1:], ar.HEADERS[1:] + ar.HEADERS[:1]],
+)
+def test_a_wrong_header_rejects_the_file(session, user, graduates, header):
+    with pytest.raises(ar.ImportRefused) as refused:
+        ar.import_results(session, user(COUNTY), workbook([], header), now=utcnow())
+    assert refused.value.errors[0].startswith("第1行：表头须恰为五列")
+    assert result_count(session) == 0
+
+
+def test_bad_rows_reject_the_whole_file_with_row_errors(session, user, graduates, student_of):
+    good = row_of(session, user, graduates[0])
+    in_school = student_of("nanming-cz-registrar")
+    rows = [
+        good,
+        ("G000", "无名", good[2], good[3], "高中"),
+        (graduates[1].national_student_id, "别人", good[2], good[3], "高中"),
+        row_of(session, user, graduates[1], school=YUNYAN_GZ),
+        (graduates[1].national_student_id, graduates[1].name, good[2], "9999999999", "高中"),
+        (graduates[1].national_student_id, graduates[1].name, good[2], good[3], "大学"),
+        (in_school.national_student_id, in_school.name, good[2], good[3], "高中"),
+        good,
+    ]
+    with pytest.raises(ar.ImportRefused) as refused:
+        ar.import_results(session, user(COUNTY), workbook(rows), now=utcnow())
+    errors = refused.value.errors
+    assert [e.split("：")[0] for e in errors] == ["第3行", "第4行", "第5行", "第6行", "第7行", "第8行", "第9行"]
+    assert "学籍号G000不存在" in errors[0]
+    assert "不匹配" in errors[1]
+    assert "不属本区县管理" in errors[2]  # Q-44
+    assert "录取学校标识码9999999999不存在" in errors[3]
+    assert "教育阶段大学无效" in errors[4]
+    assert "非毕业生" in errors[5]
+    assert "与第2行重复" in errors[6]
+    assert result_count(session) == 0
+
+
+def test_not_a_workbook_is_refused(session, user):
+    with pytest.raises(DomainError, match="不是有效的Excel"):
+        ar.import_results(session, user(COUNTY), b"not a workbook", now=utcnow())
+
+
+def test_unified_admission_then_county_review(session, user, graduates):
+    ar.import_results(session, user(COUNTY), workbook([row_of(session, user, g) for g in graduates]), now=utcnow())
+    result_ids = [r.id for r in ar.results_for_school(session, user(NANMING_GZ).org_id)]
+    with pytest.raises(DomainError, match="只能录取本校招生结果名单"):
+        admit_results(session, user(YUNYAN_GZ), result_ids)
+    assert admit_results(session, user(NANMING_GZ), result_ids) == (2, 0, [])
+    assert ar.results_for_school(session, user(NANMING_GZ).org_id) == []
+    pending = ar.pending_for_county(session, user(COUNTY).org_id)
+    assert [a.student_id for a in pending] == [g.id for g in graduates]
+    assert ar.pending_for_county(session, user("yunyan-county").org_id) == []
+    with pytest.raises(DomainError, match="只能核办本区县"):
+        ar.review(session, user("yunyan-county"), [pending[0].id], passed=True, now=utcnow())
+
+    ar.review(session, user(COUNTY), [pending[0].id], passed=True, now=utcnow())
+    ar.review(session, user(COUNTY), [pending[1].id], passed=False, now=utcnow())
+    session.expire_all()
+    assert [session.get(Admission, a.id).status for a in pending] == [
+        AdmissionStatus.ADMITTED,
+        AdmissionStatus.REJECTED,
+    ]
+
+
+def test_a_result_admitted_elsewhere_opens_a_duplicate_case(session, user, graduates):
+    from webapp.admissions import admit_graduate
+
+    yunyan = user(YUNYAN_GZ)
+    admit_graduate(session, yunyan, student_id=graduates[0].id, school_id=yunyan.org_id, stage=ar.Stage.SENIOR)
+    ar.import_results(session, user(COUNTY), workbook([row_of(session, user, graduates[0])]), now=utcnow())
+    result_ids = [r.id for r in ar.results_for_school(session, user(NANMING_GZ).org_id)]
+    assert admit_results(session, user(NANMING_GZ), result_ids) == (1, 1, [])
+    assert session.scalar(
+        select(func.count()).select_from(ProcessInstance).where(ProcessInstance.process_key == "duplicate_admission")
+    )
+
+
+def test_pages_import_add_admit_and_review(session, user, graduates, login_as, client):
+    login_as(COUNTY)
+    assert client.get("/admissions/results/template").mimetype.endswith("spreadsheetml.sheet")
+    bad = workbook([("G000", "无名", "1", "2", "高中")])
+    page = client.post("/admissions/results/import", data={"file": (BytesIO(bad), "r.xlsx")})
+    assert 'data-testid="import-errors"' in page.get_data(as_text=True)
+    assert "第2行：学籍号G000不存在" in page.get_data(as_text=True)
+    good = workbook([row_of(session, user, graduates[0])])
+    assert client.post("/admissions/results/import", data={"file": (BytesIO(good), "r.xlsx")}).status_code == 302
+    g = graduates[1]
+    client.post(
+        "/admissions/results/add",
+        data={
+            "number": g.national_student_id,
+            "name": g.name,
+            "school_code": code(session, user, NANMING_GZ),
+            "stage": "高中",
+        },
+    )
+    listing = client.get("/admissions/results").get_data(as_text=True)
+    assert graduates[0].name in listing and g.name in listing and "南明高级中学" in listing
+
+    login_as(NANMING_GZ)
+    ids = [str(r.id) for r in ar.results_for_school(session, user(NANMING_GZ).org_id)]
+    assert len(ids) == 2
+    assert g.name in client.get("/admissions/unified").get_data(as_text=True)
+    assert client.post("/admissions/unified", data={"result_id": ids}).status_code == 302
+    assert client.get("/admissions/review").status_code == 403
+
+    login_as(COUNTY)
+    assert g.name in client.get("/admissions/review").get_data(as_text=True)
+    session.expire_all()
+    pending = [str(a.id) for a in ar.pending_for_county(session, user(COUNTY).org_id)]
+    assert client.post("/admissions/review", data={"admission_id": pending, "decision": "通过"}).status_code == 302
+    session.expire_all()
+    assert ar.pending_for_county(session, user(COUNTY).org_id) == []
+    statuses = session.scalars(select(Admission.status).where(Admission.student_id.in_([x.id for x in graduates])))
+    assert list(statuses) == [AdmissionStatus.ADMITTED] * 2
+
+
+def test_manual_add_is_checked_like_an_imported_row(session, user, graduates):
+    g = graduates[0]
+    with pytest.raises(DomainError, match="不属本区县管理"):
+        ar.add_manually(
+            session,
+            user(COUNTY),
+            number=g.national_student_id,
+            name=g.name,
+            school_code=code(session, user, YUNYAN_GZ),
+            stage="高中",
+            now=utcnow(),
+        )
+    ar.add_manually(
+        session,
+        user(COUNTY),
+        number=g.national_student_id,
+        name=g.name,
+        school_code=code(session, user, NANMING_GZ),
+        stage="高中",
+        now=utcnow(),
+    )
+    assert [r.student_id for r in ar.results_for_school(session, user(NANMING_GZ).org_id)] == [g.id]
