@@ -55,34 +55,7 @@ def upgrade() -> None:
     with op.batch_alter_table("guardian", schema=None) as batch_op:
         batch_op.alter_column("profile", existing_type=sa.JSON(), nullable=False)
 
-    # The same table as issue 6's lifecycle revision (identical model, models/attachment.py): create it only where
-    # that revision has not, so the two revisions chain in either order.
-    if not sa.inspect(op.get_bind()).has_table("attachment"):
-        op.create_table(
-            "attachment",
-            sa.Column("id", sa.Integer(), nullable=False),
-            sa.Column("instance_id", sa.Integer(), nullable=True),
-            sa.Column("student_id", sa.Integer(), nullable=False),
-            sa.Column("kind", sa.String(length=50), nullable=False),
-            sa.Column("filename", sa.String(length=200), nullable=False),
-            sa.Column("content_type", sa.String(length=100), nullable=False),
-            sa.Column("size", sa.Integer(), nullable=False),
-            sa.Column("data", sa.LargeBinary(), nullable=False),
-            sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
-            sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
-            sa.ForeignKeyConstraint(
-                ["instance_id"], ["process_instance.id"], name=op.f("fk_attachment_instance_id_process_instance")
-            ),
-            sa.ForeignKeyConstraint(["student_id"], ["student.id"], name=op.f("fk_attachment_student_id_student")),
-            sa.ForeignKeyConstraint(
-                ["uploaded_by_id"], ["app_user.id"], name=op.f("fk_attachment_uploaded_by_id_app_user")
-            ),
-            sa.PrimaryKeyConstraint("id", name=op.f("pk_attachment")),
-        )
-        with op.batch_alter_table("attachment", schema=None) as batch_op:
-            batch_op.create_index(batch_op.f("ix_attachment_instance_id"), ["instance_id"], unique=False)
-            batch_op.create_index(batch_op.f("ix_attachment_student_id"), ["student_id"], unique=False)
-
+    # The attachment table (§3.11) comes from 0006_lifecycle, earlier in the chain.
     op.create_table(
         "student_photo",
         sa.Column("student_id", sa.Integer(), nullable=False),
@@ -155,7 +128,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_registration_opening_org_id"))
     op.drop_table("registration_opening")
     op.drop_table("student_photo")
-    # attachment is left in place: issue 6's revision may own it (see upgrade).
+    # attachment belongs to 0006_lifecycle.
     with op.batch_alter_table("guardian", schema=None) as batch_op:
         batch_op.drop_column("profile")
     with op.batch_alter_table("student", schema=None) as batch_op:
