@@ -260,3 +260,27 @@ def pull(session: Session, actor: User, admission_ids: Sequence[int]) -> int:
         adm.move_to_school(session, offered[admission_id], actor, instance_id=None)
     session.flush()
     return len(admission_ids)
+
+
+NEXT_STAGE = {Stage.PRIMARY: "初中", Stage.JUNIOR: "高中"}
+
+
+def graduates_for_admission(session: Session, students: Sequence[Student]) -> list[list[str]]:
+    """导出招生excel (F-40): graduates of a compulsory stage in the five-column layout of the result import, the
+    录取学校标识码 left for the admissions office to fill. Students already holding an admission are left out."""
+    admitted = set(
+        session.scalars(
+            select(Admission.student_id).where(
+                Admission.student_id.in_([s.id for s in students]),
+                Admission.status.in_([AdmissionStatus.PENDING, AdmissionStatus.ADMITTED, AdmissionStatus.DUPLICATE]),
+            )
+        )
+    )
+    rows = []
+    for student in students:
+        stage = student.school_class.cohort.stage if student.school_class else None
+        if student.status != StudentStatus.GRADUATED or stage not in NEXT_STAGE or student.id in admitted:
+            continue
+        school = session.get_one(School, student.school_id)
+        rows.append([student.national_student_id or "", student.name, school.school_code, "", NEXT_STAGE[stage]])
+    return rows

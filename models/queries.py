@@ -200,6 +200,14 @@ def graduates(session: Session, user: User, filters: Filters, *, page: int = 1, 
     )
 
 
+def graduated_students(session: Session, user: User, filters: Filters) -> list[Student]:
+    """The 毕业 (not 结业/肄业) students in the user's jurisdiction, for the admission export (F-40)."""
+    query = students_visible_to(user).where(Student.status == StudentStatus.GRADUATED)
+    if filters.school_id:
+        query = query.where(Student.school_id == filters.school_id)
+    return list(session.scalars(query.order_by(Student.school_id, Student.id).limit(EXPORT_LIMIT)))
+
+
 def rejected_graduates(session: Session, user: User, filters: Filters, *, page: int = 1, per_page: int = 50) -> Page:
     query = select(GraduateRejection).where(in_subtree(user, GraduateRejection.school_id))
     if filters.school_id:

@@ -212,3 +212,23 @@ def test_manual_add_is_checked_like_an_imported_row(session, user, graduates):
         now=utcnow(),
     )
     assert [r.student_id for r in ar.results_for_school(session, user(NANMING_GZ).org_id)] == [g.id]
+
+
+def test_graduate_export_is_the_import_layout_and_reads_back(session, user, graduates, login_as):
+    """导出招生excel (F-40): the county's graduates in the five columns; filled in, the same file imports."""
+    from openpyxl import load_workbook
+
+    client = login_as(COUNTY)
+    page = client.get("/lifecycle/graduates").get_data(as_text=True)
+    assert 'data-testid="admission-export"' in page
+    response = client.get("/lifecycle/graduates/admission.xlsx")
+    sheet = load_workbook(BytesIO(response.data)).active
+    rows = [[cell or "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert tuple(rows[0]) == ar.HEADERS
+    exported = {row[0]: row for row in rows[1:]}
+    for pupil in graduates:
+        assert exported[pupil.national_student_id][1:] == [pupil.name, code(session, user, JUNIOR), "", "高中"]
+    for row in rows[1:]:
+        row[3] = code(session, user, NANMING_GZ)
+    assert ar.import_results(session, user(COUNTY), workbook(rows[1:]), now=utcnow()) == len(rows) - 1
+    assert login_as(JUNIOR).get("/lifecycle/graduates/admission.xlsx").status_code == 403

@@ -12,7 +12,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 import engine
-from handlers import graduation, promotion, status_change
+from handlers import admission_results, graduation, promotion, status_change
 from models import jurisdiction, queries
 from models.base import utcnow
 from models.business_calendar import CHINA, STAGE_YEARS, grade_level, grade_year, local_date, province_id_of
@@ -116,6 +116,15 @@ def graduates() -> ResponseReturnValue:
             "destinations": graduation.DESTINATIONS if me().has_role(Role.SCHOOL_REGISTRAR) else (),
         },
     )
+
+
+@bp.get("/graduates/admission.xlsx")
+@requires(Role.COUNTY_OFFICER)
+def graduates_for_admission() -> ResponseReturnValue:
+    """导出招生excel (F-40, F-56): the graduates in the five-column layout the result import reads back."""
+    students = queries.graduated_students(db(), me(), _filters())
+    rows = admission_results.graduates_for_admission(db(), students)
+    return xlsx.download("导出招生excel", list(admission_results.HEADERS), rows)
 
 
 @bp.get("/graduates/rejected")
