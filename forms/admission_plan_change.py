@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from wtforms import IntegerField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from forms.base import TaskForm
+from forms.base import TaskForm, VerdictForm
 
 TEXT = Length(max=500, message="不能超过500字")
 
@@ -26,15 +26,6 @@ class RequestForm(TaskForm):
     reason = TextAreaField("变更理由", validators=[DataRequired("请填写变更理由"), TEXT])
 
 
-class ReviewForm(TaskForm):
+class ReviewForm(VerdictForm):
     key = "admission_plan_change.review"
     title = "招生计划数变更核办"
-
-    decision = RadioField(
-        "核办结果", choices=[SelectChoice("通过"), SelectChoice("不通过")], validators=[DataRequired("请选择核办结果")]
-    )
-    comment = TextAreaField("核办意见", validators=[TEXT])
-
-    def validate_comment(self, field: TextAreaField) -> None:
-        if self.decision.data == "不通过" and not (field.data or "").strip():
-            raise ValidationError("不通过时必须填写核办意见")

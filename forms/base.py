@@ -10,7 +10,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from wtforms import Form
+from wtforms import Form, RadioField, SelectChoice, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 
 class TaskForm(Form):
@@ -31,6 +32,20 @@ class TaskForm(Form):
             labels = {c.value: c.label for c in field.iter_choices()} if hasattr(field, "iter_choices") else {}
             lines.append((str(field.label.text), str(labels.get(value, value))))
         return lines
+
+
+class VerdictForm(TaskForm):
+    """核办 by an authority: 通过 or 不通过, the latter only with a written opinion. Subclasses set key and title;
+    the diagrams read ``decision`` and ``comment``."""
+
+    decision = RadioField(
+        "核办结果", choices=[SelectChoice("通过"), SelectChoice("不通过")], validators=[DataRequired("请选择核办结果")]
+    )
+    comment = TextAreaField("核办意见", validators=[Length(max=500, message="不能超过500字")])
+
+    def validate_comment(self, field: TextAreaField) -> None:
+        if self.decision.data == "不通过" and not (field.data or "").strip():
+            raise ValidationError("不通过时必须填写核办意见")
 
 
 def _json_safe(value: Any) -> Any:

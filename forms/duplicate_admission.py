@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from forms.base import TaskForm
+from forms.base import TaskForm, VerdictForm
 
 TEXT = Length(max=500, message="不能超过500字")
 
@@ -44,20 +44,11 @@ class ActionForm(TaskForm):
             raise ValidationError("佐证须填写佐证材料")
 
 
-class ReviewForm(TaskForm):
+class ReviewForm(VerdictForm):
     """重复招生核办 by the admitting school's county."""
 
     key = "duplicate_admission.review"
     title = "重复招生核办"
-
-    decision = RadioField(
-        "核办结果", choices=[SelectChoice("通过"), SelectChoice("不通过")], validators=[DataRequired("请选择核办结果")]
-    )
-    comment = TextAreaField("核办意见", validators=[TEXT])
-
-    def validate_comment(self, field: TextAreaField) -> None:
-        if self.decision.data == "不通过" and not (field.data or "").strip():
-            raise ValidationError("不通过时必须填写核办意见")
 
 
 class ArbitrationForm(TaskForm):

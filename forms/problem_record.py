@@ -7,7 +7,7 @@ from typing import Any
 from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from forms.base import TaskForm
+from forms.base import TaskForm, VerdictForm
 
 TEXT = Length(max=500, message="不能超过500字")
 
@@ -57,18 +57,9 @@ class ActionForm(TaskForm):
         return data
 
 
-class ReviewForm(TaskForm):
+class ReviewForm(VerdictForm):
     key = "problem_record.review"
     title = "问题学籍核办"
-
-    decision = RadioField(
-        "核办结果", choices=[SelectChoice("通过"), SelectChoice("不通过")], validators=[DataRequired("请选择核办结果")]
-    )
-    comment = TextAreaField("核办意见", validators=[TEXT])
-
-    def validate_comment(self, field: TextAreaField) -> None:
-        if self.decision.data == "不通过" and not (field.data or "").strip():
-            raise ValidationError("不通过时必须填写核办意见")
 
 
 class ArbitrationForm(TaskForm):
