@@ -8,6 +8,8 @@ every registry change made by handlers commit together or not at all (architectu
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -237,21 +239,32 @@ def start(
     return instance
 
 
+@contextmanager
+def _one_action(session: Session) -> Iterator[None]:
+    """One user action on a case: all of it commits, or none of it; a concurrent save reads as already handled.
+    Messages the action sent are delivered after the commit."""
+    try:
+        yield
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise TaskAlreadyHandled() from exc
+    except BaseException:
+        session.rollback()
+        raise
+    deliver(session)
+
+
 def complete(
     session: Session, task_id: int, *, actor: User, data: dict[str, Any], display: Display = ()
 ) -> ProcessInstance:
     """Complete one inbox task. Of two concurrent submissions exactly one wins; the other gets
     ``TaskAlreadyHandled`` and nothing of it is written."""
-    try:
+    with _one_action(session):
         row = session.get(InboxTask, task_id)
         if row is None:
             raise NotFound()
-        instance = session.scalars(
-            select(ProcessInstance)
-            .where(ProcessInstance.id == row.instance_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
+        instance = lock_case(session, row.instance_id)
         session.refresh(row)  # read again under the instance lock: another reviewer may have just finished
         if row.status != TaskStatus.OPEN:
             raise TaskAlreadyHandled()
@@ -269,14 +282,6 @@ def complete(
             task.run()
 
         run_engine(session, instance, workflow, actor, human_step)
-        session.commit()
-    except StaleDataError as exc:
-        session.rollback()
-        raise TaskAlreadyHandled() from exc
-    except BaseException:
-        session.rollback()
-        raise
-    deliver(session)
     return instance
 
 
@@ -284,13 +289,8 @@ def cancel(session: Session, instance_id: int, *, actor: User, reason: str) -> P
     """在办业务清理 (F-34): cancel an open case: its workflow and inbox rows, the student's open case, and any change
     it made to the student, in one transaction; the history records who cleaned it and why. The caller decides
     who may clean (``models.jurisdiction.cleanable_case_or_404``)."""
-    try:
-        instance = session.scalars(
-            select(ProcessInstance)
-            .where(ProcessInstance.id == instance_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
+    with _one_action(session):
+        instance = lock_case(session, instance_id)
         if instance.status != CaseStatus.OPEN:
             raise DomainError(f"业务「{instance.title}」已办结（{instance.state_label}），无需清理")
         workflow = store.load(instance)
@@ -306,15 +306,17 @@ def cancel(session: Session, instance_id: int, *, actor: User, reason: str) -> P
             display=[("清理原因", reason)],
             state_label=CANCELLED_LABEL,
         )
-        session.commit()
-    except StaleDataError as exc:
-        session.rollback()
-        raise TaskAlreadyHandled() from exc
-    except BaseException:
-        session.rollback()
-        raise
-    deliver(session)
     return instance
+
+
+def lock_case(session: Session, instance_id: int) -> ProcessInstance:
+    """The case row, locked for this transaction and read afresh: whoever acts on a case holds this lock."""
+    return session.scalars(
+        select(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def tick(session: Session, now: datetime | None = None) -> int:
@@ -327,12 +329,7 @@ def tick(session: Session, now: datetime | None = None) -> int:
     ).all()
     for instance_id in due_ids:
         try:
-            instance = session.scalars(
-                select(ProcessInstance)
-                .where(ProcessInstance.id == instance_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).one()
+            instance = lock_case(session, instance_id)
             workflow = store.load(instance)
             run_engine(session, instance, workflow, None, workflow.refresh_timers)
             session.commit()

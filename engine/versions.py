@@ -11,11 +11,10 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, filter_tasks, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import store
-from engine.api import PublishRefused, compile_diagram, record_event, run_engine
+from engine.api import PublishRefused, compile_diagram, lock_case, record_event, run_engine
 from models.errors import DomainError
 from models.user import User
 from models.workflow import CaseStatus, ProcessInstance, ProcessVersion
@@ -96,12 +95,7 @@ def migrate(session: Session, case_ids: list[int], target: ProcessVersion, *, by
 
 
 def _migrate_one(session: Session, case_id: int, target: ProcessVersion, by: User) -> MigrationResult:
-    instance = session.scalars(
-        select(ProcessInstance)
-        .where(ProcessInstance.id == case_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    instance = lock_case(session, case_id)
     if instance.process_key != target.process_key or instance.status != CaseStatus.OPEN:
         raise DomainError("只能迁移本流程在办的业务")
     if instance.version_id == target.id:
