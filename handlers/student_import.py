@@ -178,15 +178,21 @@ def read(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
     for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
         where = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
         problems.append(RowError(r0 + 1, _column_name(c0), "F-08", f"存在合并单元格（{where}），请取消合并"))
-    values = sheet.to_python(skip_empty_area=False)
-    if not values or not any(str(v).strip() for v in values[0]):
+    lines = sheet.iter_rows()  # rows as lists of cells ('' when empty), without building the whole sheet first
+    header = next(lines, [])
+    if not any(str(v).strip() for v in header):
         return [], [RowError(1, "", "F-08", "文件是空的：第1行应为学生信息模板的表头")]
-    problems += _header_problems([_header(v) for v in values[0]])
+    problems += _header_problems([_header(v) for v in header])
     if problems:
         return [], problems
     keys = tuple(c.key for c in COLUMNS)
-    rows = [dict(zip(keys, row, strict=False)) for row in values[1:]]
-    rows = [row for row in rows if any(str(v).strip() for v in row.values() if v is not None)]
+    # Blank rows (spaces count as blank) are skipped; "_row" keeps the Excel row number for the messages.
+    # str() of a str is the str itself, so the blank test stays in C for text cells.
+    rows = [
+        dict(zip(keys, values, strict=False), _row=number)
+        for number, values in enumerate(lines, start=2)
+        if "".join(map(str, values)).strip()
+    ]
     if not rows:
         return [], [RowError(2, "", "F-08", "文件中没有学生数据（从第2行开始填写）")]
     if len(rows) > MAX_ROWS:
@@ -257,7 +263,8 @@ def dry_run(
     report = ImportReport(rows=validated.rows, errors=list(validated.read_errors), validated=validated)
     classes: dict[str, Any] = {}
     seen: dict[Any, int] = {}
-    for number, result in enumerate(validated.results, start=2):
+    for row, result in zip(validated.rows, validated.results, strict=True):
+        number = row["_row"]
         extra, school_class = _context(session, actor, school, result, business_type=business_type, cache=classes)
         if result.problems or extra:
             for problem in result.errors + extra:
@@ -341,7 +348,7 @@ def commit(
     )
     before: dict[str, Any] = {}  # one object for every row: written once per batch (bulk encodes it once)
     after = {"status": StudentStatus.REGISTERING.value, "registration_type": business_type}
-    audit_rows = [
+    audit_rows = (
         {
             "at": now,
             "actor_id": actor.id,
@@ -353,7 +360,7 @@ def commit(
             "after": after,
         }
         for student_id in ids
-    ]
+    )
     bulk.insert_rows(session, AuditEvent.__table__, audit_rows)
     problems = _mark_others(session, report, ids, actor=actor)
     session.flush()
@@ -370,19 +377,29 @@ def _insert(
     business_type: str,
     now: datetime,
 ) -> list[int]:
-    """Set-based inserts of the students (RETURNING their ids, in order) and their two family members each."""
-    rows = []
-    for record in records:
-        school_class = record["_class"]
-        class_id = school_class.id if school_class else None
-        values = student_values(record, school=school, class_id=class_id, actor=actor, business_type=business_type)
-        rows.append({**STUDENT_DEFAULTS, **values, **_dedup_values(record, existing), "created_at": now})
-    ids = bulk.insert_rows(session, Student.__table__, rows, returning_ids=True)
-    members = [
+    """Set-based inserts of the students (their new ids, in order) and their two family members each; the rows
+    are generated as they are written."""
+    rows = (
+        {
+            **STUDENT_DEFAULTS,
+            **student_values(
+                record,
+                school=school,
+                class_id=record["_class"].id if record["_class"] else None,
+                actor=actor,
+                business_type=business_type,
+            ),
+            **_dedup_values(record, existing),
+            "created_at": now,
+        }
+        for record in records
+    )
+    ids = bulk.insert_returning_ids(session, Student.__table__, rows, len(records))
+    members = (
         {**member_values(record, seq), "student_id": student_id}
         for student_id, record in zip(ids, records, strict=True)
         for seq in (1, 2)
-    ]
+    )
     bulk.insert_rows(session, Guardian.__table__, members)
     return ids
 
@@ -434,8 +451,9 @@ def error_workbook(report: ImportReport) -> bytes:
     for error in report.errors:
         by_row.setdefault(error.row, []).append(error)
     out_row = 2
+    sources = {row["_row"]: row for row in report.rows}
     for number in sorted(by_row):
-        source = report.rows[number - 2] if 2 <= number < len(report.rows) + 2 else {}
+        source = sources.get(number, {})
         for error in by_row[number]:
             for index, column in enumerate(COLUMNS, start=1):
                 _plain(ws.cell(row=out_row, column=index), source.get(column.key))

@@ -6,6 +6,7 @@ import io
 from datetime import timedelta
 
 import pytest
+import xlsxwriter
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -75,6 +76,26 @@ def test_a_clean_file_creates_one_registration_per_row(run, count, session):
     assert {(s.registration_state, s.dedup_status) for s in students} == {(RegistrationState.DEDUP_OK, DedupStatus.OK)}
 
 
+def test_a_workbook_saved_the_way_excel_saves_it_imports_too(run, count):
+    """Excel and WPS write a shared-strings table and leave empty cells out; openpyxl (above) writes inline."""
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    ws = wb.add_worksheet("学生信息")
+    ws.write_row(0, 0, [("★" if c.required else "") + c.header for c in COLUMNS])
+    for n in range(3):
+        row = valid_row(n)
+        for col, column in enumerate(COLUMNS):
+            if value := row.get(column.key):
+                ws.write_string(n + 1, col, str(value))
+    ws.write_number(3, COLUMNS.index(next(c for c in COLUMNS if c.key == "distance_km")), 2.5)
+    wb.close()
+    before = count()
+    report = run(out.getvalue())
+    assert report.ok, report.errors
+    assert count() == before + 3
+    assert report.records[2]["distance_km"] == "2.5"
+
+
 def test_dry_run_writes_nothing(run, count):
     before = count()
     report = run(xlsx([valid_row(n) for n in range(3)]), commit=False)
@@ -122,6 +143,16 @@ def test_duplicate_rows_in_one_file_are_v17(run, count):
     assert count() == before
     assert [(e.row, e.rule) for e in report.errors] == [(4, "V-17")]
     assert "第2行" in report.errors[0].message
+
+
+def test_blank_rows_are_skipped_and_messages_keep_the_excel_row_numbers(run, count):
+    before = count()
+    bad = valid_row(2, distance_km="1.25")
+    report = run(xlsx([valid_row(0), {}, {"name": "   "}, bad]))
+    assert count() == before
+    assert [(e.row, e.column, e.rule) for e in report.errors] == [(5, "上下学距离", "V-08")]
+    failed = load_workbook(io.BytesIO(imp.error_workbook(report))).active
+    assert failed.cell(row=2, column=2).value == bad["name"]
 
 
 def test_missing_and_unknown_columns(run, count):
