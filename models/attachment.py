@@ -16,7 +16,8 @@ from models.errors import DomainError
 from models.user import User
 
 MAX_BYTES = 5 * 1024 * 1024
-ALLOWED_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+# Judged by the first bytes, not by the name: a renamed .exe is no PDF.
+SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
 
 
 class Attachment(Base):
@@ -37,19 +38,27 @@ class Attachment(Base):
 
 
 def store_upload(
-    session: Session, *, student_id: int, user: User, filename: str, data: bytes, kind: str = "佐证材料"
+    session: Session,
+    *,
+    student_id: int,
+    user: User,
+    filename: str,
+    data: bytes,
+    kind: str = "佐证材料",
+    instance_id: int | None = None,
 ) -> Attachment:
-    """Keep one evidence file (PDF, JPG or PNG, at most 5 MB); refuses anything else with a Chinese message."""
-    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if suffix not in ALLOWED_TYPES:
-        raise DomainError(f"附件「{filename}」格式不支持，请上传 PDF、JPG 或 PNG 文件")
+    """Keep one evidence file (PDF, JPG or PNG by its content, at most 5 MB); refuses anything else in Chinese."""
+    content_type = next((t for signature, t in SIGNATURES.items() if data.startswith(signature)), None)
     if not data or len(data) > MAX_BYTES:
         raise DomainError(f"附件「{filename}」为空或超过5MB")
+    if content_type is None:
+        raise DomainError(f"附件「{filename}」格式不支持，请上传 PDF、JPG 或 PNG 文件")
     row = Attachment(
         student_id=student_id,
+        instance_id=instance_id,
         kind=kind,
         filename=filename[-200:],
-        content_type=ALLOWED_TYPES[suffix],
+        content_type=content_type,
         size=len(data),
         data=data,
         uploaded_by_id=user.id,

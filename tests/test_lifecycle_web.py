@@ -131,9 +131,11 @@ def test_a_suspension_request_uploads_its_evidence_file(login_as, session, user)
     case_id = int(response.location.rsplit("/", 1)[1])
     [row] = session.scalars(select(Attachment).where(Attachment.instance_id == case_id)).all()
     assert (row.filename, row.content_type, row.size) == ("诊断证明.pdf", "application/pdf", 8)
-    bad = {**data, "attachments": (Buffer(b"MZ"), "virus.exe")}
-    page = client.post(f"/students/{pupil.id}/start/status_change", data=bad, follow_redirects=True)
-    assert "格式不支持" in page.get_data(as_text=True)
+    for name in ("virus.exe", "改了名的.pdf"):  # judged by the content, not by the name
+        bad = {**data, "attachments": (Buffer(b"MZ\x90\x00"), name)}
+        page = client.post(f"/students/{pupil.id}/start/status_change", data=bad, follow_redirects=True)
+        assert f"附件「{name}」格式不支持" in page.get_data(as_text=True)
+    assert session.scalars(select(Attachment).where(Attachment.student_id == pupil.id)).all() == [row]
 
 
 def test_evidence_files_are_downloadable_within_jurisdiction_only(login_as, session, user):

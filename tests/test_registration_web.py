@@ -132,7 +132,7 @@ def test_a_duplicate_at_entry_opens_a_problem_case_at_once_and_evidence_is_uploa
         content_type="multipart/form-data",
     )
     assert refused.status_code == 302
-    assert "只接受" in client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "附件「a.exe」格式不支持" in client.get(f"/tasks/{task.id}").get_data(as_text=True)
     done = client.post(
         f"/tasks/{task.id}",
         data={"action": "佐证", "statement": "无误", "evidence_files": (io.BytesIO(b"\xff\xd8\xff\xe0jpeg"), "hk.jpg")},

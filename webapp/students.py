@@ -12,7 +12,6 @@ from sqlalchemy import func, or_, select
 import engine
 from forms import FORMS
 from handlers import class_change, status_change
-from models.attachment import store_upload
 from models.audit import AuditEvent
 from models.errors import DomainError
 from models.jurisdiction import cases_visible_to, students_visible_to
@@ -201,8 +200,5 @@ def _start_form(student: Student, form_key: str) -> Any:
 
 def _store_uploads(student: Student) -> str:
     """Evidence files of a request (§3.11), stored in the request's transaction; their ids go to the case."""
-    files = [f for f in request.files.getlist("attachments") if f and f.filename]
-    ids = [
-        store_upload(db(), student_id=student.id, user=me(), filename=f.filename or "", data=f.read()).id for f in files
-    ]
+    ids = save_evidence(request.files.getlist("attachments"), by=me(), student_id=student.id, kind="佐证材料")
     return ",".join(str(i) for i in ids)
