@@ -160,6 +160,8 @@ def reject_graduates(session: Session, actor: User, students: Sequence[Student],
     """毕业生驳回 (F-37, T12): the county returns graduates to 在校; each rejection is kept for 毕业生驳回查询."""
     if not reason.strip():
         raise DomainError("驳回时必须填写驳回原因")
+    for student in sorted(students, key=lambda s: s.id):  # in id order, so two batches cannot deadlock
+        admission.lock_student(session, student.id)  # an admission of the same graduate waits, or we wait for it
     wrong = [s for s in students if StudentStatus(s.status) not in transitions.GRADUATE_STATES]
     if wrong:
         raise DomainError(f"以下学生不是毕业生，不能驳回：{_names(wrong)}")

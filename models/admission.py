@@ -76,7 +76,9 @@ class Admission(Base):
 
 def lock_student(session: Session, student_id: int) -> Student:
     """The student row, locked until commit: the one place admissions of a student serialise."""
-    return session.scalars(select(Student).where(Student.id == student_id).with_for_update()).one()
+    statement = select(Student).where(Student.id == student_id).with_for_update()
+    # populate_existing: what another transaction committed before the lock was granted, not the cached row
+    return session.scalars(statement.execution_options(populate_existing=True)).one()
 
 
 def active_admissions(session: Session, student_id: int) -> list[Admission]:

@@ -20,6 +20,7 @@ from handlers import graduation
 from models.admission import Admission, AdmissionStatus
 from models.errors import DomainError
 from models.org import Cohort, Stage
+from models.student import Student, StudentStatus
 from models.user import User
 from models.workflow import InboxTask, ProcessInstance, TaskStatus
 from webapp.admissions import admit_graduate
@@ -141,3 +142,34 @@ def test_two_arbitrations_finishing_together_admit_exactly_one_school(committed_
     statuses = _admissions(committed_db, student_id)
     assert statuses.count(AdmissionStatus.ADMITTED) == 1
     assert statuses[0] == AdmissionStatus.REJECTED
+
+
+def test_a_rejection_and_an_admission_arriving_together_never_both_pass(committed_db):
+    """毕业生驳回 (Q-37: only while not admitted) and an admission of the same graduate: one of them waits for
+    the other's student-row lock and then sees its outcome."""
+    student_id = _graduate(committed_db)
+
+    def work(kind: str) -> str:
+        try:
+            if kind == "admit":
+                _admit(committed_db, "nanming-gz-registrar", student_id)
+            else:
+                with Session(committed_db) as session:
+                    county = _user(session, "nanming-county")
+                    graduation.reject_graduates(
+                        session, county, [session.get_one(Student, student_id)], reason="毕业信息有误"
+                    )
+                    session.commit()
+            return kind
+        except DomainError:
+            return "refused"
+
+    outcomes = _together(work, ["admit", "reject"])
+    assert sorted(outcomes) in (["admit", "refused"], ["refused", "reject"])
+    with Session(committed_db) as session:
+        status = session.get_one(Student, student_id).status
+        admitted = _admissions(committed_db, student_id)
+    if "admit" in outcomes:
+        assert admitted == [AdmissionStatus.PENDING] and status == StudentStatus.GRADUATED
+    else:
+        assert admitted == [] and status == StudentStatus.IN_SCHOOL
