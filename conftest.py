@@ -215,10 +215,11 @@ def flows(session: Session) -> Callable[..., CaseDriver]:
 
 
 @pytest.fixture
-def app(connection: Connection) -> Any:
+def app(connection: Connection, tmp_path: Path) -> Any:
     return create_app(
         {
             "TESTING": True,
+            "IMPORT_DIR": tmp_path / "imports",  # uploads of one test, not the checkout's instance folder
             "SECRET_KEY": "test-secret",
             "DB_ENGINE": connection,
             "DB_SESSION_OPTIONS": {"join_transaction_mode": "create_savepoint"},

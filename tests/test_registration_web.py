@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import time
+from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -36,7 +39,7 @@ def test_manual_entry_with_a_bad_checksum_shows_the_v02_message(login_as, sessio
     assert session.scalar(select(Student).where(Student.name == "测试己5")) is None
 
 
-def test_import_dry_run_then_commit_then_review_submit_and_county_approval(login_as, session):
+def test_import_dry_run_then_commit_then_review_submit_and_county_approval(app, login_as, session):
     client = login_as(SCHOOL)
     template = client.get("/registration/template.xlsx")
     assert template.status_code == 200 and load_workbook(io.BytesIO(template.data))["学生信息"]["A1"].value
@@ -49,8 +52,11 @@ def test_import_dry_run_then_commit_then_review_submit_and_county_approval(login
     page = client.post("/registration/import", data=upload, content_type="multipart/form-data")
     assert page.status_code == 200 and "检查通过" in page.get_data(as_text=True)
     token = page.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+    folder = Path(app.config["IMPORT_DIR"])
+    assert [p.suffix for p in sorted(folder.glob(f"*-{token}.*"))] == [".validated", ".xlsx"]
     done = client.post("/registration/import", data={"token": token, "business_type": "新生注册", "action": "确认导入"})
     assert done.status_code == 302
+    assert list(folder.glob(f"*-{token}.*")) == []  # imported: the upload and its dry run are gone
     students = session.scalars(select(Student).where(Student.name.startswith("测试"))).all()
     ids = [str(s.id) for s in students]
     assert len(ids) == 3
@@ -89,6 +95,20 @@ def test_another_user_cannot_read_an_upload(login_as):
     token = text.split("/registration/import/")[1].split("/errors.xlsx")[0]
     other = login_as("yunyan-xx-registrar")
     assert other.post(f"/registration/import/{token}/errors.xlsx", data={}).status_code == 404
+
+
+def test_uploads_older_than_a_day_are_swept_when_the_next_one_arrives(app, login_as):
+    folder = Path(app.config["IMPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stale, fresh = folder / "1-abandoned.xlsx", folder / "1-yesterdays-evening.xlsx"
+    for path in (stale, fresh):
+        path.write_bytes(b"old upload")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(stale, (two_days_ago, two_days_ago))
+    client = login_as(SCHOOL)
+    upload = {"business_type": "新生注册", "action": "检查", "file": (io.BytesIO(b"junk"), "a.xlsx")}
+    client.post("/registration/import", data=upload, content_type="multipart/form-data")
+    assert not stale.exists() and fresh.exists()
 
 
 def test_pages_need_the_right_role(login_as):

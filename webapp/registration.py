@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pickle
-import secrets
 from datetime import UTC, datetime, time
-from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -31,6 +28,7 @@ from models.settings import PhotoCollection, RegistrationOpening
 from models.student import PROBLEM_TYPES, RegistrationState, Student
 from models.user import Role
 from models.workflow import ProcessInstance
+from webapp import uploads
 from webapp.access import me, requires
 from webapp.db import db
 
@@ -161,30 +159,6 @@ def _download(data: bytes, filename: str) -> Response:
     return response
 
 
-def _upload_path(token: str) -> Path:
-    if not token.isalnum():
-        abort(404)
-    folder = Path(current_app.config["IMPORT_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{me().id}-{token}.xlsx"  # the user's id in the name: nobody opens another's upload
-
-
-def _load_validated(token: str) -> student_import.Validated | None:
-    """The dry run's per-row results of this upload (written by this server next to it, never uploaded); the
-    commit uses them only if they are of the very same file (sha256) and day, else validates again."""
-    path = _upload_path(token).with_suffix(".validated")
-    try:
-        validated = pickle.loads(path.read_bytes())  # noqa: S301 (our own file, in the server's import folder)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
-        return None
-    return validated if isinstance(validated, student_import.Validated) else None
-
-
-def _save_validated(token: str, validated: student_import.Validated | None) -> None:
-    if validated is not None:
-        _upload_path(token).with_suffix(".validated").write_bytes(pickle.dumps(validated, pickle.HIGHEST_PROTOCOL))
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @requires(*SCHOOL_ROLES)
 def import_file() -> ResponseReturnValue:
@@ -193,15 +167,14 @@ def import_file() -> ResponseReturnValue:
     business_type = request.form.get("business_type", "")
     token = request.form.get("token") or ""
     if token:
-        data = _upload_path(token).read_bytes() if _upload_path(token).exists() else b""
+        data = uploads.read(token)
     else:
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             flash("请选择要导入的文件", "warning")
             return render_template("registration/import.html", report=None), 422
         data = upload.read()
-        token = secrets.token_hex(16)
-        _upload_path(token).write_bytes(data)
+        token = uploads.keep(data)
     commit = request.form.get("action") == "确认导入"
     try:
         if commit:
@@ -211,18 +184,19 @@ def import_file() -> ResponseReturnValue:
                 data=data,
                 business_type=business_type,
                 now=utcnow(),
-                validated=_load_validated(token),
+                validated=uploads.validated(token),
             )
             if report.ok:
                 pairs = committed.problems
                 db().commit()
+                uploads.forget(token)
                 flash(f"导入成功：{len(committed.student_ids)}人（查重有问题{len(pairs)}人）", "success")
                 _open_problem_cases(pairs)
                 return redirect(url_for("registration.index"))
             db().rollback()
         else:
             report = student_import.dry_run(db(), actor=me(), data=data, business_type=business_type, now=utcnow())
-            _save_validated(token, report.validated)
+            uploads.keep_validated(token, report.validated)
     except DomainError as err:
         db().rollback()
         flash(err.message, "danger")
@@ -236,16 +210,16 @@ def import_file() -> ResponseReturnValue:
 @bp.post("/import/<token>/errors.xlsx")
 @requires(*SCHOOL_ROLES)
 def import_errors(token: str) -> ResponseReturnValue:
-    path = _upload_path(token)
-    if not path.exists():
+    data = uploads.read(token)
+    if not data:
         abort(404)
     report = student_import.dry_run(
         db(),
         actor=me(),
-        data=path.read_bytes(),
+        data=data,
         business_type=request.form.get("business_type", ""),
         now=utcnow(),
-        validated=_load_validated(token),
+        validated=uploads.validated(token),
     )
     return _download(student_import.error_workbook(report), "导入失败的行.xlsx")
 
