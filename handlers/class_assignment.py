@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import audit
+from models.class_size import class_size
 from models.errors import DomainError
-from models.org import Cohort, SchoolClass, Stage
+from models.org import Cohort, SchoolClass
 from models.student import RegistrationState, Student, StudentStatus
 from models.user import User
 
-DEFAULT_CAPACITY = {Stage.PRIMARY: 45, Stage.JUNIOR: 50, Stage.SENIOR: 50}  # F-52 Rec. defaults
 SEXES = ("1", "2")
 
 
@@ -90,7 +90,8 @@ def awaiting_class(session: Session, school_id: int) -> list[Student]:
 
 
 def slots_of(session: Session, school_id: int, class_ids: Sequence[int]) -> list[Slot]:
-    """The chosen classes of the school with their current boys/girls and capacity (configured or F-52 default)."""
+    """The chosen classes of the school with their current boys/girls and capacity: the class's own, else the
+    班额 configured for the school and stage (F-52)."""
     classes = session.execute(
         select(SchoolClass, Cohort.stage)
         .join(Cohort, Cohort.id == SchoolClass.cohort_id)
@@ -104,8 +105,9 @@ def slots_of(session: Session, school_id: int, class_ids: Sequence[int]) -> list
         .where(Student.class_id.in_(class_ids), Student.status == StudentStatus.IN_SCHOOL)
         .group_by(Student.class_id, Student.sex)
     ).all()
+    limits = {stage: class_size(session, school_id, stage).limit for stage in {stage for _, stage in classes}}
     slots = {
-        c.id: Slot(c.id, c.class_no, c.name, c.capacity if c.capacity is not None else DEFAULT_CAPACITY[stage])
+        c.id: Slot(c.id, c.class_no, c.name, c.capacity if c.capacity is not None else limits[stage])
         for c, stage in classes
     }
     for class_id, sex, n in counts:
