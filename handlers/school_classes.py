@@ -70,7 +70,7 @@ def _in_school_by_class(session: Session, school_id: int) -> dict[int, int]:
     return {class_id: n for class_id, n in rows}
 
 
-def _cohorts(session: Session, school_id: int) -> list[Cohort]:
+def cohorts_of(session: Session, school_id: int) -> list[Cohort]:
     query = select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.stage, Cohort.cohort_year.desc())
     return list(session.scalars(query))
 
@@ -78,7 +78,8 @@ def _cohorts(session: Session, school_id: int) -> list[Cohort]:
 def cohort_rows(session: Session, school_id: int) -> list[CohortRow]:
     counts = _in_school_by_class(session, school_id)
     return [
-        CohortRow(c, len(c.classes), sum(counts.get(k.id, 0) for k in c.classes)) for c in _cohorts(session, school_id)
+        CohortRow(c, len(c.classes), sum(counts.get(k.id, 0) for k in c.classes))
+        for c in cohorts_of(session, school_id)
     ]
 
 
@@ -89,7 +90,7 @@ def class_rows(session: Session, school_id: int) -> list[ClassRow]:
         ClassRow(
             k, c, counts.get(k.id, 0), k.capacity if k.capacity is not None else sizes[c.stage].limit, sizes[c.stage]
         )
-        for c in _cohorts(session, school_id)
+        for c in cohorts_of(session, school_id)
         for k in c.classes
     ]
 

@@ -8,14 +8,13 @@ school confirms a term of one of its ancestors (its county, usually) by copying 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import audit
-from models.calendar import AUTUMN, SEASONS, AcademicYear, Term, current_term, terms_of
+from models.calendar import AUTUMN, SEASONS, AcademicYear, Term, TermDates, current_term, terms_of
 from models.errors import DomainError, NotFound
 from models.org import OrgUnit
 from models.user import User
@@ -31,12 +30,6 @@ def plausible_windows(season: str, start_year: int) -> tuple[tuple[date, date], 
     if season == AUTUMN:
         return (date(y, 8, 1), date(y, 9, 30)), (date(y, 12, 1), date(y + 1, 3, 1) - timedelta(days=1))
     return (date(y + 1, 2, 1), date(y + 1, 3, 31)), (date(y + 1, 6, 1), date(y + 1, 7, 31))
-
-
-@dataclass(frozen=True)
-class TermDates:
-    start_date: date
-    end_date: date
 
 
 def start_year_of(name: str) -> int:

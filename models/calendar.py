@@ -6,15 +6,23 @@ own row, so "the school's current term" is always a row of the school.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base
+from models.org import OrgUnit
 
 AUTUMN, SPRING = "秋季学期", "春季学期"
 SEASONS = (AUTUMN, SPRING)  # autumn is the first term of an academic year (§3.5)
+
+
+@dataclass(frozen=True)
+class TermDates:
+    start_date: date
+    end_date: date
 
 
 class AcademicYear(Base):
@@ -52,6 +60,7 @@ class Term(Base):
     is_current: Mapped[bool] = mapped_column(default=False)
 
     academic_year: Mapped[AcademicYear] = relationship(back_populates="terms")
+    org: Mapped[OrgUnit] = relationship()
 
     @property
     def name(self) -> str:

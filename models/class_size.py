@@ -47,8 +47,12 @@ class ClassSize:
     source: str  # the organisation whose setting applies, or 系统默认
 
     def warns(self, count: int, capacity: int) -> bool:
-        """预警: the class is full, or reached the warning threshold."""
-        return count >= capacity or (self.warn_at is not None and count >= self.warn_at)
+        return reaches_warning(count, capacity, self.warn_at)
+
+
+def reaches_warning(count: int, capacity: int, warn_at: int | None) -> bool:
+    """预警: the class is full, or reached the warning threshold."""
+    return count >= capacity or (warn_at is not None and count >= warn_at)
 
 
 def rows_above(session: Session, org: OrgUnit, stage: Stage) -> list[ClassSizeLimit]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models.business_calendar import grade_year, province_id_of
 from models.calendar import AUTUMN, current_term
 from models.errors import DomainError
-from models.org import Cohort, SchoolClass, Stage
+from models.org import Cohort, School, SchoolClass, Stage
 
 
 def admission_year(session: Session, school_id: int) -> int:
@@ -22,7 +22,10 @@ def admission_year(session: Session, school_id: int) -> int:
 
 def new_cohort_refusal(session: Session, school_id: int, stage: Stage) -> str | None:
     """Why the school cannot yet admit (or place) new students of a stage, or None when it can."""
-    year = admission_year(session, school_id)
+    try:
+        year = admission_year(session, school_id)
+    except DomainError as err:  # the province has no current term yet
+        return err.message
     new_term = f"{year}-{year + 1}学年{AUTUMN}"
     term = current_term(session, school_id)
     if term is None:
@@ -45,3 +48,10 @@ def require_new_cohort(session: Session, school_id: int, stage: Stage) -> None:
     refusal = new_cohort_refusal(session, school_id, stage)
     if refusal is not None:
         raise DomainError(refusal)
+
+
+def new_year_refusals(session: Session, school_id: int) -> list[str]:
+    """``new_cohort_refusal`` for each stage the school teaches (shown where new students are placed)."""
+    school = session.get_one(School, school_id)
+    refusals = (new_cohort_refusal(session, school_id, Stage(stage)) for stage in school.stages.split(","))
+    return list(dict.fromkeys(r for r in refusals if r is not None))

@@ -20,6 +20,7 @@ from models.admission import AdmissionResult
 from models.base import utcnow
 from models.errors import DomainError
 from models.org import Stage, class_choices
+from models.school_year import new_year_refusals
 from models.user import Role, User
 from models.workflow import ProcessInstance
 from webapp import xlsx
@@ -77,6 +78,7 @@ def _classes_page(plan: class_assignment.Plan | None = None) -> ResponseReturnVa
         plan=plan,
         chosen_students=_ids("student_id"),
         chosen_classes=_ids("class_id"),
+        setup_refusals=new_year_refusals(db(), school_id),
     )
 
 
