@@ -138,8 +138,8 @@ def confirmable(session: Session, org: OrgUnit) -> list[Term]:
 
 
 def confirm(session: Session, actor: User, source: Term) -> Term:
-    """确认: the school takes a term of its county (or another ancestor) as its own, with the same dates; when the
-    ancestor's term is current, it becomes the school's current term too."""
+    """确认: a school takes a term of its county (or another ancestor) as its own, with the same dates; when the
+    ancestor's term is current, it becomes the school's current term too. A county may confirm its province's."""
     if source not in confirmable(session, actor.org):
         raise NotFound()
     dates = TermDates(source.start_date, source.end_date)

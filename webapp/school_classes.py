@@ -41,7 +41,10 @@ def _done(success: str, back: str, change: Callable[..., object], *args: Any, **
 def _cohorts_page(form: CohortForm | None = None, status: int = 200) -> ResponseReturnValue:
     school = sc.school_of(db(), me())
     if form is None:
-        form = CohortForm(cohort_year=admission_year(db(), school.org_id))
+        try:  # the new cohort's year is the likely entry
+            form = CohortForm(cohort_year=admission_year(db(), school.org_id))
+        except DomainError:  # the province has no current term yet
+            form = CohortForm()
     form.stage.choices = [SelectChoice(s, Stage(s).label) for s in school.stages.split(",")]
     rows = sc.cohort_rows(db(), school.org_id)
     return render_template("school/cohorts.html", rows=rows, form=form), status
@@ -113,14 +116,30 @@ def _fields(form: ClassForm) -> sc.ClassFields:
     )
 
 
+def _class_page(
+    form: ClassForm, school_class: SchoolClass | None, save: Callable[[sc.ClassFields], object]
+) -> ResponseReturnValue:
+    """The class form; a valid POST is saved (then back to the list) or its refusal shown on the form."""
+    if request.method == "POST" and form.validate():
+        try:
+            save(_fields(form))
+            db().commit()
+            flash("班级已保存", "success")
+            return redirect(url_for(CLASSES))
+        except DomainError as err:
+            db().rollback()
+            flash(err.message, "danger")
+    status = 422 if request.method == "POST" else 200
+    return render_template("school/class_form.html", form=form, school_class=school_class), status
+
+
 @bp.route("/classes/new", methods=["GET", "POST"])
 @requires(Role.SCHOOL_REGISTRAR)
 def class_add() -> ResponseReturnValue:
     form = _class_form(None)
-    if request.method == "POST" and form.validate():
-        cohort = own_cohort_or_404(form.cohort_id.data or 0)
-        return _done("已新增班级", CLASSES, sc.add_class, cohort, _fields(form))
-    return render_template("school/class_form.html", form=form, school_class=None), 422 if form.errors else 200
+    return _class_page(
+        form, None, lambda fields: sc.add_class(db(), me(), own_cohort_or_404(form.cohort_id.data), fields)
+    )
 
 
 @bp.route("/classes/<int:class_id>/edit", methods=["GET", "POST"])
@@ -129,9 +148,7 @@ def class_edit(class_id: int) -> ResponseReturnValue:
     school_class = own_class_or_404(class_id)
     form = _class_form(school_class)
     del form.cohort_id  # a class stays in its cohort; students move by 调班 or 班级合并
-    if request.method == "POST" and form.validate():
-        return _done("已修改班级", CLASSES, sc.update_class, school_class, _fields(form))
-    return render_template("school/class_form.html", form=form, school_class=school_class), 422 if form.errors else 200
+    return _class_page(form, school_class, lambda fields: sc.update_class(db(), me(), school_class, fields))
 
 
 @bp.post("/classes/<int:class_id>/delete")

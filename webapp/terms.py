@@ -1,5 +1,6 @@
-"""学期学年设置 (F-03): a county (or city, province) creates its terms, a school creates or confirms them; each
-organisation marks one term current. Every page works on the user's own organisation only."""
+"""学期学年设置 (F-03): a county (or city, province) creates its terms, a school creates or confirms them (a county
+may confirm its province's too); each organisation marks one term current. Every page works on the user's own
+organisation only."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from forms.school_setup import TermDatesForm, TermForm
 from handlers import terms
 from models.calendar import Term, terms_of
 from models.errors import DomainError, NotFound
-from models.org import OrgLevel
 from models.user import Role
 from webapp.access import me, own_term_or_404, requires
 from webapp.db import db
@@ -21,14 +21,12 @@ TERM_ROLES = (Role.SCHOOL_REGISTRAR, Role.COUNTY_OFFICER, Role.CITY_OFFICER, Rol
 
 def _page(form: TermForm | None = None, status: int = 200) -> ResponseReturnValue:
     org = me().org
-    is_school = org.level == OrgLevel.SCHOOL
     return (
         render_template(
             "school/terms.html",
             terms=terms_of(db(), org.id),
             form=form or TermForm(),
-            offered=terms.confirmable(db(), org) if is_school else [],
-            is_school=is_school,
+            offered=terms.confirmable(db(), org),
         ),
         status,
     )
@@ -95,9 +93,9 @@ def edit(term_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/confirm/<int:term_id>")
-@requires(Role.SCHOOL_REGISTRAR)
+@requires(*TERM_ROLES)
 def confirm(term_id: int) -> ResponseReturnValue:
-    """确认: the school takes its county's (or another ancestor's) term as its own, in one click."""
+    """确认: a school takes its county's term (a county its province's, …) as its own, in one click."""
     source = db().get(Term, term_id)
     if source is None:
         abort(404)
