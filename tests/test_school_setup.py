@@ -46,6 +46,28 @@ def current_terms(session, org_id: int) -> list[str]:
     return [t.name for t in terms_of(session, org_id) if t.is_current]
 
 
+@pytest.mark.parametrize(
+    ("username", "url", "status"),
+    [
+        (SCHOOL, "/school/terms/", 200),
+        (COUNTY, "/school/terms/", 200),
+        (PROVINCE, "/school/terms/", 200),
+        ("nanming-xx-reviewer", "/school/terms/", 403),
+        ("nanming-xx-teacher", "/school/classes", 403),
+        (COUNTY, "/school/cohorts", 403),
+        (SCHOOL, "/settings/class-sizes/", 403),
+        ("guiyang-city", "/settings/class-sizes/", 200),
+    ],
+)
+def test_who_may_open_the_school_setup_pages(login_as, username, url, status):
+    assert login_as(username).get(url).status_code == status
+
+
+def test_the_pages_need_a_login(client):
+    for url in ("/school/terms/", "/school/cohorts", "/school/classes", "/settings/class-sizes/"):
+        assert client.get(url).location.startswith("/login"), url
+
+
 # -- 学期学年设置 (F-03) ----------------------------------------------------------------------------------------
 
 
