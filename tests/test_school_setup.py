@@ -433,3 +433,32 @@ def test_admission_needs_the_schools_current_term_and_new_grade_one_classes(sess
     session.commit()
     admission, _ = self_admit(session, senior, **admit)
     assert admission.school_id == senior.org_id
+
+
+def test_unified_admission_says_once_what_the_school_still_lacks(session, user, graduate, login_as, client):
+    from handlers import admission_results as ar
+    from models.base import utcnow
+
+    senior = user("nanming-gz-registrar")
+    school = session.get_one(School, senior.org_id)
+    junior_class = session.get_one(SchoolClass, graduate.class_id)
+    classmate = next(
+        s for s in session.scalars(select(Student).where(Student.class_id == junior_class.id)) if s != graduate
+    )
+    for pupil in (graduate, classmate):
+        ar.add_manually(
+            session,
+            user(COUNTY),
+            number=pupil.national_student_id,
+            name=pupil.name,
+            school_code=school.school_code,
+            stage="高中",
+            now=utcnow(),
+        )
+    current_term(session, senior.org_id).is_current = False
+    session.commit()
+    login_as("nanming-gz-registrar")
+    ids = [str(r.id) for r in ar.results_for_school(session, senior.org_id)]
+    page = client.post("/admissions/unified", data={"result_id": ids}, follow_redirects=True).get_data(as_text=True)
+    assert page.count("本校尚未设置当前学期") == 1
+    assert len(ar.results_for_school(session, senior.org_id)) == 2  # nobody admitted

@@ -244,7 +244,7 @@ def unified_admit() -> ResponseReturnValue:
         flash(f"已录取 {admitted} 名学生，待学籍主管部门核办", "success")
     if duplicates:
         flash(f"其中 {duplicates} 名学生已被其他学校录取，已转入重复招生处理", "warning")
-    for message in refused:
+    for message in dict.fromkeys(refused):  # one school-setup refusal would repeat for every student
         flash(message, "danger")
     _plan_warnings()
     return redirect(url_for("admissions.unified"))
