@@ -9,18 +9,18 @@ fewest students, then the lowest class number, never past the class's capacity; 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import audit
+from models.class_size import class_size, reaches_warning
 from models.errors import DomainError
-from models.org import Cohort, SchoolClass, Stage
+from models.org import Cohort, SchoolClass
 from models.student import RegistrationState, Student, StudentStatus
 from models.user import User
 
-DEFAULT_CAPACITY = {Stage.PRIMARY: 45, Stage.JUNIOR: 50, Stage.SENIOR: 50}  # F-52 Rec. defaults
 SEXES = ("1", "2")
 
 
@@ -38,10 +38,15 @@ class Slot:
     name: str
     capacity: int
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SEXES, 0))
+    warn_at: int | None = None  # 预警人数 of the configured 班额 (F-52)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def warns(self) -> bool:
+        return reaches_warning(self.total, self.capacity, self.warn_at)
 
     @property
     def order(self) -> tuple[int, str]:
@@ -57,7 +62,7 @@ class Plan:
 
 def plan(pupils: Sequence[Pupil], slots: Sequence[Slot]) -> Plan:
     """Deal the pupils over copies of the slots (the caller's slots are left as they were)."""
-    result = [Slot(s.class_id, s.class_no, s.name, s.capacity, dict(s.counts)) for s in slots]
+    result = [replace(s, counts=dict(s.counts)) for s in slots]
     assignments: dict[int, int] = {}
     unassigned: list[int] = []
     for sex in SEXES:
@@ -90,7 +95,8 @@ def awaiting_class(session: Session, school_id: int) -> list[Student]:
 
 
 def slots_of(session: Session, school_id: int, class_ids: Sequence[int]) -> list[Slot]:
-    """The chosen classes of the school with their current boys/girls and capacity (configured or F-52 default)."""
+    """The chosen classes of the school with their current boys/girls and capacity: the class's own, else the
+    班额 configured for the school and stage (F-52)."""
     classes = session.execute(
         select(SchoolClass, Cohort.stage)
         .join(Cohort, Cohort.id == SchoolClass.cohort_id)
@@ -104,8 +110,15 @@ def slots_of(session: Session, school_id: int, class_ids: Sequence[int]) -> list
         .where(Student.class_id.in_(class_ids), Student.status == StudentStatus.IN_SCHOOL)
         .group_by(Student.class_id, Student.sex)
     ).all()
+    sizes = {stage: class_size(session, school_id, stage) for stage in {stage for _, stage in classes}}
     slots = {
-        c.id: Slot(c.id, c.class_no, c.name, c.capacity if c.capacity is not None else DEFAULT_CAPACITY[stage])
+        c.id: Slot(
+            c.id,
+            c.class_no,
+            c.name,
+            c.capacity if c.capacity is not None else sizes[stage].limit,
+            warn_at=sizes[stage].warn_at,
+        )
         for c, stage in classes
     }
     for class_id, sex, n in counts:

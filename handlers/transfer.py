@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
 from handlers.registry import HandlerContext, handler
 from models import audit
 from models.business_calendar import initiation_refusal
+from models.class_size import capacity_of, class_count
 from models.errors import DomainError
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
 from models.student import Student, StudentStatus
@@ -49,18 +48,13 @@ def check_window(ctx: HandlerContext, org_id: int) -> None:
 
 
 def check_target_class(ctx: HandlerContext, to_school_id: int, to_class_id: int) -> SchoolClass:
-    """The class belongs to the receiving school and has room (班额, where configured)."""
+    """The class belongs to the receiving school and has room (the class's 班额, else the configured one, F-52)."""
     target = ctx.session.get(SchoolClass, to_class_id)
     if target is None or target.cohort.school_id != to_school_id:
         raise DomainError("转入班级不属于本校，请重新选择")
-    if target.capacity is not None:
-        size = ctx.session.scalar(
-            select(func.count(Student.id)).where(
-                Student.class_id == target.id, Student.status == StudentStatus.IN_SCHOOL
-            )
-        )
-        if (size or 0) >= target.capacity:
-            raise DomainError(f"转入班级{target.name}已达班额上限（{target.capacity}人），不能再转入")
+    capacity = capacity_of(ctx.session, target)
+    if class_count(ctx.session, target.id) >= capacity:
+        raise DomainError(f"转入班级{target.name}已达班额上限（{capacity}人），不能再转入")
     return target
 
 

@@ -9,6 +9,7 @@ from models.audit import AuditEvent
 from models.base import Base
 from models.business_calendar import BusinessPeriod, PeriodKind
 from models.calendar import AcademicYear, Term
+from models.class_size import ClassSizeLimit
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
 from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
@@ -46,6 +47,7 @@ __all__ = [
     "Base",
     "BusinessPeriod",
     "CityReviewRule",
+    "ClassSizeLimit",
     "Campus",
     "CaseParty",
     "CaseStatus",

@@ -19,6 +19,7 @@ from models.base import Base, enum_column
 from models.errors import DomainError
 from models.jurisdiction import common_superior
 from models.org import OrgLevel, School, Stage
+from models.school_year import require_new_cohort
 from models.student import Student, StudentStatus
 from models.user import User
 
@@ -120,7 +121,9 @@ def record_admission(
     session: Session, actor: User, student_id: int, school_id: int, stage: Stage, *, now: datetime
 ) -> tuple[Admission, Admission | None]:
     """A school admits a graduate (F-41/F-42). Returns the new admission and, when another school already
-    admitted the student, that earlier admission: both become 重复招生 and the caller opens F-46."""
+    admitted the student, that earlier admission: both become 重复招生 and the caller opens F-46. Refused until
+    the school has set up the new year (its current term, the new cohort's grade-1 classes)."""
+    require_new_cohort(session, school_id, stage)
     student = lock_student(session, student_id)
     if student.status != StudentStatus.GRADUATED:
         raise DomainError("该学生的学籍状态是非毕业生!")

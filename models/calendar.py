@@ -1,13 +1,28 @@
-"""Academic years and terms (F-03): exactly one current term per organisation that sets them."""
+"""Academic years and terms (F-03): exactly one current term per organisation that sets them.
+
+A county (or the province) creates the term for its area; each school creates or confirms the same term as its
+own row, so "the school's current term" is always a row of the school.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base
+from models.org import OrgUnit
+
+AUTUMN, SPRING = "秋季学期", "春季学期"
+SEASONS = (AUTUMN, SPRING)  # autumn is the first term of an academic year (§3.5)
+
+
+@dataclass(frozen=True)
+class TermDates:
+    start_date: date
+    end_date: date
 
 
 class AcademicYear(Base):
@@ -45,7 +60,20 @@ class Term(Base):
     is_current: Mapped[bool] = mapped_column(default=False)
 
     academic_year: Mapped[AcademicYear] = relationship(back_populates="terms")
+    org: Mapped[OrgUnit] = relationship()
 
     @property
     def name(self) -> str:
         return f"{self.academic_year.name}学年{self.season}"
+
+
+def terms_of(session: Session, org_id: int) -> list[Term]:
+    """The organisation's terms, newest academic year first, autumn before spring."""
+    terms = session.scalars(
+        select(Term).join(AcademicYear, AcademicYear.id == Term.academic_year_id).where(Term.org_id == org_id)
+    )
+    return sorted(terms, key=lambda t: (-t.academic_year.start_year, t.season != AUTUMN, t.id))
+
+
+def current_term(session: Session, org_id: int) -> Term | None:
+    return session.scalars(select(Term).where(Term.org_id == org_id, Term.is_current)).one_or_none()

@@ -7,12 +7,15 @@ a case is visible where any of its parties lies in the user's subtree. Outside t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
+from models.calendar import Term
+from models.class_size import ClassSizeLimit
 from models.errors import NotFound
-from models.org import OrgLevel, OrgUnit, School, SchoolClass
+from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
 from models.student import RegistrationState, Student, StudentStatus
 from models.user import Role, User
 from models.workflow import CaseParty, InboxTask, ProcessInstance
@@ -199,3 +202,38 @@ def common_superior(session: Session, school_ids: list[int]) -> OrgUnit:
     if common is None:
         raise NotFound()
     return session.get_one(OrgUnit, common)
+
+
+# -- school setup (F-03, F-04, F-52): a unit edits its own terms, a school its own cohorts and classes ------------
+
+Row = TypeVar("Row")
+
+
+def _one_or_404(session: Session, query: Select[tuple[Row]]) -> Row:
+    found = session.scalars(query).one_or_none()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def own_term_or_404(session: Session, user: User, term_id: int) -> Term:
+    return _one_or_404(session, select(Term).where(Term.id == term_id, Term.org_id == user.org_id))
+
+
+def own_cohort_or_404(session: Session, user: User, cohort_id: int) -> Cohort:
+    return _one_or_404(session, select(Cohort).where(Cohort.id == cohort_id, Cohort.school_id == user.org_id))
+
+
+def own_class_or_404(session: Session, user: User, class_id: int) -> SchoolClass:
+    query = (
+        select(SchoolClass)
+        .join(Cohort, Cohort.id == SchoolClass.cohort_id)
+        .where(SchoolClass.id == class_id, Cohort.school_id == user.org_id)
+    )
+    return _one_or_404(session, query)
+
+
+def class_size_setting_or_404(session: Session, user: User, setting_id: int) -> ClassSizeLimit:
+    """A 班额 setting of the user's organisation or of a unit below it (never one set above)."""
+    query = select(ClassSizeLimit).where(ClassSizeLimit.id == setting_id, in_subtree(user, ClassSizeLimit.org_id))
+    return _one_or_404(session, query)

@@ -114,6 +114,10 @@ class Cohort(Base):
         return f"{self.stage.label}{self.cohort_year}级"
 
 
+# 班级类型 (§3.4 Rec. list, national standard R28); 复式班 teaches several grades together (R17).
+CLASS_TYPES = ("普通班", "民族班", "复式班", "教学点班", "特长班", "视力残疾班", "听力残疾班", "智力残疾班")
+
+
 class SchoolClass(Base):
     __tablename__ = "school_class"
     __table_args__ = (UniqueConstraint("cohort_id", "class_no"),)
@@ -122,6 +126,8 @@ class SchoolClass(Base):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)
     class_no: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(50))
+    class_type: Mapped[str] = mapped_column(String(10), default=CLASS_TYPES[0], server_default=CLASS_TYPES[0])
+    # The class's own 班额, below the configured limit (F-52, models/class_size.py); None = the limit itself.
     capacity: Mapped[int | None]
     homeroom_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", use_alter=True))
 

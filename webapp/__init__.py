@@ -15,6 +15,7 @@ from webapp import (
     attachments,
     auth,
     cases,
+    class_sizes,
     cli,
     db,
     filters,
@@ -22,7 +23,9 @@ from webapp import (
     lifecycle,
     processes,
     registration,
+    school_classes,
     students,
+    terms,
     transfer_settings,
     transfers,
 )
@@ -54,6 +57,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         transfer_settings.bp,
         registration.bp,
         admissions.bp,
+        terms.bp,
+        school_classes.bp,
+        class_sizes.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -13,7 +13,10 @@ from flask import abort
 from flask_login import LoginManager, current_user
 
 from models import jurisdiction
+from models.calendar import Term
+from models.class_size import ClassSizeLimit
 from models.errors import NotFound
+from models.org import Cohort, SchoolClass
 from models.student import Student
 from models.user import Role, User
 from models.workflow import InboxTask, ProcessInstance
@@ -72,3 +75,19 @@ def case_or_404(instance_id: int) -> ProcessInstance:
 
 def task_or_404(task_id: int) -> InboxTask:
     return _or_404(lambda: jurisdiction.task_or_404(db(), me(), task_id))
+
+
+def own_term_or_404(term_id: int) -> Term:
+    return _or_404(lambda: jurisdiction.own_term_or_404(db(), me(), term_id))
+
+
+def own_cohort_or_404(cohort_id: int) -> Cohort:
+    return _or_404(lambda: jurisdiction.own_cohort_or_404(db(), me(), cohort_id))
+
+
+def own_class_or_404(class_id: int) -> SchoolClass:
+    return _or_404(lambda: jurisdiction.own_class_or_404(db(), me(), class_id))
+
+
+def class_size_setting_or_404(setting_id: int) -> ClassSizeLimit:
+    return _or_404(lambda: jurisdiction.class_size_setting_or_404(db(), me(), setting_id))

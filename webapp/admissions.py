@@ -20,6 +20,7 @@ from models.admission import AdmissionResult
 from models.base import utcnow
 from models.errors import DomainError
 from models.org import Stage, class_choices
+from models.school_year import new_year_refusals
 from models.user import Role, User
 from models.workflow import ProcessInstance
 from webapp import xlsx
@@ -77,6 +78,7 @@ def _classes_page(plan: class_assignment.Plan | None = None) -> ResponseReturnVa
         plan=plan,
         chosen_students=_ids("student_id"),
         chosen_classes=_ids("class_id"),
+        setup_refusals=new_year_refusals(db(), school_id),
     )
 
 
@@ -242,7 +244,7 @@ def unified_admit() -> ResponseReturnValue:
         flash(f"已录取 {admitted} 名学生，待学籍主管部门核办", "success")
     if duplicates:
         flash(f"其中 {duplicates} 名学生已被其他学校录取，已转入重复招生处理", "warning")
-    for message in refused:
+    for message in dict.fromkeys(refused):  # one school-setup refusal would repeat for every student
         flash(message, "danger")
     _plan_warnings()
     return redirect(url_for("admissions.unified"))

@@ -19,7 +19,7 @@ from stdnum.exceptions import InvalidComponent
 from werkzeug.security import generate_password_hash
 
 from models.business_calendar import BusinessPeriod, PeriodKind
-from models.calendar import AcademicYear, Term
+from models.calendar import AUTUMN, SPRING, AcademicYear, Term
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.student import Guardian, Student, StudentStatus
 from models.user import Role, User, UserRole
@@ -165,6 +165,7 @@ def load(session: Session, *, students: int = 2000, seed: int = 2026, password: 
         for county_seed in city_seed.counties:
             county = b.org(OrgLevel.COUNTY, county_seed.name, county_seed.code, city)
             b.user(f"{county_seed.slug}-county", f"{county_seed.name}学籍主管", county, Role.COUNTY_OFFICER)
+            _terms(session, county, start_year)
             for kind in SCHOOL_KINDS:
                 classes += _school(b, county, county_seed, kind, start_year, province=province)
     session.flush()
@@ -198,6 +199,7 @@ def _beijing(gz: _Builder, national: OrgUnit, start_year: int, seed: int) -> lis
     for district in BEIJING_DISTRICTS:
         county = b.org(OrgLevel.COUNTY, district.name, district.code, province)
         b.user(f"{district.slug}-county", f"{district.name}学籍主管", county, Role.COUNTY_OFFICER)
+        _terms(session, county, start_year)
         classes += _school(b, county, district, SCHOOL_KINDS[0], start_year, province=province)
     session.flush()
     for school_class, school, cohort, entry_age in classes:
@@ -230,23 +232,29 @@ def _calendar(session: Session, province: OrgUnit, start_year: int) -> None:
             ),
         ]
     )
-    year = AcademicYear(org_id=province.id, name=f"{start_year}-{start_year + 1}", start_year=start_year)
+    _terms(session, province, start_year)
+
+
+def _terms(session: Session, org: OrgUnit, start_year: int) -> None:
+    """学期学年设置 (F-03): the province's and each county's terms, and each school's confirmed copy; the autumn term
+    is current everywhere, so schools may admit into their grade-1 classes (G prerequisites)."""
+    year = AcademicYear(org_id=org.id, name=f"{start_year}-{start_year + 1}", start_year=start_year)
     session.add(year)
     session.flush()
     session.add_all(
         [
             Term(
                 academic_year_id=year.id,
-                org_id=province.id,
-                season="秋季学期",
+                org_id=org.id,
+                season=AUTUMN,
                 start_date=date(start_year, 9, 1),
                 end_date=date(start_year + 1, 1, 20),
                 is_current=True,
             ),
             Term(
                 academic_year_id=year.id,
-                org_id=province.id,
-                season="春季学期",
+                org_id=org.id,
+                season=SPRING,
                 start_date=date(start_year + 1, 3, 1),
                 end_date=date(start_year + 1, 7, 10),
             ),
@@ -275,6 +283,7 @@ def _school(
     b.user(f"{username}-reviewer", f"{org.name}审核人员", org, Role.SCHOOL_REVIEWER)
     teacher = b.user(f"{username}-teacher", f"{org.name}班主任", org, Role.HOMEROOM_TEACHER)
     b.session.flush()
+    _terms(b.session, org, start_year)
     made = []
     for offset in range(COHORTS_PER_SCHOOL):
         cohort = Cohort(school_id=org.id, stage=stage, cohort_year=start_year - offset)
@@ -286,7 +295,6 @@ def _school(
                 cohort=cohort,
                 class_no=f"{offset + 1}{number:02d}",
                 name=label,
-                capacity={Stage.PRIMARY: 45}.get(stage, 50),
                 homeroom_teacher_id=teacher.id if (offset, number) == (0, 1) else None,
             )
             b.session.add(school_class)
