@@ -22,7 +22,6 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineError, CalamineWorkbook
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.registration import check_business_type, context_problems, mark_problem, member_values, student_values
@@ -306,10 +305,7 @@ def _already_here(session: Session, school: School, report: ImportReport, seen: 
     report.existing = found
     if not found:
         return
-    candidates = [i for ids in found.values() for i in ids]
-    here = set(
-        session.scalars(select(Student.id).where(Student.id.in_(candidates), Student.school_id == school.org_id))
-    )
+    here = dedup.at_school(session, [i for ids in found.values() for i in ids], school.org_id)
     for key, ids in found.items():
         if here.intersection(ids):
             report.errors.append(RowError(seen[key], "姓名", "F-11", "该生已在本校注册（每个班级只能导入一次）"))

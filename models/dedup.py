@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, any_, bindparam, select
+from sqlalchemy import ColumnElement, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -57,15 +58,31 @@ def find(session: Session, keys: Iterable[IdKey | PersonKey], *, exclude: set[in
     return found
 
 
-def _in_list(column: InstrumentedAttribute[str], values: list[str]) -> ColumnElement[bool]:
+def at_school(session: Session, ids: list[int], school_id: int) -> set[int]:
+    """Which of the records ``ids`` (as many as an import finds) belong to the school."""
+    chunk, among = _chunking(session)
+    here: set[int] = set()
+    for i in range(0, len(ids), chunk):
+        here.update(
+            session.scalars(
+                select(Student.id).where(among(Student.id, ids[i : i + chunk]), Student.school_id == school_id)
+            )
+        )
+    return here
+
+
+Among = Callable[[InstrumentedAttribute[Any], list[Any]], ColumnElement[bool]]
+
+
+def _in_list(column: InstrumentedAttribute[Any], values: list[Any]) -> ColumnElement[bool]:
     return column.in_(values)
 
 
-def _in_array(column: InstrumentedAttribute[str], values: list[str]) -> ColumnElement[bool]:
-    return column == any_(bindparam(None, values, type_=ARRAY(String)))
+def _in_array(column: InstrumentedAttribute[Any], values: list[Any]) -> ColumnElement[bool]:
+    return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
-def _chunking(session: Session) -> tuple[int, Callable[[InstrumentedAttribute[str], list[str]], ColumnElement[bool]]]:
+def _chunking(session: Session) -> tuple[int, Among]:
     if session.get_bind().dialect.name == "postgresql":
         return PG_CHUNK, _in_array
     return CHUNK, _in_list

@@ -315,3 +315,12 @@ def test_a_dry_run_of_another_day_is_validated_again(session, user):
     assert checked.validated.fits(data, utcnow().date())
     assert not checked.validated.fits(data, utcnow().date() - timedelta(days=1))
     assert not checked.validated.fits(data + b"x", utcnow().date())
+
+
+def test_already_registered_check_takes_any_number_of_found_records(session, user, student_of):
+    """A 100,000-row file found again is more ids than one statement may carry (65,535 parameters)."""
+    from models import dedup
+
+    mine, other = student_of(SCHOOL), student_of("yunyan-xx-registrar")
+    ids = [*range(10_000_000, 10_070_000), mine.id, other.id]
+    assert dedup.at_school(session, ids, mine.school_id) == {mine.id}
