@@ -21,6 +21,11 @@ from models.jurisdiction import common_superior
 from models.org import OrgLevel, School, Stage
 from models.student import Student, StudentStatus
 from models.user import User
+from models.workflow import ProcessInstance
+
+
+class RecordLocked(DomainError):
+    message = "该问题学籍正在招生处理中，已锁定：毕业学校只能查看，招生结束后由录取学校处理"
 
 
 class AdmissionStatus(StrEnum):
@@ -43,6 +48,7 @@ STATUS_LABELS = {
     AdmissionStatus.DELETED: "已删除",
 }
 ACTIVE = (AdmissionStatus.PENDING, AdmissionStatus.DUPLICATE, AdmissionStatus.ADMITTED)
+PROBLEM_RECORD = "problem_record"  # the one flow a graduate may have open while admitted (Q-29, F-47)
 
 
 class Admission(Base):
@@ -102,6 +108,29 @@ def _set_status(session: Session, admission: Admission, status: AdmissionStatus,
         after={"status": status.label, "student_id": admission.student_id, "school_id": admission.school_id},
         **kw,
     )
+    sync_lock(session, admission.student_id, actor, instance_id=kw.get("instance_id"))
+
+
+def sync_lock(session: Session, student_id: int, actor: User | None, *, instance_id: int | None = None) -> None:
+    """问题学籍招生处理 (F-47): a graduate's unresolved problem record is locked while an admission of it is under
+    way (recorded, reviewed, admitted but not yet moved). The move to the admitting school (T2) releases it there;
+    the end of every admission (不录取, 删除) releases it back to the graduating school."""
+    student = session.get_one(Student, student_id)
+    under_way = student.status in transitions.GRADUATE_STATES and bool(active_admissions(session, student_id))
+    locked = bool(student.problem_type) and under_way
+    if locked == student.admission_lock:
+        return
+    audit.record(
+        session,
+        actor=actor,
+        action="问题学籍招生锁定" if locked else "问题学籍招生解锁",
+        entity="student",
+        entity_id=student.id,
+        before={"admission_lock": student.admission_lock},
+        after={"admission_lock": locked, "school_id": student.school_id},
+        instance_id=instance_id,
+    )
+    student.admission_lock = locked
 
 
 def find_graduate(session: Session, number: str, name: str) -> Student:
@@ -122,6 +151,9 @@ def record_admission(
     student = lock_student(session, student_id)
     if student.status != StudentStatus.GRADUATED:
         raise DomainError("该学生的学籍状态是非毕业生!")
+    open_case = session.get(ProcessInstance, student.open_case_id) if student.open_case_id else None
+    if open_case is not None and open_case.process_key != PROBLEM_RECORD:  # Q-29, e.g. 毕业后跨省就学 (F-43)
+        raise DomainError(f"{student.name}有在办业务「{open_case.title}」，办结后才能招生录取")
     others = active_admissions(session, student_id)
     if any(a.school_id == school_id for a in others):
         raise DomainError(f"{student.name}已被本校招生录取，不能重复录取")
@@ -144,6 +176,7 @@ def record_admission(
         before={},
         after={"status": admission.status.label, "student_id": student_id, "school_id": school_id},
     )
+    sync_lock(session, student_id, actor)
     if not others:
         return admission, None
     earlier = others[0]
@@ -208,6 +241,7 @@ def move_to_school(session: Session, admission: Admission, actor: User | None, *
         instance_id=instance_id,
         extra={"from_school_id": former_school, "school_id": admission.school_id, "admission_id": admission.id},
     )
+    sync_lock(session, student.id, actor, instance_id=instance_id)
 
 
 def reject(
