@@ -189,3 +189,26 @@ def test_a_graduate_without_a_problem_record_is_not_locked(graduate, session, us
     graduation.graduate(session, user(GRADUATING), [graduate], on=date(2026, 7, 1))
     admit(session, user, SAME_COUNTY, graduate)
     assert not record(session, graduate.id).admission_lock
+
+
+def test_the_arbitration_waits_for_the_admission_and_moves_to_the_new_common_superior(
+    problem_case, graduate, session, user, proof
+):
+    case = problem_case()
+    other = record(session, int(case.case.summary["other_student"]))
+    other.id_doc_number = graduate.id_doc_number  # the two records really share an ID number: both sides stay
+    session.flush()
+    case.submit("a_action", by=user(GRADUATING), action="佐证", statement="无误", evidence_ids=proof(GRADUATING))
+    case.submit("b_action", by=user(OTHER_RECORD), action="佐证", statement="无误", evidence_ids=proof(OTHER_RECORD))
+    case.submit("a_review", by=user("yunyan-county"), decision="通过")
+    case.submit("b_review", by=user("nanming-county"), decision="通过")
+    assert seats(case) == [("arbitration", "贵阳市", False)]
+    admission = admit(session, user, OUT_OF_AREA, graduate)
+    assert seats(case) == [("arbitration", "贵阳市", True)]
+    with pytest.raises(DomainError, match=LOCKED):
+        case.submit("arbitration", by=user("guiyang-city"), decision_a="通过", decision_b="不通过", comment="A正确")
+    ar.review(session, user("meitan-county"), [admission.id], passed=True, now=utcnow())
+    ar.origin_review(session, user("yunyan-county"), [admission.id], passed=True, now=utcnow())
+    ar.pull(session, user(OUT_OF_AREA), [admission.id])
+    session.commit()
+    assert seats(case) == [("arbitration", "贵州省", False)]  # 湄潭县 and 南明区 meet at the province

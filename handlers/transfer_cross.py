@@ -133,7 +133,9 @@ def _refusal(student: Student | None, name: str) -> str:
 
 
 @handler("xp.validate_request")
-def validate_request(ctx: HandlerContext, *, national_student_id: str, student_name: str, kind: str) -> dict[str, Any]:
+def validate_request(
+    ctx: HandlerContext, *, national_student_id: str, student_name: str, kind: str = CrossProvinceKind.TRANSFER
+) -> dict[str, Any]:
     """The sending province's validation of number + name (F-31 step 4); a valid request binds the student to
     this case, so the sending school, county, city and province find their steps. A graduate (F-43) is checked
     against the national admission rules and goes to the graduating school's county only."""
@@ -198,7 +200,12 @@ def _record_of(student: Student) -> dict[str, Any]:
 
 @handler("xp.receive_archive")
 def receive_archive(
-    ctx: HandlerContext, *, record: dict[str, Any], to_school_id: int, to_class_id: int | None, admission_stage: str
+    ctx: HandlerContext,
+    *,
+    record: dict[str, Any],
+    to_school_id: int,
+    to_class_id: int | None,
+    admission_stage: str = "",  # cases of diagram versions before F-43 do not pass it
 ) -> dict[str, Any]:
     """学籍调档完毕 (F-31 step 6, T3): the record arrives at the receiving school and class, 在校. A graduate
     (F-43, ``admission_stage`` set) arrives without a class (待分班) and is the school's admission of that stage."""

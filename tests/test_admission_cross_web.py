@@ -71,3 +71,8 @@ def test_cross_province_admission_through_the_web(login_as, session, user, stude
     ).one()
     assert (arrived.school_id, arrived.class_id) == (user(ADMITTING).org_id, None)
     assert session.get(Student, graduate.id).status == StudentStatus.TRANSFERRED_OUT
+
+
+def test_a_primary_school_is_told_it_admits_no_graduates(login_as):
+    page = text(login_as("nanming-xx-registrar").get("/admissions/cross-province"))
+    assert "本校没有初中或高中阶段，不招收毕业生" in page

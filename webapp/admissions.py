@@ -340,6 +340,8 @@ def cross_province() -> ResponseReturnValue:
             return started
     status = 422 if request.method == "POST" else 200
     notice = calendar_notice("cross_province_admission")
+    if not form.stage.choices:
+        notice = "本校没有初中或高中阶段，不招收毕业生"
     return render_template("admissions/cross_province.html", form=form, notice=notice), status
 
 
