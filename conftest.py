@@ -27,7 +27,7 @@ import engine as wf
 from forms import FORMS
 from models.student import Student, StudentStatus
 from models.user import User
-from models.workflow import InboxTask, ProcessInstance, TaskStatus
+from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus
 from webapp import create_app, demo
 from webapp.cli import alembic_config
 from webapp.config import ROOT
@@ -190,14 +190,40 @@ class CaseDriver:
         self.session.refresh(self.case)
         return self.case.state_label
 
+    def states(self) -> list[str]:
+        """Every state the case's users saw, in order: waiting states of tasks and the states passed."""
+        return list(
+            self.session.scalars(
+                select(InstanceEvent.state_label)
+                .where(InstanceEvent.instance_id == self.case.id, InstanceEvent.state_label != "")
+                .order_by(InstanceEvent.id)
+            )
+        )
+
+    def other_side(self) -> CaseDriver:
+        """The latest case in the other province with this case's correlation key (F-31/F-32, F-43)."""
+        other = self.session.scalars(
+            select(ProcessInstance)
+            .where(ProcessInstance.correlation_key == self.case.correlation_key, ProcessInstance.id != self.case.id)
+            .order_by(ProcessInstance.id.desc())
+        ).first()
+        assert other is not None, "no case in the other province"
+        return CaseDriver(self.session, other)
+
 
 @pytest.fixture
 def flows(session: Session) -> Callable[..., CaseDriver]:
     def start(
-        process_key: str, *, student: Student | None, by: User, to_school_id: int | None = None, **fields: str
+        process_key: str,
+        *,
+        student: Student | None,
+        by: User,
+        to_school_id: int | None = None,
+        form_key: str | None = None,
+        **fields: str,
     ) -> CaseDriver:
-        form_key = wf.start_form_key(session, process_key)
-        form = FORMS[form_key](formdata=MultiDict(fields))
+        """Start through the diagram's start form, or ``form_key``: a page's own form for the same flow (跨省招生)."""
+        form = FORMS[form_key or wf.start_form_key(session, process_key)](formdata=MultiDict(fields))
         assert form.validate(), form.errors
         case = wf.start(
             session,

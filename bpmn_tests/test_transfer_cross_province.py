@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 import engine as wf
-from conftest import CaseDriver
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
 from models.jurisdiction import cases_visible_to
@@ -62,24 +61,6 @@ def bj_student(student_of) -> Student:
     return student_of(BJ_SCHOOL)
 
 
-def sending_side(session, case: CaseDriver) -> CaseDriver:
-    other = session.scalars(
-        select(ProcessInstance)
-        .where(ProcessInstance.correlation_key == case.case.correlation_key, ProcessInstance.id != case.case.id)
-        .order_by(ProcessInstance.id.desc())
-    ).first()
-    assert other is not None, "no case in the sending province"
-    return CaseDriver(session, other)
-
-
-def states(session, case: CaseDriver) -> list[str]:
-    """Every state the case's users saw, in order: waiting states of tasks and the states passed."""
-    events = session.scalars(
-        select(InstanceEvent).where(InstanceEvent.instance_id == case.case.id).order_by(InstanceEvent.id)
-    ).all()
-    return [e.state_label for e in events if e.state_label]
-
-
 def to_sending_school(apply, bj_student, user):
     case = apply(bj_student)
     assert case.state == "转入学校审核通过"
@@ -91,7 +72,7 @@ def to_sending_school(apply, bj_student, user):
 def test_compulsory_transfer_in_walks_to_the_archive(apply, bj_student, user, session):
     case = to_sending_school(apply, bj_student, user)
     assert case.state == "等待转出学校审核"  # sent, validated and forwarded by the exchange at once
-    out = sending_side(session, case)
+    out = case.other_side()
     assert out.case.process_key == "transfer_cross_province_out"
     assert out.seats() == [("school_review", "东城第一小学", "school_registrar")]
     assert out.case.student_id == bj_student.id
@@ -117,7 +98,7 @@ def test_compulsory_transfer_in_walks_to_the_archive(apply, bj_student, user, se
         bj_student.national_student_id,
     )
     assert [g.name for g in new.guardians] == [g.name for g in old.guardians]
-    assert states(session, case) == [
+    assert case.states() == [
         "转入学校审核通过",
         "转学申请已发往转出省",
         "等待转出学校审核",
@@ -134,7 +115,7 @@ def test_configured_city_and_province_steps_of_the_sending_side(apply, user, ses
     session.flush()
     case = apply(student_of("yunyan-xx-registrar"), BJ_SCHOOL)
     case.submit("to_county_review", by=user(BJ_COUNTY), **PASS)
-    out = sending_side(session, case)
+    out = case.other_side()
     for step, reviewer, seat, seen in [
         (
             "school_review",
@@ -149,7 +130,7 @@ def test_configured_city_and_province_steps_of_the_sending_side(apply, user, ses
         assert out.seats() == [seat]
         out.submit(step, by=user(reviewer), **PASS)
         assert case.state == seen
-    assert "转出省级审核通过" in states(session, case)
+    assert "转出省级审核通过" in case.states()
 
 
 @pytest.mark.parametrize(
@@ -167,7 +148,7 @@ def test_a_sending_side_rejection_ends_both_cases(apply, user, session, student_
     student = student_of("yunyan-xx-registrar")
     case = apply(student, BJ_SCHOOL)
     case.submit("to_county_review", by=user(BJ_COUNTY), **PASS)
-    out = sending_side(session, case)
+    out = case.other_side()
     chain = [
         ("school_review", "yunyan-xx-registrar"),
         ("county_review", "yunyan-county"),
@@ -246,8 +227,8 @@ def test_validation_fails_then_the_school_resubmits(apply, bj_student, user, ses
     case.submit("to_county_review", by=user(GZ_COUNTY), **PASS)
     assert case.state == "转出省校验未通过"
     assert case.seats() == [("resubmit", "南明第一小学", "school_registrar")]
-    assert sending_side(session, case).state == "转出省校验未通过"
-    assert sending_side(session, case).case.student_id is None
+    assert case.other_side().state == "转出省校验未通过"
+    assert case.other_side().case.student_id is None
     assert session.get(Student, bj_student.id).open_case_id is None
     form = case.form_for("resubmit", action="重新提交申请")
     assert not form.validate() and "national_student_id" in form.errors
@@ -285,11 +266,11 @@ def test_a_validation_failure_may_be_abandoned(apply, bj_student, user):
 
 def test_revoke_while_the_sending_school_reviews(apply, bj_student, user, session, flows):
     case = to_sending_school(apply, bj_student, user)
-    out = sending_side(session, case)
+    out = case.other_side()
     case.submit("await_sending", by=user(GZ_SCHOOL), action="撤销转学申请", revoke_reason="家长改变主意")
     assert (case.state, out.state) == ("转学撤销完毕", "转学撤销完毕")
     assert out.seats() == [] and case.seats() == []
-    assert "转学撤销申请已发往转出省" in states(session, case)
+    assert "转学撤销申请已发往转出省" in case.states()
     assert session.get(Student, bj_student.id).open_case_id is None
     again = apply(session.get(Student, bj_student.id))  # a new application may be made
     assert again.state == "转入学校审核通过"
@@ -297,7 +278,7 @@ def test_revoke_while_the_sending_school_reviews(apply, bj_student, user, sessio
 
 def test_revoke_instead_of_the_pull(apply, bj_student, user, session):
     case = to_sending_school(apply, bj_student, user)
-    out = sending_side(session, case)
+    out = case.other_side()
     out.submit("school_review", by=user(BJ_SCHOOL), **PASS)
     out.submit("county_review", by=user(BJ_COUNTY), **PASS)
     form = case.form_for("pull", action="撤销转学申请")
@@ -349,7 +330,7 @@ def test_a_stuck_request_returned_by_the_relay_is_resubmitted(stuck, session, us
 
 def test_each_province_sees_only_its_own_side(apply, bj_student, user, session):
     case = to_sending_school(apply, bj_student, user)
-    out = sending_side(session, case)
+    out = case.other_side()
 
     def sees(username: str) -> set[int]:
         ids = {case.case.id, out.case.id}
@@ -380,7 +361,7 @@ def test_the_own_province_cannot_be_the_sending_province(apply, student_of):
 
 def test_the_reason_of_the_other_province_is_in_the_history(apply, bj_student, user, session):
     case = to_sending_school(apply, bj_student, user)
-    sending_side(session, case).submit("school_review", by=user(BJ_SCHOOL), **fail("该生已办理休学"))
+    case.other_side().submit("school_review", by=user(BJ_SCHOOL), **fail("该生已办理休学"))
     arrived = session.scalars(
         select(InstanceEvent).where(InstanceEvent.instance_id == case.case.id, InstanceEvent.kind == "message")
     ).all()
@@ -395,7 +376,7 @@ def test_revoke_reaches_the_sending_side_at_every_review(apply, user, session, s
     student = student_of("yunyan-xx-registrar")
     case = apply(student, BJ_SCHOOL)
     case.submit("to_county_review", by=user(BJ_COUNTY), **PASS)
-    out = sending_side(session, case)
+    out = case.other_side()
     chain = [
         ("school_review", "yunyan-xx-registrar"),
         ("county_review", "yunyan-county"),

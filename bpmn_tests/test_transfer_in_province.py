@@ -41,14 +41,6 @@ def transfer(flows, user, student_of, session, clock):
     return start
 
 
-def states_passed(session, case) -> list[str]:
-    return session.scalars(
-        select(InstanceEvent.state_label)
-        .where(InstanceEvent.instance_id == case.case.id, InstanceEvent.state_label != "")
-        .order_by(InstanceEvent.id)
-    ).all()
-
-
 def school_of(session, case) -> str:
     return session.get(Student, case.case.student_id).school.name
 
@@ -83,7 +75,7 @@ def test_intra_county_completed_by_the_county_moves_the_student(transfer, user, 
     [entry] = session.scalars(select(AuditEvent).where(AuditEvent.entity_id == student.id)).all()
     assert entry.action == "转学" and entry.before["学校"] == "南明第一中学" and entry.after["学校"] == "南明第一小学"
     assert entry.instance_id == case.case.id and entry.actor.username == "nanming-county"
-    assert states_passed(session, case) == ["待转出学校审核", "转出学校审核通过", "待转出区县审核", "转出区县审核通过"]
+    assert case.states() == ["待转出学校审核", "转出学校审核通过", "待转出区县审核", "转出区县审核通过"]
 
 
 @pytest.mark.parametrize(
@@ -128,7 +120,7 @@ def test_cross_county_primary_completes_at_the_sending_county(transfer, user, se
     case.submit("from_county_review", by=user("yunyan-county"), **PASS)
     assert case.state == "转出区县审核通过"
     assert school_of(session, case) == "南明第一小学"
-    assert states_passed(session, case) == [
+    assert case.states() == [
         "待转入区县审核",
         "转入区县审核通过",
         "待转出学校审核",
@@ -179,7 +171,7 @@ def test_senior_transfer_needs_the_city_and_completes_there(transfer, user, sess
     case.submit("city_review", by=user("guiyang-city"), **PASS)
     assert case.state == "市级审核通过"
     assert school_of(session, case) == "南明高级中学"
-    assert states_passed(session, case)[-3:] == ["转出区县审核通过", "待市级审核", "市级审核通过"]
+    assert case.states()[-3:] == ["转出区县审核通过", "待市级审核", "市级审核通过"]
 
 
 def test_city_rejects_and_the_student_stays(transfer, user, session):

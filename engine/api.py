@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import checks, store
+from engine import checks, seats, store
 from engine.exchange import deliver, relay
 from engine.runner import EngineFailure, record_event, run_engine
 from handlers import HandlerContext
@@ -270,6 +270,7 @@ def complete(
             raise TaskAlreadyHandled()
         if row.org_id != actor.org_id or row.role not in actor.roles:
             raise NotFound()
+        seats.check_not_locked(session, instance, row.lane)  # F-47: the graduating school only looks on
         workflow = store.load(instance)
         task = workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:

@@ -5,6 +5,11 @@ Publishing a diagram whose lane is not a key of ``LANES`` is refused.
 
 Transfers (F-29…F-32): the case's ``org_id`` is the student's (sending) school and ``to_school_id`` the
 receiving school, both stored when the case starts; every other seat is derived from those two.
+
+The record follows the student (籍随人走): the lanes 学校, 学校审核, 区县 and 共同上级 resolve from the school the
+case's student attends *now*, so a problem record admitted by another school is processed there (F-47). A seat
+names the records it acts for; while one of them is locked for admission the seat only looks on
+(``engine.seats``). When a student changes school or lock, ``engine.seats`` re-resolves the open seats.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from models.workflow import ProcessInstance
 class Seat:
     org_id: int
     role: Role
+    records: tuple[int, ...] = ()  # the student records this seat acts for (their lock locks the seat)
 
 
 LaneResolver = Callable[[Session, ProcessInstance], Seat]
@@ -34,13 +40,24 @@ class LaneUnresolvable(LookupError):
     """The case lacks the organisation a lane needs (e.g. no city above a municipality's district)."""
 
 
+def _subject(case: ProcessInstance) -> tuple[int, ...]:
+    return (case.student_id,) if case.student_id is not None else ()
+
+
+def _subject_school_id(session: Session, case: ProcessInstance) -> int:
+    """The school the case's student attends now; a case without a local student belongs to ``org_id``."""
+    if case.student_id is None:
+        return case.org_id
+    return session.get_one(Student, case.student_id).school_id
+
+
 def _school(session: Session, case: ProcessInstance) -> Seat:
-    return Seat(case.org_id, Role.SCHOOL_REGISTRAR)
+    return Seat(_subject_school_id(session, case), Role.SCHOOL_REGISTRAR, _subject(case))
 
 
 def _school_reviewer(session: Session, case: ProcessInstance) -> Seat:
     """学籍异动学校审核 (F-21 step 2): the school's reviewer, who may be the registrar's colleague (Q-30)."""
-    return Seat(case.org_id, Role.SCHOOL_REVIEWER)
+    return Seat(_subject_school_id(session, case), Role.SCHOOL_REVIEWER, _subject(case))
 
 
 def _authority_of(session: Session, school_id: int) -> int:
@@ -49,7 +66,16 @@ def _authority_of(session: Session, school_id: int) -> int:
 
 
 def _record_authority(session: Session, case: ProcessInstance) -> Seat:
-    return Seat(_authority_of(session, case.org_id), Role.COUNTY_OFFICER)
+    return Seat(_authority_of(session, _subject_school_id(session, case)), Role.COUNTY_OFFICER, _subject(case))
+
+
+def _sending_school(session: Session, case: ProcessInstance) -> Seat:
+    """转出学校 stays the school the transfer started from, even once the record has moved."""
+    return Seat(case.org_id, Role.SCHOOL_REGISTRAR, _subject(case))
+
+
+def _sending_authority(session: Session, case: ProcessInstance) -> Seat:
+    return Seat(_authority_of(session, case.org_id), Role.COUNTY_OFFICER, _subject(case))
 
 
 def _receiving_school_id(case: ProcessInstance) -> int:
@@ -106,11 +132,13 @@ def _other_student(session: Session, case: ProcessInstance) -> Student:
 
 
 def _other_school(session: Session, case: ProcessInstance) -> Seat:
-    return Seat(_other_student(session, case).school_id, Role.SCHOOL_REGISTRAR)
+    other = _other_student(session, case)
+    return Seat(other.school_id, Role.SCHOOL_REGISTRAR, (other.id,))
 
 
 def _other_authority(session: Session, case: ProcessInstance) -> Seat:
-    return Seat(_authority_of(session, _other_student(session, case).school_id), Role.COUNTY_OFFICER)
+    other = _other_student(session, case)
+    return Seat(_authority_of(session, other.school_id), Role.COUNTY_OFFICER, (other.id,))
 
 
 OFFICER_OF_LEVEL = {
@@ -137,17 +165,20 @@ def _other_admitting_county(session: Session, case: ProcessInstance) -> Seat:
     return Seat(_authority_of(session, _other_admitting_school_id(case)), Role.COUNTY_OFFICER)
 
 
-def _other_party_school_id(session: Session, case: ProcessInstance) -> int:
+def _other_party(session: Session, case: ProcessInstance) -> tuple[int, tuple[int, ...]]:
+    """The other party's school and the records it brings: an admitting school (F-46) or a record (F-17)."""
     if "school_b" in case.summary:
-        return _other_admitting_school_id(case)
-    return _other_student(session, case).school_id
+        return _other_admitting_school_id(case), ()
+    other = _other_student(session, case)
+    return other.school_id, (other.id,)
 
 
 def _common_superior(session: Session, case: ProcessInstance) -> Seat:
     """§2.4: the lowest common ancestor of both parties' record authorities: the two records' schools (F-17
     arbitration) or the two admitting schools (F-46 arbitration)."""
-    unit = common_superior(session, [case.org_id, _other_party_school_id(session, case)])
-    return Seat(unit.id, OFFICER_OF_LEVEL[unit.level])
+    other_school_id, other_records = _other_party(session, case)
+    unit = common_superior(session, [_subject_school_id(session, case), other_school_id])
+    return Seat(unit.id, OFFICER_OF_LEVEL[unit.level], _subject(case) + other_records)
 
 
 LANES: dict[str, LaneResolver] = {
@@ -157,8 +188,8 @@ LANES: dict[str, LaneResolver] = {
     "转入学校": _receiving_school,
     "转入区县": _receiving_county,
     "转入市级": _receiving_city,
-    "转出学校": _school,
-    "转出区县": _record_authority,
+    "转出学校": _sending_school,
+    "转出区县": _sending_authority,
     "市级": _sending_city,
     "省级": _sending_province,
     "对方学校": _other_school,

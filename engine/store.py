@@ -24,13 +24,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.lanes import LANES
+from engine import seats
 from engine.scripts import SCRIPT_ENGINE
 from models.base import utcnow
 from models.business_calendar import working_days_later
 from models.exchange import ExchangeMessage
 from models.student import Student
-from models.workflow import CaseParty, CaseStatus, InboxTask, ProcessInstance, ProcessVersion, TaskStatus
+from models.workflow import CaseStatus, InboxTask, ProcessInstance, ProcessVersion, TaskStatus
 
 
 class _StateOnlyConverter(BpmnWorkflowConverter):
@@ -177,14 +177,13 @@ def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
         if row.task_uuid not in ready:  # completed elsewhere, cancelled by a boundary event, reset or migrated
             row.status = TaskStatus.CANCELLED
             row.completed_at = utcnow()
-    party_orgs = set(session.scalars(select(CaseParty.org_id).where(CaseParty.instance_id == instance.id)))
     for task_uuid, task in ready.items():
         if task_uuid in known:
             continue
         lane = effective_lane(task)
-        seat = LANES[lane](session, instance) if lane else None
-        if seat is None:
+        if lane is None:
             raise LookupError(f"user task {task.task_spec.bpmn_id} has no lane")
+        seat, locked = seats.resolve(session, instance, lane)
         session.add(
             InboxTask(
                 task_uuid=task_uuid,
@@ -197,11 +196,10 @@ def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
                 role=seat.role.value,
                 form_key=properties(task.task_spec).get("formKey", ""),
                 due_at=_due_at(instance, task),
+                locked=locked,
             )
         )
-        if seat.org_id not in party_orgs:
-            session.add(CaseParty(instance_id=instance.id, org_id=seat.org_id))
-            party_orgs.add(seat.org_id)
+        seats.add_party(session, instance, seat.org_id)
 
 
 MESSAGE = "MessageEventDefinition"

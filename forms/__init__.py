@@ -40,6 +40,7 @@ FORM_CLASSES: list[type[TaskForm]] = [
     transfer.FromCountyReviewForm,
     transfer.CityReviewForm,
     transfer_cross.RequestForm,
+    transfer_cross.AdmissionRequestForm,
     transfer_cross.ToCountyReviewForm,
     transfer_cross.ToCityReviewForm,
     transfer_cross.AwaitForm,

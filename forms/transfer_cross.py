@@ -1,35 +1,70 @@
-"""Forms of the cross-province transfer: receiving side (F-31) and sending side (F-32)."""
+"""Forms of the cross-province transfer: receiving side (F-31) and sending side (F-32); and the admitting
+school's request of 跨省招生 (F-43), which runs through the same diagrams."""
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
 
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from forms.base import TaskForm
 from forms.transfer import REASON_LENGTH, ReviewForm
+from models.exchange import CrossProvinceKind
 
 NUMBER = Regexp(r"^\s*[GLJgl]?[0-9A-Za-z]{17,18}\s*$", message="全国学籍号格式不正确")
 IN = "transfer_cross_province_in"
 OUT = "transfer_cross_province_out"
 
 
-class RequestForm(TaskForm):
-    key = f"{IN}.request"
-    title = "跨省转学申请"
+class _CrossProvinceRequest(TaskForm):
+    """What the other province validates (number + name) and where to send it; the kind comes with the form,
+    never from the request."""
 
-    from_province_id = SelectField(
-        "转出省份", coerce=int, validate_choice=False, validators=[DataRequired("请选择转出省份")]
-    )
+    kind: ClassVar[CrossProvinceKind]
+    province_label: ClassVar[str]  # the other province's part: 转出省份 (F-31) or 毕业省份 (F-43)
+
+    from_province_id = SelectField("省份", coerce=int, validate_choice=False, validators=[DataRequired("请选择省份")])
     student_name = StringField("学生姓名", validators=[DataRequired("请填写学生姓名"), Length(max=50)])
     national_student_id = StringField("全国学籍号", validators=[DataRequired("请填写全国学籍号"), NUMBER])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.from_province_id.label.text = self.province_label
+
+    def to_task_data(self) -> dict[str, Any]:
+        return {**super().to_task_data(), "kind": self.kind.value}
+
+    def display_lines(self) -> list[tuple[str, str]]:
+        shown = [self._fields[name] for name in ("student_name", "national_student_id", "reason")]
+        return [(str(field.label.text), str(field.data)) for field in shown if field.data]
+
+
+class RequestForm(_CrossProvinceRequest):
+    key = f"{IN}.request"
+    title = "跨省转学申请"
+    kind = CrossProvinceKind.TRANSFER
+    province_label = "转出省份"
+
     to_class_id = SelectField(
         "转入班级", coerce=int, validate_choice=False, validators=[DataRequired("请选择转入班级")]
     )
     reason = TextAreaField("转学理由", validators=[DataRequired("请填写转学理由"), REASON_LENGTH])
 
-    def display_lines(self) -> list[tuple[str, str]]:
-        lines = [("学生姓名", self.student_name.data), ("全国学籍号", self.national_student_id.data)]
-        return [(label, str(value)) for label, value in [*lines, ("转学理由", self.reason.data)] if value]
+
+ADMISSION_STAGES = [SelectChoice("junior", "初中"), SelectChoice("senior", "高中")]  # admitted from graduates
+
+
+class AdmissionRequestForm(_CrossProvinceRequest):
+    """跨省招生 (F-43 step 1): the graduation province, number + name, and the stage the school admits to."""
+
+    key = f"{IN}.admission_request"
+    title = "跨省招生"
+    kind = CrossProvinceKind.ADMISSION
+    province_label = "毕业省份"
+
+    stage = SelectField("录取阶段", choices=ADMISSION_STAGES, validators=[DataRequired("请选择录取阶段")])
+    reason = TextAreaField("就学原因", validators=[DataRequired("请填写就学原因"), REASON_LENGTH])
 
 
 class ToCountyReviewForm(ReviewForm):

@@ -83,10 +83,16 @@ def check_graduation(session: Session, students: Sequence[Student]) -> None:
     too_young = [s for s in students if not is_graduating(session, _cohort_of(s))]
     if too_young:
         raise DomainError(f"以下学生不在毕业年级：{_names(too_young)}")
-    pending = [s for s in students if s.open_case_id is not None]
+    pending = [s for s in students if _blocks_graduation(session, s.open_case_id)]
     if pending:
         titles = {s.id: _case_label(session, s.open_case_id) for s in pending}
         raise DomainError(f"以下学生有在办业务，须办结或清理后才能毕业：{_names(pending, titles)}")
+
+
+def _blocks_graduation(session: Session, case_id: int | None) -> bool:
+    """在办业务 blocks 毕业 (R12), except problem-record processing: such students graduate and the admitting
+    school processes the record later (seed 000, F-47)."""
+    return case_id is not None and session.get_one(ProcessInstance, case_id).process_key != admission.PROBLEM_RECORD
 
 
 def _case_label(session: Session, case_id: int | None) -> str:

@@ -39,10 +39,10 @@ def check_student(ctx: HandlerContext, student: Student) -> None:
         raise DomainError(f"学生{student.name}的学籍状态为「{student.status_label}」，只有在校学生才能转学")
 
 
-def check_window(ctx: HandlerContext, org_id: int) -> None:
-    """F-33: the transfer window is open and no freeze applies (initiation only, Q-14)."""
+def check_window(ctx: HandlerContext, org_id: int, business: str = "transfer") -> None:
+    """F-33: the business's window (转学 unless named) is open and no freeze applies (initiation only, Q-14)."""
     province = ancestor(ctx, org_id, OrgLevel.PROVINCE)
-    refusal = initiation_refusal(ctx.session, province.id, "transfer", ctx.now) if province else None
+    refusal = initiation_refusal(ctx.session, province.id, business, ctx.now) if province else None
     if refusal:
         raise DomainError(refusal)
 

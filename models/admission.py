@@ -8,7 +8,7 @@ moment are serialised; the index is the last line if a path forgets the lock.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text
@@ -22,6 +22,11 @@ from models.org import OrgLevel, School, Stage
 from models.school_year import require_new_cohort
 from models.student import Student, StudentStatus
 from models.user import User
+from models.workflow import ProcessInstance
+
+
+class RecordLocked(DomainError):
+    message = "该问题学籍正在招生处理中，已锁定：毕业学校只能查看，招生结束后由录取学校处理"
 
 
 class AdmissionStatus(StrEnum):
@@ -44,6 +49,7 @@ STATUS_LABELS = {
     AdmissionStatus.DELETED: "已删除",
 }
 ACTIVE = (AdmissionStatus.PENDING, AdmissionStatus.DUPLICATE, AdmissionStatus.ADMITTED)
+PROBLEM_RECORD = "problem_record"  # the one flow a graduate may have open while admitted (Q-29, F-47)
 
 
 class Admission(Base):
@@ -105,6 +111,29 @@ def _set_status(session: Session, admission: Admission, status: AdmissionStatus,
         after={"status": status.label, "student_id": admission.student_id, "school_id": admission.school_id},
         **kw,
     )
+    sync_lock(session, admission.student_id, actor, instance_id=kw.get("instance_id"))
+
+
+def sync_lock(session: Session, student_id: int, actor: User | None, *, instance_id: int | None = None) -> None:
+    """问题学籍招生处理 (F-47): a graduate's unresolved problem record is locked while an admission of it is under
+    way (recorded, reviewed, admitted but not yet moved). The move to the admitting school (T2) releases it there;
+    the end of every admission (不录取, 删除) releases it back to the graduating school."""
+    student = session.get_one(Student, student_id)
+    under_way = student.status in transitions.GRADUATE_STATES and bool(active_admissions(session, student_id))
+    locked = bool(student.problem_type) and under_way
+    if locked == student.admission_lock:
+        return
+    audit.record(
+        session,
+        actor=actor,
+        action="问题学籍招生锁定" if locked else "问题学籍招生解锁",
+        entity="student",
+        entity_id=student.id,
+        before={"admission_lock": student.admission_lock},
+        after={"admission_lock": locked, "school_id": student.school_id},
+        instance_id=instance_id,
+    )
+    student.admission_lock = locked
 
 
 def find_graduate(session: Session, number: str, name: str) -> Student:
@@ -117,6 +146,33 @@ def find_graduate(session: Session, number: str, name: str) -> Student:
     return student
 
 
+def _add(
+    session: Session,
+    actor: User | None,
+    admission: Admission,
+    status: AdmissionStatus,
+    *,
+    now: datetime,
+    action: str,
+    instance_id: int | None = None,
+) -> Admission:
+    """A new admission row with its audit event."""
+    admission.status, admission.created_at = status, now
+    session.add(admission)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity="admission",
+        entity_id=admission.id,
+        before={},
+        after={"status": status.label, "student_id": admission.student_id, "school_id": admission.school_id},
+        instance_id=instance_id,
+    )
+    return admission
+
+
 def record_admission(
     session: Session, actor: User, student_id: int, school_id: int, stage: Stage, *, now: datetime
 ) -> tuple[Admission, Admission | None]:
@@ -127,28 +183,21 @@ def record_admission(
     student = lock_student(session, student_id)
     if student.status != StudentStatus.GRADUATED:
         raise DomainError("该学生的学籍状态是非毕业生!")
+    open_case = session.get(ProcessInstance, student.open_case_id) if student.open_case_id else None
+    if open_case is not None and open_case.process_key != PROBLEM_RECORD:  # Q-29, e.g. 毕业后跨省就学 (F-43)
+        raise DomainError(f"{student.name}有在办业务「{open_case.title}」，办结后才能招生录取")
     others = active_admissions(session, student_id)
     if any(a.school_id == school_id for a in others):
         raise DomainError(f"{student.name}已被本校招生录取，不能重复录取")
-    admission = Admission(
-        student_id=student_id,
-        school_id=school_id,
-        stage=stage,
-        status=AdmissionStatus.PENDING,
-        created_by_id=actor.id,
-        created_at=now,
-    )
-    session.add(admission)
-    session.flush()
-    audit.record(
+    admission = _add(
         session,
-        actor=actor,
+        actor,
+        Admission(student_id=student_id, school_id=school_id, stage=stage, created_by_id=actor.id),
+        AdmissionStatus.PENDING,
+        now=now,
         action="admission",
-        entity="admission",
-        entity_id=admission.id,
-        before={},
-        after={"status": admission.status.label, "student_id": student_id, "school_id": school_id},
     )
+    sync_lock(session, student_id, actor)
     if not others:
         return admission, None
     earlier = others[0]
@@ -213,6 +262,7 @@ def move_to_school(session: Session, admission: Admission, actor: User | None, *
         instance_id=instance_id,
         extra={"from_school_id": former_school, "school_id": admission.school_id, "admission_id": admission.id},
     )
+    sync_lock(session, student.id, actor, instance_id=instance_id)
 
 
 def reject(
@@ -228,6 +278,54 @@ def delete(
 ) -> None:
     admission.decided_at = now
     _set_status(session, admission, AdmissionStatus.DELETED, actor, instance_id=instance_id)
+
+
+# -- 跨省招生 / 毕业后跨省就学 (F-43) ------------------------------------------------------------------------------
+
+GRADUATION_MONTH = 7  # graduation ends by 30 July (F-35): from July on, this year's graduates are the current ones
+
+
+def is_current_graduate(student: Student, today: date) -> bool:
+    """当年毕业生 (F-43 precondition 2): graduated in the latest graduation, the one whose admissions run now."""
+    latest = today.year if today.month >= GRADUATION_MONTH else today.year - 1
+    return student.graduated_on is not None and student.graduated_on.year >= latest
+
+
+def cross_province_refusal(session: Session, student: Student | None, name: str, today: date) -> str:
+    """The graduation province's validation of 毕业后跨省就学 (F-43, the national messages of seed 002), or ""."""
+    if student is None:
+        return "学籍号在毕业省不存在!"
+    admissions = {a.status for a in active_admissions(session, student.id)}
+    rules = (  # in the order the national system reports them; the first that fails is the answer
+        (student.name != name.strip(), "学籍号在毕业省存在，但学籍号和姓名不匹配!"),
+        (student.status not in (StudentStatus.GRADUATED, StudentStatus.COMPLETED), "该学生的学籍状态是非毕业生!"),
+        # problem records cannot progress to another province (seed 002)
+        (bool(student.problem_type), f"该学生为问题学籍（{student.problem_label}），不能办理毕业后跨省就学"),
+        (not is_current_graduate(student, today), "该学生不是当年毕业生，不能办理毕业后跨省就学"),
+        (AdmissionStatus.ADMITTED in admissions, "该学生已经被毕业省的其他学校录取!"),
+        (bool(admissions), "存在正在办理的省内招生业务"),
+        (student.open_case_id is not None, "该学生在毕业省有在办业务，办结后才能办理"),
+    )
+    return next((message for failed, message in rules if failed), "")
+
+
+def record_cross_province(
+    session: Session,
+    student: Student,
+    school_id: int,
+    stage: Stage,
+    *,
+    actor: User | None,
+    by_id: int | None,
+    now: datetime,
+    instance_id: int,
+) -> Admission:
+    """The admitting school's admission of a graduate from another province, once the archive arrived (F-43): 录取,
+    so it counts against the school's plan (F-39) like the others."""
+    row = Admission(
+        student_id=student.id, school_id=school_id, stage=stage, created_by_id=by_id, county_passed=True, decided_at=now
+    )
+    return _add(session, actor, row, AdmissionStatus.ADMITTED, now=now, action="跨省招生", instance_id=instance_id)
 
 
 class AdmissionResult(Base):

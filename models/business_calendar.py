@@ -163,9 +163,14 @@ DEFAULT_PERIODS: dict[str, tuple[Period, ...]] = {
         Period(PeriodKind.WINDOW, "09-01", "09-30", "秋季学期第一个月"),
         Period(PeriodKind.WINDOW, "12-01", "12-31", "秋季学期最后一个月"),
     ),
+    # 毕业后跨省就学 (F-43; R13, the 2017 national calendar): 15 Aug – 14 Dec and 1 Mar – 31 May.
+    "cross_province_admission": (
+        Period(PeriodKind.WINDOW, "08-15", "12-14", "秋季毕业后跨省就学"),
+        Period(PeriodKind.WINDOW, "03-01", "05-31", "春季毕业后跨省就学"),
+    ),
 }
 
-BUSINESS_LABELS = {"transfer": "转学"}
+BUSINESS_LABELS = {"transfer": "转学", "cross_province_admission": "毕业后跨省就学"}
 
 
 def periods(session: Session, province_id: int, business: str) -> tuple[Period, ...]:

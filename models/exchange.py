@@ -17,6 +17,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models.base import Base, enum_column, utcnow
 
 
+class CrossProvinceKind(StrEnum):
+    """What a cross-province request is: the same diagrams and states serve both (F-43 reuses F-31's states)."""
+
+    TRANSFER = "跨省转学"  # F-31, F-32
+    ADMISSION = "毕业后跨省就学"  # F-43 跨省招生: a graduate admitted by a school of another province
+
+
 class MessageStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"

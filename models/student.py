@@ -157,6 +157,9 @@ class Student(Base):
     problem_type: Mapped[str | None] = mapped_column(String(1), index=True)  # PROBLEM_TYPES
     # This record's side of its problem case (F-16): 佐证待核办, 佐证通过, 变更未通过, 已删除, 仲裁通过 …
     problem_state: Mapped[str | None] = mapped_column(String(20))
+    # 锁定（招生中）(§4.2 overlay, F-47): an admission of this graduate is under way while its problem record is
+    # unresolved; the graduating school only looks on. Kept by models.admission, read by the engine's seats.
+    admission_lock: Mapped[bool] = mapped_column(default=False, server_default="0")
     nationality: Mapped[str] = mapped_column(String(20), default="中国", server_default="中国")
     birthplace_code: Mapped[str | None] = mapped_column(String(12))
     hukou_code: Mapped[str | None] = mapped_column(String(12))

@@ -37,6 +37,9 @@ ALLOWED: dict[tuple[StudentStatus, StudentStatus], str] = {
     **{(S.IN_SCHOOL, target): "T11" for target in GRADUATE_STATES},
     **{(source, S.IN_SCHOOL): "T12" for source in GRADUATE_STATES},
     (S.IN_SCHOOL, S.TRANSFERRED_OUT): "T13",
+    # T13 also ends 毕业后跨省就学 (F-43): the graduate's (毕结业, seed 002) archive goes to the admitting province.
+    (S.GRADUATED, S.TRANSFERRED_OUT): "T13",
+    (S.COMPLETED, S.TRANSFERRED_OUT): "T13",
     (S.TRANSFERRED_OUT, S.IN_SCHOOL): "T14",
     **{(source, S.DELETED): "T15" for source in NON_TERMINAL},
     (S.IN_SCHOOL, S.WITHDRAWN): "T16",

@@ -5,11 +5,12 @@ The engine (``engine/``) is the only writer. Lists read these rows; no list ever
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
@@ -153,6 +154,8 @@ class InboxTask(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     role: Mapped[str] = mapped_column(String(30))
     form_key: Mapped[str] = mapped_column(String(100))
+    # The record this seat acts for is locked (问题学籍招生中, F-47): shown, not actionable. Kept with the seat.
+    locked: Mapped[bool] = mapped_column(default=False, server_default="0")
     status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus, 10), default=TaskStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_at: Mapped[datetime | None]
@@ -194,3 +197,13 @@ def bind_subject(session: Session, case: ProcessInstance, student: Student) -> N
     )
     if known is None:
         session.add(CaseParty(instance_id=case.id, org_id=student.school_id))
+
+
+def open_cases_of(session: Session, students: Sequence[Student]) -> list[ProcessInstance]:
+    """Open cases concerning these records: as the subject, or (a problem record) as the other record of a
+    two-party case (问题学籍, whose summary names ``other_student``)."""
+    concerns = ProcessInstance.student_id.in_([s.id for s in students])
+    problem_ids = [str(s.id) for s in students if s.problem_type]
+    if problem_ids:  # only problem records are the other record of a case: the JSON test stays rare
+        concerns = or_(concerns, ProcessInstance.summary["other_student"].as_string().in_(problem_ids))
+    return list(session.scalars(select(ProcessInstance).where(ProcessInstance.status == CaseStatus.OPEN, concerns)))

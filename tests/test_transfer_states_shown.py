@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 import engine as wf
-from bpmn_tests.test_transfer_cross_province import sending_side
 from handlers import HANDLERS
 from models.errors import DomainError
 from models.org import OrgUnit, SchoolClass, Stage
@@ -87,7 +86,7 @@ def run_cross_province_paths(cross, user, session, monkeypatch) -> None:
         case = cross("yunyan-xx-registrar", "dongcheng-xx-registrar")
         case.submit("to_county_review", by=user("dongcheng-county"), **PASS)
         case.submit("to_city_review", by=user("beijing-province"), **PASS)
-        out = sending_side(session, case)
+        out = case.other_side()
         for index, (step, by) in enumerate(steps):
             out.submit(step, by=user(by), **(FAIL if index == failing_at else PASS))
             if index == failing_at:

@@ -1,4 +1,5 @@
-"""招生入学 (F-41/F-42 admission, F-46 duplicates, F-49 class assignment): pages and the admission step.
+"""招生入学 (F-41/F-42 admission, F-43 跨省招生, F-46 duplicates, F-49 class assignment): pages and the admission
+step.
 
 ``admit_graduate`` is the one place an admission is recorded: the student row is locked, and when another school
 already admitted the graduate the 重复招生处理 case (processes/duplicate_admission.bpmn) opens in the same
@@ -13,19 +14,20 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 import engine as wf
-from forms import FORMS
+from forms import FORMS, transfer_cross
 from handlers import admission_results, class_assignment
 from models import admission as adm
 from models.admission import AdmissionResult
 from models.base import utcnow
 from models.errors import DomainError
-from models.org import Stage, class_choices
+from models.org import School, Stage, class_choices, other_provinces
 from models.school_year import new_year_refusals
 from models.user import Role, User
 from models.workflow import ProcessInstance
 from webapp import xlsx
 from webapp.access import me, requires
 from webapp.db import db
+from webapp.transfers import CROSS_IN, calendar_notice, start_request
 
 bp = Blueprint("admissions", __name__, url_prefix="/admissions")
 
@@ -319,6 +321,30 @@ def self_admission_save() -> ResponseReturnValue:
     if case is not None:
         flash("该学生已被其他学校录取，已转入重复招生处理", "warning")
     return redirect(url_for("admissions.self_admission"))
+
+
+# -- 跨省招生 / 毕业后跨省就学 (F-43) --------------------------------------------------------------------------
+
+
+@bp.route("/cross-province", methods=["GET", "POST"])
+@requires(Role.SCHOOL_REGISTRAR)
+def cross_province() -> ResponseReturnValue:
+    """跨省招生: the graduation province, name and national number of a graduate of another province and the stage
+    admitted to; the county, the graduation province and the archive pull follow in the inboxes."""
+    form = transfer_cross.AdmissionRequestForm(request.form if request.method == "POST" else None)
+    form.from_province_id.choices = other_provinces(db(), me().org.ancestor_ids()[1])
+    taught = db().get_one(School, me().org_id).stages.split(",")
+    form.stage.choices = [choice for choice in transfer_cross.ADMISSION_STAGES if choice.value in taught]
+    if request.method == "POST" and form.validate():
+        province = dict(form.from_province_id.choices).get(form.from_province_id.data, "")
+        started = start_request(CROSS_IN, None, form, from_province_name=province)
+        if started is not None:
+            return started
+    status = 422 if request.method == "POST" else 200
+    notice = calendar_notice("cross_province_admission")
+    if not form.stage.choices:
+        notice = "本校没有初中或高中阶段，不招收毕业生"
+    return render_template("admissions/cross_province.html", form=form, notice=notice), status
 
 
 @bp.get("/origin")

@@ -8,6 +8,7 @@ from flask_login import login_required
 
 import engine
 from forms import FORMS
+from models.admission import RecordLocked
 from models.errors import DomainError
 from models.inbox import SORTS, open_tasks
 from webapp.access import me, task_or_404
@@ -66,4 +67,6 @@ def task(task_id: int) -> ResponseReturnValue:
     if getattr(form, "takes_files", False):
         form.evidence_ids.data = ""  # files saved with a refused form are not kept: upload them again
     status = 422 if request.method == "POST" else 200
-    return render_template("inbox/task.html", task=row, case=row.instance, form=form), status
+    return render_template(
+        "inbox/task.html", task=row, case=row.instance, form=form, locked_message=RecordLocked.message
+    ), status

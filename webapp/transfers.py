@@ -95,16 +95,20 @@ def index() -> ResponseReturnValue:
     )
 
 
-def _calendar_notice() -> str | None:
-    """Why a transfer cannot be initiated today (F-33), shown before the registrar fills anything in."""
-    return initiation_refusal(db(), me().org.ancestor_ids()[1], "transfer", utcnow())
+def calendar_notice(business: str = "transfer") -> str | None:
+    """Why the business (转学 unless named) cannot be initiated today (F-33), shown before anything is filled in."""
+    return initiation_refusal(db(), me().org.ancestor_ids()[1], business, utcnow())
 
 
 def _class_choices() -> list[tuple[int, str]]:
     return class_choices(db(), me().org_id)
 
 
-def _start(process_key: str, student_id: int | None, form: TaskForm, **labels: str) -> ResponseReturnValue | None:
+def start_request(
+    process_key: str, student_id: int | None, form: TaskForm, **labels: str
+) -> ResponseReturnValue | None:
+    """Start the school's request (it is the receiving school) and show the case; None, with the reason flashed,
+    when the flow refuses it."""
     data = {**form.to_task_data(), **labels}
     try:
         case = engine.start(
@@ -136,7 +140,7 @@ def new() -> ResponseReturnValue:
     form.to_class_id.choices = _class_choices()
     if request.method == "POST" and found is not None and form.validate():
         label = dict(form.to_class_id.choices).get(form.to_class_id.data, "")
-        started = _start(IN_PROVINCE, found.student_id, form, to_class_name=label)
+        started = start_request(IN_PROVINCE, found.student_id, form, to_class_name=label)
         if started is not None:
             return started
     status = 422 if request.method == "POST" else 200
@@ -146,7 +150,7 @@ def new() -> ResponseReturnValue:
         searched=searched,
         found=found,
         form=form,
-        notice=_calendar_notice(),
+        notice=calendar_notice(),
     ), status
 
 
@@ -159,7 +163,7 @@ def cross_new() -> ResponseReturnValue:
     form.from_province_id.choices = other_provinces(db(), own_province)
     form.to_class_id.choices = _class_choices()
     if request.method == "POST" and form.validate():
-        started = _start(
+        started = start_request(
             CROSS_IN,
             None,
             form,
@@ -169,7 +173,7 @@ def cross_new() -> ResponseReturnValue:
         if started is not None:
             return started
     status = 422 if request.method == "POST" else 200
-    return render_template("transfers/cross_new.html", form=form, notice=_calendar_notice()), status
+    return render_template("transfers/cross_new.html", form=form, notice=calendar_notice()), status
 
 
 @bp.route("/relay", methods=["GET", "POST"])
