@@ -324,3 +324,20 @@ def test_already_registered_check_takes_any_number_of_found_records(session, use
     mine, other = student_of(SCHOOL), student_of("yunyan-xx-registrar")
     ids = [*range(10_000_000, 10_070_000), mine.id, other.id]
     assert dedup.at_school(session, ids, mine.school_id) == {mine.id}
+
+
+def test_a_dry_run_kept_between_requests_comes_back_the_same():
+    """webapp/uploads.py pickles the dry run's results; the compact form must give back what the commit reads."""
+    import pickle
+
+    clean = imp.validate_file(xlsx([valid_row(n) for n in range(3)]), utcnow().date())
+    back = pickle.loads(pickle.dumps(clean))  # noqa: S301 (our own bytes)
+    assert [r.record for r in back.results] == [r.record for r in clean.results]
+    assert [r.problems for r in back.results] == [r.problems for r in clean.results]
+    assert (back.digest, back.today, [row["_row"] for row in back.rows]) == (clean.digest, clean.today, [2, 3, 4])
+    assert back.rows[0] == {"_row": 2}  # a clean file's uploaded cells are not kept: no error workbook needs them
+
+    rows = [valid_row(0), valid_row(1, distance_km="1.25")]
+    failed = imp.validate_file(xlsx(rows), utcnow().date())
+    back = pickle.loads(pickle.dumps(failed))  # noqa: S301 (our own bytes)
+    assert back.rows == failed.rows and back.results[1].errors == failed.results[1].errors
