@@ -276,6 +276,33 @@ def test_revoke_while_the_sending_school_reviews(apply, bj_student, user, sessio
     assert again.state == "转入学校审核通过"
 
 
+@pytest.mark.parametrize(
+    ("step", "reviewer", "state"),
+    [("school_review", BJ_SCHOOL, "转出学校审核不通过"), ("county_review", BJ_COUNTY, "转出区县审核不通过")],
+)
+def test_a_revoke_crossing_a_sending_side_rejection_ends_the_case_rejected(
+    apply, bj_student, user, session, monkeypatch, step, reviewer, state
+):
+    case = to_sending_school(apply, bj_student, user)
+    out = case.other_side()
+    if step == "county_review":
+        out.submit("school_review", by=user(BJ_SCHOOL), **PASS)
+    monkeypatch.setattr("engine.api.deliver", lambda session, limit=1000: 0)  # both messages in flight at once
+    case.submit("await_sending", by=user(GZ_SCHOOL), action="撤销转学申请", revoke_reason="家长改变主意")
+    out.submit(step, by=user(reviewer), **fail("不同意转出"))
+    monkeypatch.undo()
+    wf.deliver(session)
+    session.expire_all()
+    assert (case.state, out.state) == (state, state)
+    assert case.case.status == out.case.status == CaseStatus.COMPLETED and case.seats() == []
+    revoke = session.scalars(
+        select(ExchangeMessage).where(
+            ExchangeMessage.correlation == case.case.correlation_key, ExchangeMessage.name == "xp_revoke"
+        )
+    ).one()
+    assert revoke.status == MessageStatus.UNDELIVERABLE  # the sending case had ended: nothing left to revoke
+
+
 def test_revoke_instead_of_the_pull(apply, bj_student, user, session):
     case = to_sending_school(apply, bj_student, user)
     out = case.other_side()
