@@ -20,7 +20,7 @@ from models import admission as adm
 from models.admission import AdmissionResult
 from models.base import utcnow
 from models.errors import DomainError
-from models.org import School, Stage, class_choices, other_provinces
+from models.org import School, Stage, other_provinces
 from models.school_year import new_year_refusals
 from models.user import Role, User
 from models.workflow import ProcessInstance
@@ -73,10 +73,12 @@ def _ids(name: str) -> list[int]:
 
 def _classes_page(plan: class_assignment.Plan | None = None) -> ResponseReturnValue:
     school_id = me().org_id
+    students = class_assignment.awaiting_class(db(), school_id)
     return render_template(
         "admissions/classes.html",
-        students=class_assignment.awaiting_class(db(), school_id),
-        classes=class_choices(db(), school_id),
+        students=students,
+        names={s.id: s.name for s in students},
+        classes=class_assignment.newcomer_class_choices(db(), school_id, students),
         plan=plan,
         chosen_students=_ids("student_id"),
         chosen_classes=_ids("class_id"),
@@ -94,7 +96,7 @@ def classes() -> ResponseReturnValue:
 @bp.post("/classes/preview")
 @requires(Role.SCHOOL_REGISTRAR)
 def preview() -> ResponseReturnValue:
-    """自动分班, first step: the counts per class the assignment would give, to confirm."""
+    """自动分班, first step: who would go to which class and the counts per class, to confirm."""
     try:
         plan = class_assignment.preview(db(), me().org_id, _ids("student_id"), _ids("class_id"))
     except DomainError as err:
