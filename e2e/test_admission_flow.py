@@ -61,8 +61,12 @@ def graduate_grade_nine(page: Page) -> list[str]:
         pupils = [text.strip() for text in form.locator("li").all_inner_texts()]
         assert pupils, f"{class_name} has no student to graduate"
         names += pupils
-        form.get_by_role("button", name="毕业", exact=True).click()
-        expect(flash(page)).to_have_text(f"{class_name}：{len(pupils)} 名学生已毕业")
+        # nothing ticked: the whole class graduates, once the browser's confirm naming the count is accepted
+        with page.expect_event("dialog") as shown:
+            page.once("dialog", lambda dialog: dialog.accept())
+            form.get_by_role("button", name="毕业", exact=True).click()
+        assert shown.value.message == f"未勾选学生：{class_name}全班 {len(pupils)} 名学生将毕业，确定吗？"
+        expect(flash(page)).to_have_text(f"{class_name}：全班 {len(pupils)} 名学生已毕业")
         expect(classes.nth(n)).to_contain_text("在校 0 人")
     log_out(page)
     return names

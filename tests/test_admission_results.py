@@ -232,3 +232,14 @@ def test_graduate_export_is_the_import_layout_and_reads_back(session, user, grad
         row[3] = code(session, user, NANMING_GZ)
     assert ar.import_results(session, user(COUNTY), workbook(rows[1:]), now=utcnow()) == len(rows) - 1
     assert login_as(JUNIOR).get("/lifecycle/graduates/admission.xlsx").status_code == 403
+
+
+def test_the_graduate_export_columns_are_wide_enough_for_the_national_number(session, user, graduates, login_as):
+    from openpyxl import load_workbook
+
+    response = login_as(COUNTY).get("/lifecycle/graduates/admission.xlsx")
+    sheet = load_workbook(BytesIO(response.data)).active
+    number = graduates[0].national_student_id
+    assert len(number) == 19
+    assert sheet.column_dimensions["A"].width >= len(number) + 1
+    assert sheet.column_dimensions["B"].width >= 2 * len("学生姓名")
