@@ -17,9 +17,6 @@ JUNIOR = "nanming-cz-registrar"  # 南明第一中学 学籍管理员
 SENIOR = "nanming-gz-registrar"  # 南明高级中学 学籍管理员
 COUNTY = "nanming-county"  # 南明区
 JUNIOR_SCHOOL, SENIOR_SCHOOL = "南明第一中学", "南明高级中学"
-# 南明高级中学's 学校标识码 as webapp/demo.py makes it (category 34, 52, county 0102, 3rd school): the admissions
-# office knows it from the national institution-code list, no page of the county shows it.
-SENIOR_CODE = "3452010203"
 NEW_CLASSES = (("103", "高一(3)班"), ("104", "高一(4)班"))
 HEADERS = ["个人标识码(学籍号)", "学生姓名", "毕业学校标识码", "录取学校标识码", "教育阶段"]
 
@@ -40,11 +37,13 @@ def class_row(page: Page, name: str) -> Locator:
     return page.get_by_test_id("class-row").filter(has=page.get_by_role("cell", name=name, exact=True))
 
 
-def check_all(boxes: Locator, count: int) -> None:
-    """Tick every checkbox of a list (these pages offer no 全选)."""
+def check_all(listed: Locator, name: str, count: int) -> None:
+    """全选 of a list: every box of the list (``name``) ticked."""
+    boxes = listed.locator(f"input[name={name}]")
     expect(boxes).to_have_count(count)
+    listed.page.get_by_test_id("select-all").check()
     for box in boxes.all():
-        box.check()
+        expect(box).to_be_checked()
 
 
 def graduate_grade_nine(page: Page) -> list[str]:
@@ -61,8 +60,12 @@ def graduate_grade_nine(page: Page) -> list[str]:
         pupils = [text.strip() for text in form.locator("li").all_inner_texts()]
         assert pupils, f"{class_name} has no student to graduate"
         names += pupils
-        form.get_by_role("button", name="毕业", exact=True).click()
-        expect(flash(page)).to_have_text(f"{class_name}：{len(pupils)} 名学生已毕业")
+        # nothing ticked: the whole class graduates, once the browser's confirm naming the count is accepted
+        with page.expect_event("dialog") as shown:
+            page.once("dialog", lambda dialog: dialog.accept())
+            form.get_by_role("button", name="毕业", exact=True).click()
+        assert shown.value.message == f"未勾选学生：{class_name}全班 {len(pupils)} 名学生将毕业，确定吗？"
+        expect(flash(page)).to_have_text(f"{class_name}：全班 {len(pupils)} 名学生已毕业")
         expect(classes.nth(n)).to_contain_text("在校 0 人")
     log_out(page)
     return names
@@ -112,7 +115,7 @@ def export_graduates(page: Page, target: Path, graduates: list[str]) -> None:
     target.write_bytes(response.body())
 
 
-def fill_admitting_school(export: Path, target: Path, graduates: list[str]) -> None:
+def fill_admitting_school(export: Path, target: Path, graduates: list[str], senior_code: str) -> None:
     """What the admissions office does in Excel: every graduate goes to 南明高级中学."""
     wb = load_workbook(export)
     ws = wb.active
@@ -121,7 +124,7 @@ def fill_admitting_school(export: Path, target: Path, graduates: list[str]) -> N
     assert sorted(row[1] for row in rows[1:]) == sorted(graduates)
     assert {row[4] for row in rows[1:]} == {"高中"}  # the next stage, already filled in
     for n in range(2, len(rows) + 1):
-        ws.cell(row=n, column=4, value=SENIOR_CODE)
+        ws.cell(row=n, column=4, value=senior_code)
     wb.save(target)
 
 
@@ -142,15 +145,27 @@ def county_imports_results(page: Page, tmp_path: Path, graduates: list[str]) -> 
     expect(flash(page)).to_contain_text(f"导入失败，共{count}行有误，未导入任何数据")
     errors = page.get_by_test_id("import-errors").locator("li")
     expect(errors).to_have_count(count)
-    expect(errors.first).to_contain_text("第2行：录取学校标识码")
+    expect(errors.first).to_have_text("第2行：未填写录取学校标识码")
     expect(page.get_by_test_id("results")).to_contain_text("暂无招生结果")
+    page.reload()  # the refused file's errors stay on a GET page: a refresh posts nothing again
+    expect(errors).to_have_count(count)
+    # the codes the admissions office fills in are listed on the page
+    page.get_by_test_id("school-codes").locator("summary").click()
+    code_row = page.get_by_test_id("school-codes").locator("tr", has_text=SENIOR_SCHOOL)
+    senior_code = code_row.locator("td").nth(1).inner_text()
+    assert re.fullmatch(r"\d{10}", senior_code)
     filled = tmp_path / "招生结果.xlsx"
-    fill_admitting_school(export, filled, graduates)
+    fill_admitting_school(export, filled, graduates, senior_code)
     upload_results(page, filled)
     expect(flash(page)).to_have_text(f"已导入 {count} 条招生结果")
     results = page.get_by_test_id("results").locator("tbody tr")
     expect(results).to_have_count(count)
     expect(results.filter(has_text=SENIOR_SCHOOL).filter(has_text="未录取")).to_have_count(count)
+    upload_results(page, filled)  # the same file again: every row refused, nothing doubled
+    expect(flash(page)).to_contain_text(f"导入失败，共{count}行有误，未导入任何数据")
+    expect(errors.first).to_contain_text("请勿重复导入")
+    page.goto(page.url.split("/import/")[0])
+    expect(page.get_by_test_id("results").locator("tbody tr")).to_have_count(count)
     log_out(page)
 
 
@@ -162,11 +177,13 @@ def school_admits(page: Page, graduates: list[str]) -> None:
     page.get_by_test_id("nav-unified-admission").click()
     listed = page.get_by_test_id("unified-results")
     for name in graduates:
-        expect(listed).to_contain_text(name)
-    check_all(listed.get_by_role("checkbox"), count)
+        expect(listed.locator("tr", has_text=name)).to_contain_text(JUNIOR_SCHOOL)  # 毕业学校
+    page.get_by_test_id("admit").click()
+    expect(flash(page)).to_have_text("请勾选要录取的学生")
+    check_all(listed, "result_id", count)
     page.get_by_test_id("admit").click()
     expect(flash(page)).to_have_text(f"已录取 {count} 名学生，待学籍主管部门核办")
-    expect(listed).to_have_text("没有待录取的招生结果")
+    expect(listed.locator("tbody")).to_have_text("没有待录取的招生结果")
     log_out(page)
 
 
@@ -176,11 +193,16 @@ def county_passes(page: Page, count: int) -> None:
     open_menu(page, "学籍管理")
     page.get_by_test_id("nav-admission-review").click()
     pending = page.get_by_test_id("pending-admissions")
-    expect(pending.locator("tbody tr").filter(has_text=SENIOR_SCHOOL)).to_have_count(count)
-    check_all(pending.get_by_role("checkbox"), count)
+    rows = pending.locator("tbody tr").filter(has_text=SENIOR_SCHOOL)
+    expect(rows.filter(has_text=JUNIOR_SCHOOL)).to_have_count(count)  # 毕业学校 and 录取学校
+    check_all(pending, "admission_id", count)
     page.get_by_test_id("pass").click()
     expect(flash(page)).to_have_text(f"{count} 条录取已核办：通过")
     expect(pending).to_contain_text("没有待核办的录取")
+    # 招生结果管理 shows each result's admission as it stands
+    open_menu(page, "学籍管理")
+    page.get_by_test_id("nav-admission-results").click()
+    expect(page.get_by_test_id("result-state").filter(has_text="已录取")).to_have_count(count)
     log_out(page)
 
 
@@ -195,9 +217,11 @@ def assign_automatically(page: Page, graduates: list[str], cohort: str) -> list[
     awaiting = page.get_by_test_id("awaiting")
     for name in graduates:
         expect(awaiting).to_contain_text(name)
-    check_all(awaiting.get_by_role("checkbox"), count)
+    check_all(awaiting, "student_id", count)
     for _, name in NEW_CLASSES:
         page.get_by_label(f"{cohort}{name}", exact=True).check()
+    for label in page.locator("label", has=page.locator("input[name=class_id]")).all_inner_texts():
+        assert label.strip().startswith(cohort), f"{label} is offered to newcomers, not a class of {cohort}"
     page.get_by_test_id("preview-auto").click()
     plan = page.get_by_test_id("plan-row")
     expect(plan).to_have_count(len(NEW_CLASSES))
@@ -208,6 +232,8 @@ def assign_automatically(page: Page, graduates: list[str], cohort: str) -> list[
     assert max(totals) - min(totals) <= 1, f"unbalanced classes {totals}"
     assert max(boys) - min(boys) <= 1 and max(girls) - min(girls) <= 1, f"boys {boys}, girls {girls}"
     expect(page.get_by_test_id("plan-unassigned")).to_have_count(0)
+    placed = [name for cell in page.get_by_test_id("plan-students").all_inner_texts() for name in cell.split("、")]
+    assert sorted(placed) == sorted(graduates)  # the preview says who goes where
     page.get_by_test_id("confirm-auto").click()
     expect(flash(page)).to_have_text(f"自动分班完成：{count} 名学生已分班")
     expect(awaiting).to_have_text("没有待分班的学生")

@@ -1,6 +1,9 @@
 """招生结果管理 (F-40), 统一招生录取 (F-41) and 录取新生核办 (F-44).
 
 The county imports a five-column result file (Appendix B.2): all or nothing, every refused row named (Q-11).
+A county holds one result per graduate, stage and year: a row naming the school the graduate already has a result
+for is a repeated import and is refused; a row naming another school changes the result, as long as no admission
+is under way from it (none yet, or the county failed it) — otherwise it is refused, naming the admission's state.
 A school admits students from the results naming it (one ``Admission`` each, through
 ``webapp.admissions.admit_graduate``'s rule in ``models.admission``); the admitting county passes or fails each
 pending admission.
@@ -10,14 +13,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from models import admission as adm
+from models import audit
 from models.admission import Admission, AdmissionResult, AdmissionStatus
 from models.errors import DomainError
 from models.org import School, Stage
@@ -42,6 +47,12 @@ class ResultRow:
     student_id: int
     school_id: int
     stage: Stage
+    replaces: int | None = None  # the county's earlier result of the student, naming another school
+
+
+class Imported(NamedTuple):
+    added: int
+    changed: int  # earlier results given another admitting school
 
 
 def _text(value: object) -> str:
@@ -60,13 +71,16 @@ def read(data: bytes) -> list[list[str]]:
     return [row for row in rows if any(row)]
 
 
-def check(session: Session, county_id: int, rows: list[list[str]]) -> tuple[list[ResultRow], list[str]]:
+def check(
+    session: Session, county_id: int, rows: list[list[str]], *, now: datetime
+) -> tuple[list[ResultRow], list[str]]:
     """Validate the header and every row; the errors name the row ("第3行：…")."""
     if not rows:
         return [], ["文件是空的：第1行应为招生结果模板的表头"]
     header = tuple(HEADER_ALIASES.get(h, h) for h in rows[0])
     if header != HEADERS:
         return [], [f"第1行：表头须恰为五列：{'、'.join(HEADERS)}"]
+    earlier = _results_of_year(session, county_id, now.year)
     good: list[ResultRow] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
@@ -75,6 +89,8 @@ def check(session: Session, county_id: int, rows: list[list[str]]) -> tuple[list
         if problem is None and row[0] in seen:
             problem = f"与第{seen[row[0]]}行重复"
         seen.setdefault(row[0], number)
+        if problem is None and result is not None:
+            problem, result = _against_earlier(earlier.get((result.student_id, result.stage)), result)
         if problem is not None:
             errors.append(f"第{number}行：{problem}")
         elif result is not None:
@@ -82,31 +98,53 @@ def check(session: Session, county_id: int, rows: list[list[str]]) -> tuple[list
     return good, errors
 
 
+def _results_of_year(session: Session, county_id: int, year: int) -> dict[tuple[int, Stage], AdmissionResult]:
+    """The county's results of the year by (student, stage); of results repeated before this rule, the latest."""
+    results = session.scalars(
+        select(AdmissionResult).where(AdmissionResult.county_id == county_id).order_by(AdmissionResult.id)
+    )
+    return {(r.student_id, r.stage): r for r in results if r.created_at.year == year}
+
+
+def _against_earlier(earlier: AdmissionResult | None, row: ResultRow) -> tuple[str | None, ResultRow | None]:
+    """A row for a graduate who already has a result: refused when repeated; a change of school when the earlier
+    result has no admission under way (the county's new decision); refused otherwise."""
+    if earlier is None:
+        return None, row
+    if earlier.school_id == row.school_id:
+        return f"该学生已有招生结果（录取学校{earlier.school.name}，{earlier.state_label}），请勿重复导入", None
+    if earlier.admission is None or earlier.admission.status in (AdmissionStatus.REJECTED, AdmissionStatus.DELETED):
+        return None, replace(row, replaces=earlier.id)
+    hint = "，如需改录请先在录取新生核办中不通过该录取" if earlier.admission.status == AdmissionStatus.PENDING else ""
+    return f"该学生已由{earlier.school.name}招生录取（{earlier.state_label}），不能改为其他录取学校{hint}", None
+
+
 def _check_row(session: Session, county_id: int, row: list[str]) -> tuple[str | None, ResultRow | None]:
     number, name, from_code, to_code, stage_text = row
     student = session.scalars(select(Student).where(Student.national_student_id == number)).first() if number else None
-    from_school = session.get(School, student.school_id) if student else None
-    school = session.scalars(select(School).where(School.school_code == to_code)).first()
-    stage = STAGES.get(stage_text)
-    problem = None
     if student is None:
-        problem = f"学籍号{number or '（空）'}不存在"
-    elif student.name != name:
-        problem = f"学籍号{number}与姓名{name}不匹配"
-    elif student.status != StudentStatus.GRADUATED:
-        problem = f"{name}的学籍状态是非毕业生"
-    elif from_school is None or from_school.school_code != from_code:
-        problem = f"毕业学校标识码{from_code}不是{name}的毕业学校"
-    elif school is None:
-        problem = f"录取学校标识码{to_code}不存在"
-    elif school.record_authority_id != county_id:  # Q-44
-        problem = f"录取学校{school.name}不属本区县管理，跨区县请走自主招生"
-    elif stage is None:
-        problem = f"教育阶段{stage_text}无效（小学/初中/高中）"
-    elif stage.value not in school.stages.split(","):
-        problem = f"录取学校{school.name}没有{stage.label}阶段"
-    if problem is not None or student is None or school is None or stage is None:
+        return f"学籍号{number or '（空）'}不存在", None
+    from_school = session.get(School, student.school_id)
+    school = session.scalars(select(School).where(School.school_code == to_code)).first() if to_code else None
+    stage = STAGES.get(stage_text)
+    graduating = from_school.school_code if from_school else None
+    rules = (  # in column order; the first that fails is the row's error
+        (student.name != name, f"学籍号{number}与姓名{name}不匹配"),
+        (student.status != StudentStatus.GRADUATED, f"{name}的学籍状态是非毕业生"),
+        (not from_code, "未填写毕业学校标识码"),
+        (graduating != from_code, f"毕业学校标识码{from_code}不是{name}的毕业学校"),
+        (not to_code, "未填写录取学校标识码"),
+        (school is None, f"录取学校标识码{to_code}不存在"),
+    )
+    problem = next((message for failed, message in rules if failed), None)
+    if problem is not None or school is None:
         return problem, None
+    if school.record_authority_id != county_id:  # Q-44
+        return f"录取学校{school.name}不属本区县管理，跨区县请走自主招生", None
+    if stage is None:
+        return f"教育阶段{stage_text}无效（小学/初中/高中）", None
+    if stage.value not in school.stages.split(","):
+        return f"录取学校{school.name}没有{stage.label}阶段", None
     return None, ResultRow(student.id, school.org_id, stage)
 
 
@@ -117,29 +155,38 @@ def add_manually(
     student = session.scalars(select(Student).where(Student.national_student_id == number)).first()
     from_school = session.get(School, student.school_id) if student else None
     row = [number, name, from_school.school_code if from_school else "", school_code, stage]
-    rows, errors = check(session, actor.org_id, [list(HEADERS), row])
+    rows, errors = check(session, actor.org_id, [list(HEADERS), row], now=now)
     if errors:
         raise DomainError(errors[0].removeprefix("第2行："))
-    return add_result(session, actor, rows[0], now=now)
+    return save_result(session, actor, rows[0], now=now)
 
 
 def results_of_county(session: Session, county_id: int) -> list[AdmissionResult]:
     return list(
         session.scalars(
-            select(AdmissionResult).where(AdmissionResult.county_id == county_id).order_by(AdmissionResult.id)
+            select(AdmissionResult)
+            .where(AdmissionResult.county_id == county_id)
+            .options(selectinload(AdmissionResult.admission))
+            .order_by(AdmissionResult.id)
         )
     )
 
 
-def import_results(session: Session, actor: User, data: bytes, *, now: datetime) -> int:
+def refusals(session: Session, actor: User, data: bytes, *, now: datetime) -> list[str]:
+    """The per-row errors of a result file, without importing it (the refused import's page, shown again)."""
+    return check(session, actor.org_id, read(data), now=now)[1]
+
+
+def import_results(session: Session, actor: User, data: bytes, *, now: datetime) -> Imported:
     """招生结果 excel导入 by the county: everything or nothing."""
-    rows, errors = check(session, actor.org_id, read(data))
+    rows, errors = check(session, actor.org_id, read(data), now=now)
     if errors:
         raise ImportRefused(errors)
     for row in rows:
-        add_result(session, actor, row, now=now)
+        save_result(session, actor, row, now=now)
     session.flush()
-    return len(rows)
+    changed = sum(row.replaces is not None for row in rows)
+    return Imported(len(rows) - changed, changed)
 
 
 class ImportRefused(DomainError):
@@ -148,23 +195,48 @@ class ImportRefused(DomainError):
         self.errors = errors
 
 
-def add_result(session: Session, actor: User, row: ResultRow, *, now: datetime) -> AdmissionResult:
-    result = AdmissionResult(
-        student_id=row.student_id,
-        school_id=row.school_id,
-        stage=row.stage,
-        county_id=actor.org_id,
-        created_by_id=actor.id,
-        created_at=now,
+def save_result(session: Session, actor: User, row: ResultRow, *, now: datetime) -> AdmissionResult:
+    """A new result, or the earlier one ``row.replaces`` given the new admitting school (the school it named
+    no longer sees it; the new one may admit)."""
+    if row.replaces is None:
+        result = AdmissionResult(
+            student_id=row.student_id,
+            school_id=row.school_id,
+            stage=row.stage,
+            county_id=actor.org_id,
+            created_by_id=actor.id,
+            created_at=now,
+        )
+        session.add(result)
+        return result
+    result = session.get_one(AdmissionResult, row.replaces)
+    audit.record(
+        session,
+        actor=actor,
+        action="招生结果变更",
+        entity="admission_result",
+        entity_id=result.id,
+        before={"school_id": result.school_id, "admission_id": result.admission_id},
+        after={"school_id": row.school_id, "student_id": result.student_id},
     )
-    session.add(result)
+    result.school_id, result.admission_id, result.created_by_id, result.created_at = row.school_id, None, actor.id, now
     return result
 
 
 def results_for_school(session: Session, school_id: int, stage: Stage | None = None) -> list[AdmissionResult]:
-    """F-41: the results naming this school and not yet admitted."""
-    query = select(AdmissionResult).where(
-        AdmissionResult.school_id == school_id, AdmissionResult.admission_id.is_(None)
+    """F-41: the results naming this school and not yet admitted, or whose admission the county failed (F-44) —
+    unless the student has since been admitted by another school (a failed arbitration, F-46)."""
+    other = aliased(Admission)
+    held = select(other.id).where(
+        other.student_id == AdmissionResult.student_id, other.status == AdmissionStatus.ADMITTED
+    )
+    query = (
+        select(AdmissionResult)
+        .outerjoin(Admission, Admission.id == AdmissionResult.admission_id)
+        .where(
+            AdmissionResult.school_id == school_id,
+            AdmissionResult.admission_id.is_(None) | ((Admission.status == AdmissionStatus.REJECTED) & ~held.exists()),
+        )
     )
     if stage is not None:
         query = query.where(AdmissionResult.stage == stage)
@@ -185,8 +257,10 @@ def pending_for_county(session: Session, county_id: int, stage: Stage | None = N
 
 def review(session: Session, actor: User, admission_ids: Sequence[int], *, passed: bool, now: datetime) -> int:
     """录取新生核办: pass ⇒ 录取; fail ⇒ 不录取 (the student stays a graduate of the old school)."""
+    if not admission_ids:
+        raise DomainError("请勾选要核办的学生")
     pending = {a.id: a for a in pending_for_county(session, actor.org_id)}
-    if not admission_ids or any(i not in pending for i in admission_ids):
+    if any(i not in pending for i in admission_ids):
         raise DomainError("只能核办本区县学校待核办的录取")
     chosen = [pending[i] for i in admission_ids]
     for admission in chosen:
@@ -221,8 +295,10 @@ def origin_pending(session: Session, county_id: int) -> list[Admission]:
 
 def origin_review(session: Session, actor: User, admission_ids: Sequence[int], *, passed: bool, now: datetime) -> int:
     """外地就读学生核办: pass ⇒ the admitting school may pull the archive; fail ⇒ 不录取, still a graduate here."""
+    if not admission_ids:
+        raise DomainError("请勾选要核办的学生")
     pending = {a.id: a for a in origin_pending(session, actor.org_id)}
-    if not admission_ids or any(i not in pending for i in admission_ids):
+    if any(i not in pending for i in admission_ids):
         raise DomainError("只能核办本区县毕业生的外地就读录取")
     for admission_id in admission_ids:
         admission = pending[admission_id]
@@ -252,8 +328,10 @@ def pullable(session: Session, school_id: int) -> list[Admission]:
 
 
 def pull(session: Session, actor: User, admission_ids: Sequence[int]) -> int:
+    if not admission_ids:
+        raise DomainError("请勾选要调档的学生")
     offered = {a.id: a for a in pullable(session, actor.org_id)}
-    if not admission_ids or any(i not in offered for i in admission_ids):
+    if any(i not in offered for i in admission_ids):
         raise DomainError("只能调取本校已录取且已通过核办的新生档案")
     for admission_id in admission_ids:
         adm.lock_student(session, offered[admission_id].student_id)

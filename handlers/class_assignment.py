@@ -1,7 +1,8 @@
 """学生分班 / 自动分班 (F-49) within class-size limits (F-52).
 
 Students awaiting a class (待分班, Q-24) are in-school students of the school without a class: new primary
-students registered without one, and admitted students. ``plan`` is a pure, deterministic function: boys, then
+students registered without one, and admitted students. Both are newcomers: they go into the grade-1 classes of
+the new cohort of their stage (F-48), nowhere else. ``plan`` is a pure, deterministic function: boys, then
 girls, each ordered by a stable key, dealt one by one to the class with the fewest students of that sex, then the
 fewest students, then the lowest class number, never past the class's capacity; who does not fit is reported.
 """
@@ -15,9 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import audit
+from models.admission import Admission, AdmissionStatus
 from models.class_size import class_size, reaches_warning
 from models.errors import DomainError
-from models.org import Cohort, SchoolClass
+from models.org import Cohort, School, SchoolClass, Stage
+from models.school_year import admission_year
 from models.student import RegistrationState, Student, StudentStatus
 from models.user import User
 
@@ -59,6 +62,10 @@ class Plan:
     assignments: dict[int, int]  # student id → class id
     unassigned: list[int]
 
+    def placed_in(self, class_id: int) -> list[int]:
+        """The students the plan puts into the class, in the order they were dealt."""
+        return [student_id for student_id, target in self.assignments.items() if target == class_id]
+
 
 def plan(pupils: Sequence[Pupil], slots: Sequence[Slot]) -> Plan:
     """Deal the pupils over copies of the slots (the caller's slots are left as they were)."""
@@ -94,9 +101,67 @@ def awaiting_class(session: Session, school_id: int) -> list[Student]:
     )
 
 
+def newcomer_stages(session: Session, school_id: int, students: Sequence[Student]) -> dict[int, Stage]:
+    """The stage each student awaiting a class is new to: the stage the school admitted the student to (F-48),
+    else — a new-student registration (F-07) — the school's first stage (primary where it is taught)."""
+    rows = session.execute(
+        select(Admission.student_id, Admission.stage)
+        .where(
+            Admission.school_id == school_id,
+            Admission.status == AdmissionStatus.ADMITTED,
+            Admission.student_id.in_([s.id for s in students]),
+        )
+        .order_by(Admission.id)
+    )
+    admitted = {student_id: stage for student_id, stage in rows}
+    taught = session.get_one(School, school_id).stages.split(",")
+    first = next(stage for stage in Stage if stage.value in taught)
+    return {s.id: admitted.get(s.id, first) for s in students}
+
+
+def new_cohort_classes(session: Session, school_id: int) -> dict[Stage, list[tuple[int, str]]]:
+    """(class id, "高中2027级高一(1)班") of the new cohort's grade-1 classes, by stage; raises the Chinese refusal
+    when the school's admission year is not known (its province has no current term)."""
+    year = admission_year(session, school_id)
+    rows = session.execute(
+        select(SchoolClass.id, SchoolClass.name, Cohort)
+        .join(Cohort, Cohort.id == SchoolClass.cohort_id)
+        .where(Cohort.school_id == school_id, Cohort.cohort_year == year)
+        .order_by(Cohort.stage, SchoolClass.class_no)
+    )
+    found: dict[Stage, list[tuple[int, str]]] = {}
+    for class_id, name, cohort in rows:
+        found.setdefault(cohort.stage, []).append((class_id, f"{cohort.name}{name}"))
+    return found
+
+
+def newcomer_class_choices(session: Session, school_id: int, students: Sequence[Student]) -> list[tuple[int, str]]:
+    """The classes 学生分班 offers: the new grade-1 classes of the stages of the students awaiting one (all stages
+    when none waits); none while the year is not set up (the page says why, ``models.school_year``)."""
+    try:
+        classes = new_cohort_classes(session, school_id)
+    except DomainError:
+        return []
+    stages = set(newcomer_stages(session, school_id, students).values()) or set(classes)
+    return [choice for stage, choices in classes.items() if stage in stages for choice in choices]
+
+
+def _check_new_cohort(session: Session, school_id: int, students: Sequence[Student], class_ids: Sequence[int]) -> None:
+    """Refuse any chosen class that is not a grade-1 class of the new cohort of every chosen student's stage."""
+    classes = new_cohort_classes(session, school_id)
+    year = admission_year(session, school_id)
+    for student_id, stage in newcomer_stages(session, school_id, students).items():
+        allowed = {class_id for class_id, _ in classes.get(stage, [])}
+        if not set(class_ids) <= allowed:
+            name = next(s.name for s in students if s.id == student_id)
+            raise DomainError(f"{name}是{stage.label}新生，只能分入{stage.label}{year}级一年级的班级")
+
+
 def slots_of(session: Session, school_id: int, class_ids: Sequence[int]) -> list[Slot]:
     """The chosen classes of the school with their current boys/girls and capacity: the class's own, else the
     班额 configured for the school and stage (F-52)."""
+    if not class_ids:
+        raise DomainError("请勾选要分入的班级")
     classes = session.execute(
         select(SchoolClass, Cohort.stage)
         .join(Cohort, Cohort.id == SchoolClass.cohort_id)
@@ -126,18 +191,26 @@ def slots_of(session: Session, school_id: int, class_ids: Sequence[int]) -> list
     return sorted(slots.values(), key=lambda s: s.order)
 
 
-def _pupils(session: Session, school_id: int, student_ids: Sequence[int]) -> list[Student]:
+def _pupils(session: Session, school_id: int, student_ids: Sequence[int], class_ids: Sequence[int]) -> list[Student]:
+    """The chosen students awaiting a class, each allowed into every chosen class."""
+    if not student_ids:
+        raise DomainError("请勾选要分班的学生")
     waiting = {s.id: s for s in awaiting_class(session, school_id)}
     chosen = [waiting.get(i) for i in dict.fromkeys(student_ids)]
-    if not chosen or any(s is None for s in chosen):
+    students = [s for s in chosen if s is not None]
+    if len(students) != len(chosen):
         raise DomainError("只能为本校待分班的学生分班")
-    return [s for s in chosen if s is not None]
+    _check_new_cohort(session, school_id, students, class_ids)
+    return students
 
 
 def preview(session: Session, school_id: int, student_ids: Sequence[int], class_ids: Sequence[int]) -> Plan:
-    students = _pupils(session, school_id, student_ids)
+    if not student_ids:
+        raise DomainError("请勾选要分班的学生")
+    slots = slots_of(session, school_id, class_ids)
+    students = _pupils(session, school_id, student_ids, class_ids)
     pupils = [Pupil(s.id, s.sex, s.national_student_id or f"{s.id:012d}") for s in students]
-    return plan(pupils, slots_of(session, school_id, class_ids))
+    return plan(pupils, slots)
 
 
 def _place(session: Session, actor: User, student: Student, target: SchoolClass) -> None:
@@ -168,7 +241,7 @@ def assign_automatic(
 def assign_manual(session: Session, actor: User, school_id: int, student_ids: Sequence[int], class_id: int) -> int:
     """分班: the selected students into one class, refused past its capacity."""
     (slot,) = slots_of(session, school_id, [class_id])
-    students = _pupils(session, school_id, student_ids)
+    students = _pupils(session, school_id, student_ids, [class_id])
     if slot.total + len(students) > slot.capacity:
         raise DomainError(f"{slot.name}班额{slot.capacity}人，现有{slot.total}人，不能再分入{len(students)}人")
     target = session.get_one(SchoolClass, class_id)

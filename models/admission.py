@@ -344,6 +344,27 @@ class AdmissionResult(Base):
 
     student: Mapped[Student] = relationship()
     school: Mapped[School] = relationship()
+    admission: Mapped[Admission | None] = relationship()
+
+    @property
+    def state_label(self) -> str:
+        """The state of the admission made from this result, as the county and the school read it."""
+        return RESULT_LABELS[self.admission.status if self.admission else None]
+
+    @property
+    def reopened(self) -> bool:
+        """The county failed the school's admission (F-44): the result stands, the school may apply again."""
+        return self.admission is not None and self.admission.status == AdmissionStatus.REJECTED
+
+
+RESULT_LABELS: dict[AdmissionStatus | None, str] = {
+    None: "未录取",
+    AdmissionStatus.PENDING: "待核办",
+    AdmissionStatus.DUPLICATE: "重复招生",
+    AdmissionStatus.ADMITTED: "已录取",
+    AdmissionStatus.REJECTED: "不录取",
+    AdmissionStatus.DELETED: "已删除",
+}
 
 
 class AdmissionPlan(Base):
@@ -412,8 +433,17 @@ def plan_warning(session: Session, school_id: int, year: int, stage: Stage) -> s
     return f"录取人数{count}已超过招生计划数{plan.planned}"
 
 
+def county_schools(session: Session, county_id: int) -> list[School]:
+    """The schools the county supervises, by 学校标识码: what its admission results and plans name."""
+    return list(
+        session.scalars(select(School).where(School.record_authority_id == county_id).order_by(School.school_code))
+    )
+
+
 def county_school_id(session: Session, actor: User, school_code: str) -> int:
     """A school supervised by the actor's county, by its 学校标识码."""
+    if not school_code:
+        raise DomainError("请选择学校")
     school = session.scalars(select(School).where(School.school_code == school_code)).first()
     if school is None or school.record_authority_id != actor.org_id:
         raise DomainError(f"学校标识码{school_code}不是本区县管理的学校")

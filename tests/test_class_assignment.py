@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -123,3 +124,62 @@ def test_the_page_previews_counts_then_assigns_and_refuses_outsiders(session, us
     assert session.get(Student, students[0].id).class_id in class_ids
     login_as("nanming-county")
     assert client.get("/admissions/classes").status_code == 403
+
+
+def older_class(session, school_id: int) -> SchoolClass:
+    cohort = session.scalars(select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.cohort_year)).first()
+    return cohort.classes[0]
+
+
+def test_a_newcomer_goes_only_into_a_grade_1_class_of_the_new_cohort(session, user, waiting):
+    school_id, students, class_ids = waiting
+    old = older_class(session, school_id)
+    year = session.get(Cohort, session.get(SchoolClass, class_ids[0]).cohort_id).cohort_year
+    refusal = f"{students[0].name}是小学新生，只能分入小学{year}级一年级的班级"
+    with pytest.raises(DomainError, match=refusal):
+        ca.assign_manual(session, user(REGISTRAR), school_id, [students[0].id], old.id)
+    with pytest.raises(DomainError, match="只能分入小学"):
+        ca.preview(session, school_id, [s.id for s in students], [class_ids[0], old.id])
+    offered = {class_id for class_id, _ in ca.newcomer_class_choices(session, school_id, students)}
+    assert offered == set(class_ids)
+    assert session.get(Student, students[0].id).class_id is None
+
+
+def test_an_admitted_senior_student_goes_only_into_高一_of_the_new_cohort(session, user):
+    from datetime import date
+
+    from handlers import admission_results as ar
+    from handlers import graduation
+    from models.base import utcnow
+    from models.org import Stage
+    from webapp.admissions import self_admit
+
+    junior, senior, county = user("nanming-cz-registrar"), user("nanming-gz-registrar"), user("nanming-county")
+    pupil = graduation.class_students(session, older_class(session, junior.org_id).id)[0]
+    graduation.graduate(session, junior, [pupil], on=date(2027, 7, 1))
+    admission, _ = self_admit(session, senior, number=pupil.national_student_id, name=pupil.name, stage=Stage.SENIOR)
+    ar.review(session, county, [admission.id], passed=True, now=utcnow())
+    third_year = older_class(session, senior.org_id)
+    with pytest.raises(DomainError, match=f"{pupil.name}是高中新生，只能分入高中"):
+        ca.assign_manual(session, senior, senior.org_id, [pupil.id], third_year.id)
+    offered = ca.newcomer_class_choices(session, senior.org_id, [pupil])
+    assert offered and all("高一" in label for _, label in offered)
+    assert ca.assign_manual(session, senior, senior.org_id, [pupil.id], offered[0][0]) == 1
+
+
+def test_the_page_offers_new_classes_lists_who_goes_where_and_asks_to_tick(session, user, waiting, login_as, client):
+    school_id, students, class_ids = waiting
+    login_as(REGISTRAR)
+    page = client.get("/admissions/classes").get_data(as_text=True)
+    assert f'value="{older_class(session, school_id).id}"' not in page
+    assert 'data-select-all="student_id"' in page
+    form = {"student_id": [str(s.id) for s in students], "class_id": [str(c) for c in class_ids]}
+    preview = client.post("/admissions/classes/preview", data=form).get_data(as_text=True)
+    cells = re.findall(r'data-testid="plan-students">([^<]*)<', preview)
+    assert len(cells) == len(class_ids)
+    assert sorted(name for cell in cells for name in cell.split("、")) == sorted(s.name for s in students)
+    for url in ("/admissions/classes/preview", "/admissions/classes/manual"):
+        answer = client.post(url, data={"class_id": [str(class_ids[0])], "target_class_id": str(class_ids[0])})
+        assert "请勾选要分班的学生" in client.get(answer.location).get_data(as_text=True)
+    answer = client.post("/admissions/classes/preview", data={"student_id": [str(students[0].id)]})
+    assert "请勾选要分入的班级" in client.get(answer.location).get_data(as_text=True)

@@ -59,6 +59,22 @@ def test_a_class_with_a_pending_case_is_refused_then_graduates_after_county_clea
     assert session.get(Student, pupil.id).status == StudentStatus.GRADUATED
 
 
+def test_graduating_with_nothing_ticked_is_confirmed_with_the_class_count_and_said_so(login_as, session, user):
+    """毕业 with no student ticked graduates the whole class (the page's design): the button asks first, naming
+    the count, and the result says 全班; ticked students graduate alone."""
+    school_class = final_class(session, user)
+    pupils = session.scalars(select(Student).where(Student.class_id == school_class.id).order_by(Student.id)).all()
+    client = login_as(SCHOOL)
+    page = client.get("/lifecycle/graduation").get_data(as_text=True)
+    confirm = f'data-confirm-none="未勾选学生：{school_class.name}全班 {len(pupils)} 名学生将毕业，确定吗？"'
+    assert confirm in page and "select_all.js" in page and 'data-select-all="student_id"' in page
+    ticked = {"class_id": school_class.id, "student_id": [str(pupils[0].id)]}
+    page = client.post("/lifecycle/graduation", data=ticked, follow_redirects=True).get_data(as_text=True)
+    assert f"{school_class.name}：1 名学生已毕业" in page
+    page = client.post("/lifecycle/graduation", data={"class_id": school_class.id}, follow_redirects=True)
+    assert f"{school_class.name}：全班 {len(pupils) - 1} 名学生已毕业" in page.get_data(as_text=True)
+
+
 def test_outsiders_cannot_see_or_clean_pending_business(login_as, session, user):
     pupil = session.scalars(select(Student).where(Student.school_id == user(SCHOOL).org_id)).first()
     case_id = start_case(login_as(SCHOOL), pupil.id)

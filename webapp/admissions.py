@@ -20,11 +20,11 @@ from models import admission as adm
 from models.admission import AdmissionResult
 from models.base import utcnow
 from models.errors import DomainError
-from models.org import School, Stage, class_choices, other_provinces
+from models.org import School, Stage, other_provinces
 from models.school_year import new_year_refusals
 from models.user import Role, User
 from models.workflow import ProcessInstance
-from webapp import xlsx
+from webapp import uploads, xlsx
 from webapp.access import me, requires
 from webapp.db import db
 from webapp.transfers import CROSS_IN, calendar_notice, start_request
@@ -73,10 +73,12 @@ def _ids(name: str) -> list[int]:
 
 def _classes_page(plan: class_assignment.Plan | None = None) -> ResponseReturnValue:
     school_id = me().org_id
+    students = class_assignment.awaiting_class(db(), school_id)
     return render_template(
         "admissions/classes.html",
-        students=class_assignment.awaiting_class(db(), school_id),
-        classes=class_choices(db(), school_id),
+        students=students,
+        names={s.id: s.name for s in students},
+        classes=class_assignment.newcomer_class_choices(db(), school_id, students),
         plan=plan,
         chosen_students=_ids("student_id"),
         chosen_classes=_ids("class_id"),
@@ -94,7 +96,7 @@ def classes() -> ResponseReturnValue:
 @bp.post("/classes/preview")
 @requires(Role.SCHOOL_REGISTRAR)
 def preview() -> ResponseReturnValue:
-    """自动分班, first step: the counts per class the assignment would give, to confirm."""
+    """自动分班, first step: who would go to which class and the counts per class, to confirm."""
     try:
         plan = class_assignment.preview(db(), me().org_id, _ids("student_id"), _ids("class_id"))
     except DomainError as err:
@@ -140,9 +142,11 @@ def assign_manual() -> ResponseReturnValue:
 def admit_results(session: Session, actor: User, result_ids: list[int]) -> tuple[int, int, list[str]]:
     """统一招生录取 (F-41): the school admits the chosen results naming it; each admission is committed on its own
     (a second school's admission opens 重复招生). Returns (admitted, duplicates, refusal messages)."""
+    if not result_ids:
+        raise DomainError("请勾选要录取的学生")
     results = {r.id: r for r in admission_results.results_for_school(session, actor.org_id)}
-    chosen = [results[i] for i in result_ids if i in results]
-    if not chosen or len(chosen) != len(set(result_ids)):
+    chosen = [results[i] for i in dict.fromkeys(result_ids) if i in results]
+    if len(chosen) != len(set(result_ids)):
         raise DomainError("只能录取本校招生结果名单中尚未录取的学生")
     targets = [(r.id, r.student_id, r.school_id, r.stage) for r in chosen]
     admitted, duplicates, refused = 0, 0, []
@@ -162,15 +166,20 @@ def admit_results(session: Session, actor: User, result_ids: list[int]) -> tuple
 # -- 招生结果管理 (F-40), 统一招生录取 (F-41), 录取新生核办 (F-44) ---------------------------------------------------
 
 
-@bp.get("/results")
-@requires(Role.COUNTY_OFFICER)
-def results() -> ResponseReturnValue:
+def _results_page(errors: list[str]) -> ResponseReturnValue:
     return render_template(
         "admissions/results.html",
         results=admission_results.results_of_county(db(), me().org_id),
         headers=admission_results.HEADERS,
-        errors=[],
+        schools=adm.county_schools(db(), me().org_id),
+        errors=errors,
     )
+
+
+@bp.get("/results")
+@requires(Role.COUNTY_OFFICER)
+def results() -> ResponseReturnValue:
+    return _results_page([])
 
 
 @bp.get("/results/template")
@@ -182,27 +191,41 @@ def results_template() -> ResponseReturnValue:
 @bp.post("/results/import")
 @requires(Role.COUNTY_OFFICER)
 def results_import() -> ResponseReturnValue:
+    """Import, then redirect: a refused file is kept (``webapp.uploads``) and its errors shown under a GET URL, so
+    refreshing the page does not post the file again."""
     upload = request.files.get("file")
-    errors: list[str] = []
+    data = upload.read() if upload else b""
     try:
-        count = admission_results.import_results(db(), me(), upload.read() if upload else b"", now=utcnow())
+        imported = admission_results.import_results(db(), me(), data, now=utcnow())
         db().commit()
-        flash(f"已导入 {count} 条招生结果", "success")
     except admission_results.ImportRefused as err:
         db().rollback()
         flash(err.message, "danger")
-        errors = err.errors
+        return redirect(url_for("admissions.results_refused", token=uploads.keep(data)))
     except DomainError as err:
         db().rollback()
         flash(err.message, "danger")
-    if not errors:
         return redirect(url_for("admissions.results"))
-    return render_template(
-        "admissions/results.html",
-        results=admission_results.results_of_county(db(), me().org_id),
-        headers=admission_results.HEADERS,
-        errors=errors,
-    )
+    changed = f"（其中 {imported.changed} 条改为新的录取学校）" if imported.changed else ""
+    flash(f"已导入 {imported.added + imported.changed} 条招生结果{changed}", "success")
+    return redirect(url_for("admissions.results"))
+
+
+@bp.get("/results/import/<token>")
+@requires(Role.COUNTY_OFFICER)
+def results_refused(token: str) -> ResponseReturnValue:
+    """The refused file's row errors, checked again (nothing is written)."""
+    data = uploads.read(token)
+    if not data:
+        return redirect(url_for("admissions.results"))
+    try:
+        errors = admission_results.refusals(db(), me(), data, now=utcnow())
+    except DomainError as err:
+        errors = [err.message]
+    if not errors:  # what blocked the file has changed meanwhile (e.g. a result was failed)
+        flash("该文件现已没有错误，请重新上传导入", "info")
+        return redirect(url_for("admissions.results"))
+    return _results_page(errors)
 
 
 @bp.post("/results/add")
@@ -397,12 +420,14 @@ def pull_archive() -> ResponseReturnValue:
 @requires(Role.COUNTY_OFFICER, Role.SCHOOL_REGISTRAR)
 def plans() -> ResponseReturnValue:
     """County: 招生计划数设置 for its schools; school: its plans and 变更申请 (through the 区县's review)."""
+    is_county = me().has_role(Role.COUNTY_OFFICER)
     return render_template(
         "admissions/plans.html",
         plans=adm.plans_of(db(), me()),
+        schools=adm.county_schools(db(), me().org_id) if is_county else [],
         form=FORMS["admission_plan_change.request"](),
         stages=list(Stage),
-        is_county=me().has_role(Role.COUNTY_OFFICER),
+        is_county=is_county,
     )
 
 

@@ -172,7 +172,8 @@ def graduate() -> ResponseReturnValue:
         today = local_date(utcnow())
         count = graduation.graduate(db(), me(), students, on=today)
         db().commit()
-        flash(f"{school_class.name}：{count} 名学生已毕业", "success")
+        whole = "" if chosen else "全班 "  # nothing ticked graduates the class: the page confirmed the count first
+        flash(f"{school_class.name}：{whole}{count} 名学生已毕业", "success")
         if graduation.deadline_warning(today):
             flash(graduation.deadline_warning(today), "warning")
     except DomainError as err:

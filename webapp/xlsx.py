@@ -5,18 +5,37 @@ from __future__ import annotations
 
 from io import BytesIO
 from typing import Any
+from unicodedata import east_asian_width
 from urllib.parse import quote
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+WIDTH_SAMPLE = 1000  # rows measured for column widths: enough to see the data's shape, cheap on big exports
+MAX_WIDTH = 60
 
 
 def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def display_width(value: Any) -> int:
+    """Characters a cell shows, a Chinese character counting two."""
+    text = "" if value is None else str(value)
+    return sum(2 if east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def fit_columns(sheet: Worksheet, headers: list[str], rows: list[list[Any]]) -> None:
+    """Columns wide enough for their header and values: a 19-character 学籍号 is read whole, not cut off."""
+    for index, header in enumerate(headers):
+        values = (row[index] for row in rows[:WIDTH_SAMPLE] if index < len(row))
+        widest = max(display_width(value) for value in (header, *values))
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(widest + 2, MAX_WIDTH)
 
 
 def workbook_bytes(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
@@ -26,6 +45,7 @@ def workbook_bytes(title: str, headers: list[str], rows: list[list[Any]]) -> byt
     sheet.append([safe_cell(h) for h in headers])
     for row in rows:
         sheet.append([safe_cell(value) for value in row])
+    fit_columns(sheet, headers, rows)
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
