@@ -321,9 +321,23 @@ def test_death_is_terminal_and_late_entry_warns(flows, user, student_of, session
 
 def test_death_within_ten_working_days_has_no_warning(session, clock):
     from models.business_calendar import death_deadline_warning
+    from models.holidays import working_calendar
 
-    assert death_deadline_warning(datetime(2026, 9, 1).date(), datetime(2026, 9, 15).date()) == ""
-    assert "2026-09-15" in death_deadline_warning(datetime(2026, 9, 1).date(), datetime(2026, 9, 16).date())
+    calendar = working_calendar(session)
+    assert death_deadline_warning(datetime(2026, 9, 1).date(), datetime(2026, 9, 15).date(), calendar) == ""
+    assert "2026-09-15" in death_deadline_warning(datetime(2026, 9, 1).date(), datetime(2026, 9, 16).date(), calendar)
+
+
+def test_the_death_deadline_runs_past_the_national_holiday(flows, user, student_of, clock):
+    """Died on 28 Sep 2026: 国庆 (1–7 Oct) does not count, Saturday 10 Oct (调休上班) does: the 10th working day
+    is 16 Oct, so an entry on 15 Oct gets no warning (Monday–Friday alone would end on 12 Oct)."""
+    clock(datetime(2026, 10, 15, 2, 0, tzinfo=UTC))
+    fields = {**REQUESTS["death"], "death_date": "2026-09-28"}
+    case = flows("status_change", student=student_of(SCHOOL), by=user(SCHOOL), change_type="death", **fields)
+    assert "warning" not in case.case.summary
+    clock(datetime(2026, 10, 17, 2, 0, tzinfo=UTC))
+    late = flows("status_change", student=student_of(SCHOOL), by=user(SCHOOL), change_type="death", **fields)
+    assert late.case.summary["warning"] == "已超过死亡后10个工作日的办理期限（应于2026-10-16前办理）"
 
 
 def test_death_date_in_the_future_is_refused(flows, user, student_of, clock):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
 from models.audit import AuditEvent
+from models.business_calendar import CHINA
 from models.errors import NotFound
 from models.org import SchoolClass
 from models.student import Student
@@ -249,11 +252,25 @@ def test_only_the_seat_of_each_step_may_act(transfer, user):
     assert case.state == "待转入区县审核"
 
 
-def test_each_review_is_due_within_ten_working_days(transfer, session):
-    from datetime import UTC, timedelta
+@pytest.fixture
+def due_clock(clock, monkeypatch):
+    """The clock, also for the due dates the store writes (elsewhere they follow the real time, like the inbox's
+    已超期 mark)."""
+    monkeypatch.setattr("engine.store.utcnow", lambda: clock.now)
+    return clock
 
+
+def test_each_review_is_due_within_ten_working_days(transfer, due_clock):
+    """Started on Thursday 10 Sep 2026: ten working days are 11 … 23 Sep, with Sunday 20 Sep worked (国庆调休上班)."""
     case = transfer("yunyan-xx-registrar")
-    task = case.open_task("to_county_review")
-    created = task.created_at.replace(tzinfo=UTC) if task.created_at.tzinfo is None else task.created_at
-    due = task.due_at.replace(tzinfo=UTC) if task.due_at.tzinfo is None else task.due_at
-    assert timedelta(days=14) - timedelta(minutes=1) <= due - created <= timedelta(days=16)  # two weekends
+    due = case.open_task("to_county_review").due_at
+    assert (due if due.tzinfo else due.replace(tzinfo=UTC)) == datetime(2026, 9, 23, 10, tzinfo=CHINA)
+
+
+def test_a_review_due_date_skips_the_national_holiday(transfer, due_clock):
+    """Started on Monday 28 Sep 2026: 国庆 1–7 Oct is off, Saturday 10 Oct is worked; the 10th working day is
+    16 Oct (Monday–Friday alone would give 12 Oct)."""
+    due_clock.set(2026, 9, 28, 9)
+    case = transfer("yunyan-xx-registrar")
+    due = case.open_task("to_county_review").due_at
+    assert (due if due.tzinfo else due.replace(tzinfo=UTC)) == datetime(2026, 10, 16, 9, tzinfo=CHINA)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -27,8 +28,9 @@ from sqlalchemy.orm import Session
 from engine import seats
 from engine.scripts import SCRIPT_ENGINE
 from models.base import utcnow
-from models.business_calendar import working_days_later
+from models.business_calendar import WorkingCalendar
 from models.exchange import ExchangeMessage
+from models.holidays import working_calendar
 from models.student import Student
 from models.workflow import CaseStatus, InboxTask, ProcessInstance, ProcessVersion, TaskStatus
 
@@ -159,11 +161,12 @@ def _close(session: Session, instance: ProcessInstance, status: CaseStatus) -> N
             student.open_case_id = None
 
 
-def _due_at(instance: ProcessInstance, task: Any) -> datetime | None:
-    """A timer's due time, else the task's service level (property ``dueWorkingDays``, e.g. 10 for transfers)."""
+def _due_at(instance: ProcessInstance, task: Any, calendar: Callable[[], WorkingCalendar]) -> datetime | None:
+    """A timer's due time, else the task's service level (property ``dueWorkingDays``, e.g. 10 for transfers)
+    counted on the national holiday calendar."""
     days = properties(task.task_spec).get("dueWorkingDays", "")
     if instance.next_timer_at is None and days.isdigit():
-        return working_days_later(utcnow(), int(days))
+        return calendar().working_days_later(utcnow(), int(days))
     return instance.next_timer_at
 
 
@@ -177,6 +180,7 @@ def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
         if row.task_uuid not in ready:  # completed elsewhere, cancelled by a boundary event, reset or migrated
             row.status = TaskStatus.CANCELLED
             row.completed_at = utcnow()
+    calendar = cache(lambda: working_calendar(session))  # read once per save, and only if a due date needs it
     for task_uuid, task in ready.items():
         if task_uuid in known:
             continue
@@ -195,7 +199,7 @@ def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
                 org_id=seat.org_id,
                 role=seat.role.value,
                 form_key=properties(task.task_spec).get("formKey", ""),
-                due_at=_due_at(instance, task),
+                due_at=_due_at(instance, task, calendar),
                 locked=locked,
             )
         )

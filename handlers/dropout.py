@@ -1,5 +1,6 @@
 """疑似辍学 / 辍学 (F-28): marked after 3 school days of unexplained absence, 辍学 after 7 with the registrar's
-confirmation. The thresholds are parameters of processes/dropout.bpmn (configurable by publishing, F-53)."""
+confirmation. The thresholds are parameters of processes/dropout.bpmn (configurable by publishing, F-53). School
+days are working days on the national holiday calendar (Q-15): 国庆 does not count as absence."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 
 from handlers.registry import HandlerContext, handler
 from models import audit, transitions
-from models.business_calendar import CHINA, local_date, nth_school_day, school_days_between
+from models.business_calendar import CHINA, WorkingCalendar, local_date
 from models.errors import DomainError
+from models.holidays import working_calendar
 from models.student import Student, StudentStatus
 
 
@@ -38,17 +40,24 @@ def mark_suspected(
     first, today = date.fromisoformat(first_absent_on), local_date(ctx.now)
     if first > today:
         raise DomainError("缺课开始日期不能晚于今天")
-    days = school_days_between(first, today)
+    calendar = working_calendar(ctx.session)
+    days = calendar.school_days_between(first, today)
     if days < suspect_days:
         raise DomainError(f"无故缺课未满{suspect_days}个上学日（目前{days}天），不能标记疑似辍学")
     _flag(ctx, student, today, "疑似辍学")
-    return {"since": today.isoformat(), "absent_days": days, "escalate_at": escalation_moment(first, dropout_days)}
+    return {
+        "since": today.isoformat(),
+        "absent_days": days,
+        "escalate_at": escalation_moment(calendar, first, dropout_days),
+    }
 
 
-def escalation_moment(first_absent_on: date, dropout_days: int) -> str:
+def escalation_moment(calendar: WorkingCalendar, first_absent_on: date, dropout_days: int) -> str:
     """When the timer proposes 辍学: the start of the ``dropout_days``-th school day of the absence (already past
     when the absence is reported late: the proposal then comes at once)."""
-    return datetime.combine(nth_school_day(first_absent_on, dropout_days), time(0, 0), tzinfo=CHINA).isoformat()
+    return datetime.combine(
+        calendar.nth_school_day(first_absent_on, dropout_days), time(0, 0), tzinfo=CHINA
+    ).isoformat()
 
 
 @handler("dropout.clear")

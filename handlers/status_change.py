@@ -13,6 +13,7 @@ from models import audit, transitions
 from models.attachment import link_to_case, parse_ids
 from models.business_calendar import check_window, death_deadline_warning, local_date
 from models.errors import DomainError
+from models.holidays import working_calendar
 from models.lifecycle import ChangeCode, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
@@ -104,7 +105,7 @@ def check_request(
         died = date.fromisoformat(death_date)
         if died > today:
             raise DomainError("死亡日期不能晚于今天")
-        warning = death_deadline_warning(died, today)
+        warning = death_deadline_warning(died, today, working_calendar(ctx.session))
         if warning:
             _warn(ctx, warning)
     else:

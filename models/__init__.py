@@ -12,6 +12,7 @@ from models.calendar import AcademicYear, Term
 from models.class_size import ClassSizeLimit
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
+from models.holidays import Holiday
 from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.photo import StudentPhoto
@@ -56,6 +57,7 @@ __all__ = [
     "GraduateRejection",
     "ExchangeMessage",
     "Guardian",
+    "Holiday",
     "InboxTask",
     "InstanceEvent",
     "MessageStatus",

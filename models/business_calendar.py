@@ -4,8 +4,13 @@ Per province, the periods in which a business may be *initiated*: allowed when t
 (no window rows = the F-33/Q-13 default windows) and in none of its freezes. Windows and freezes restrict
 initiation only; cases already started continue (Q-14). Dates are month-day pairs in China time, both ends
 inclusive; a period may wrap the new year. Status-change types carry their own window kind (first month of a
-term …). Working days are Monday–Friday (Q-16; a holiday table is not modelled yet). Term months follow §3.5's
-defaults: autumn term September–December, spring term March–June.
+term …). Term months follow §3.5's defaults: autumn term September–December, spring term March–June.
+
+Working days (Q-16) are Monday–Friday, minus the public holidays (法定节假日) and plus the weekend days worked
+instead (调休上班) of the State Council's yearly calendar. ``WorkingCalendar`` does the arithmetic on those
+exceptions and nothing else, so it stays pure: ``models.holidays.working_calendar`` reads the one national
+table (``holiday``) once per operation and every deadline counted in working days is computed on that object.
+School days (F-28, Q-15) are the same working days.
 """
 
 from __future__ import annotations
@@ -37,30 +42,41 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(CHINA).date()
 
 
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Monday–Friday, except ``days_off`` (放假) and plus ``make_up_days`` (调休上班)."""
 
+    days_off: frozenset[date] = frozenset()
+    make_up_days: frozenset[date] = frozenset()
 
-def add_working_days(start: date, days: int) -> date:
-    """The date ``days`` working days after ``start``."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        days -= is_working_day(day)
-    return day
+    def is_working_day(self, day: date) -> bool:
+        if day in self.days_off:
+            return False
+        return day.weekday() < 5 or day in self.make_up_days
 
+    def add_working_days(self, start: date, days: int) -> date:
+        """The date ``days`` working days after ``start``."""
+        day = start
+        while days > 0:
+            day += timedelta(days=1)
+            days -= self.is_working_day(day)
+        return day
 
-def school_days_between(first: date, last: date) -> int:
-    """Working days from ``first`` to ``last``, both included (F-28 counts school days, Q-15)."""
-    return sum(is_working_day(first + timedelta(days=n)) for n in range((last - first).days + 1))
+    def school_days_between(self, first: date, last: date) -> int:
+        """Working days from ``first`` to ``last``, both included (F-28 counts school days, Q-15)."""
+        return sum(self.is_working_day(first + timedelta(days=n)) for n in range((last - first).days + 1))
 
+    def nth_school_day(self, first: date, n: int) -> date:
+        """The date of the n-th school day counted from ``first`` (which counts if it is a school day)."""
+        day = first
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return self.add_working_days(day, n - 1)
 
-def nth_school_day(first: date, n: int) -> date:
-    """The date of the n-th school day counted from ``first`` (which counts if it is a school day)."""
-    day = first
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return add_working_days(day, n - 1)
+    def working_days_later(self, moment: datetime, days: int) -> datetime:
+        """``moment`` plus ``days`` working days, counted on the China calendar (due dates of inbox tasks)."""
+        day = local_date(moment)
+        return moment + (self.add_working_days(day, days) - day)
 
 
 def check_window(kind: WindowKind, label: str, on: date) -> None:
@@ -73,9 +89,9 @@ def check_window(kind: WindowKind, label: str, on: date) -> None:
         )
 
 
-def death_deadline_warning(death_date: date, on: date) -> str:
+def death_deadline_warning(death_date: date, on: date, calendar: WorkingCalendar) -> str:
     """F-25: a warning (not a refusal) when entered later than 10 working days after the death."""
-    deadline = add_working_days(death_date, DEATH_DEADLINE_WORKING_DAYS)
+    deadline = calendar.add_working_days(death_date, DEATH_DEADLINE_WORKING_DAYS)
     if on > deadline:
         return f"已超过死亡后10个工作日的办理期限（应于{deadline:%Y-%m-%d}前办理）"
     return ""
@@ -195,12 +211,6 @@ def initiation_refusal(session: Session, province_id: int, business: str, now: d
         allowed = "、".join(p.text for p in windows)
         return f"当前不在{label}业务时间窗口内（可发起时间：{allowed}）"
     return None
-
-
-def working_days_later(moment: datetime, days: int) -> datetime:
-    """``moment`` plus ``days`` working days, counted on the China calendar (due dates of inbox tasks)."""
-    day = local_date(moment)
-    return moment + (add_working_days(day, days) - day)
 
 
 MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")

@@ -19,6 +19,7 @@ from webapp import (
     cli,
     db,
     filters,
+    holidays,
     inbox,
     lifecycle,
     processes,
@@ -60,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         terms.bp,
         school_classes.bp,
         class_sizes.bp,
+        holidays.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from models.business_calendar import BusinessPeriod, PeriodKind
 from models.calendar import AUTUMN, SPRING, AcademicYear, Term
+from models.holidays import Holiday
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.student import Guardian, Student, StudentStatus
 from models.user import Role, User, UserRole
@@ -157,6 +158,7 @@ def load(session: Session, *, students: int = 2000, seed: int = 2026, password: 
     b.user(f"{PROVINCE[2]}-province", "省级学籍主管", province, Role.PROVINCE_OFFICER)
     b.user(f"{PROVINCE[2]}-policy", "省级流程管理员", province, Role.POLICY_OFFICER)
     start_year = today.year if today.month >= 9 else today.year - 1
+    _holidays(session)
     _calendar(session, province, start_year)
     classes: list[tuple[SchoolClass, School, Cohort, int]] = []
     for city_seed in CITIES:
@@ -207,6 +209,38 @@ def _beijing(gz: _Builder, national: OrgUnit, start_year: int, seed: int) -> lis
             _student(b, school, cohort, school_class, entry_age)
     gz.users += b.users
     return classes
+
+
+# 国务院办公厅关于2026年部分节假日安排的通知 (published 4 Nov 2025): (first, last, name) of each holiday and the
+# weekend days worked instead. 2027's calendar is not loaded: it is published in November of the year before and
+# was not known when this table was written; the national officer enters it on the 节假日设置 page.
+HOLIDAYS_2026 = (
+    ("2026-01-01", "2026-01-03", "元旦"),
+    ("2026-02-15", "2026-02-23", "春节"),
+    ("2026-04-04", "2026-04-06", "清明节"),
+    ("2026-05-01", "2026-05-05", "劳动节"),
+    ("2026-06-19", "2026-06-21", "端午节"),
+    ("2026-09-25", "2026-09-27", "中秋节"),
+    ("2026-10-01", "2026-10-07", "国庆节"),
+)
+WORKED_2026 = (
+    ("2026-01-04", "元旦调休上班"),
+    ("2026-02-14", "春节调休上班"),
+    ("2026-02-28", "春节调休上班"),
+    ("2026-05-09", "劳动节调休上班"),
+    ("2026-09-20", "国庆调休上班"),
+    ("2026-10-10", "国庆调休上班"),
+)
+
+
+def _holidays(session: Session) -> None:
+    """The national holiday calendar (Q-16): one row per day off and per weekend day worked."""
+    for first, last, name in HOLIDAYS_2026:
+        day = date.fromisoformat(first)
+        while day <= date.fromisoformat(last):
+            session.add(Holiday(day=day, is_working_day=False, name=name))
+            day += timedelta(days=1)
+    session.add_all(Holiday(day=date.fromisoformat(day), is_working_day=True, name=name) for day, name in WORKED_2026)
 
 
 def _calendar(session: Session, province: OrgUnit, start_year: int) -> None:
