@@ -1,4 +1,4 @@
-"""节假日设置 (Q-16): the national and province officers keep the national holiday table; deadlines follow it.
+"""节假日设置 (Q-16): the national officer keeps the national holiday table, provinces read it; deadlines follow it.
 
 The 2027 dates below are test input, not the State Council's 2027 calendar (unpublished when written).
 """
@@ -87,7 +87,7 @@ def test_a_range_of_days_off_and_a_saturday_worked_are_added(login_as, session):
 )
 def test_bad_input_is_refused_in_chinese_and_nothing_is_written(login_as, session, change, message):
     before = days(session, 2026) + days(session, 2027)
-    page = login_as("guizhou-province").post(URL, data={**NATIONAL_DAY_2027, **change})
+    page = login_as("national").post(URL, data={**NATIONAL_DAY_2027, **change})
     assert page.status_code == 422
     assert message in page.get_data(as_text=True)
     assert days(session, 2026) + days(session, 2027) == before  # 8 Oct 2026 was free, yet not written either
@@ -106,7 +106,13 @@ def test_a_day_is_deleted_and_the_working_days_follow(login_as, session):
     assert "该日期已不在节假日表中" in gone.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("username", ["nanming-xx-registrar", "nanming-county", "guiyang-city"])
+def test_a_province_reads_the_national_table_but_cannot_change_it(login_as):
+    page = login_as("guizhou-province").get(URL, query_string={"year": 2026}).get_data(as_text=True)
+    assert "国庆节" in page and 'data-testid="holidays-read-only"' in page
+    assert 'data-testid="new-holiday"' not in page and "删除</button>" not in page
+
+
+@pytest.mark.parametrize("username", ["guizhou-province", "nanming-xx-registrar", "nanming-county", "guiyang-city"])
 def test_a_school_or_another_authority_cannot_edit(login_as, session, username):
     before = days(session, 2026)
     client = login_as(username)

@@ -1,5 +1,6 @@
-"""节假日设置 (Q-16): the national or a province officer keeps the State Council's holiday calendar — days off and
-weekend days worked — in the one national table every working-day deadline is counted on."""
+"""节假日设置 (Q-16): the national officer keeps the State Council's holiday calendar — days off and weekend days
+worked — in the one national table every working-day deadline is counted on; province officers read it (one
+province changing it would move every other province's deadlines)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from webapp.access import me, requires
 from webapp.db import db
 
 bp = Blueprint("holidays", __name__, url_prefix="/settings/holidays")
-HOLIDAY_ROLES = (Role.NATIONAL_OFFICER, Role.PROVINCE_OFFICER)
+HOLIDAY_READERS = (Role.NATIONAL_OFFICER, Role.PROVINCE_OFFICER)
+HOLIDAY_EDITORS = (Role.NATIONAL_OFFICER,)
 
 
 def _year() -> int:
@@ -36,19 +38,20 @@ def _page(year: int, form: HolidayForm | None = None, status: int = 200) -> Resp
             days_off=sum(not r.is_working_day for r in rows),
             form=form or HolidayForm(),
             weekday=lambda day: holidays.WEEKDAY_NAMES[day.weekday()],
+            may_edit=me().has_role(*HOLIDAY_EDITORS),
         ),
         status,
     )
 
 
 @bp.get("/")
-@requires(*HOLIDAY_ROLES)
+@requires(*HOLIDAY_READERS)
 def index() -> ResponseReturnValue:
     return _page(_year())
 
 
 @bp.post("/")
-@requires(*HOLIDAY_ROLES)
+@requires(*HOLIDAY_EDITORS)
 def add() -> ResponseReturnValue:
     form = HolidayForm(request.form)
     if not form.validate():
@@ -67,7 +70,7 @@ def add() -> ResponseReturnValue:
 
 
 @bp.post("/<int:holiday_id>/delete")
-@requires(*HOLIDAY_ROLES)
+@requires(*HOLIDAY_EDITORS)
 def delete(holiday_id: int) -> ResponseReturnValue:
     try:
         row = holidays.delete_day(db(), me(), holiday_id)
