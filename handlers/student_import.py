@@ -264,12 +264,14 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@bulk.paused_gc()
 def validate_file(data: bytes, today: date) -> Validated:
     """Reading and the per-row §3.9 rules: everything that depends on the file alone."""
     rows, read_errors = read(data)
     return Validated(digest(data), today, rows, read_errors, [validate(row, today=today) for row in rows])
 
 
+@bulk.paused_gc()
 def dry_run(
     session: Session,
     *,
@@ -350,6 +352,7 @@ class Committed:
     problems: list[tuple[int, int]] = field(default_factory=list)  # (new record, record it duplicates)
 
 
+@bulk.paused_gc()
 def commit(
     session: Session,
     *,

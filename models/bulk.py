@@ -7,8 +7,10 @@ next to nothing on top of the server's own work.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -32,6 +34,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value._value_  # what .value returns, without the descriptor
     return value
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a batch builds its objects. A 100,000-row import makes millions of dicts
+    and strings, none in a cycle, and the collector would walk all of them again and again (about a tenth of
+    the time); what little cyclic garbage others make meanwhile is collected once this ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def insert_rows(session: Session, table: Table, rows: Iterable[Row]) -> None:

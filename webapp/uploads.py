@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import abort, current_app
 
 from handlers.student_import import Validated
+from models.bulk import paused_gc
 from webapp.access import me
 
 MAX_AGE_SECONDS = 24 * 3600
@@ -45,6 +46,7 @@ def read(token: str) -> bytes:
     return path.read_bytes() if path.exists() else b""
 
 
+@paused_gc()
 def validated(token: str) -> Validated | None:
     """The dry run's per-row results of this upload (written by this server, never uploaded); the commit uses
     them only if they are of the very same file (sha256) and day, else validates again."""
@@ -55,6 +57,7 @@ def validated(token: str) -> Validated | None:
     return found if isinstance(found, Validated) else None
 
 
+@paused_gc()
 def keep_validated(token: str, result: Validated | None) -> None:
     if result is not None:
         path_of(token).with_suffix(".validated").write_bytes(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
