@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.test_mistaken_deletion_flow import log_in, log_out
+from e2e.accounts import log_in, log_out
 
 JUNIOR = "nanming-cz-registrar"  # 南明第一中学 学籍管理员
 SENIOR = "nanming-gz-registrar"  # 南明高级中学 学籍管理员

@@ -9,25 +9,13 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-PASSWORD = "Xueji@2026"
+from e2e.accounts import log_in, log_out
+
 REGISTRAR = "nanming-xx-registrar"  # 南明第一小学 学籍管理员
 COUNTY = "nanming-county"  # 南明区
 REASON = "同一学生重复建籍，此条为误操作录入（端到端测试）"
 
 pytestmark = pytest.mark.e2e
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_test_id("whoami")).to_be_visible()
-
-
-def log_out(page: Page) -> None:
-    page.get_by_role("button", name="退出", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/login$"))
 
 
 def path_of(page: Page) -> str:

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.test_mistaken_deletion_flow import log_in
+from e2e.accounts import log_in
 
 pytestmark = pytest.mark.e2e
 NEW_LABEL = "区县核办误操作删除"

@@ -10,28 +10,15 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from e2e.accounts import log_in, log_out
 from models.template_columns import COLUMNS
 from tests.rows import valid_row
 
-PASSWORD = "Xueji@2026"
 REGISTRAR = "nanming-xx-registrar"
 COUNTY = "nanming-county"
 CLASS_SIZE = 25
 
 pytestmark = pytest.mark.e2e
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_test_id("whoami")).to_be_visible()
-
-
-def log_out(page: Page) -> None:
-    page.get_by_role("button", name="退出", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/login$"))
 
 
 def fill_template(template: Path, target: Path) -> list[str]:

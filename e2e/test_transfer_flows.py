@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.test_mistaken_deletion_flow import log_in, log_out
+from e2e.accounts import log_in, log_out
 
 pytestmark = pytest.mark.e2e
 
