@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -25,6 +25,8 @@ from werkzeug.datastructures import MultiDict
 
 import engine as wf
 from forms import FORMS
+from handlers import graduation
+from models.org import Cohort
 from models.student import Student, StudentStatus
 from models.user import User
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus
@@ -209,6 +211,19 @@ class CaseDriver:
         ).first()
         assert other is not None, "no case in the other province"
         return CaseDriver(self.session, other)
+
+
+@pytest.fixture
+def graduates(session: Session, user: Callable[[str], User]) -> list[Student]:
+    """The pupils of the first 九年级 class of 南明第一中学, graduated in July 2027: whom admissions admit."""
+    registrar = user("nanming-cz-registrar")
+    cohort = session.scalars(
+        select(Cohort).where(Cohort.school_id == registrar.org_id).order_by(Cohort.cohort_year)
+    ).first()
+    pupils = graduation.class_students(session, cohort.classes[0].id)
+    graduation.graduate(session, registrar, pupils, on=date(2027, 7, 1))
+    session.commit()
+    return pupils
 
 
 @pytest.fixture

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from conftest import CaseDriver
-from handlers import graduation
 from models.admission import Admission, AdmissionStatus
 from models.errors import DomainError
-from models.org import Cohort, Stage
+from models.org import Stage
 from models.student import Student, StudentStatus
 from models.workflow import CaseStatus
 from webapp.admissions import admit_graduate
@@ -25,17 +21,6 @@ NANMING = "nanming-county"
 YUNYAN = "yunyan-county"
 MEITAN = "meitan-county"
 PROOF = {"action": "佐证", "opinion": "学生本人选择本校", "proof": "录取通知书回执"}
-
-
-@pytest.fixture
-def graduates(session, user) -> list[Student]:
-    """The two pupils of the first 九年级 class of 南明区第一中学, graduated."""
-    school_id = user(JUNIOR).org_id
-    cohort = session.scalars(select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.cohort_year)).first()
-    pupils = graduation.class_students(session, cohort.classes[0].id)
-    graduation.graduate(session, user(JUNIOR), pupils, on=date(2027, 7, 1))
-    session.commit()
-    return pupils
 
 
 def admit(session, user, username: str, student: Student):

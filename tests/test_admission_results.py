@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from io import BytesIO
 
 import pytest
@@ -11,12 +10,11 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from handlers import admission_results as ar
-from handlers import graduation
 from models.admission import Admission, AdmissionResult, AdmissionStatus
 from models.audit import AuditEvent
 from models.base import utcnow
 from models.errors import DomainError
-from models.org import Cohort, School
+from models.org import School
 from models.workflow import ProcessInstance
 from webapp.admissions import admit_results
 
@@ -24,16 +22,6 @@ JUNIOR = "nanming-cz-registrar"
 NANMING_GZ = "nanming-gz-registrar"
 YUNYAN_GZ = "yunyan-gz-registrar"
 COUNTY = "nanming-county"
-
-
-@pytest.fixture
-def graduates(session, user):
-    school_id = user(JUNIOR).org_id
-    cohort = session.scalars(select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.cohort_year)).first()
-    pupils = graduation.class_students(session, cohort.classes[0].id)
-    graduation.graduate(session, user(JUNIOR), pupils, on=date(2027, 7, 1))
-    session.commit()
-    return pupils
 
 
 def code(session, user, username: str) -> str:

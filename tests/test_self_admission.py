@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
@@ -18,16 +16,6 @@ from webapp.admissions import self_admit
 JUNIOR = "nanming-cz-registrar"
 NANMING_GZ = "nanming-gz-registrar"
 COUNTY = "nanming-county"
-
-
-@pytest.fixture
-def graduates(session, user):
-    school_id = user(JUNIOR).org_id
-    cohort = session.scalars(select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.cohort_year)).first()
-    pupils = graduation.class_students(session, cohort.classes[0].id)
-    graduation.graduate(session, user(JUNIOR), pupils, on=date(2027, 7, 1))
-    session.commit()
-    return pupils
 
 
 def test_self_admission_by_number_and_name_then_one_county_review(session, user, graduates):
