@@ -1,8 +1,9 @@
 """班额配置 (F-52): the most students a class of a stage may hold, and a warning threshold below it.
 
 A setting belongs to an organisation and covers its subtree: the province for its area, a county for its schools,
-or one school (an override). For a school the nearest setting above it (or its own) wins; without any, the Rec.
-defaults apply. A class's own ``capacity`` (lower than the limit) overrides the limit for that class.
+or one school (an override). A lower level may only tighten: for a school the strictest setting on its way up
+(its own included) applies; without any, the Rec. defaults apply. A class's own ``capacity`` (lower than the
+limit) overrides the limit for that class.
 """
 
 from __future__ import annotations
@@ -65,11 +66,13 @@ def rows_above(session: Session, org: OrgUnit, stage: Stage) -> list[ClassSizeLi
 
 
 def class_size(session: Session, org_id: int, stage: Stage) -> ClassSize:
-    """The 班额 that applies to an organisation (usually a school) for a stage."""
+    """The 班额 that applies to an organisation (usually a school) for a stage: the strictest setting on the way
+    up, so that a level tightening its limit later still binds the looser settings made below it before."""
     rows = rows_above(session, session.get_one(OrgUnit, org_id), stage)
     if not rows:
         return ClassSize(DEFAULT_LIMITS[stage], None, DEFAULT_SOURCE)
-    return ClassSize(rows[0].max_students, rows[0].warn_at, rows[0].org.name)
+    strictest = min(rows, key=lambda row: row.max_students)  # min keeps the nearest of equal limits
+    return ClassSize(strictest.max_students, strictest.warn_at, strictest.org.name)
 
 
 def capacity_of(session: Session, school_class: SchoolClass) -> int:

@@ -361,6 +361,16 @@ def test_counties_and_schools_may_tighten_but_not_loosen_the_province_setting(se
     assert class_size(session, cz.org_id, Stage.JUNIOR).limit == 46  # the county's again
 
 
+def test_a_province_tightening_later_binds_the_looser_county_setting_made_before(session, user, login_as, client):
+    cz = user("nanming-cz-registrar").org_id
+    login_as(COUNTY)
+    assert client.post("/settings/class-sizes/", data={"stage": "junior", "max_students": "45"}).status_code == 302
+    login_as(PROVINCE)
+    assert client.post("/settings/class-sizes/", data={"stage": "junior", "max_students": "40"}).status_code == 302
+    size = class_size(session, cz, Stage.JUNIOR)
+    assert (size.limit, size.source) == (40, "贵州省")
+
+
 def test_a_transfer_into_a_class_full_by_the_configured_size_is_refused(session, user, student_of, clock):
     receiving = user(SCHOOL)
     to_class = classes_of(session, newest_cohort(session, receiving.org_id))[0]
