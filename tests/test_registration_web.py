@@ -87,6 +87,22 @@ def test_a_bad_import_lists_errors_and_offers_the_failed_rows(login_as, session)
     assert session.scalar(select(Student).where(Student.name.startswith("测试"))) is None
 
 
+def test_the_failed_rows_keep_their_cells_when_only_the_database_checks_failed(login_as):
+    """A file whose rows pass every rule of their own but repeat each other (V-17) after a kept dry run."""
+    client = login_as(SCHOOL)
+    twice = valid_row(0)
+    upload = {
+        "business_type": "新生注册",
+        "action": "检查",
+        "file": (io.BytesIO(xlsx([twice, valid_row(1), twice])), "a.xlsx"),
+    }
+    text = client.post("/registration/import", data=upload, content_type="multipart/form-data").get_data(as_text=True)
+    token = text.split("/registration/import/")[1].split("/errors.xlsx")[0]
+    report = client.post(f"/registration/import/{token}/errors.xlsx", data={"business_type": "新生注册"})
+    [header, line] = list(load_workbook(io.BytesIO(report.data)).active.iter_rows(values_only=True))
+    assert (line[1], line[-2]) == (twice["name"], "V-17")
+
+
 def test_another_user_cannot_read_an_upload(login_as):
     client = login_as(SCHOOL)
     upload = {"business_type": "新生注册", "action": "检查", "file": (io.BytesIO(b"junk"), "a.xlsx")}
