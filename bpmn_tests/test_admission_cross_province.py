@@ -15,6 +15,7 @@ from models import admission as adm
 from models import transitions
 from models.admission import Admission, AdmissionStatus
 from models.base import utcnow
+from models.calendar import current_term
 from models.errors import DomainError
 from models.exchange import ExchangeMessage
 from models.org import Cohort, OrgUnit, School, SchoolClass, Stage
@@ -216,6 +217,14 @@ def test_the_admitting_side_refuses_before_sending(apply, bj_graduate, student_o
         apply(bj_graduate, stage="senior")
     clock.set(2026, 7, 1)
     with pytest.raises(DomainError, match="当前不在毕业后跨省就学业务时间窗口内"):
+        apply(bj_graduate)
+
+
+def test_the_admitting_school_needs_its_new_term_as_for_every_admission(apply, bj_graduate, user, session):
+    current = current_term(session, user(ADMITTING).org_id)
+    current.is_current = False
+    session.flush()
+    with pytest.raises(DomainError, match="本校尚未设置当前学期"):
         apply(bj_graduate)
 
 

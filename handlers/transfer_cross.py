@@ -20,6 +20,7 @@ from models.business_calendar import local_date
 from models.errors import DomainError
 from models.exchange import CrossProvinceKind
 from models.org import OrgLevel, OrgUnit, School, Stage
+from models.school_year import require_new_cohort
 from models.student import Guardian, Student, StudentStatus
 from models.transfer_rules import TransferScope, city_review_needed, outbound_steps
 from models.workflow import bind_subject
@@ -101,6 +102,7 @@ def check_admission_request(
     school = ctx.session.get_one(School, to_school_id)
     if stage not in school.stages.split(","):
         raise DomainError(f"{school.name}没有{Stage(stage).label}阶段，不能招收该阶段新生")
+    require_new_cohort(ctx.session, to_school_id, Stage(stage))  # as every admission: the new term and classes
     _name_case(ctx, "毕业后跨省就学（转入）")
     return {
         "city_review": False,  # F-43: the admitting school's county reviews, no city step
@@ -141,6 +143,8 @@ def validate_request(
     against the national admission rules and goes to the graduating school's county only."""
     province = ctx.session.get_one(OrgUnit, ctx.case.org_id)
     student = _in_province(ctx, province, national_student_id)
+    if student is not None:  # checked and bound under the row lock an in-province admission takes too
+        student = adm.lock_student(ctx.session, student.id)
     graduate = kind == CrossProvinceKind.ADMISSION
     if graduate:
         reason = adm.cross_province_refusal(ctx.session, student, student_name, local_date(ctx.now))
