@@ -11,6 +11,7 @@ from sqlalchemy import select
 from conftest import CaseDriver
 from handlers import admission_results as ar
 from handlers import graduation
+from handlers.registration import mark_problem
 from models.admission import AdmissionStatus
 from models.attachment import Attachment
 from models.base import utcnow
@@ -212,3 +213,16 @@ def test_the_arbitration_waits_for_the_admission_and_moves_to_the_new_common_sup
     ar.pull(session, user(OUT_OF_AREA), [admission.id])
     session.commit()
     assert seats(case) == [("arbitration", "贵州省", False)]  # 湄潭县 and 南明区 meet at the province
+
+
+def test_a_graduate_marked_a_problem_record_during_its_admission_is_locked_then_unlocked(graduate, session, user):
+    """The lock follows problem_type whoever changes it: 查重 at entry marking an existing record (mark_problem),
+    or the problem case clearing it."""
+    graduation.graduate(session, user(GRADUATING), [graduate], on=date(2026, 7, 1))
+    admit(session, user, SAME_COUNTY, graduate)
+    mark_problem(session, record(session, graduate.id), "3", None)
+    session.flush()
+    assert record(session, graduate.id).admission_lock
+    record(session, graduate.id).problem_type = None
+    session.flush()
+    assert not record(session, graduate.id).admission_lock

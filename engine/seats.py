@@ -14,7 +14,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from engine.lanes import LANES, Seat
-from models.admission import RecordLocked
+from models.admission import RecordLocked, sync_lock
 from models.student import Student
 from models.workflow import CaseParty, InboxTask, ProcessInstance, TaskStatus, open_cases_of
 
@@ -57,15 +57,23 @@ def reseat(session: Session, instance: ProcessInstance) -> None:
             add_party(session, instance, seat.org_id)
 
 
-def _moved_or_locked(student: Student) -> bool:
+def _changed(student: Student, *names: str) -> bool:
     attrs = inspect(student).attrs
-    return attrs.school_id.history.has_changes() or attrs.admission_lock.history.has_changes()
+    return any(getattr(attrs, name).history.has_changes() for name in names)
 
 
 @event.listens_for(Session, "before_flush")
 def follow_students(session: Session, flush_context: Any, instances: Any) -> None:
-    """Before a flush that moves or (un)locks students, re-seat the open tasks of their cases (F-47)."""
-    changed = [obj for obj in session.dirty if isinstance(obj, Student) and _moved_or_locked(obj)]
+    """Before a flush that changes students: a graduate becoming (or ceasing to be) a problem record, or leaving
+    the graduates, gets its admission lock recomputed (F-47), whichever code changed it; then the open tasks of
+    the cases of students who moved or were (un)locked are re-seated."""
+    students = [obj for obj in session.dirty if isinstance(obj, Student)]
+    for student in students:
+        # Only a problem record can be locked: a status change of any other record needs no query.
+        status_matters = bool(student.problem_type or student.admission_lock) and _changed(student, "status")
+        if status_matters or _changed(student, "problem_type"):
+            sync_lock(session, student.id, None)
+    changed = [student for student in students if _changed(student, "school_id", "admission_lock")]
     if not changed:
         return
     for instance in open_cases_of(session, changed):
