@@ -352,7 +352,6 @@ class Committed:
     problems: list[tuple[int, int]] = field(default_factory=list)  # (new record, record it duplicates)
 
 
-@bulk.paused_gc()
 def commit(
     session: Session,
     *,
