@@ -472,3 +472,21 @@ def test_unified_admission_says_once_what_the_school_still_lacks(session, user, 
     page = client.post("/admissions/unified", data={"result_id": ids}, follow_redirects=True).get_data(as_text=True)
     assert page.count("本校尚未设置当前学期") == 1
     assert len(ar.results_for_school(session, senior.org_id)) == 2  # nobody admitted
+
+
+def test_two_people_adding_the_same_term_at_once_get_a_conflict_page_not_an_error(login_as, client, monkeypatch):
+    """The second of two simultaneous saves passes the Python checks and meets the unique constraint."""
+    from sqlalchemy.exc import IntegrityError
+
+    from handlers import terms
+
+    def lost_the_race(*args, **kwargs):
+        raise IntegrityError("INSERT INTO term …", {}, Exception("duplicate key value violates unique constraint"))
+
+    monkeypatch.setattr(terms, "create_term", lost_the_race)
+    login_as(COUNTY)
+    page = client.post(
+        "/school/terms/",
+        data={"academic_year": "2027-2028", "season": "秋季学期", "start_date": "2027-09-01", "end_date": "2028-01-20"},
+    )
+    assert page.status_code == 409 and "本次未保存任何内容" in page.get_data(as_text=True)

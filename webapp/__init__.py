@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, render_template, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from webapp import (
@@ -90,6 +91,14 @@ def _register_errors(app: Flask) -> None:
             return render_template("error.html", code=code, title=title), code
 
         app.register_error_handler(code, handler)
+
+    def conflict(_err: IntegrityError) -> ResponseReturnValue:
+        """Two people saving the same thing at once: the database's unique constraint refused the second, which
+        loses nothing and is told so (rather than a 500)."""
+        db.db().rollback()
+        return render_template("error.html", code=409, title="数据刚被他人修改"), 409
+
+    app.register_error_handler(IntegrityError, conflict)
 
 
 def _security_headers(response: Any) -> Any:
