@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from models import admission as adm
 from models import audit
@@ -48,6 +48,13 @@ class ResultRow:
     school_id: int
     stage: Stage
     replaces: int | None = None  # the county's earlier result of the student, naming another school
+
+
+# What the lists of admissions show of each row: the student, the graduating school and the admitting school.
+ADMISSION_SHOWN = (
+    joinedload(Admission.student).joinedload(Student.school),
+    joinedload(Admission.school).joinedload(School.org),
+)
 
 
 class Imported(NamedTuple):
@@ -166,7 +173,11 @@ def results_of_county(session: Session, county_id: int) -> list[AdmissionResult]
         session.scalars(
             select(AdmissionResult)
             .where(AdmissionResult.county_id == county_id)
-            .options(selectinload(AdmissionResult.admission))
+            .options(
+                joinedload(AdmissionResult.student),
+                joinedload(AdmissionResult.school).joinedload(School.org),
+                selectinload(AdmissionResult.admission),
+            )
             .order_by(AdmissionResult.id)
         )
     )
@@ -233,6 +244,10 @@ def results_for_school(session: Session, school_id: int, stage: Stage | None = N
     query = (
         select(AdmissionResult)
         .outerjoin(Admission, Admission.id == AdmissionResult.admission_id)
+        .options(
+            contains_eager(AdmissionResult.admission),
+            joinedload(AdmissionResult.student).joinedload(Student.school),
+        )
         .where(
             AdmissionResult.school_id == school_id,
             AdmissionResult.admission_id.is_(None) | ((Admission.status == AdmissionStatus.REJECTED) & ~held.exists()),
@@ -248,6 +263,7 @@ def pending_for_county(session: Session, county_id: int, stage: Stage | None = N
     query = (
         select(Admission)
         .join(School, School.org_id == Admission.school_id)
+        .options(*ADMISSION_SHOWN)
         .where(School.record_authority_id == county_id, Admission.status == AdmissionStatus.PENDING)
     )
     if stage is not None:
@@ -283,6 +299,7 @@ def origin_pending(session: Session, county_id: int) -> list[Admission]:
             select(Admission)
             .join(Student, Student.id == Admission.student_id)
             .join(School, School.org_id == Student.school_id)
+            .options(*ADMISSION_SHOWN)
             .where(
                 School.record_authority_id == county_id,
                 Admission.status == AdmissionStatus.ADMITTED,
@@ -316,6 +333,7 @@ def pullable(session: Session, school_id: int) -> list[Admission]:
         session.scalars(
             select(Admission)
             .join(Student, Student.id == Admission.student_id)
+            .options(*ADMISSION_SHOWN)
             .where(
                 Admission.school_id == school_id,
                 Admission.status == AdmissionStatus.ADMITTED,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models import audit
 from models.class_size import ClassSize, capacity_of, class_count, class_size
@@ -71,7 +71,12 @@ def _in_school_by_class(session: Session, school_id: int) -> dict[int, int]:
 
 
 def cohorts_of(session: Session, school_id: int) -> list[Cohort]:
-    query = select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.stage, Cohort.cohort_year.desc())
+    query = (
+        select(Cohort)
+        .where(Cohort.school_id == school_id)
+        .options(selectinload(Cohort.classes))
+        .order_by(Cohort.stage, Cohort.cohort_year.desc())
+    )
     return list(session.scalars(query))
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from models import audit, transitions
 from models.base import Base, enum_column
@@ -436,7 +436,12 @@ def plan_warning(session: Session, school_id: int, year: int, stage: Stage) -> s
 def county_schools(session: Session, county_id: int) -> list[School]:
     """The schools the county supervises, by 学校标识码: what its admission results and plans name."""
     return list(
-        session.scalars(select(School).where(School.record_authority_id == county_id).order_by(School.school_code))
+        session.scalars(
+            select(School)
+            .options(joinedload(School.org))
+            .where(School.record_authority_id == county_id)
+            .order_by(School.school_code)
+        )
     )
 
 
