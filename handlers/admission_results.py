@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from python_calamine import CalamineError, CalamineWorkbook
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selecti
 from models import admission as adm
 from models import audit
 from models.admission import Admission, AdmissionResult, AdmissionStatus
+from models.dedup import scalars_among
 from models.errors import DomainError
 from models.org import School, Stage
 from models.student import Student, StudentStatus
@@ -88,11 +89,12 @@ def check(
     if header != HEADERS:
         return [], [f"第1行：表头须恰为五列：{'、'.join(HEADERS)}"]
     earlier = _results_of_year(session, county_id, now.year)
+    known = _Known.of(session, [(row + [""] * 5)[:5] for row in rows[1:]])
     good: list[ResultRow] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
-        problem, result = ("多于五列", None) if len(row) > 5 else _check_row(session, county_id, (row + [""] * 5)[:5])
+        problem, result = ("多于五列", None) if len(row) > 5 else _check_row(known, county_id, (row + [""] * 5)[:5])
         if problem is None and row[0] in seen:
             problem = f"与第{seen[row[0]]}行重复"
         seen.setdefault(row[0], number)
@@ -108,9 +110,16 @@ def check(
 def _results_of_year(session: Session, county_id: int, year: int) -> dict[tuple[int, Stage], AdmissionResult]:
     """The county's results of the year by (student, stage); of results repeated before this rule, the latest."""
     results = session.scalars(
-        select(AdmissionResult).where(AdmissionResult.county_id == county_id).order_by(AdmissionResult.id)
+        select(AdmissionResult)
+        .options(joinedload(AdmissionResult.school).joinedload(School.org), selectinload(AdmissionResult.admission))
+        .where(
+            AdmissionResult.county_id == county_id,
+            AdmissionResult.created_at >= datetime(year, 1, 1, tzinfo=UTC),
+            AdmissionResult.created_at < datetime(year + 1, 1, 1, tzinfo=UTC),
+        )
+        .order_by(AdmissionResult.id)
     )
-    return {(r.student_id, r.stage): r for r in results if r.created_at.year == year}
+    return {(r.student_id, r.stage): r for r in results}
 
 
 def _against_earlier(earlier: AdmissionResult | None, row: ResultRow) -> tuple[str | None, ResultRow | None]:
@@ -126,13 +135,35 @@ def _against_earlier(earlier: AdmissionResult | None, row: ResultRow) -> tuple[s
     return f"该学生已由{earlier.school.name}招生录取（{earlier.state_label}），不能改为其他录取学校{hint}", None
 
 
-def _check_row(session: Session, county_id: int, row: list[str]) -> tuple[str | None, ResultRow | None]:
+@dataclass(frozen=True)
+class _Known:
+    """The students and schools a file names, read for the whole file at once."""
+
+    students: dict[str, Student]  # by 学籍号
+    schools: dict[int, School]  # the students' schools, by id
+    by_code: dict[str, School]  # the admitting schools, by 学校标识码
+
+    @classmethod
+    def of(cls, session: Session, rows: list[list[str]]) -> _Known:
+        students: dict[str, Student] = {}
+        query = select(Student).order_by(Student.id)
+        for student in scalars_among(session, query, Student.national_student_id, [r[0] for r in rows if r[0]]):
+            students.setdefault(student.national_student_id or "", student)
+        query = select(School).options(joinedload(School.org))
+        schools = {
+            s.org_id: s for s in scalars_among(session, query, School.org_id, [s.school_id for s in students.values()])
+        }
+        by_code = {s.school_code: s for s in scalars_among(session, query, School.school_code, [r[3] for r in rows])}
+        return cls(students, schools, by_code)
+
+
+def _check_row(known: _Known, county_id: int, row: list[str]) -> tuple[str | None, ResultRow | None]:
     number, name, from_code, to_code, stage_text = row
-    student = session.scalars(select(Student).where(Student.national_student_id == number)).first() if number else None
+    student = known.students.get(number) if number else None
     if student is None:
         return f"学籍号{number or '（空）'}不存在", None
-    from_school = session.get(School, student.school_id)
-    school = session.scalars(select(School).where(School.school_code == to_code)).first() if to_code else None
+    from_school = known.schools.get(student.school_id)
+    school = known.by_code.get(to_code) if to_code else None
     stage = STAGES.get(stage_text)
     graduating = from_school.school_code if from_school else None
     rules = (  # in column order; the first that fails is the row's error
