@@ -181,7 +181,7 @@ def _check_row(known: _Known, county_id: int, row: list[str]) -> tuple[str | Non
         return f"录取学校{school.name}不属本区县管理，跨区县请走自主招生", None
     if stage is None:
         return f"教育阶段{stage_text}无效（小学/初中/高中）", None
-    if stage.value not in school.stages.split(","):
+    if stage not in school.stage_list:
         return f"录取学校{school.name}没有{stage.label}阶段", None
     return None, ResultRow(student.id, school.org_id, stage)
 

@@ -114,8 +114,8 @@ def newcomer_stages(session: Session, school_id: int, students: Sequence[Student
         .order_by(Admission.id)
     )
     admitted = {student_id: stage for student_id, stage in rows}
-    taught = session.get_one(School, school_id).stages.split(",")
-    first = next(stage for stage in Stage if stage.value in taught)
+    taught = session.get_one(School, school_id).stage_list
+    first = next(stage for stage in Stage if stage in taught)
     return {s.id: admitted.get(s.id, first) for s in students}
 
 

@@ -110,7 +110,7 @@ def teacher_choices(session: Session, school_id: int) -> list[tuple[int, str]]:
 
 
 def _check_cohort(session: Session, school: School, stage: Stage, year: int, cohort_id: int | None = None) -> None:
-    if stage.value not in school.stages.split(","):
+    if stage not in school.stage_list:
         raise DomainError(f"本校没有{stage.label}学段，不能建立{stage.label}年级")
     existing = session.scalars(
         select(Cohort).where(Cohort.school_id == school.org_id, Cohort.stage == stage, Cohort.cohort_year == year)

@@ -357,13 +357,11 @@ class AdmissionResult(Base):
         return self.admission is not None and self.admission.status == AdmissionStatus.REJECTED
 
 
+# A result reads as its admission's state, but 录取 reads 已录取 and no admission yet 未录取.
 RESULT_LABELS: dict[AdmissionStatus | None, str] = {
-    None: "未录取",
-    AdmissionStatus.PENDING: "待核办",
-    AdmissionStatus.DUPLICATE: "重复招生",
+    **STATUS_LABELS,
     AdmissionStatus.ADMITTED: "已录取",
-    AdmissionStatus.REJECTED: "不录取",
-    AdmissionStatus.DELETED: "已删除",
+    None: "未录取",
 }
 
 

@@ -82,6 +82,11 @@ class School(Base):
     def name(self) -> str:
         return self.org.name
 
+    @property
+    def stage_list(self) -> list[Stage]:
+        """The stages the school teaches, in the order stored."""
+        return [Stage(value) for value in self.stages.split(",")]
+
 
 class Campus(Base):
     __tablename__ = "campus"

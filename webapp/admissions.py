@@ -356,7 +356,7 @@ def cross_province() -> ResponseReturnValue:
     admitted to; the county, the graduation province and the archive pull follow in the inboxes."""
     form = transfer_cross.AdmissionRequestForm(request.form if request.method == "POST" else None)
     form.from_province_id.choices = other_provinces(db(), me().org.ancestor_ids()[1])
-    taught = db().get_one(School, me().org_id).stages.split(",")
+    taught = db().get_one(School, me().org_id).stage_list
     form.stage.choices = [choice for choice in transfer_cross.ADMISSION_STAGES if choice.value in taught]
     if request.method == "POST" and form.validate():
         province = dict(form.from_province_id.choices).get(form.from_province_id.data, "")
