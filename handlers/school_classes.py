@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import audit
-from models.class_size import ClassSize, capacity_of, class_count, class_size
+from models.class_size import ClassSize, capacity_of, class_count, class_size, effective_capacity, in_school_by_sex
 from models.errors import DomainError
 from models.org import CLASS_TYPES, Cohort, School, SchoolClass, Stage
 from models.student import Student, StudentStatus
@@ -61,15 +61,6 @@ def school_of(session: Session, actor: User) -> School:
     return school
 
 
-def _in_school_by_class(session: Session, school_id: int) -> dict[int, int]:
-    rows = session.execute(
-        select(Student.class_id, func.count(Student.id))
-        .where(Student.school_id == school_id, Student.status == StudentStatus.IN_SCHOOL, Student.class_id.is_not(None))
-        .group_by(Student.class_id)
-    )
-    return {class_id: n for class_id, n in rows}
-
-
 def cohorts_of(session: Session, school_id: int) -> list[Cohort]:
     query = (
         select(Cohort)
@@ -81,21 +72,18 @@ def cohorts_of(session: Session, school_id: int) -> list[Cohort]:
 
 
 def cohort_rows(session: Session, school_id: int) -> list[CohortRow]:
-    counts = _in_school_by_class(session, school_id)
-    return [
-        CohortRow(c, len(c.classes), sum(counts.get(k.id, 0) for k in c.classes))
-        for c in cohorts_of(session, school_id)
-    ]
+    cohorts = cohorts_of(session, school_id)
+    counts = in_school_by_sex(session, [k.id for c in cohorts for k in c.classes])
+    return [CohortRow(c, len(c.classes), sum(counts[k.id].total() for k in c.classes)) for c in cohorts]
 
 
 def class_rows(session: Session, school_id: int) -> list[ClassRow]:
-    counts = _in_school_by_class(session, school_id)
+    cohorts = cohorts_of(session, school_id)
+    counts = in_school_by_sex(session, [k.id for c in cohorts for k in c.classes])
     sizes = {stage: class_size(session, school_id, stage) for stage in Stage}
     return [
-        ClassRow(
-            k, c, counts.get(k.id, 0), k.capacity if k.capacity is not None else sizes[c.stage].limit, sizes[c.stage]
-        )
-        for c in cohorts_of(session, school_id)
+        ClassRow(k, c, counts[k.id].total(), effective_capacity(k, sizes[c.stage]), sizes[c.stage])
+        for c in cohorts
         for k in c.classes
     ]
 
