@@ -27,6 +27,7 @@ from models.admission import Admission, AdmissionResult, AdmissionStatus
 from models.dedup import scalars_among
 from models.errors import DomainError
 from models.org import School, Stage
+from models.school_year import new_cohort_refusal
 from models.student import Student, StudentStatus
 from models.user import User
 
@@ -287,6 +288,26 @@ def results_for_school(session: Session, school_id: int, stage: Stage | None = N
     if stage is not None:
         query = query.where(AdmissionResult.stage == stage)
     return list(session.scalars(query.order_by(AdmissionResult.id)))
+
+
+class Admittable(NamedTuple):
+    results: list[AdmissionResult]  # to admit, in the order chosen
+    refusals: list[str]  # why the others wait: the school has not set up the new year for their stage
+
+
+def admittable(session: Session, actor: User, result_ids: Sequence[int]) -> Admittable:
+    """统一招生录取 (F-41): the chosen results naming the actor's school. The school's setup for the new year is
+    checked once per stage (``models.school_year``), not once per student: the results of a stage it has not set
+    up are held back under one refusal."""
+    if not result_ids:
+        raise DomainError("请勾选要录取的学生")
+    results = {r.id: r for r in results_for_school(session, actor.org_id)}
+    chosen = [results[i] for i in dict.fromkeys(result_ids) if i in results]
+    if len(chosen) != len(set(result_ids)):
+        raise DomainError("只能录取本校招生结果名单中尚未录取的学生")
+    setup = {key: new_cohort_refusal(session, *key) for key in dict.fromkeys((r.school_id, r.stage) for r in chosen)}
+    ready = [r for r in chosen if setup[(r.school_id, r.stage)] is None]
+    return Admittable(ready, list(dict.fromkeys(m for m in setup.values() if m is not None)))
 
 
 def pending_for_county(session: Session, county_id: int, stage: Stage | None = None) -> list[Admission]:

@@ -174,12 +174,21 @@ def _add(
 
 
 def record_admission(
-    session: Session, actor: User, student_id: int, school_id: int, stage: Stage, *, now: datetime
+    session: Session,
+    actor: User,
+    student_id: int,
+    school_id: int,
+    stage: Stage,
+    *,
+    now: datetime,
+    setup_checked: bool = False,
 ) -> tuple[Admission, Admission | None]:
     """A school admits a graduate (F-41/F-42). Returns the new admission and, when another school already
     admitted the student, that earlier admission: both become 重复招生 and the caller opens F-46. Refused until
-    the school has set up the new year (its current term, the new cohort's grade-1 classes)."""
-    require_new_cohort(session, school_id, stage)
+    the school has set up the new year (its current term, the new cohort's grade-1 classes), unless the caller
+    checked that already for the school and stage (``setup_checked``: a batch checks it once)."""
+    if not setup_checked:
+        require_new_cohort(session, school_id, stage)
     student = lock_student(session, student_id)
     if student.status != StudentStatus.GRADUATED:
         raise DomainError("该学生的学籍状态是非毕业生!")
