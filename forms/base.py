@@ -14,6 +14,16 @@ from wtforms import Form, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 
+class ChineseForm(Form):
+    class Meta:
+        locales = ("zh",)  # WTForms' own messages ("不是有效的日期值") in Chinese
+
+
+def optional_int(value: Any) -> int | None:
+    """Select values: "" (not chosen) is None."""
+    return None if value in (None, "", "None") else int(value)
+
+
 class TaskForm(Form):
     key: ClassVar[str]
     title: ClassVar[str] = ""

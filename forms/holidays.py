@@ -11,7 +11,7 @@ from datetime import date
 from wtforms import DateField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from forms.school_setup import ChineseForm
+from forms.base import ChineseForm
 
 OFF, WORKED = "off", "worked"
 

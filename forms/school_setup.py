@@ -6,25 +6,14 @@ They only parse what was typed; the rules (plausible dates, duplicates, 班额 l
 
 from __future__ import annotations
 
-from typing import Any
-
-from wtforms import DateField, Form, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from forms.base import ChineseForm, optional_int
 from models.calendar import SEASONS, TermDates
 from models.org import CLASS_TYPES, Stage
 
 STAGE_CHOICES = [SelectChoice(s.value, s.label) for s in Stage]
-
-
-class ChineseForm(Form):
-    class Meta:
-        locales = ("zh",)  # WTForms' own messages ("不是有效的日期值") in Chinese
-
-
-def optional_int(value: Any) -> int | None:
-    """Select values: "" (not chosen) is None."""
-    return None if value in (None, "", "None") else int(value)
 
 
 class TermDatesForm(ChineseForm):

@@ -16,17 +16,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from forms.base import TaskForm
+from forms.base import TaskForm, optional_int
 from models.lifecycle import ChangeCode
 
 TEXT = Length(max=500, message="不能超过500字")
 NEEDS_CLASS = frozenset({ChangeCode.RESUMPTION, ChangeCode.GRADE_SKIP, ChangeCode.GRADE_REPEAT})
-
-
-def _optional_int(value: object) -> int | None:
-    if value in (None, ""):
-        return None
-    return int(str(value))
 
 
 class RequestForm(TaskForm):
@@ -44,7 +38,7 @@ class RequestForm(TaskForm):
     death_date = DateField("死亡日期", validators=[Optional()])
     # Choices are the school's classes, filled by the web view; the handler checks the class really fits.
     target_class_id = SelectField(
-        "转入班级（复学、跳级、留级）", coerce=_optional_int, validate_choice=False, validators=[Optional()]
+        "转入班级（复学、跳级、留级）", coerce=optional_int, validate_choice=False, validators=[Optional()]
     )
     destination_country = StringField("前往国家（地区）", validators=[Length(max=50, message="不能超过50字")])
     keep_record = RadioField("是否保留学籍", choices=[SelectChoice("是"), SelectChoice("否")], validators=[Optional()])

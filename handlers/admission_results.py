@@ -14,18 +14,20 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from models import admission as adm
 from models import audit
 from models.admission import Admission, AdmissionResult, AdmissionStatus
+from models.dedup import scalars_among
 from models.errors import DomainError
 from models.org import School, Stage
+from models.school_year import new_cohort_refusal
 from models.student import Student, StudentStatus
 from models.user import User
 
@@ -48,6 +50,13 @@ class ResultRow:
     school_id: int
     stage: Stage
     replaces: int | None = None  # the county's earlier result of the student, naming another school
+
+
+# What the lists of admissions show of each row: the student, the graduating school and the admitting school.
+ADMISSION_SHOWN = (
+    joinedload(Admission.student).joinedload(Student.school),
+    joinedload(Admission.school).joinedload(School.org),
+)
 
 
 class Imported(NamedTuple):
@@ -81,11 +90,12 @@ def check(
     if header != HEADERS:
         return [], [f"第1行：表头须恰为五列：{'、'.join(HEADERS)}"]
     earlier = _results_of_year(session, county_id, now.year)
+    known = _Known.of(session, [(row + [""] * 5)[:5] for row in rows[1:]])
     good: list[ResultRow] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
-        problem, result = ("多于五列", None) if len(row) > 5 else _check_row(session, county_id, (row + [""] * 5)[:5])
+        problem, result = ("多于五列", None) if len(row) > 5 else _check_row(known, county_id, (row + [""] * 5)[:5])
         if problem is None and row[0] in seen:
             problem = f"与第{seen[row[0]]}行重复"
         seen.setdefault(row[0], number)
@@ -101,9 +111,16 @@ def check(
 def _results_of_year(session: Session, county_id: int, year: int) -> dict[tuple[int, Stage], AdmissionResult]:
     """The county's results of the year by (student, stage); of results repeated before this rule, the latest."""
     results = session.scalars(
-        select(AdmissionResult).where(AdmissionResult.county_id == county_id).order_by(AdmissionResult.id)
+        select(AdmissionResult)
+        .options(joinedload(AdmissionResult.school).joinedload(School.org), selectinload(AdmissionResult.admission))
+        .where(
+            AdmissionResult.county_id == county_id,
+            AdmissionResult.created_at >= datetime(year, 1, 1, tzinfo=UTC),
+            AdmissionResult.created_at < datetime(year + 1, 1, 1, tzinfo=UTC),
+        )
+        .order_by(AdmissionResult.id)
     )
-    return {(r.student_id, r.stage): r for r in results if r.created_at.year == year}
+    return {(r.student_id, r.stage): r for r in results}
 
 
 def _against_earlier(earlier: AdmissionResult | None, row: ResultRow) -> tuple[str | None, ResultRow | None]:
@@ -119,13 +136,35 @@ def _against_earlier(earlier: AdmissionResult | None, row: ResultRow) -> tuple[s
     return f"该学生已由{earlier.school.name}招生录取（{earlier.state_label}），不能改为其他录取学校{hint}", None
 
 
-def _check_row(session: Session, county_id: int, row: list[str]) -> tuple[str | None, ResultRow | None]:
+@dataclass(frozen=True)
+class _Known:
+    """The students and schools a file names, read for the whole file at once."""
+
+    students: dict[str, Student]  # by 学籍号
+    schools: dict[int, School]  # the students' schools, by id
+    by_code: dict[str, School]  # the admitting schools, by 学校标识码
+
+    @classmethod
+    def of(cls, session: Session, rows: list[list[str]]) -> _Known:
+        students: dict[str, Student] = {}
+        query = select(Student).order_by(Student.id)
+        for student in scalars_among(session, query, Student.national_student_id, [r[0] for r in rows if r[0]]):
+            students.setdefault(student.national_student_id or "", student)
+        query = select(School).options(joinedload(School.org))
+        schools = {
+            s.org_id: s for s in scalars_among(session, query, School.org_id, [s.school_id for s in students.values()])
+        }
+        by_code = {s.school_code: s for s in scalars_among(session, query, School.school_code, [r[3] for r in rows])}
+        return cls(students, schools, by_code)
+
+
+def _check_row(known: _Known, county_id: int, row: list[str]) -> tuple[str | None, ResultRow | None]:
     number, name, from_code, to_code, stage_text = row
-    student = session.scalars(select(Student).where(Student.national_student_id == number)).first() if number else None
+    student = known.students.get(number) if number else None
     if student is None:
         return f"学籍号{number or '（空）'}不存在", None
-    from_school = session.get(School, student.school_id)
-    school = session.scalars(select(School).where(School.school_code == to_code)).first() if to_code else None
+    from_school = known.schools.get(student.school_id)
+    school = known.by_code.get(to_code) if to_code else None
     stage = STAGES.get(stage_text)
     graduating = from_school.school_code if from_school else None
     rules = (  # in column order; the first that fails is the row's error
@@ -143,7 +182,7 @@ def _check_row(session: Session, county_id: int, row: list[str]) -> tuple[str | 
         return f"录取学校{school.name}不属本区县管理，跨区县请走自主招生", None
     if stage is None:
         return f"教育阶段{stage_text}无效（小学/初中/高中）", None
-    if stage.value not in school.stages.split(","):
+    if stage not in school.stage_list:
         return f"录取学校{school.name}没有{stage.label}阶段", None
     return None, ResultRow(student.id, school.org_id, stage)
 
@@ -166,7 +205,11 @@ def results_of_county(session: Session, county_id: int) -> list[AdmissionResult]
         session.scalars(
             select(AdmissionResult)
             .where(AdmissionResult.county_id == county_id)
-            .options(selectinload(AdmissionResult.admission))
+            .options(
+                joinedload(AdmissionResult.student),
+                joinedload(AdmissionResult.school).joinedload(School.org),
+                selectinload(AdmissionResult.admission),
+            )
             .order_by(AdmissionResult.id)
         )
     )
@@ -233,6 +276,10 @@ def results_for_school(session: Session, school_id: int, stage: Stage | None = N
     query = (
         select(AdmissionResult)
         .outerjoin(Admission, Admission.id == AdmissionResult.admission_id)
+        .options(
+            contains_eager(AdmissionResult.admission),
+            joinedload(AdmissionResult.student).joinedload(Student.school),
+        )
         .where(
             AdmissionResult.school_id == school_id,
             AdmissionResult.admission_id.is_(None) | ((Admission.status == AdmissionStatus.REJECTED) & ~held.exists()),
@@ -243,11 +290,32 @@ def results_for_school(session: Session, school_id: int, stage: Stage | None = N
     return list(session.scalars(query.order_by(AdmissionResult.id)))
 
 
+class Admittable(NamedTuple):
+    results: list[AdmissionResult]  # to admit, in the order chosen
+    refusals: list[str]  # why the others wait: the school has not set up the new year for their stage
+
+
+def admittable(session: Session, actor: User, result_ids: Sequence[int]) -> Admittable:
+    """统一招生录取 (F-41): the chosen results naming the actor's school. The school's setup for the new year is
+    checked once per stage (``models.school_year``), not once per student: the results of a stage it has not set
+    up are held back under one refusal."""
+    if not result_ids:
+        raise DomainError("请勾选要录取的学生")
+    results = {r.id: r for r in results_for_school(session, actor.org_id)}
+    chosen = [results[i] for i in dict.fromkeys(result_ids) if i in results]
+    if len(chosen) != len(set(result_ids)):
+        raise DomainError("只能录取本校招生结果名单中尚未录取的学生")
+    setup = {key: new_cohort_refusal(session, *key) for key in dict.fromkeys((r.school_id, r.stage) for r in chosen)}
+    ready = [r for r in chosen if setup[(r.school_id, r.stage)] is None]
+    return Admittable(ready, list(dict.fromkeys(m for m in setup.values() if m is not None)))
+
+
 def pending_for_county(session: Session, county_id: int, stage: Stage | None = None) -> list[Admission]:
     """F-44: admissions of the county's schools awaiting its review."""
     query = (
         select(Admission)
         .join(School, School.org_id == Admission.school_id)
+        .options(*ADMISSION_SHOWN)
         .where(School.record_authority_id == county_id, Admission.status == AdmissionStatus.PENDING)
     )
     if stage is not None:
@@ -283,6 +351,7 @@ def origin_pending(session: Session, county_id: int) -> list[Admission]:
             select(Admission)
             .join(Student, Student.id == Admission.student_id)
             .join(School, School.org_id == Student.school_id)
+            .options(*ADMISSION_SHOWN)
             .where(
                 School.record_authority_id == county_id,
                 Admission.status == AdmissionStatus.ADMITTED,
@@ -316,6 +385,7 @@ def pullable(session: Session, school_id: int) -> list[Admission]:
         session.scalars(
             select(Admission)
             .join(Student, Student.id == Admission.student_id)
+            .options(*ADMISSION_SHOWN)
             .where(
                 Admission.school_id == school_id,
                 Admission.status == AdmissionStatus.ADMITTED,

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import audit
 from models.admission import Admission, AdmissionStatus
-from models.class_size import class_size, reaches_warning
+from models.class_size import class_size, effective_capacity, in_school_by_sex, reaches_warning
 from models.errors import DomainError
-from models.org import Cohort, School, SchoolClass, Stage
+from models.org import Cohort, School, SchoolClass, Stage, class_choices
 from models.school_year import admission_year
 from models.student import RegistrationState, Student, StudentStatus
 from models.user import User
@@ -114,32 +114,16 @@ def newcomer_stages(session: Session, school_id: int, students: Sequence[Student
         .order_by(Admission.id)
     )
     admitted = {student_id: stage for student_id, stage in rows}
-    taught = session.get_one(School, school_id).stages.split(",")
-    first = next(stage for stage in Stage if stage.value in taught)
+    taught = session.get_one(School, school_id).stage_list
+    first = next(stage for stage in Stage if stage in taught)
     return {s.id: admitted.get(s.id, first) for s in students}
-
-
-def new_cohort_classes(session: Session, school_id: int) -> dict[Stage, list[tuple[int, str]]]:
-    """(class id, "高中2027级高一(1)班") of the new cohort's grade-1 classes, by stage; raises the Chinese refusal
-    when the school's admission year is not known (its province has no current term)."""
-    year = admission_year(session, school_id)
-    rows = session.execute(
-        select(SchoolClass.id, SchoolClass.name, Cohort)
-        .join(Cohort, Cohort.id == SchoolClass.cohort_id)
-        .where(Cohort.school_id == school_id, Cohort.cohort_year == year)
-        .order_by(Cohort.stage, SchoolClass.class_no)
-    )
-    found: dict[Stage, list[tuple[int, str]]] = {}
-    for class_id, name, cohort in rows:
-        found.setdefault(cohort.stage, []).append((class_id, f"{cohort.name}{name}"))
-    return found
 
 
 def newcomer_class_choices(session: Session, school_id: int, students: Sequence[Student]) -> list[tuple[int, str]]:
     """The classes 学生分班 offers: the new grade-1 classes of the stages of the students awaiting one (all stages
     when none waits); none while the year is not set up (the page says why, ``models.school_year``)."""
-    try:
-        classes = new_cohort_classes(session, school_id)
+    try:  # the new cohort's grade-1 classes; refused while the admission year is not known
+        classes = class_choices(session, school_id, cohort_year=admission_year(session, school_id))
     except DomainError:
         return []
     stages = set(newcomer_stages(session, school_id, students).values()) or set(classes)
@@ -148,8 +132,8 @@ def newcomer_class_choices(session: Session, school_id: int, students: Sequence[
 
 def _check_new_cohort(session: Session, school_id: int, students: Sequence[Student], class_ids: Sequence[int]) -> None:
     """Refuse any chosen class that is not a grade-1 class of the new cohort of every chosen student's stage."""
-    classes = new_cohort_classes(session, school_id)
     year = admission_year(session, school_id)
+    classes = class_choices(session, school_id, cohort_year=year)
     for student_id, stage in newcomer_stages(session, school_id, students).items():
         allowed = {class_id for class_id, _ in classes.get(stage, [])}
         if not set(class_ids) <= allowed:
@@ -170,25 +154,20 @@ def slots_of(session: Session, school_id: int, class_ids: Sequence[int]) -> list
     ).all()
     if len(classes) != len(set(class_ids)) or not classes:
         raise DomainError("请选择本校的班级")
-    counts = session.execute(
-        select(Student.class_id, Student.sex, func.count())
-        .where(Student.class_id.in_(class_ids), Student.status == StudentStatus.IN_SCHOOL)
-        .group_by(Student.class_id, Student.sex)
-    ).all()
+    counts = in_school_by_sex(session, class_ids)
     sizes = {stage: class_size(session, school_id, stage) for stage in {stage for _, stage in classes}}
-    slots = {
-        c.id: Slot(
+    slots = [
+        Slot(
             c.id,
             c.class_no,
             c.name,
-            c.capacity if c.capacity is not None else sizes[stage].limit,
+            effective_capacity(c, sizes[stage]),
+            counts={**dict.fromkeys(SEXES, 0), **counts[c.id]},
             warn_at=sizes[stage].warn_at,
         )
         for c, stage in classes
-    }
-    for class_id, sex, n in counts:
-        slots[class_id].counts[sex] = slots[class_id].counts.get(sex, 0) + n
-    return sorted(slots.values(), key=lambda s: s.order)
+    ]
+    return sorted(slots, key=lambda s: s.order)
 
 
 def _pupils(session: Session, school_id: int, student_ids: Sequence[int], class_ids: Sequence[int]) -> list[Student]:

@@ -7,8 +7,8 @@ province allows 50.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, contains_eager
 
 from models import audit
 from models.class_size import ClassSizeLimit, rows_above
@@ -74,8 +74,15 @@ def clear_limit(session: Session, actor: User, org: OrgUnit, stage: Stage) -> No
 
 def settings_in_area(session: Session, actor: User) -> list[ClassSizeLimit]:
     """The settings of the actor's organisation and everything below it, in tree order."""
-    rows = session.scalars(select(ClassSizeLimit).where(in_subtree(actor, ClassSizeLimit.org_id)))
-    return sorted(rows, key=lambda r: (len(r.org.path), r.org.path, list(Stage).index(r.stage)))
+    stage_order = case(*((ClassSizeLimit.stage == stage, i) for i, stage in enumerate(Stage)))
+    query = (
+        select(ClassSizeLimit)
+        .join(ClassSizeLimit.org)
+        .options(contains_eager(ClassSizeLimit.org))
+        .where(in_subtree(actor, ClassSizeLimit.org_id))
+        .order_by(func.length(OrgUnit.path), OrgUnit.path, stage_order)
+    )
+    return list(session.scalars(query))
 
 
 def _own_row(session: Session, org_id: int, stage: Stage) -> ClassSizeLimit | None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models import audit
-from models.class_size import ClassSize, capacity_of, class_count, class_size
+from models.class_size import ClassSize, capacity_of, class_count, class_size, effective_capacity, in_school_by_sex
 from models.errors import DomainError
 from models.org import CLASS_TYPES, Cohort, School, SchoolClass, Stage
 from models.student import Student, StudentStatus
@@ -61,36 +61,29 @@ def school_of(session: Session, actor: User) -> School:
     return school
 
 
-def _in_school_by_class(session: Session, school_id: int) -> dict[int, int]:
-    rows = session.execute(
-        select(Student.class_id, func.count(Student.id))
-        .where(Student.school_id == school_id, Student.status == StudentStatus.IN_SCHOOL, Student.class_id.is_not(None))
-        .group_by(Student.class_id)
-    )
-    return {class_id: n for class_id, n in rows}
-
-
 def cohorts_of(session: Session, school_id: int) -> list[Cohort]:
-    query = select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.stage, Cohort.cohort_year.desc())
+    query = (
+        select(Cohort)
+        .where(Cohort.school_id == school_id)
+        .options(selectinload(Cohort.classes))
+        .order_by(Cohort.stage, Cohort.cohort_year.desc())
+    )
     return list(session.scalars(query))
 
 
 def cohort_rows(session: Session, school_id: int) -> list[CohortRow]:
-    counts = _in_school_by_class(session, school_id)
-    return [
-        CohortRow(c, len(c.classes), sum(counts.get(k.id, 0) for k in c.classes))
-        for c in cohorts_of(session, school_id)
-    ]
+    cohorts = cohorts_of(session, school_id)
+    counts = in_school_by_sex(session, [k.id for c in cohorts for k in c.classes])
+    return [CohortRow(c, len(c.classes), sum(counts[k.id].total() for k in c.classes)) for c in cohorts]
 
 
 def class_rows(session: Session, school_id: int) -> list[ClassRow]:
-    counts = _in_school_by_class(session, school_id)
+    cohorts = cohorts_of(session, school_id)
+    counts = in_school_by_sex(session, [k.id for c in cohorts for k in c.classes])
     sizes = {stage: class_size(session, school_id, stage) for stage in Stage}
     return [
-        ClassRow(
-            k, c, counts.get(k.id, 0), k.capacity if k.capacity is not None else sizes[c.stage].limit, sizes[c.stage]
-        )
-        for c in cohorts_of(session, school_id)
+        ClassRow(k, c, counts[k.id].total(), effective_capacity(k, sizes[c.stage]), sizes[c.stage])
+        for c in cohorts
         for k in c.classes
     ]
 
@@ -105,7 +98,7 @@ def teacher_choices(session: Session, school_id: int) -> list[tuple[int, str]]:
 
 
 def _check_cohort(session: Session, school: School, stage: Stage, year: int, cohort_id: int | None = None) -> None:
-    if stage.value not in school.stages.split(","):
+    if stage not in school.stage_list:
         raise DomainError(f"本校没有{stage.label}学段，不能建立{stage.label}年级")
     existing = session.scalars(
         select(Cohort).where(Cohort.school_id == school.org_id, Cohort.stage == stage, Cohort.cohort_year == year)

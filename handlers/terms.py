@@ -129,11 +129,13 @@ def set_current(session: Session, actor: User, term: Term) -> None:
 def confirmable(session: Session, org: OrgUnit) -> list[Term]:
     """Terms of the organisation's ancestors that it has not got yet, nearest ancestor first, one per term name."""
     own = {t.name for t in terms_of(session, org.id)}
+    ancestors = org.ancestor_ids()[:-1]
     offered: dict[str, Term] = {}
-    for ancestor_id in reversed(org.ancestor_ids()[:-1]):
-        for term in terms_of(session, ancestor_id):
-            if term.name not in own:
-                offered.setdefault(term.name, term)
+    for term in sorted(
+        terms_of(session, *ancestors), key=lambda t: -ancestors.index(t.org_id)
+    ):  # stable: newest first per unit
+        if term.name not in own:
+            offered.setdefault(term.name, term)
     return list(offered.values())
 
 

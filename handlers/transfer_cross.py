@@ -100,7 +100,7 @@ def check_admission_request(
     own, other = _provinces(ctx, CrossProvinceKind.ADMISSION, to_school_id, from_province_id, national_student_id)
     check_window(ctx, to_school_id, "cross_province_admission")
     school = ctx.session.get_one(School, to_school_id)
-    if stage not in school.stages.split(","):
+    if stage not in school.stage_list:
         raise DomainError(f"{school.name}没有{Stage(stage).label}阶段，不能招收该阶段新生")
     require_new_cohort(ctx.session, to_school_id, Stage(stage))  # as every admission: the new term and classes
     _name_case(ctx, "毕业后跨省就学（转入）")

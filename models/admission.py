@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from models import audit, transitions
 from models.base import Base, enum_column
@@ -174,12 +174,21 @@ def _add(
 
 
 def record_admission(
-    session: Session, actor: User, student_id: int, school_id: int, stage: Stage, *, now: datetime
+    session: Session,
+    actor: User,
+    student_id: int,
+    school_id: int,
+    stage: Stage,
+    *,
+    now: datetime,
+    setup_checked: bool = False,
 ) -> tuple[Admission, Admission | None]:
     """A school admits a graduate (F-41/F-42). Returns the new admission and, when another school already
     admitted the student, that earlier admission: both become 重复招生 and the caller opens F-46. Refused until
-    the school has set up the new year (its current term, the new cohort's grade-1 classes)."""
-    require_new_cohort(session, school_id, stage)
+    the school has set up the new year (its current term, the new cohort's grade-1 classes), unless the caller
+    checked that already for the school and stage (``setup_checked``: a batch checks it once)."""
+    if not setup_checked:
+        require_new_cohort(session, school_id, stage)
     student = lock_student(session, student_id)
     if student.status != StudentStatus.GRADUATED:
         raise DomainError("该学生的学籍状态是非毕业生!")
@@ -357,13 +366,11 @@ class AdmissionResult(Base):
         return self.admission is not None and self.admission.status == AdmissionStatus.REJECTED
 
 
+# A result reads as its admission's state, but 录取 reads 已录取 and no admission yet 未录取.
 RESULT_LABELS: dict[AdmissionStatus | None, str] = {
-    None: "未录取",
-    AdmissionStatus.PENDING: "待核办",
-    AdmissionStatus.DUPLICATE: "重复招生",
+    **STATUS_LABELS,
     AdmissionStatus.ADMITTED: "已录取",
-    AdmissionStatus.REJECTED: "不录取",
-    AdmissionStatus.DELETED: "已删除",
+    None: "未录取",
 }
 
 
@@ -436,7 +443,12 @@ def plan_warning(session: Session, school_id: int, year: int, stage: Stage) -> s
 def county_schools(session: Session, county_id: int) -> list[School]:
     """The schools the county supervises, by 学校标识码: what its admission results and plans name."""
     return list(
-        session.scalars(select(School).where(School.record_authority_id == county_id).order_by(School.school_code))
+        session.scalars(
+            select(School)
+            .options(joinedload(School.org))
+            .where(School.record_authority_id == county_id)
+            .order_by(School.school_code)
+        )
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, contains_eager, joinedload, mapped_column, relationship
 
 from models.base import Base
 from models.org import OrgUnit
@@ -67,12 +67,18 @@ class Term(Base):
         return f"{self.academic_year.name}学年{self.season}"
 
 
-def terms_of(session: Session, org_id: int) -> list[Term]:
-    """The organisation's terms, newest academic year first, autumn before spring."""
-    terms = session.scalars(
-        select(Term).join(AcademicYear, AcademicYear.id == Term.academic_year_id).where(Term.org_id == org_id)
+def terms_of(session: Session, *org_ids: int) -> list[Term]:
+    """The terms of the organisations (their year and organisation loaded with them), newest academic year first,
+    autumn before spring."""
+    return list(
+        session.scalars(
+            select(Term)
+            .join(Term.academic_year)
+            .options(contains_eager(Term.academic_year), joinedload(Term.org))
+            .where(Term.org_id.in_(org_ids))
+            .order_by(AcademicYear.start_year.desc(), Term.season != AUTUMN, Term.id)
+        )
     )
-    return sorted(terms, key=lambda t: (-t.academic_year.start_year, t.season != AUTUMN, t.id))
 
 
 def current_term(session: Session, org_id: int) -> Term | None:

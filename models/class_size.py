@@ -8,6 +8,8 @@ limit) overrides the limit for that class.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,17 +77,30 @@ def class_size(session: Session, org_id: int, stage: Stage) -> ClassSize:
     return ClassSize(strictest.max_students, strictest.warn_at, strictest.org.name)
 
 
-def capacity_of(session: Session, school_class: SchoolClass) -> int:
+def effective_capacity(school_class: SchoolClass, size: ClassSize) -> int:
     """How many in-school students the class may hold: its own capacity, else the configured limit."""
-    if school_class.capacity is not None:
-        return school_class.capacity
+    return school_class.capacity if school_class.capacity is not None else size.limit
+
+
+def capacity_of(session: Session, school_class: SchoolClass) -> int:
+    """``effective_capacity`` of one class, the 班额 read for its school and stage."""
     cohort = session.get_one(Cohort, school_class.cohort_id)
-    return class_size(session, cohort.school_id, cohort.stage).limit
+    return effective_capacity(school_class, class_size(session, cohort.school_id, cohort.stage))
+
+
+def in_school_by_sex(session: Session, class_ids: Collection[int]) -> defaultdict[int, Counter[str]]:
+    """In-school students of each class, by sex (``.total()`` of a class: what a capacity is measured against)."""
+    counts: defaultdict[int, Counter[str]] = defaultdict(Counter)
+    rows = session.execute(
+        select(Student.class_id, Student.sex, func.count(Student.id))
+        .where(Student.class_id.in_(class_ids), Student.status == StudentStatus.IN_SCHOOL)
+        .group_by(Student.class_id, Student.sex)
+    )
+    for class_id, sex, n in rows:
+        counts[class_id][sex] += n
+    return counts
 
 
 def class_count(session: Session, class_id: int) -> int:
-    """In-school students of a class: what a capacity is measured against."""
-    counted = session.scalar(
-        select(func.count(Student.id)).where(Student.class_id == class_id, Student.status == StudentStatus.IN_SCHOOL)
-    )
-    return counted or 0
+    """In-school students of one class."""
+    return in_school_by_sex(session, [class_id])[class_id].total()

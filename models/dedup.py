@@ -6,11 +6,11 @@ a thousand placeholders costs more to render and convert than the index probes t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, any_, bindparam, select
+from sqlalchemy import ColumnElement, Select, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -19,6 +19,7 @@ from models.student import Student, StudentStatus
 CHUNK = 1000  # SQLite: bound parameters per IN list
 PG_CHUNK = 20_000  # PostgreSQL: keys per array parameter
 
+T = TypeVar("T")
 IdKey = str
 PersonKey = tuple[str, str, date]
 
@@ -34,7 +35,7 @@ def find(session: Session, keys: Iterable[IdKey | PersonKey], *, exclude: set[in
     people = sorted({k for k in keys if isinstance(k, tuple)})
     found: dict[IdKey | PersonKey, list[int]] = {}
     alive = Student.status != StudentStatus.DELETED
-    chunk, among = _chunking(session)
+    chunk, among = chunking(session)
     for i in range(0, len(ids), chunk):
         rows = session.execute(
             select(Student.id_doc_number, Student.id).where(among(Student.id_doc_number, ids[i : i + chunk]), alive)
@@ -60,15 +61,17 @@ def find(session: Session, keys: Iterable[IdKey | PersonKey], *, exclude: set[in
 
 def at_school(session: Session, ids: list[int], school_id: int) -> set[int]:
     """Which of the records ``ids`` (as many as an import finds) belong to the school."""
-    chunk, among = _chunking(session)
-    here: set[int] = set()
-    for i in range(0, len(ids), chunk):
-        here.update(
-            session.scalars(
-                select(Student.id).where(among(Student.id, ids[i : i + chunk]), Student.school_id == school_id)
-            )
-        )
-    return here
+    return set(scalars_among(session, select(Student.id).where(Student.school_id == school_id), Student.id, ids))
+
+
+def scalars_among(
+    session: Session, query: Select[tuple[T]], column: InstrumentedAttribute[Any], values: Iterable[Any]
+) -> Iterator[T]:
+    """What ``query`` finds where ``column`` is one of ``values`` (as many as a file holds): one query per chunk."""
+    chunk, among = chunking(session)
+    wanted = sorted(set(values))
+    for i in range(0, len(wanted), chunk):
+        yield from session.scalars(query.where(among(column, wanted[i : i + chunk])))
 
 
 Among = Callable[[InstrumentedAttribute[Any], list[Any]], ColumnElement[bool]]
@@ -82,7 +85,8 @@ def _in_array(column: InstrumentedAttribute[Any], values: list[Any]) -> ColumnEl
     return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
-def _chunking(session: Session) -> tuple[int, Among]:
+def chunking(session: Session) -> tuple[int, Among]:
+    """How many keys one query takes, and how it names them (an IN list, or one array parameter on PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
         return PG_CHUNK, _in_array
     return CHUNK, _in_list

@@ -82,6 +82,11 @@ class School(Base):
     def name(self) -> str:
         return self.org.name
 
+    @property
+    def stage_list(self) -> list[Stage]:
+        """The stages the school teaches, in the order stored."""
+        return [Stage(value) for value in self.stages.split(",")]
+
 
 class Campus(Base):
     __tablename__ = "campus"
@@ -134,15 +139,23 @@ class SchoolClass(Base):
     cohort: Mapped[Cohort] = relationship(back_populates="classes")
 
 
-def class_choices(session: Session, school_id: int) -> list[tuple[int, str]]:
-    """(class id, "小学2026级一年级(1)班") of a school, by stage and cohort, for pickers."""
-    rows = session.execute(
+def class_choices(
+    session: Session, school_id: int, *, cohort_year: int | None = None
+) -> dict[Stage, list[tuple[int, str]]]:
+    """(class id, "小学2026级一年级(1)班") of a school for pickers, by stage, then cohort (newest first) and class
+    number; with ``cohort_year`` only the classes of that year's cohorts."""
+    query = (
         select(SchoolClass.id, SchoolClass.name, Cohort)
         .join(Cohort, Cohort.id == SchoolClass.cohort_id)
         .where(Cohort.school_id == school_id)
         .order_by(Cohort.stage, Cohort.cohort_year.desc(), SchoolClass.class_no)
     )
-    return [(class_id, f"{cohort.name}{name}") for class_id, name, cohort in rows]
+    if cohort_year is not None:
+        query = query.where(Cohort.cohort_year == cohort_year)
+    found: dict[Stage, list[tuple[int, str]]] = {}
+    for class_id, name, cohort in session.execute(query):
+        found.setdefault(cohort.stage, []).append((class_id, f"{cohort.name}{name}"))
+    return found
 
 
 def other_provinces(session: Session, province_id: int) -> list[tuple[int, str]]:

@@ -53,5 +53,5 @@ def require_new_cohort(session: Session, school_id: int, stage: Stage) -> None:
 def new_year_refusals(session: Session, school_id: int) -> list[str]:
     """``new_cohort_refusal`` for each stage the school teaches (shown where new students are placed)."""
     school = session.get_one(School, school_id)
-    refusals = (new_cohort_refusal(session, school_id, Stage(stage)) for stage in school.stages.split(","))
+    refusals = (new_cohort_refusal(session, school_id, stage) for stage in school.stage_list)
     return list(dict.fromkeys(r for r in refusals if r is not None))

@@ -445,7 +445,8 @@ def test_admission_needs_the_schools_current_term_and_new_grade_one_classes(sess
     assert admission.school_id == senior.org_id
 
 
-def test_unified_admission_says_once_what_the_school_still_lacks(session, user, graduate, login_as, client):
+def _two_results_of_a_school_without_current_term(session, user, graduate) -> list[int]:
+    """Results naming 南明区高级中学 for the graduate and a classmate, the school's current term unset."""
     from handlers import admission_results as ar
     from models.base import utcnow
 
@@ -467,8 +468,15 @@ def test_unified_admission_says_once_what_the_school_still_lacks(session, user, 
         )
     current_term(session, senior.org_id).is_current = False
     session.commit()
+    return [r.id for r in ar.results_for_school(session, senior.org_id)]
+
+
+def test_unified_admission_says_once_what_the_school_still_lacks(session, user, graduate, login_as, client):
+    from handlers import admission_results as ar
+
+    senior = user("nanming-gz-registrar")
+    ids = [str(i) for i in _two_results_of_a_school_without_current_term(session, user, graduate)]
     login_as("nanming-gz-registrar")
-    ids = [str(r.id) for r in ar.results_for_school(session, senior.org_id)]
     page = client.post("/admissions/unified", data={"result_id": ids}, follow_redirects=True).get_data(as_text=True)
     assert page.count("本校尚未设置当前学期") == 1
     assert len(ar.results_for_school(session, senior.org_id)) == 2  # nobody admitted
@@ -490,3 +498,12 @@ def test_two_people_adding_the_same_term_at_once_get_a_conflict_page_not_an_erro
         data={"academic_year": "2027-2028", "season": "秋季学期", "start_date": "2027-09-01", "end_date": "2028-01-20"},
     )
     assert page.status_code == 409 and "本次未保存任何内容" in page.get_data(as_text=True)
+
+
+def test_unified_admission_checks_the_school_setup_once_per_stage(session, user, graduate):
+    from webapp.admissions import admit_results
+
+    ids = _two_results_of_a_school_without_current_term(session, user, graduate)
+    admitted, duplicates, refused = admit_results(session, user("nanming-gz-registrar"), ids)
+    assert (admitted, duplicates) == (0, 0)
+    assert len(refused) == 1 and refused[0].startswith("本校尚未设置当前学期")

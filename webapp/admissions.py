@@ -33,11 +33,13 @@ bp = Blueprint("admissions", __name__, url_prefix="/admissions")
 
 
 def admit_graduate(
-    session: Session, actor: User, *, student_id: int, school_id: int, stage: Stage
+    session: Session, actor: User, *, student_id: int, school_id: int, stage: Stage, setup_checked: bool = False
 ) -> tuple[adm.Admission, ProcessInstance | None]:
     """Record a school's admission of a graduate and commit; a second school's admission opens F-46."""
     try:
-        admission, earlier = adm.record_admission(session, actor, student_id, school_id, stage, now=utcnow())
+        admission, earlier = adm.record_admission(
+            session, actor, student_id, school_id, stage, now=utcnow(), setup_checked=setup_checked
+        )
     except BaseException:
         session.rollback()
         raise
@@ -142,17 +144,14 @@ def assign_manual() -> ResponseReturnValue:
 def admit_results(session: Session, actor: User, result_ids: list[int]) -> tuple[int, int, list[str]]:
     """统一招生录取 (F-41): the school admits the chosen results naming it; each admission is committed on its own
     (a second school's admission opens 重复招生). Returns (admitted, duplicates, refusal messages)."""
-    if not result_ids:
-        raise DomainError("请勾选要录取的学生")
-    results = {r.id: r for r in admission_results.results_for_school(session, actor.org_id)}
-    chosen = [results[i] for i in dict.fromkeys(result_ids) if i in results]
-    if len(chosen) != len(set(result_ids)):
-        raise DomainError("只能录取本校招生结果名单中尚未录取的学生")
+    chosen, refused = admission_results.admittable(session, actor, result_ids)
     targets = [(r.id, r.student_id, r.school_id, r.stage) for r in chosen]
-    admitted, duplicates, refused = 0, 0, []
+    admitted, duplicates = 0, 0
     for result_id, student_id, school_id, stage in targets:
         try:
-            admission, case = admit_graduate(session, actor, student_id=student_id, school_id=school_id, stage=stage)
+            admission, case = admit_graduate(
+                session, actor, student_id=student_id, school_id=school_id, stage=stage, setup_checked=True
+            )
         except DomainError as err:
             refused.append(err.message)
             continue
@@ -269,7 +268,7 @@ def unified_admit() -> ResponseReturnValue:
         flash(f"已录取 {admitted} 名学生，待学籍主管部门核办", "success")
     if duplicates:
         flash(f"其中 {duplicates} 名学生已被其他学校录取，已转入重复招生处理", "warning")
-    for message in dict.fromkeys(refused):  # one school-setup refusal would repeat for every student
+    for message in refused:
         flash(message, "danger")
     _plan_warnings()
     return redirect(url_for("admissions.unified"))
@@ -356,7 +355,7 @@ def cross_province() -> ResponseReturnValue:
     admitted to; the county, the graduation province and the archive pull follow in the inboxes."""
     form = transfer_cross.AdmissionRequestForm(request.form if request.method == "POST" else None)
     form.from_province_id.choices = other_provinces(db(), me().org.ancestor_ids()[1])
-    taught = db().get_one(School, me().org_id).stages.split(",")
+    taught = db().get_one(School, me().org_id).stage_list
     form.stage.choices = [choice for choice in transfer_cross.ADMISSION_STAGES if choice.value in taught]
     if request.method == "POST" and form.validate():
         province = dict(form.from_province_id.choices).get(form.from_province_id.data, "")

@@ -45,7 +45,7 @@ def _cohorts_page(form: CohortForm | None = None, status: int = 200) -> Response
             form = CohortForm(cohort_year=admission_year(db(), school.org_id))
         except DomainError:  # the province has no current term yet
             form = CohortForm()
-    form.stage.choices = [SelectChoice(s, Stage(s).label) for s in school.stages.split(",")]
+    form.stage.choices = [SelectChoice(s.value, s.label) for s in school.stage_list]
     rows = sc.cohort_rows(db(), school.org_id)
     return render_template("school/cohorts.html", rows=rows, form=form), status
 
@@ -71,7 +71,7 @@ def cohort_add() -> ResponseReturnValue:
 def cohort_edit(cohort_id: int) -> ResponseReturnValue:
     cohort = own_cohort_or_404(cohort_id)
     form = CohortForm(request.form if request.method == "POST" else None, obj=cohort)
-    form.stage.choices = [SelectChoice(s, Stage(s).label) for s in sc.school_of(db(), me()).stages.split(",")]
+    form.stage.choices = [SelectChoice(s.value, s.label) for s in sc.school_of(db(), me()).stage_list]
     if request.method == "POST" and form.validate():
         stage, year = Stage(form.stage.data), form.cohort_year.data or 0
         return _done("已修改年级", COHORTS, sc.update_cohort, cohort, stage=stage, cohort_year=year)

@@ -101,7 +101,7 @@ def calendar_notice(business: str = "transfer") -> str | None:
 
 
 def _class_choices() -> list[tuple[int, str]]:
-    return class_choices(db(), me().org_id)
+    return [choice for choices in class_choices(db(), me().org_id).values() for choice in choices]
 
 
 def start_request(
