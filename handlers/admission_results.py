@@ -26,7 +26,7 @@ from models import audit
 from models.admission import Admission, AdmissionResult, AdmissionStatus
 from models.dedup import scalars_among
 from models.errors import DomainError
-from models.org import School, Stage
+from models.org import OrgUnit, School, Stage
 from models.school_year import new_cohort_refusal
 from models.student import Student, StudentStatus
 from models.user import User
@@ -187,6 +187,12 @@ def _check_row(known: _Known, county_id: int, row: list[str]) -> tuple[str | Non
     return None, ResultRow(student.id, school.org_id, stage)
 
 
+def _one_writer_per_county(session: Session, county_id: int) -> None:
+    """Imports and manual additions of one county wait for each other (the county's row, locked until commit):
+    "one result per graduate" is checked against what the other one wrote, not against what it had not yet."""
+    session.execute(select(OrgUnit.id).where(OrgUnit.id == county_id).with_for_update())
+
+
 def add_manually(
     session: Session, actor: User, *, number: str, name: str, school_code: str, stage: str, now: datetime
 ) -> AdmissionResult:
@@ -194,6 +200,7 @@ def add_manually(
     student = session.scalars(select(Student).where(Student.national_student_id == number)).first()
     from_school = session.get(School, student.school_id) if student else None
     row = [number, name, from_school.school_code if from_school else "", school_code, stage]
+    _one_writer_per_county(session, actor.org_id)
     rows, errors = check(session, actor.org_id, [list(HEADERS), row], now=now)
     if errors:
         raise DomainError(errors[0].removeprefix("第2行："))
@@ -222,6 +229,7 @@ def refusals(session: Session, actor: User, data: bytes, *, now: datetime) -> li
 
 def import_results(session: Session, actor: User, data: bytes, *, now: datetime) -> Imported:
     """招生结果 excel导入 by the county: everything or nothing."""
+    _one_writer_per_county(session, actor.org_id)
     rows, errors = check(session, actor.org_id, read(data), now=now)
     if errors:
         raise ImportRefused(errors)

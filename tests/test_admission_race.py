@@ -10,16 +10,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date
+from io import BytesIO
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import engine as wf
+from handlers import admission_results as ar
 from handlers import graduation
-from models.admission import Admission, AdmissionStatus
+from models.admission import Admission, AdmissionResult, AdmissionStatus
+from models.base import utcnow
 from models.errors import DomainError
-from models.org import Cohort, Stage
+from models.org import Cohort, School, Stage
 from models.student import Student, StudentStatus
 from models.user import User
 from models.workflow import InboxTask, ProcessInstance, TaskStatus
@@ -173,3 +177,33 @@ def test_a_rejection_and_an_admission_arriving_together_never_both_pass(committe
         assert admitted == [AdmissionStatus.PENDING] and status == StudentStatus.GRADUATED
     else:
         assert admitted == [] and status == StudentStatus.IN_SCHOOL
+
+
+def test_the_same_result_file_imported_twice_at_once_gives_one_result_per_graduate(committed_db):
+    """招生结果 (F-40): one result per graduate, stage and year, also when two imports of one county overlap."""
+    student_id = _graduate(committed_db)
+    with Session(committed_db) as session:
+        student = session.get_one(Student, student_id)
+        junior, senior = (
+            session.get_one(School, _user(session, who).org_id)
+            for who in ("nanming-cz-registrar", "nanming-gz-registrar")
+        )
+        book = Workbook()
+        book.active.append(list(ar.HEADERS))
+        book.active.append([student.national_student_id, student.name, junior.school_code, senior.school_code, "高中"])
+        out = BytesIO()
+        book.save(out)
+
+    def upload(_: str) -> str:
+        with Session(committed_db) as session:
+            try:
+                ar.import_results(session, _user(session, "nanming-county"), out.getvalue(), now=utcnow())
+                session.commit()
+                return "imported"
+            except ar.ImportRefused as refused:
+                return refused.errors[0]
+
+    outcomes = _together(upload, ["first", "second"])
+    assert sorted(outcomes)[0] == "imported" and "请勿重复导入" in sorted(outcomes)[1]
+    with Session(committed_db) as session:
+        assert session.scalar(select(func.count()).select_from(AdmissionResult)) == 1
