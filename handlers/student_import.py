@@ -445,7 +445,9 @@ _DEDUP_OK = {"dedup_status": DedupStatus.OK, "registration_state": RegistrationS
 
 def _mark_others(session: Session, report: ImportReport, ids: list[int], *, actor: User) -> list[tuple[int, int]]:
     """The existing records a row duplicates become problem records too; returns (new record, existing record)."""
-    problems = []
+    problems: list[tuple[int, int]] = []
+    if not report.existing:
+        return problems
     for student_id, record in zip(ids, report.records, strict=True):
         key = dedup.key_of(record["id_doc_number"], record["name"], record["sex"], record["birth_date"])
         others = report.existing.get(key, [])

@@ -76,21 +76,29 @@ def insert_returning_ids(session: Session, table: Table, rows: Iterable[Row], co
     ids = list(session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, count))))
     rows = iter(rows)
     first = next(rows)
-    numbered = ({"id": new_id, **row} for new_id, row in zip(ids, chain([first], rows), strict=True))
-    _copy(session, table, ["id", *first], numbered)
+    _copy(session, table, list(first), chain([first], rows), ids=ids)
     return ids
 
 
-def _copy(session: Session, table: Table, columns: list[str], rows: Iterator[Row]) -> None:
+def _copy(
+    session: Session, table: Table, columns: list[str], rows: Iterator[Row], *, ids: list[int] | None = None
+) -> None:
+    """COPY the rows; with ``ids``, each row goes with the next id (as the first column)."""
     raw = session.connection().connection.driver_connection
-    names = ", ".join(f'"{c}"' for c in columns)
+    names = ", ".join(f'"{c}"' for c in (["id", *columns] if ids is not None else columns))
     values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     plain = _memo_plain()
     with raw.cursor() as cursor:  # type: ignore[union-attr]
         statement = f'COPY "{table.name}" ({names}) FROM STDIN'
         with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
-            for row in rows:
-                copy.write_row([v if v.__class__ in _AS_IS else plain(v) for v in values(row)])
+            if ids is None:
+                for row in rows:
+                    copy.write_row([v if v.__class__ in _AS_IS else plain(v) for v in values(row)])
+            else:
+                for new_id, row in zip(ids, rows, strict=True):
+                    converted = [v if v.__class__ in _AS_IS else plain(v) for v in values(row)]
+                    converted.insert(0, new_id)
+                    copy.write_row(converted)
 
 
 def _memo_plain() -> Callable[[Any], Any]:
