@@ -29,7 +29,7 @@ from handlers import graduation
 from models.org import Cohort
 from models.student import Student, StudentStatus
 from models.user import User
-from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus
+from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskKind, TaskStatus
 from webapp import create_app, demo
 from webapp.cli import alembic_config
 from webapp.config import ROOT
@@ -172,6 +172,7 @@ class CaseDriver:
                 InboxTask.instance_id == self.case.id,
                 InboxTask.bpmn_id == bpmn_id,
                 InboxTask.status == TaskStatus.OPEN,
+                InboxTask.kind == TaskKind.TASK,
             )
         ).one()
 

@@ -47,6 +47,7 @@ expect.set_options(timeout=TIMEOUT_MS)
 class LiveServer:
     url: str
     log: Path
+    database_url: str  # for seeding bulk data through the real engine (the pages do the rest)
 
 
 def _free_port() -> int:
@@ -102,7 +103,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         )
     try:
         _wait_until_up(url, process, log)
-        yield LiveServer(url, log)
+        yield LiveServer(url, log, env["XUEJI_DATABASE_URL"])
     finally:
         process.terminate()
         try:

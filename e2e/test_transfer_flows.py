@@ -27,6 +27,26 @@ def pick_student(page: Page, registrar: str) -> tuple[str, str]:
     return name, number
 
 
+def request_transfer(page: Page, name: str, number: str, reason: str) -> str:
+    """南明第一小学 asks for a 云岩第一小学 pupil (跨区县); returns the case page's path."""
+    log_in(page, "nanming-xx-registrar")
+    page.get_by_role("link", name="转学", exact=True).click()
+    page.get_by_test_id("new-transfer").click()
+    page.locator("input[name=national_student_id]").fill(number)
+    page.locator("input[name=student_name]").fill(name)
+    page.get_by_role("button", name="查找", exact=True).click()
+    result = page.get_by_test_id("lookup-result")
+    expect(result).to_contain_text("云岩第一小学")
+    expect(result).to_contain_text("在校")
+    page.get_by_label("户籍变更", exact=True).check()
+    page.locator("textarea[name=reason]").fill(reason)
+    page.get_by_role("button", name="提交转学申请", exact=True).click()
+    expect(page.get_by_test_id("case-state")).to_have_text("待转入区县审核")
+    case_path = urlsplit(page.url).path
+    log_out(page)
+    return case_path
+
+
 def review(page: Page, username: str, name: str, task_title: str, decision: str = "通过") -> None:
     log_in(page, username)
     row = page.get_by_test_id("inbox").locator("tbody tr").filter(has_text=name)
@@ -48,21 +68,7 @@ def case_state(page: Page, case_path: str) -> str:
 def test_cross_county_transfer_with_four_logins(page: Page, artifacts_dir: Path) -> None:
     name, number = pick_student(page, "yunyan-xx-registrar")
 
-    log_in(page, "nanming-xx-registrar")  # 1: the receiving school
-    page.get_by_role("link", name="转学", exact=True).click()
-    page.get_by_test_id("new-transfer").click()
-    page.locator("input[name=national_student_id]").fill(number)
-    page.locator("input[name=student_name]").fill(name)
-    page.get_by_role("button", name="查找", exact=True).click()
-    result = page.get_by_test_id("lookup-result")
-    expect(result).to_contain_text("云岩第一小学")
-    expect(result).to_contain_text("在校")
-    page.get_by_label("户籍变更", exact=True).check()
-    page.locator("textarea[name=reason]").fill("随父母户籍迁入南明区（端到端测试）")
-    page.get_by_role("button", name="提交转学申请", exact=True).click()
-    expect(page.get_by_test_id("case-state")).to_have_text("待转入区县审核")
-    case_path = urlsplit(page.url).path
-    log_out(page)
+    case_path = request_transfer(page, name, number, "随父母户籍迁入南明区（端到端测试）")
 
     review(page, "nanming-county", name, "转入区县审核")  # 2: the receiving county
     review(page, "yunyan-xx-registrar", name, "转出学校审核")  # 3: the sending school

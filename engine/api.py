@@ -23,15 +23,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import checks, seats, store
+from engine import checks, deadlines, notify, store
 from engine.exchange import deliver, relay
 from engine.runner import EngineFailure, record_event, run_engine
+from engine.verbs import TaskAlreadyHandled, acting_on
 from handlers import HandlerContext
 from handlers.pending import restore_student
 from models.base import utcnow
 from models.errors import DomainError, NotFound
 from models.student import Student
 from models.user import User
+from models.workbench import NoticeKind
 from models.workflow import (
     CaseParty,
     CaseStatus,
@@ -47,10 +49,6 @@ Display = list[tuple[str, str]]
 
 
 CANCELLED_LABEL = "已撤销"  # §4.4 cancelled (撤销 / 在办业务清理)
-
-
-class TaskAlreadyHandled(DomainError):
-    message = "该任务已被处理"
 
 
 class PublishRefused(DomainError):
@@ -259,31 +257,89 @@ def complete(
     session: Session, task_id: int, *, actor: User, data: dict[str, Any], display: Display = ()
 ) -> ProcessInstance:
     """Complete one inbox task. Of two concurrent submissions exactly one wins; the other gets
-    ``TaskAlreadyHandled`` and nothing of it is written."""
+    ``TaskAlreadyHandled`` and nothing of it is written. A delegate's submission (委派) goes back to the
+    delegator to confirm instead of completing the task."""
     with _one_action(session):
-        row = session.get(InboxTask, task_id)
-        if row is None:
-            raise NotFound()
-        instance = lock_case(session, row.instance_id)
-        session.refresh(row)  # read again under the instance lock: another reviewer may have just finished
-        if row.status != TaskStatus.OPEN:
-            raise TaskAlreadyHandled()
-        if row.org_id != actor.org_id or row.role not in actor.roles:
-            raise NotFound()
-        seats.check_not_locked(session, instance, row.lane)  # F-47: the graduating school only looks on
-        workflow = store.load(instance)
-        task = workflow.get_task_from_id(UUID(row.task_uuid))
-        if task is None or task.state != TaskState.READY:
-            raise TaskAlreadyHandled()
-        row.status, row.completed_at, row.completed_by_id = TaskStatus.DONE, utcnow(), actor.id
-        record_event(session, instance, "task", bpmn_id=row.bpmn_id, title=row.title, actor=actor, display=display)
-
-        def human_step() -> None:
-            task.task_spec.add_data_from_form(task, data)
-            task.run()
-
-        run_engine(session, instance, workflow, actor, human_step)
+        row, instance = locked_row(session, task_id)
+        acting_on(session, instance, row, actor)
+        if row.delegated_by_id is not None:
+            give_back(session, instance, row, actor=actor, data=data, display=display)
+        else:
+            finish(session, instance, row, actor=actor, data=data, display=display)
     return instance
+
+
+def locked_row(session: Session, task_id: int) -> tuple[InboxTask, ProcessInstance]:
+    """An inbox row and its case, the case locked and both read afresh: another reviewer may have just acted."""
+    row = session.get(InboxTask, task_id)
+    if row is None:
+        raise NotFound()
+    instance = lock_case(session, row.instance_id)
+    session.refresh(row)
+    return row, instance
+
+
+def finish(
+    session: Session,
+    instance: ProcessInstance,
+    row: InboxTask,
+    *,
+    actor: User,
+    data: dict[str, Any],
+    display: Display = (),
+) -> None:
+    """Run the row's task with the form's data and the engine after it (the caller holds the case lock)."""
+    workflow = store.load(instance)
+    try:
+        task = workflow.get_task_from_id(UUID(row.task_uuid or ""))
+    except Exception as exc:  # removed by a return that committed first
+        raise TaskAlreadyHandled() from exc
+    if task is None or task.state != TaskState.READY:
+        raise TaskAlreadyHandled()
+    row.status, row.completed_at, row.completed_by_id = TaskStatus.DONE, utcnow(), actor.id
+    record_event(session, instance, "task", bpmn_id=row.bpmn_id, title=row.title, actor=actor, display=display)
+
+    def human_step() -> None:
+        if hasattr(task.task_spec, "add_data_from_form"):
+            task.task_spec.add_data_from_form(task, data)
+        else:  # the initiator's start form, sent back and submitted again
+            task.data.update(data)
+        task.run()
+
+    run_engine(session, instance, workflow, actor, human_step)
+
+
+def give_back(
+    session: Session,
+    instance: ProcessInstance,
+    row: InboxTask,
+    *,
+    actor: User,
+    data: dict[str, Any],
+    display: Display = (),
+) -> None:
+    """委派: the delegate's entry is held on the row and the task returns to the delegator to confirm or return."""
+    delegator = session.get_one(User, row.delegated_by_id)
+    row.draft = {"data": data, "display": [list(line) for line in display]}
+    row.claimed_by_id, row.claimed_at, row.delegated_by_id = delegator.id, utcnow(), None
+    row.notice = f"{actor.full_name}已办理委派，请确认提交或再次委派"
+    record_event(
+        session,
+        instance,
+        "delegated",
+        bpmn_id=row.bpmn_id,
+        title=f"{row.title}：委派办理完毕",
+        actor=actor,
+        display=display,
+    )
+    notify.users(
+        session,
+        [delegator.id],
+        NoticeKind.DELEGATED,
+        f"{actor.full_name}已办理您委派的「{row.title}」：{instance.title}",
+        instance_id=instance.id,
+        task_id=row.id,
+    )
 
 
 def cancel(session: Session, instance_id: int, *, actor: User, reason: str) -> ProcessInstance:
@@ -338,6 +394,7 @@ def tick(session: Session, now: datetime | None = None) -> int:
             session.rollback()
             log.exception("timer of case %s failed; it will be retried at the next tick", instance_id)
     deliver(session)
+    deadlines.remind_and_escalate(session, now)
     return len(due_ids)
 
 

@@ -10,6 +10,7 @@ from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
 from engine.lanes import LANES
 from engine.store import properties
+from engine.verbs import Verb, unknown_verbs
 from forms import FORMS
 from handlers import HANDLERS
 
@@ -48,11 +49,40 @@ def problems(spec: Any, subprocess_specs: dict[str, Any]) -> list[str]:
             if task_spec.lane is not None and task_spec.lane not in LANES:
                 unknown_lanes.setdefault(task_spec.lane, []).append(_name(task_spec))
             found.extend(_problems_of(task_spec, called=called))
+    found.extend(_verb_problems(spec, subprocess_specs))
     lanes = [
         f"泳道「{lane}」没有对应的机构解析规则（可用泳道：{'、'.join(LANES)}），无法分派：{'、'.join(names)}"
         for lane, names in unknown_lanes.items()
     ]
     return lanes + found
+
+
+ESCALATIONS = ("上级", "通知")
+
+
+def _verb_problems(spec: Any, subprocess_specs: dict[str, Any]) -> list[str]:
+    """The approval-verb properties of user tasks: known verb names, return targets that are earlier user tasks
+    (or the initiator's start form) of the diagram, an escalation the tick knows."""
+    task_specs = [
+        t for p in [spec, *subprocess_specs.values()] for t in p.task_specs.values() if getattr(t, "bpmn_id", None)
+    ]
+    returnable = {
+        t.bpmn_id for t in task_specs if t.manual or (isinstance(t, StartEvent) and properties(t).get("formKey"))
+    }
+    found = []
+    for task_spec in task_specs:
+        props, name = properties(task_spec), _name(task_spec)
+        unknown = unknown_verbs(props.get("disabledVerbs", ""))
+        if unknown:
+            known = "、".join(v.value for v in Verb)
+            found.append(f"元素 {name} 关闭的审批操作「{'、'.join(sorted(unknown))}」不存在（可用：{known}）")
+        targets = {t.strip() for t in props.get("returnTargets", "").replace("，", ",").split(",") if t.strip()}
+        for target in sorted(targets - returnable):
+            found.append(f"元素 {name} 的退回目标「{target}」不是本流程的用户任务或发起表单")
+        escalate = props.get("escalateTo")
+        if escalate is not None and escalate not in ESCALATIONS:
+            found.append(f"元素 {name} 的超期处理（属性 escalateTo）只能是「上级」或「通知」")
+    return found
 
 
 FLOW_NODES = {

@@ -19,20 +19,22 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import seats
+from engine import notify, seats
 from engine.scripts import SCRIPT_ENGINE
 from models.base import utcnow
 from models.business_calendar import WorkingCalendar
 from models.exchange import ExchangeMessage
 from models.holidays import working_calendar
 from models.student import Student
-from models.workflow import CaseStatus, InboxTask, ProcessInstance, ProcessVersion, TaskStatus
+from models.workbench import NoticeKind
+from models.workflow import CaseStatus, InboxTask, ProcessInstance, ProcessVersion, TaskKind, TaskStatus
 
 
 class _StateOnlyConverter(BpmnWorkflowConverter):
@@ -126,11 +128,28 @@ def case_state(workflow: BpmnWorkflow, previous: str) -> str:
         ends.sort(key=lambda t: t.last_state_change)
         labels = [properties(t.task_spec).get("caseState") for t in ends]
         return next((label for label in reversed(labels) if label), previous)
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+    for task in waiting_for_people(workflow):
         label = properties(task.task_spec).get("caseState")
         if label:
             return label
+        if isinstance(task.task_spec, StartEvent):
+            return RETURNED_TO_INITIATOR
     return previous
+
+
+RETURNED_TO_INITIATOR = "已退回发起人"
+
+
+def waiting_for_people(workflow: BpmnWorkflow) -> list[Any]:
+    """The READY user tasks, and the start event when a case was sent back to its initiator's form (退回): a READY
+    start event is not ``manual``, yet it waits for the initiator like a user task."""
+    ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+    starts = [
+        t
+        for t in workflow.get_tasks(state=TaskState.READY, spec_class=StartEvent)
+        if t.workflow is workflow and properties(t.task_spec).get("formKey")
+    ]
+    return starts + ready
 
 
 def save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
@@ -171,16 +190,19 @@ def _due_at(instance: ProcessInstance, task: Any, calendar: Callable[[], Working
 
 
 def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    ready = {str(t.id): t for t in waiting_for_people(workflow)}
     open_rows = session.scalars(
         select(InboxTask).where(InboxTask.instance_id == instance.id, InboxTask.status == TaskStatus.OPEN)
     ).all()
-    known = {row.task_uuid for row in open_rows}
+    known = {row.task_uuid for row in open_rows if row.kind == TaskKind.TASK}
+    gone = {row.id for row in open_rows if row.kind == TaskKind.TASK and row.task_uuid not in ready}
     for row in open_rows:
-        if row.task_uuid not in ready:  # completed elsewhere, cancelled by a boundary event, reset or migrated
+        # A task completed elsewhere, cancelled by a boundary event, sent back or migrated; and 加签 rows of it.
+        if row.id in gone or row.parent_id in gone:
             row.status = TaskStatus.CANCELLED
             row.completed_at = utcnow()
     calendar = cache(lambda: working_calendar(session))  # read once per save, and only if a due date needs it
+    new_rows: list[tuple[InboxTask, NoticeKind]] = []
     for task_uuid, task in ready.items():
         if task_uuid in known:
             continue
@@ -188,22 +210,31 @@ def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
         if lane is None:
             raise LookupError(f"user task {task.task_spec.bpmn_id} has no lane")
         seat, locked = seats.resolve(session, instance, lane)
-        session.add(
-            InboxTask(
-                task_uuid=task_uuid,
-                instance_id=instance.id,
-                process_key=instance.process_key,
-                bpmn_id=task.task_spec.bpmn_id,
-                title=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                lane=lane,
-                org_id=seat.org_id,
-                role=seat.role.value,
-                form_key=properties(task.task_spec).get("formKey", ""),
-                due_at=_due_at(instance, task, calendar),
-                locked=locked,
-            )
+        returned = task.internal_data.get("returned") or {}  # set by engine.returns when the task was sent back
+        row = InboxTask(
+            task_uuid=task_uuid,
+            instance_id=instance.id,
+            process_key=instance.process_key,
+            bpmn_id=task.task_spec.bpmn_id,
+            title=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            lane=lane,
+            org_id=seat.org_id,
+            role=seat.role.value,
+            form_key=properties(task.task_spec).get("formKey", ""),
+            due_at=_due_at(instance, task, calendar),
+            locked=locked,
+            notice=returned.get("notice", ""),
+            draft=returned.get("prefill"),
+            claimed_by_id=returned.get("holder_id"),
+            claimed_at=utcnow() if returned.get("holder_id") else None,
         )
+        session.add(row)
         seats.add_party(session, instance, seat.org_id)
+        new_rows.append((row, NoticeKind.RETURNED if returned else NoticeKind.NEW_TASK))
+    if new_rows:
+        session.flush()
+        for row, kind in new_rows:
+            notify.task_arrived(session, row, kind)
 
 
 MESSAGE = "MessageEventDefinition"

@@ -13,6 +13,7 @@ from forms import (
     status_change,
     transfer,
     transfer_cross,
+    workbench,
 )
 from forms.base import TaskForm
 
@@ -56,6 +57,7 @@ FORM_CLASSES: list[type[TaskForm]] = [
     problem_record.ArbitrationForm,
     key_data_change.RequestForm,
     key_data_change.ReviewForm,
+    workbench.SignForm,
 ]
 
 

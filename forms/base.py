@@ -27,6 +27,13 @@ def optional_int(value: Any) -> int | None:
 class TaskForm(Form):
     key: ClassVar[str]
     title: ClassVar[str] = ""
+    # 批量办理: the fields that mean "approve" (None: the step cannot be approved in bulk) and the opinion field.
+    approval: ClassVar[dict[str, str] | None] = None
+    opinion_field: ClassVar[str] = "comment"
+
+    def prepare(self, session: Any, case: Any) -> None:
+        """Fill choices that depend on the case (e.g. the receiving school's classes) when the form is shown for
+        a task rather than on its own page: a form sent back to its initiator (退回) needs them."""
 
     def to_task_data(self) -> dict[str, Any]:
         """Field values as JSON types (task data is serialised; ``date``/``Decimal`` would fail there)."""
@@ -47,6 +54,8 @@ class TaskForm(Form):
 class VerdictForm(TaskForm):
     """核办 by an authority: 通过 or 不通过, the latter only with a written opinion. Subclasses set key and title;
     the diagrams read ``decision`` and ``comment``."""
+
+    approval: ClassVar[dict[str, str] | None] = {"decision": "通过"}  # 批量办理 submits this with one opinion
 
     decision = RadioField(
         "核办结果", choices=[SelectChoice("通过"), SelectChoice("不通过")], validators=[DataRequired("请选择核办结果")]

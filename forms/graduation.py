@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -21,6 +23,8 @@ class SeniorRequestForm(TaskForm):
 
 
 class SeniorReviewForm(TaskForm):
+    approval: ClassVar[dict[str, str] | None] = {"decision": "通过"}  # 批量办理 submits this with one opinion
+    opinion_field = "review_comment"
     key = "senior_graduation.authority_review"
     title = "高中毕业主管部门核办"
 

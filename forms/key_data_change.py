@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -48,6 +48,8 @@ class RequestForm(TaskForm):
 
 class ReviewForm(TaskForm):
     """学校审核, 区县核办 and 市级审核 of the same request."""
+
+    approval: ClassVar[dict[str, str] | None] = {"decision": "通过"}  # 批量办理 submits this with one opinion
 
     key = "key_data_change.review"
     title = "关键数据变更审核"

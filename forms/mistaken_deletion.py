@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -20,6 +22,8 @@ class RequestForm(TaskForm):
 class CountyReviewForm(TaskForm):
     key = "mistaken_deletion.county_review"
     title = "误操作删除核办"
+    approval: ClassVar[dict[str, str] | None] = {"decision": "删除"}  # 批量办理: the requests are granted
+    opinion_field = "review_comment"
 
     decision = RadioField(
         "核办结果", choices=[SelectChoice("删除"), SelectChoice("驳回")], validators=[DataRequired("请选择核办结果")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from wtforms import (
     DateField,
@@ -84,6 +84,8 @@ class SchoolReviewForm(TaskForm):
 
 
 class AuthorityReviewForm(TaskForm):
+    approval: ClassVar[dict[str, str] | None] = {"decision": "通过"}  # 批量办理 submits this with one opinion
+    opinion_field = "review_comment"
     key = "status_change.authority_review"
     title = "学籍异动审核"
 

@@ -5,10 +5,13 @@ Every review is 通过 or 不通过; 不通过 needs a reason and ends the case 
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from forms.base import TaskForm
+from models.org import class_choices
 
 REASON_LENGTH = Length(max=500, message="不能超过500字")
 DECISIONS = [SelectChoice("通过"), SelectChoice("不通过")]
@@ -45,6 +48,9 @@ class RequestForm(TaskForm):
     )
     reason = TextAreaField("转学理由", validators=[DataRequired("请填写转学理由"), REASON_LENGTH])
 
+    def prepare(self, session: Any, case: Any) -> None:
+        self.to_class_id.choices = [c for cs in class_choices(session, case.to_school_id).values() for c in cs]
+
     def display_lines(self) -> list[tuple[str, str]]:
         # The class is shown by name on the case page; its choices are unknown outside the page.
         lines = [("转学原因类别", self.cause.data), ("转学理由", self.reason.data)]
@@ -52,6 +58,7 @@ class RequestForm(TaskForm):
 
 
 class ReviewForm(TaskForm):
+    approval: ClassVar[dict[str, str] | None] = {"decision": "通过"}  # 批量办理 submits this with one opinion
     decision = RadioField("审核结果", choices=DECISIONS, validators=[DataRequired("请选择审核结果")])
     comment = TextAreaField("审核意见（不通过时必填）", validators=[REASON_LENGTH])
 

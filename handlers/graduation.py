@@ -197,7 +197,7 @@ def reject_graduates(session: Session, actor: User, students: Sequence[Student],
 # -- the senior-stage flow ----------------------------------------------------------------------------------
 
 
-@handler("graduation.check_senior")
+@handler("graduation.check_senior", repeatable=True)
 def check_senior(ctx: HandlerContext, *, student_id: int, outcome: str) -> dict[str, Any]:
     """A senior-stage application: 在校, senior stage, graduating cohort (肄业: after at least one year)."""
     student = ctx.session.get_one(Student, student_id)

@@ -40,7 +40,7 @@ def _value(column: str, raw: str) -> Any:
     return raw
 
 
-@handler("keydata.check_request")
+@handler("keydata.check_request", repeatable=True)
 def check_request(ctx: HandlerContext, *, student_id: int, form: dict[str, Any]) -> dict[str, Any]:
     """Only 在校 records (graduates are first rejected back); only controlled fields; §3.9 on the result; proof."""
     student = ctx.session.get_one(Student, student_id)

@@ -58,7 +58,7 @@ def open_case(ctx: HandlerContext, *, student_id: int, other_student: str) -> di
     return {"other_student_id": b.id, "problem_type": problem_type, "a_settled": False, "b_settled": False}
 
 
-@handler("problems.record_action")
+@handler("problems.record_action", repeatable=True)
 def record_action(ctx: HandlerContext, *, student_id: int, form: dict[str, Any]) -> dict[str, Any]:
     """佐证 or 变更 was chosen: check it, link the proof, and wait for the record authority."""
     student = _record(ctx, student_id)

@@ -10,7 +10,7 @@ from models.errors import DomainError
 from models.student import Student, StudentStatus
 
 
-@handler("records.check_deletion_request")
+@handler("records.check_deletion_request", repeatable=True)
 def check_deletion_request(ctx: HandlerContext, *, student_id: int) -> dict[str, Any]:
     """Only a record that is still 在校 can be withdrawn as a mistaken registration."""
     student = ctx.session.get_one(Student, student_id)

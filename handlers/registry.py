@@ -28,11 +28,18 @@ class HandlerContext:
     now: datetime
 
 
-def handler(name: str) -> Callable[[Handler], Handler]:
+# Handlers that may run again when a case is sent back (退回) across them: they only check and compute, or
+# restate what the form says. Any other completed service task is a barrier that a return cannot cross.
+REPEATABLE: set[str] = set()
+
+
+def handler(name: str, *, repeatable: bool = False) -> Callable[[Handler], Handler]:
     def register(func: Handler) -> Handler:
         if name in HANDLERS:
             raise ValueError(f"handler {name!r} registered twice")
         HANDLERS[name] = func
+        if repeatable:
+            REPEATABLE.add(name)
         return func
 
     return register

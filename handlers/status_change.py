@@ -82,7 +82,7 @@ def configure(
     return row
 
 
-@handler("status_change.check_request")
+@handler("status_change.check_request", repeatable=True)
 def check_request(
     ctx: HandlerContext,
     *,

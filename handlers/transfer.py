@@ -66,7 +66,7 @@ def _scope(from_county: int, to_county: int, from_city: OrgUnit | None, to_city:
     return TransferScope.CROSS_COUNTY
 
 
-@handler("transfer.check_request")
+@handler("transfer.check_request", repeatable=True)
 def check_request(ctx: HandlerContext, *, student_id: int, to_school_id: int, to_class_id: int) -> dict[str, Any]:
     """Refuse, with the message the registrar reads, a transfer that may not start (F-29…F-30, F-33)."""
     student = ctx.session.get_one(Student, student_id)

@@ -62,7 +62,7 @@ OWN_PROVINCE_STUDENT = {
 }
 
 
-@handler("xp.check_request")
+@handler("xp.check_request", repeatable=True)
 def check_request(
     ctx: HandlerContext,
     *,
@@ -91,7 +91,7 @@ def check_request(
     }
 
 
-@handler("xp.check_admission_request")
+@handler("xp.check_admission_request", repeatable=True)
 def check_admission_request(
     ctx: HandlerContext, *, national_student_id: str, from_province_id: int, to_school_id: int, stage: str
 ) -> dict[str, Any]:

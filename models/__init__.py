@@ -20,6 +20,7 @@ from models.settings import ControlledField, PhotoCollection, RegistrationOpenin
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.transfer_rules import CityReviewRule, OutboundReview, TransferScope
 from models.user import Role, User, UserRole
+from models.workbench import CaseCopy, NoticeKind, Notification, SavedView
 from models.workflow import (
     CaseParty,
     CaseStatus,
@@ -38,6 +39,10 @@ __all__ = [
     "AdmissionStatus",
     "AcademicYear",
     "Attachment",
+    "CaseCopy",
+    "Notification",
+    "NoticeKind",
+    "SavedView",
     "ControlledField",
     "DedupStatus",
     "PhotoCollection",

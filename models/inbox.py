@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
+from models.base import utcnow
 from models.jurisdiction import tasks_actionable_by
 from models.user import User
 from models.workflow import InboxTask, ProcessInstance, TaskStatus
@@ -30,24 +33,114 @@ class InboxPage:
         return max(1, -(-self.total // self.per_page))
 
 
+@dataclass(frozen=True)
+class InboxFilter:
+    """What a reviewer narrows the inbox by; a saved view (视图) keeps one of these by name."""
+
+    flow: str = ""
+    step: str = ""  # bpmn id of the step, within ``flow``
+    school: int | None = None  # the case's school
+    initiator: int | None = None
+    due: str = ""  # overdue / soon / none
+    mine: bool = False  # claimed by me
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> InboxFilter:
+        def number(name: str) -> int | None:
+            raw = str(args.get(name) or "")
+            return int(raw) if raw.isdigit() else None
+
+        due = str(args.get("due") or "")
+        return cls(
+            flow=str(args.get("flow") or ""),
+            step=str(args.get("step") or ""),
+            school=number("school"),
+            initiator=number("initiator"),
+            due=due if due in DUE_STATES else "",
+            mine=str(args.get("mine") or "") in {"1", "on", "true"},
+        )
+
+    def as_args(self) -> dict[str, str]:
+        values = {
+            "flow": self.flow,
+            "step": self.step,
+            "school": str(self.school or ""),
+            "initiator": str(self.initiator or ""),
+            "due": self.due,
+            "mine": "1" if self.mine else "",
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+DUE_STATES = {"overdue": "超期未办", "soon": "两日内到期", "none": "未到期"}
+DUE_SOON = timedelta(days=2)
+
+
+def _filtered(user: User, flt: InboxFilter, now: datetime) -> Select[tuple[InboxTask]]:
+    query = tasks_actionable_by(user).where(InboxTask.status == TaskStatus.OPEN)
+    if flt.flow:
+        query = query.where(InboxTask.process_key == flt.flow)
+    if flt.step:
+        query = query.where(InboxTask.bpmn_id == flt.step)
+    if flt.school is not None or flt.initiator is not None:
+        case = select(ProcessInstance.id).where(ProcessInstance.id == InboxTask.instance_id)
+        if flt.school is not None:
+            case = case.where(ProcessInstance.org_id == flt.school)
+        if flt.initiator is not None:
+            case = case.where(ProcessInstance.initiator_id == flt.initiator)
+        query = query.where(case.exists())
+    if flt.due == "overdue":
+        query = query.where(InboxTask.due_at <= now)
+    elif flt.due == "soon":
+        query = query.where(InboxTask.due_at > now, InboxTask.due_at <= now + DUE_SOON)
+    elif flt.due == "none":
+        query = query.where(or_(InboxTask.due_at.is_(None), InboxTask.due_at > now + DUE_SOON))
+    if flt.mine:
+        query = query.where(InboxTask.claimed_by_id == user.id)
+    return query
+
+
+def count_tasks(session: Session, user: User, flt: InboxFilter, now: datetime | None = None) -> int:
+    query = _filtered(user, flt, now or utcnow())
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
 def open_tasks(
     session: Session,
     user: User,
     *,
     process_key: str | None = None,
+    flt: InboxFilter | None = None,
     sort: str = "oldest",
     page: int = 1,
     per_page: int = 50,
 ) -> InboxPage:
-    query = tasks_actionable_by(user).where(InboxTask.status == TaskStatus.OPEN)
-    if process_key:
-        query = query.where(InboxTask.process_key == process_key)
+    flt = flt or InboxFilter(flow=process_key or "")
+    query = _filtered(user, flt, utcnow())
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.join(InboxTask.instance)
-        .options(contains_eager(InboxTask.instance).joinedload(ProcessInstance.student))
+        .options(
+            contains_eager(InboxTask.instance).joinedload(ProcessInstance.student),
+            joinedload(InboxTask.claimed_by),
+        )
         .order_by(*SORTS.get(sort, SORTS["oldest"]))
         .limit(per_page)
         .offset((max(page, 1) - 1) * per_page)
     ).all()
     return InboxPage(list(rows), total, max(page, 1), per_page)
+
+
+def steps_of(session: Session, user: User) -> list[tuple[str, str, str]]:
+    """(flow, step, title) of the steps that have open tasks for the user: the step filter and bulk groups."""
+    query = (
+        select(InboxTask.process_key, InboxTask.bpmn_id, InboxTask.title)
+        .where(
+            InboxTask.id.in_(
+                tasks_actionable_by(user).where(InboxTask.status == TaskStatus.OPEN).with_only_columns(InboxTask.id)
+            )
+        )
+        .distinct()
+        .order_by(InboxTask.process_key, InboxTask.bpmn_id)
+    )
+    return [(flow, step, title) for flow, step, title in session.execute(query)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models.calendar import Term
@@ -18,9 +18,11 @@ from models.errors import NotFound
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
 from models.student import RegistrationState, Student, StudentStatus
 from models.user import Role, User
+from models.workbench import CaseCopy
 from models.workflow import CaseParty, InboxTask, ProcessInstance
 
 SCHOOL_WIDE_ROLES = frozenset(Role) - {Role.HOMEROOM_TEACHER}
+AUTHORITY_ROLES = (Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
 
 
 def in_subtree(user: User, org_column: ColumnElement[int]) -> ColumnElement[bool]:
@@ -84,18 +86,59 @@ def registrations_to_review_by(user: User) -> Select[tuple[Student]]:
 
 
 def cases_visible_to(user: User) -> Select[tuple[ProcessInstance]]:
+    """Cases with a party in the user's subtree, and cases copied to the user (抄送: read and comment only)."""
     party_org = aliased(OrgUnit)
     visible_party = (
         select(CaseParty.id)
         .join(party_org, party_org.id == CaseParty.org_id)
         .where(CaseParty.instance_id == ProcessInstance.id, party_org.path.startswith(user.org.path, autoescape=True))
     )
-    return select(ProcessInstance).where(exists(visible_party))
+    copied = select(CaseCopy.id).where(CaseCopy.instance_id == ProcessInstance.id, CaseCopy.user_id == user.id)
+    return select(ProcessInstance).where(or_(exists(visible_party), exists(copied)))
+
+
+def _holds_seat(user: User) -> ColumnElement[bool]:
+    return and_(InboxTask.org_id == user.org_id, InboxTask.role.in_([r.value for r in user.roles]))
 
 
 def tasks_actionable_by(user: User) -> Select[tuple[InboxTask]]:
-    """Tasks whose seat (organisation, role) the user holds: the inbox and the right to act."""
-    return select(InboxTask).where(InboxTask.org_id == user.org_id, InboxTask.role.in_([r.value for r in user.roles]))
+    """The user's inbox: tasks of a seat (organisation, role) the user holds, and tasks handed to the user by name
+    (转办, 委派, 加签). A group task claimed by a colleague stays listed, with its holder, but only the holder acts
+    (``may_act``)."""
+    return select(InboxTask).where(or_(_holds_seat(user), InboxTask.claimed_by_id == user.id))
+
+
+def may_act(user: User, task: InboxTask) -> bool:
+    """Only the holder acts on a claimed task; an unclaimed one, anyone of its seat."""
+    if task.claimed_by_id is not None:
+        return task.claimed_by_id == user.id
+    return task.org_id == user.org_id and task.role in user.roles
+
+
+def is_superior_of(user: User, org: OrgUnit) -> bool:
+    """The user is an officer of an organisation strictly above ``org`` (a county over its schools, …)."""
+    return user.has_role(*AUTHORITY_ROLES) and org.id != user.org_id and org.path.startswith(user.org.path)
+
+
+def may_urge(user: User, task: InboxTask) -> bool:
+    """催办: the case's initiator, or a superior organisation of the task's seat."""
+    return task.instance.initiator_id == user.id or is_superior_of(user, task.org)
+
+
+def colleagues_for(session: Session, user: User, case: ProcessInstance, verb: str) -> Select[tuple[User]]:
+    """Whom ``verb`` may name: 转办 a user of the task's organisation holding its role (checked by the caller);
+    委派 and 加签 a user of the actor's own subtree or above it; 抄送 also any party of the case."""
+    ancestors = user.org.ancestor_ids()
+    allowed = or_(OrgUnit.path.startswith(user.org.path, autoescape=True), OrgUnit.id.in_(ancestors))
+    if verb == "copy":
+        parties = select(CaseParty.org_id).where(CaseParty.instance_id == case.id)
+        allowed = or_(allowed, OrgUnit.id.in_(parties))
+    return (
+        select(User)
+        .join(OrgUnit, OrgUnit.id == User.org_id)
+        .where(User.active, User.id != user.id, allowed)
+        .order_by(OrgUnit.path, User.full_name)
+    )
 
 
 def student_or_404(session: Session, user: User, student_id: int) -> Student:

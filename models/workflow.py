@@ -138,14 +138,35 @@ class CaseParty(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
 
 
+class TaskKind(StrEnum):
+    TASK = "task"  # a READY user task (or a start event sent back to its initiator) of the diagram
+    SIGN = "sign"  # 加签: an added signer's review, no task of the diagram; ``parent_id`` is the task it guards
+
+
+class SignMode(StrEnum):
+    NONE = ""
+    BEFORE = "before"  # the signer reviews first, then the task returns to its holder
+    AFTER = "after"  # the holder's completion waits for the signer's approval
+
+
 class InboxTask(Base):
-    """One READY user task, resolved to the organisation and role that may act on it."""
+    """One READY user task, resolved to the organisation and role that may act on it (the seat), and who holds it.
+
+    A group task belongs to every user of its seat until one claims it (``claimed_by_id``); 转办 and 委派 hand it
+    to a named user. A task sent back (退回) to an earlier step gets a new row with the same ``task_uuid``.
+    """
 
     __tablename__ = "inbox_task"
-    __table_args__ = (Index("ix_inbox_task_seat", "org_id", "role", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_inbox_task_seat", "org_id", "role", "status", "created_at"),
+        Index("ix_inbox_task_holder", "claimed_by_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    task_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
+    kind: Mapped[TaskKind] = mapped_column(enum_column(TaskKind, 10), default=TaskKind.TASK, server_default="task")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("inbox_task.id"), index=True)
+    sign_mode: Mapped[SignMode] = mapped_column(enum_column(SignMode, 10), default=SignMode.NONE, server_default="")
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(100))
     bpmn_id: Mapped[str] = mapped_column(String(100))
@@ -161,9 +182,25 @@ class InboxTask(Base):
     due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    claimed_at: Mapped[datetime | None]
+    # 委派: the delegate holds the task; on giving it back it returns to this user to confirm or return.
+    delegated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # Form data held for this row: the earlier entry of a task sent back, a delegate's proposal, or the
+    # holder's decision waiting for an added signer (加签在后).
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the holder reads on top of the form (退回原因, 委派 note, the signer's refusal).
+    notice: Mapped[str] = mapped_column(String(600), default="", server_default="")
+    urged_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  # 即将到期 sent
+    escalated_at: Mapped[datetime | None]  # 已超期 sent, and reported to the superior organisation
 
     instance: Mapped[ProcessInstance] = relationship()
     org: Mapped[OrgUnit] = relationship()
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    delegated_by: Mapped[User | None] = relationship(foreign_keys=[delegated_by_id])
+    parent: Mapped[InboxTask | None] = relationship(remote_side=[id])
 
 
 class InstanceEvent(Base):

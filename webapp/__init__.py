@@ -30,6 +30,7 @@ from webapp import (
     terms,
     transfer_settings,
     transfers,
+    workbench,
 )
 from webapp.config import Config, instance_secret_key
 
@@ -63,6 +64,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         school_classes.bp,
         class_sizes.bp,
         holidays.bp,
+        workbench.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from models.attachment import Attachment
-from models.jurisdiction import cases_visible_to
+from models.jurisdiction import cases_visible_to, may_act
 from models.user import Role
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus
 from webapp.access import case_or_404, me, requires
 from webapp.db import db
+from webapp.workbench import case_panel
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -78,12 +79,12 @@ def detail(case_id: int) -> ResponseReturnValue:
         db()
         .scalars(
             select(InboxTask)
-            .options(joinedload(InboxTask.org))
+            .options(joinedload(InboxTask.org), joinedload(InboxTask.claimed_by))
             .where(InboxTask.instance_id == case.id, InboxTask.status == TaskStatus.OPEN)
         )
         .all()
     )
-    mine = [t for t in open_tasks if t.org_id == me().org_id and t.role in me().roles]
+    mine = [t for t in open_tasks if may_act(me(), t)]
     done = sorted({e.bpmn_id for e in events if e.bpmn_id})
     return render_template(
         "cases/detail.html",
@@ -92,6 +93,7 @@ def detail(case_id: int) -> ResponseReturnValue:
         open_tasks=open_tasks,
         my_tasks=mine,
         done=done,
+        wb=case_panel(case, list(open_tasks)),
     )
 
 

@@ -1,0 +1,81 @@
+"""Notifications: the bell's rows, written in the transaction of the action that causes them, and the senders
+that pass them on (e-mail, SMS) behind one small interface. The default sender only logs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Protocol
+
+from sqlalchemy import insert, literal, select
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.user import User, UserRole
+from models.workbench import NoticeKind, Notification
+from models.workflow import InboxTask
+
+log = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    def send(self, user_id: int, kind: NoticeKind, text: str) -> None: ...
+
+
+class LogSender:
+    """Stands where an e-mail or SMS gateway would: a deployment registers its own in ``SENDERS``."""
+
+    def send(self, user_id: int, kind: NoticeKind, text: str) -> None:
+        log.info("notification to user %s (%s): %s", user_id, kind.label, text)
+
+
+SENDERS: list[Sender] = [LogSender()]
+
+
+def users(
+    session: Session,
+    user_ids: Iterable[int],
+    kind: NoticeKind,
+    text: str,
+    *,
+    instance_id: int | None = None,
+    task_id: int | None = None,
+) -> None:
+    for user_id in dict.fromkeys(user_ids):
+        session.add(Notification(user_id=user_id, kind=kind, text=text[:300], instance_id=instance_id, task_id=task_id))
+        for sender in SENDERS:
+            sender.send(user_id, kind, text)
+
+
+def seat(session: Session, org_id: int, role: str, kind: NoticeKind, text: str, *, task: InboxTask) -> None:
+    """Every active user of a seat, in one statement (a county has a handful of officers, a school a few)."""
+    holders = (
+        select(
+            User.id,
+            literal(kind.value),
+            literal(text[:300]),
+            literal(task.instance_id),
+            literal(task.id),
+            literal(utcnow()),
+        )
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.org_id == org_id, UserRole.role == role, User.active)
+    )
+    session.execute(
+        insert(Notification).from_select(["user_id", "kind", "text", "instance_id", "task_id", "at"], holders),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def holders_of(task: InboxTask, kind: NoticeKind, text: str, session: Session) -> None:
+    """Whoever may act on the task: its holder when claimed, else its seat."""
+    if task.claimed_by_id is not None:
+        users(session, [task.claimed_by_id], kind, text, instance_id=task.instance_id, task_id=task.id)
+    else:
+        seat(session, task.org_id, task.role, kind, text, task=task)
+
+
+def task_arrived(session: Session, task: InboxTask, kind: NoticeKind) -> None:
+    case_title = task.instance.title if task.instance is not None else ""
+    verb = "被退回" if kind == NoticeKind.RETURNED else "待办理"
+    holders_of(task, kind, f"「{task.title}」{verb}：{case_title}", session)
