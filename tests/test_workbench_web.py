@@ -126,6 +126,16 @@ def test_saved_view_keeps_filters_with_a_count(start_transfer, session, login_as
     )
     inbox = text(county.get("/"))
     assert re.search(r"转入审核 <span class=\"badge bg-secondary\">1</span>", inbox)
+    case = session.scalars(select(ProcessInstance).order_by(ProcessInstance.id.desc())).first()
+    for args, count in [
+        ({"school": case.org_id}, 1),
+        ({"initiator": case.initiator_id}, 1),
+        ({"school": case.to_school_id}, 0),
+        ({"due": "overdue"}, 0),
+        ({"mine": "1"}, 0),
+    ]:
+        page = text(county.get("/", query_string=args))
+        assert f'data-testid="inbox-count">{count}<' in page, args
 
 
 def test_copied_user_reads_and_comments(start_transfer, session, login_as, user):
