@@ -432,3 +432,44 @@ def test_bulk_approval_reports_each_item_and_one_refusal_undoes_nothing(transfer
     assert "认领" in results[1].message
     session.expire_all()
     assert [c.state for c in cases] == ["待转出学校审核", "待转入区县审核", "待转出学校审核"]
+
+
+# -- the same verbs on the problem-record flow (two schools, two counties, a common superior) --------------------
+
+
+@pytest.fixture
+def problem_case(session, user, student_of, flows):
+    from bpmn_tests.test_problem_record import duplicate_of
+
+    existing = student_of("yunyan-xx-registrar")
+    new = duplicate_of(session, user, existing)
+    session.flush()
+    return flows("problem_record", student=new, by=user("nanming-xx-registrar"), other_student=str(existing.id))
+
+
+def test_problem_record_withdraw_delegate_sign_copy_and_urge(problem_case, session, user, proof_file, clock):
+    case, school, county = problem_case, user("nanming-xx-registrar"), user("nanming-county")
+    case.submit("a_action", by=school, action="佐证", statement="第一次", evidence_ids=proof_file(school))
+    # 撤回: 登记佐证 only restates the form, so the school may take its step back while the county has not acted.
+    assert wf.withdraw(session, case.case.id, actor=school) == "本校问题学籍处理"
+    session.expire_all()
+    assert row(case, "a_action").draft["data"]["statement"] == "第一次"
+    case.submit("a_action", by=school, action="佐证", statement="第二次", evidence_ids=proof_file(school))
+    review = row(case, "a_review")
+    # 催办 by the initiating school; 抄送 to the city; 委派 to the school's reviewer; 加签 after by the city.
+    wf.urge(session, review.id, actor=school, now=clock.now)
+    wf.copy_case(session, case.case.id, actor=county, user_ids=[user("guiyang-city").id])
+    wf.delegate(session, review.id, actor=county, to_user_id=user("nanming-xx-reviewer").id)
+    case.submit("a_review", by=user("nanming-xx-reviewer"), decision="通过", comment="证明清楚")
+    sign_row = wf.add_signer(
+        session, review.id, actor=county, signer_id=user("guiyang-city").id, mode=SignMode.AFTER, data=PASS
+    )
+    wf.sign(session, sign_row.id, actor=user("guiyang-city"), agree=True, opinion="")
+    session.expire_all()
+    assert session.get(Student, case.case.student_id).problem_state == "佐证通过"
+    kinds = session.scalars(
+        select(InstanceEvent.kind).where(InstanceEvent.instance_id == case.case.id).order_by(InstanceEvent.id)
+    ).all()
+    for kind in ("withdrawn", "urged", "copied", "delegated", "sign_added", "signed"):
+        assert kind in kinds
+    assert case.seats() == [("b_action", "云岩第一小学", "school_registrar")]

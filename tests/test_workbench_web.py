@@ -4,6 +4,7 @@ jurisdiction of every verb route (another county gets 404 for a task or case it 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -175,3 +176,28 @@ def test_another_county_cannot_reach_any_verb_by_id(start_transfer, session, log
     row = session.get(InboxTask, task.id)
     assert (row.status, row.claimed_by_id, row.urged_at) == (TaskStatus.OPEN, None, None)
     assert session.get(ProcessInstance, case.id).state_label == "待转入区县审核"
+
+
+def test_bulk_of_everything_the_filter_selects_beyond_the_page(start_transfer, session, login_as, app):
+    cases = [start_transfer() for _ in range(3)]
+    app.config["PAGE_SIZE"] = 2
+    county = login_as(COUNTY)
+    inbox = text(county.get("/", query_string={"step": "to_county_review"}))
+    assert "筛选出的全部 3 项" in inbox
+    page = county.post("/workbench/bulk", data={"all": "1", "step": "to_county_review", "opinion": "同意"})
+    assert "共 3 项：成功 3 项，未办理 0 项" in text(page)
+    session.expire_all()
+    assert {session.get(ProcessInstance, c.id).state_label for c in cases} == {"待转出学校审核"}
+
+
+def test_overdue_tasks_reach_the_superiors_list_after_the_tick(start_transfer, session, login_as):
+    import engine as wf
+
+    case = start_transfer()
+    task = open_row(session, case, "to_county_review")
+    wf.tick(session, now=task.due_at + timedelta(hours=1))
+    city = login_as("guiyang-city")
+    assert "下级单位有 1 项超期任务" in text(city.get("/"))
+    listing = text(city.get("/workbench/overdue-below"))
+    assert case.title in listing and "南明区" in listing
+    assert "超期任务" not in text(login_as(OUTSIDER).get("/"))

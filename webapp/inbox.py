@@ -8,13 +8,14 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
+from sqlalchemy import func, select
 
 import engine
 from forms import FORMS
 from forms.workbench import BulkForm, SavedViewForm
 from models.admission import RecordLocked
 from models.errors import DomainError, NotFound
-from models.inbox import DUE_STATES, SORTS, InboxFilter, open_tasks, steps_of
+from models.inbox import DUE_STATES, SORTS, InboxFilter, escalated_below, open_tasks, steps_of
 from models.workflow import SignMode, TaskKind
 from webapp.access import me, task_or_404
 from webapp.attachments import save_evidence, with_evidence
@@ -50,6 +51,7 @@ def index() -> ResponseReturnValue:
         views=saved_views(),
         view_form=SavedViewForm(),
         bulk_form=BulkForm(),
+        escalated_below=db().scalar(select(func.count()).select_from(escalated_below(me()).subquery())),
     )
 
 

@@ -18,7 +18,7 @@ import engine
 from forms.workbench import BulkForm, CommentForm, NoteForm, PersonForm, ReturnForm, SavedViewForm, SignerForm
 from models.base import utcnow
 from models.errors import DomainError, NotFound
-from models.inbox import DUE_SOON, InboxFilter, count_tasks
+from models.inbox import DUE_SOON, InboxFilter, count_tasks, escalated_below, task_ids
 from models.jurisdiction import colleagues_for, may_act, may_urge
 from models.user import User, UserRole
 from models.workbench import CaseCopy, Notification, SavedView
@@ -347,7 +347,10 @@ def due_soon(value: datetime | None) -> bool:
 def bulk() -> ResponseReturnValue:
     """批量办理 the checked tasks of one step with one opinion; the page lists each result."""
     form = BulkForm(request.form)
-    ids = [int(v) for v in request.form.getlist("task_id") if v.isdigit()]
+    if request.form.get("all") == "1":  # everything the filter selects, not only the page shown
+        ids = task_ids(db(), me(), InboxFilter.from_args(request.form), BULK_LIMIT)
+    else:
+        ids = [int(v) for v in request.form.getlist("task_id") if v.isdigit()]
     if not ids:
         flash("请勾选要批量办理的任务", "warning")
         return redirect(url_for("inbox.index"))
@@ -359,6 +362,26 @@ def bulk() -> ResponseReturnValue:
         flash(err.message, "danger")
         return redirect(url_for("inbox.index"))
     return render_template("workbench/bulk.html", results=results)
+
+
+BULK_LIMIT = 1000
+
+
+@bp.get("/overdue-below")
+@login_required
+def overdue_below() -> ResponseReturnValue:
+    """超期上报: overdue tasks of the organisations below mine, for a superior to urge or take back."""
+    rows = (
+        db()
+        .scalars(
+            escalated_below(me())
+            .options(joinedload(InboxTask.instance), joinedload(InboxTask.org), joinedload(InboxTask.claimed_by))
+            .order_by(InboxTask.due_at)
+            .limit(500)
+        )
+        .all()
+    )
+    return render_template("workbench/overdue_below.html", rows=rows)
 
 
 # -- saved views ----------------------------------------------------------------------------------------------------
