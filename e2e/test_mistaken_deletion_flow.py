@@ -57,9 +57,12 @@ def county_deletes(page: Page, name: str) -> None:
 
     expect(page.locator("h1")).to_have_text("误操作删除核办")
     expect(page.get_by_test_id("case-summary")).to_contain_text(REASON)
+    expect(page.locator("textarea[name=review_comment]")).to_be_hidden()  # 驳回原因 only for 驳回
     page.get_by_label("删除", exact=True).check()
     page.get_by_role("button", name="提交", exact=True).click()
-    expect(page.get_by_role("alert")).to_contain_text("「误操作删除核办」已提交")
+    expect(page.get_by_test_id("confirm")).to_contain_text(name)  # 删除 is confirmed, naming the student
+    page.get_by_role("button", name="确认提交", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text(f"「误操作删除核办」已提交：{name}，删除")
 
 
 def open_student_by_search(page: Page, name: str, student_path: str) -> None:

@@ -30,6 +30,24 @@ class TaskForm(Form):
     # 批量办理: the fields that mean "approve" (None: the step cannot be approved in bulk) and the opinion field.
     approval: ClassVar[dict[str, str] | None] = None
     opinion_field: ClassVar[str] = "comment"
+    # Fields that belong to one decision only: field name → (deciding field, value), shown only for that value.
+    shown_when: ClassVar[dict[str, tuple[str, str]]] = {}
+    # Decisions that remove or move a record: (field, value) → what the confirmation says is about to happen.
+    confirm_when: ClassVar[dict[tuple[str, str], str]] = {}
+
+    def needs_confirmation(self) -> str:
+        """What the reviewer must confirm before this submission takes effect ("" when nothing)."""
+        for (name, value), consequence in self.confirm_when.items():
+            if name in self._fields and self._fields[name].data == value:
+                return consequence
+        return ""
+
+    def outcome(self) -> str:
+        """The decision in a word, for the message after submitting (the first choice field's label)."""
+        for field in self:
+            if hasattr(field, "iter_choices") and field.data not in (None, ""):
+                return str(field.data)
+        return ""
 
     def prepare(self, session: Any, case: Any) -> None:
         """Fill choices that depend on the case (e.g. the receiving school's classes) when the form is shown for

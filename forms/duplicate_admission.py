@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -23,6 +25,8 @@ class OpenForm(TaskForm):
 
 class ActionForm(TaskForm):
     """重复招生处理: each admitting school deletes its admission or 佐证 it (proof and the school's opinion)."""
+
+    confirm_when: ClassVar[dict[tuple[str, str], str]] = {("action", "删除"): "删除本校对该生的录取"}
 
     key = "duplicate_admission.action"
     title = "重复招生处理"

@@ -24,6 +24,8 @@ class CountyReviewForm(TaskForm):
     title = "误操作删除核办"
     approval: ClassVar[dict[str, str] | None] = {"decision": "删除"}  # 批量办理: the requests are granted
     opinion_field = "review_comment"
+    shown_when: ClassVar[dict[str, tuple[str, str]]] = {"review_comment": ("decision", "驳回")}
+    confirm_when: ClassVar[dict[tuple[str, str], str]] = {("decision", "删除"): "删除该生的学籍（状态改为已删除）"}
 
     decision = RadioField(
         "核办结果", choices=[SelectChoice("删除"), SelectChoice("驳回")], validators=[DataRequired("请选择核办结果")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -23,6 +23,10 @@ class OpenForm(TaskForm):
 
 class ActionForm(TaskForm):
     """Each side's action: 删除 (no review), 佐证 or 变更 (proof, then the record authority)."""
+
+    confirm_when: ClassVar[dict[tuple[str, str], str]] = {
+        ("action", "删除"): "删除本校的这条问题学籍（状态改为已删除）"
+    }
 
     key = "problem_record.action"
     title = "问题学籍处理"

@@ -101,6 +101,39 @@ def _filtered(user: User, flt: InboxFilter, now: datetime) -> Select[tuple[Inbox
     return query
 
 
+def counts_by_flow(session: Session, user: User) -> list[tuple[str, int]]:
+    """(flow, open tasks) of the user's inbox: the inbox grouped by kind."""
+    query = (
+        tasks_actionable_by(user)
+        .where(InboxTask.status == TaskStatus.OPEN)
+        .with_only_columns(InboxTask.process_key, func.count())
+        .group_by(InboxTask.process_key)
+        .order_by(InboxTask.process_key)
+    )
+    return [(flow, count) for flow, count in session.execute(query)]
+
+
+def next_task(session: Session, user: User, done: InboxTask) -> InboxTask | None:
+    """The oldest open task of the same step that the user may act on now (the page offers it after submitting)."""
+    query = (
+        _filtered(user, InboxFilter(flow=done.process_key, step=done.bpmn_id), utcnow())
+        .where(InboxTask.id != done.id, or_(InboxTask.claimed_by_id.is_(None), InboxTask.claimed_by_id == user.id))
+        .where(InboxTask.locked.is_(False))
+        .order_by(*SORTS["oldest"])
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def handled_by(user: User) -> Select[tuple[InboxTask]]:
+    """已办: the tasks the user completed (including 退回 and 加签审核), newest first."""
+    return (
+        select(InboxTask)
+        .where(InboxTask.completed_by_id == user.id, InboxTask.status == TaskStatus.DONE)
+        .order_by(InboxTask.completed_at.desc(), InboxTask.id.desc())
+    )
+
+
 def task_ids(session: Session, user: User, flt: InboxFilter, limit: int) -> list[int]:
     """The ids of the open tasks a filter selects, oldest first (批量办理 of everything a filter shows)."""
     query = _filtered(user, flt, utcnow()).with_only_columns(InboxTask.id).order_by(*SORTS["oldest"]).limit(limit)

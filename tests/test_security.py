@@ -48,7 +48,9 @@ def test_csrf_is_enforced_on_login_and_on_tasks(csrf_client, flows, user, studen
     assert csrf_client.post(f"/tasks/{task_id}", data={"decision": "删除"}).status_code == 400
     assert case.state == "未处理"
     task_page = csrf_client.get(f"/tasks/{task_id}")
-    done = csrf_client.post(f"/tasks/{task_id}", data={"decision": "删除", "csrf_token": token(task_page)})
+    done = csrf_client.post(
+        f"/tasks/{task_id}", data={"decision": "删除", "confirmed": "1", "csrf_token": token(task_page)}
+    )
     assert done.status_code == 302 and case.state == "已删除"
 
 

@@ -37,13 +37,25 @@ def test_school_requests_and_county_deletes_through_the_web(requested, login_as,
     [task_id] = task_ids(inbox)
     page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "误录入的学籍" in page and "核办结果" in page
-    assert client.post(f"/tasks/{task_id}", data={"decision": "删除"}).status_code == 302
+    student = session.get(Student, student_id)
+    assert student.national_student_id in page and student.masked_id_number in page  # the identifiers checked
+    assert page.count(student.id_doc_number) == page.count(student.national_student_id)  # G + ID number only
+    assert 'data-show-when-field="decision" data-show-when-value="驳回"' in page  # 驳回原因 only for 驳回
+    # 删除 removes a record: the first submit asks, naming the student; nothing happens until it is confirmed.
+    asked = client.post(f"/tasks/{task_id}", data={"decision": "删除"})
+    assert asked.status_code == 200 and 'data-testid="confirm"' in asked.get_data(as_text=True)
+    assert student.name in asked.get_data(as_text=True) and 'name="confirmed" value="1"' in asked.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Student, student_id).status == StudentStatus.IN_SCHOOL
+    done = client.post(f"/tasks/{task_id}", data={"decision": "删除", "confirmed": "1"}, follow_redirects=True)
+    assert f"「误操作删除核办」已提交：{student.name}，删除" in done.get_data(as_text=True)
     student_page = client.get(f"/students/{student_id}").get_data(as_text=True)
     assert 'data-testid="student-status">已删除' in student_page
     assert "误操作删除" in student_page
     timeline = client.get(f"/cases/{case_id}").get_data(as_text=True)
     for step in ("误操作删除", "检查申请条件", "误操作删除核办", "删除学籍", "已删除"):
         assert step in timeline
+    session.expire_all()
     assert session.get(Student, student_id).status == StudentStatus.DELETED
 
 
@@ -88,7 +100,7 @@ def test_rejection_cancellation_and_the_county_list_filters(requested, login_as)
 def test_a_task_already_handled_tells_the_second_reviewer(requested, login_as, app, user, session):
     client = login_as(COUNTY)
     [task_id] = task_ids(client.get("/"))
-    assert client.post(f"/tasks/{task_id}", data={"decision": "删除"}).status_code == 302
+    assert client.post(f"/tasks/{task_id}", data={"decision": "删除", "confirmed": "1"}).status_code == 302
     again = client.post(f"/tasks/{task_id}", data={"decision": "驳回", "review_comment": "x"}, follow_redirects=True)
     assert "该任务已被处理" in again.get_data(as_text=True)
 

@@ -201,3 +201,44 @@ def test_overdue_tasks_reach_the_superiors_list_after_the_tick(start_transfer, s
     listing = text(city.get("/workbench/overdue-below"))
     assert case.title in listing and "南明区" in listing
     assert "超期任务" not in text(login_as(OUTSIDER).get("/"))
+
+
+def test_the_badge_is_every_kind_of_pending_work_and_another_county_sees_none(start_transfer, session, login_as, user):
+    from handlers import registration as reg
+    from handlers import worklist
+    from models.base import utcnow
+    from tests.rows import valid_row
+
+    def badge(client) -> int:
+        found = re.search(r'data-testid="pending-badge">(\d+)<', text(client.get("/workbench/copied")))
+        return int(found.group(1)) if found else 0
+
+    outsider_before = badge(login_as(OUTSIDER))
+    start_transfer()  # a diagram task for the county
+    school = user(RECEIVING)
+    pupils = [
+        reg.register(session, actor=school, raw=valid_row(n), business_type="新生注册", now=utcnow()) for n in range(2)
+    ]
+    session.flush()
+    ids = [p.id for p in pupils]
+    reg.school_review(session, actor=school, student_ids=ids, comment="已核对")
+    reg.submit(session, actor=school, student_ids=ids)  # two registrations for 学籍注册核办
+    session.commit()
+
+    county = login_as(COUNTY)
+    items = {item.label: item.count for item in worklist.pending_for(session, user(COUNTY))}
+    assert items["审批任务"] == 1 and items["学籍注册核办"] == 2
+    assert badge(county) == sum(items.values())
+    home = text(county.get("/"))
+    assert "学籍注册核办" in home and 'href="/registration/authority"' in home
+    assert badge(login_as(OUTSIDER)) == outsider_before
+
+
+def test_done_list_and_initiator_home(start_transfer, session, login_as):
+    case = start_transfer()
+    task = open_row(session, case, "to_county_review")
+    county = login_as(COUNTY)
+    county.post(f"/tasks/{task.id}", data={"decision": "通过"})
+    assert case.title in text(county.get("/done"))
+    home = text(login_as(RECEIVING).get("/"))
+    assert "我发起的在办业务" in home and "待转出学校审核" in home

@@ -9,14 +9,27 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 import engine
 from forms import FORMS
 from forms.workbench import BulkForm, SavedViewForm
+from handlers import worklist
 from models.admission import RecordLocked
 from models.errors import DomainError, NotFound
-from models.inbox import DUE_STATES, SORTS, InboxFilter, escalated_below, open_tasks, steps_of
-from models.workflow import SignMode, TaskKind
+from models.inbox import (
+    DUE_STATES,
+    SORTS,
+    InboxFilter,
+    counts_by_flow,
+    escalated_below,
+    handled_by,
+    next_task,
+    open_tasks,
+    steps_of,
+)
+from models.jurisdiction import cases_visible_to, may_act
+from models.workflow import CaseStatus, InboxTask, ProcessInstance, SignMode, TaskKind
 from webapp.access import me, task_or_404
 from webapp.attachments import save_evidence, with_evidence
 from webapp.db import db
@@ -52,7 +65,39 @@ def index() -> ResponseReturnValue:
         view_form=SavedViewForm(),
         bulk_form=BulkForm(),
         escalated_below=db().scalar(select(func.count()).select_from(escalated_below(me()).subquery())),
+        worklist=[item for item in worklist.pending_for(db(), me()) if item.key != "inbox.index"],
+        next_up=_next_up(),
+        by_flow=counts_by_flow(db(), me()),
+        in_flight=db()
+        .scalars(
+            cases_visible_to(me())
+            .where(ProcessInstance.initiator_id == me().id, ProcessInstance.status == CaseStatus.OPEN)
+            .order_by(ProcessInstance.id.desc())
+            .limit(10)
+        )
+        .all(),
     )
+
+
+def _next_up() -> InboxTask | None:
+    raw = request.args.get("next", "")
+    row = db().get(InboxTask, int(raw)) if raw.isdigit() else None
+    return row if row is not None and row.status == "open" and may_act(me(), row) else None
+
+
+@bp.get("/done")
+@login_required
+def done() -> ResponseReturnValue:
+    """已办: what I handled, newest first, with the case's state now."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = current_app.config["PAGE_SIZE"]
+    rows = (
+        db()
+        .scalars(handled_by(me()).options(joinedload(InboxTask.instance)).limit(per_page).offset((page - 1) * per_page))
+        .all()
+    )
+    total = db().scalar(select(func.count()).select_from(handled_by(me()).subquery())) or 0
+    return render_template("inbox/done.html", rows=rows, page=page, pages=max(1, -(-total // per_page)))
 
 
 def _form_for(row: Any, formdata: Any) -> Any:
@@ -84,21 +129,42 @@ def task(task_id: int) -> ResponseReturnValue:
             return redirect(url_for("inbox.task", task_id=row.id))
         formdata = with_evidence(request.form, ids)
     form = _form_for(row, formdata)
+    confirm = ""
     if request.method == "POST" and form.validate():
-        try:
-            message = _submit(row, form)
-        except (DomainError, NotFound) as err:
-            flash(err.message, "danger")
-            return redirect(url_for("inbox.index"))
-        flash(message, "success")
-        return redirect(url_for("inbox.index"))
-    if getattr(form, "takes_files", False):
+        confirm = form.needs_confirmation() if request.form.get("confirmed") != "1" else ""
+        if not confirm:
+            return _submitted(row, form)
+    if getattr(form, "takes_files", False) and not confirm:
         form.evidence_ids.data = ""  # files saved with a refused form are not kept: upload them again
-    status = 422 if request.method == "POST" else 200
-    panel = task_panel(row)
+    status = 422 if request.method == "POST" and not confirm else 200
     return render_template(
-        "inbox/task.html", task=row, case=row.instance, form=form, locked_message=RecordLocked.message, panel=panel
+        "inbox/task.html",
+        task=row,
+        case=row.instance,
+        form=form,
+        locked_message=RecordLocked.message,
+        panel=task_panel(row),
+        confirm=confirm,
+        student=_student_name(row),
     ), status
+
+
+def _student_name(row: Any) -> str:
+    case = row.instance
+    return case.student.name if case.student is not None else str(case.summary.get("student_name", ""))
+
+
+def _submitted(row: Any, form: Any) -> ResponseReturnValue:
+    """Submit, then say whom it concerned and how it ended, and offer the next task of the same step."""
+    try:
+        message = _submit(row, form)
+    except (DomainError, NotFound) as err:
+        flash(err.message, "danger")
+        return redirect(url_for("inbox.index"))
+    outcome = form.outcome()
+    flash(f"{message}：{_student_name(row)}" + (f"，{outcome}" if outcome else ""), "success")
+    nxt = next_task(db(), me(), row)
+    return redirect(url_for("inbox.index", next=nxt.id) if nxt is not None else url_for("inbox.index"))
 
 
 def _submit(row: Any, form: Any) -> str:

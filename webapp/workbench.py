@@ -16,10 +16,12 @@ from wtforms import SelectChoice
 
 import engine
 from forms.workbench import BulkForm, CommentForm, NoteForm, PersonForm, ReturnForm, SavedViewForm, SignerForm
+from handlers import worklist
 from models.base import utcnow
 from models.errors import DomainError, NotFound
 from models.inbox import DUE_SOON, InboxFilter, count_tasks, escalated_below, task_ids
-from models.jurisdiction import colleagues_for, may_act, may_urge
+from models.jurisdiction import colleagues_for, may_act, may_urge, students_visible_to
+from models.student import Student
 from models.user import User, UserRole
 from models.workbench import CaseCopy, Notification, SavedView
 from models.workflow import InboxTask, ProcessInstance, SignMode, TaskKind, TaskStatus
@@ -326,7 +328,18 @@ def bell() -> dict[str, Any]:
         return {}
     unread = db().scalar(select(func.count()).where(Notification.user_id == me().id, Notification.read_at.is_(None)))
     copies = db().scalar(select(func.count()).where(CaseCopy.user_id == me().id, CaseCopy.read_at.is_(None)))
-    return {"bell_unread": unread or 0, "copies_unread": copies or 0}
+    pending = worklist.total(worklist.pending_for(db(), me()))
+    return {"bell_unread": unread or 0, "copies_unread": copies or 0, "pending_total": pending}
+
+
+@bp.app_template_global()
+def may_see_student(student_id: int | None) -> bool:
+    """Link to the student page only where it opens: the other county of a transfer sees the case, not the record."""
+    if student_id is None:
+        return False
+    return (
+        db().scalar(students_visible_to(me()).where(Student.id == student_id).with_only_columns(Student.id)) is not None
+    )
 
 
 @bp.app_template_filter("due_soon")
