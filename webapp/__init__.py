@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
+from models import clock
 from webapp import (
     access,
     admissions,
@@ -46,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides or {})
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key()
+    clock.set_display_zone(app.config["TIMEZONE"])
     db.init_app(app)
     csrf.init_app(app)
     access.login_manager.init_app(app)

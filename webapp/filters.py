@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
 
+from models import clock
 from models.student import STATUS_LABELS, StudentStatus
-
-CST = timezone(timedelta(hours=8), "CST")
 
 
 def localtime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+    return clock.local_text(value)
+
+
+def localdate(value: datetime | None) -> str:
+    return clock.local_text(value, clock.DAY)
 
 
 def status_text(values: dict[str, Any]) -> str:
@@ -36,12 +35,11 @@ def overdue(value: datetime | None) -> bool:
     """The due time has passed (inbox: show overdue tasks, F-29 service level)."""
     if value is None:
         return False
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value < datetime.now(UTC)
+    return clock.as_utc(value) < datetime.now(UTC)
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(overdue)
     app.add_template_filter(localtime)
+    app.add_template_filter(localdate)
     app.add_template_filter(status_text)
