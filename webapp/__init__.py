@@ -24,6 +24,7 @@ from webapp import (
     holidays,
     inbox,
     lifecycle,
+    menu,
     processes,
     registration,
     school_classes,
@@ -75,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
     app.after_request(_security_headers)
     app.jinja_env.globals["demo_mode"] = app.config["DEMO_MODE"]
+    app.jinja_env.globals["nav_menu"] = menu.menu_for
     app.jinja_env.globals["case_attachments"] = attachments.of_case
     app.jinja_env.globals["problem_parties"] = registration.problem_parties
     return app

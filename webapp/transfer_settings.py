@@ -28,16 +28,14 @@ bp = Blueprint("transfer_settings", __name__, url_prefix="/transfers/settings")
 BUSINESS = "transfer"
 
 
-def _province_id() -> int:
-    if me().org.level != OrgLevel.PROVINCE:
-        abort(403)
-    return me().org_id
+# Each province configures its own transfers: province officers and the province's policy staff.
+province_staff = requires(Role.PROVINCE_OFFICER, Role.POLICY_OFFICER, at=(OrgLevel.PROVINCE,))
 
 
 @bp.get("/")
-@requires(Role.PROVINCE_OFFICER, Role.POLICY_OFFICER)
+@province_staff
 def index() -> ResponseReturnValue:
-    province_id = _province_id()
+    province_id = me().org_id
     return render_template(
         "transfers/settings.html",
         rows=configured(db(), province_id, BUSINESS),
@@ -50,9 +48,9 @@ def index() -> ResponseReturnValue:
 
 
 @bp.post("/")
-@requires(Role.PROVINCE_OFFICER, Role.POLICY_OFFICER)
+@province_staff
 def update() -> ResponseReturnValue:
-    province_id = _province_id()
+    province_id = me().org_id
     form = request.form
     try:
         match form.get("action"):
