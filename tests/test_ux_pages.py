@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -88,3 +89,92 @@ def test_the_student_page_offers_only_the_actions_that_apply(login_as, session, 
     first_grade = _pupil_of_cohort(session, school_id, oldest=False)
     assert "start-senior_graduation" in body(client.get(f"/students/{third_grade.id}"))
     assert "start-senior_graduation" not in body(client.get(f"/students/{first_grade.id}"))
+
+
+SPEC_ID = re.compile(r"(?<![\w-])(?:[FVQRT]-\d{1,3}|§\s?\d)(?![\w-])")
+
+
+def _visible_text(page: str) -> str:
+    """What the page shows: no scripts, tags or attributes (class names and URLs are no concern of users)."""
+    page = re.sub(r"<script\b.*?</script>", " ", page, flags=re.S | re.I)
+    return re.sub(r"<[^>]+>", " ", page)
+
+
+def _matrix(app) -> list[str]:
+    """Every GET page of the app that needs no id in its URL (exports and files aside)."""
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and not rule.arguments and not rule.rule.endswith((".xlsx", ".bpmn")):
+            if rule.endpoint not in {"static", "vendor"} and not rule.rule.startswith("/logout"):
+                paths.append(rule.rule)
+    return sorted(paths)
+
+
+def test_no_page_shows_a_spec_id_or_a_login_name(app, login_as, session, one_user_per_kind, student_of, flows, user):
+    registrar = user("nanming-xx-registrar")
+    pupil = student_of("nanming-xx-registrar")
+    case = flows("mistaken_deletion", student=pupil, by=registrar, reason="重复录入").case
+    logins = set(session.scalars(select(User.username)))
+    pages = _matrix(app) + [f"/students/{pupil.id}", f"/cases/{case.id}", f"/students/{pupil.id}/start/status_change"]
+    shown = 0
+    for u in one_user_per_kind:
+        client = login_as(u.username)
+        for path in pages:
+            response = client.get(path)
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            text = _visible_text(body(response))
+            assert not SPEC_ID.search(text), (u.username, path, SPEC_ID.search(text).group())
+            leaked = [name for name in logins if name in text]
+            assert not leaked, (u.username, path, leaked)
+            shown += 1
+    assert shown > 100
+
+
+def test_an_import_error_table_shows_no_rule_ids(login_as):
+    from tests.rows import valid_row
+    from tests.test_student_import import xlsx
+
+    rows = [valid_row(n) for n in range(2)]
+    rows[1]["distance_km"] = "1.25"
+    rows[0]["sex"] = ""
+    upload = {"business_type": "新生注册", "action": "检查", "file": (io.BytesIO(xlsx(rows)), "a.xlsx")}
+    client = login_as("nanming-xx-registrar")
+    page = client.post("/registration/import", data=upload, content_type="multipart/form-data")
+    text = _visible_text(body(page))
+    assert "上下学距离" in text and not SPEC_ID.search(text)
+    assert not SPEC_ID.search(_visible_text(body(client.get("/transfers/settings/"))))
+
+
+def test_homeroom_teachers_are_named_not_logged_in_names(login_as):
+    page = body(login_as("nanming-xx-registrar").get("/school/classes"))
+    assert "nanming-xx-teacher" not in page and "南明第一小学班主任" in page
+
+
+def test_transfer_settings_say_a_freeze_wins_and_live_under_system_settings(login_as, clock, monkeypatch):
+    monkeypatch.setattr("webapp.transfer_settings.utcnow", lambda: clock.now)
+    client = login_as("guizhou-province")
+    home = body(client.get("/"))
+    system = home[home.index("<summary>系统设置</summary>") :]
+    assert 'href="/transfers/settings/"' in system[: system.index("</details>")]
+    page = body(client.get("/transfers/settings/"))
+    assert "冻结期优先" in page and "可以发起转学" in page  # 10 September: inside a window
+    before = page.count('data-testid="overlap"')
+    client.post(
+        "/transfers/settings/",
+        data={"action": "add_period", "kind": "window", "start_md": "07-01", "end_md": "07-31", "note": "暑期"},
+    )
+    page = body(client.get("/transfers/settings/"))
+    assert page.count('data-testid="overlap"') == before + 1
+    assert "与冻结期7月21日至8月14日重叠，重叠的日子不能发起" in page
+    clock.set(2026, 7, 25)
+    assert "冻结期" in body(client.get("/transfers/settings/")).split('data-testid="today">')[1].split("<")[0]
+
+
+def test_overlapping_freezes_compare_periods_across_the_new_year():
+    from models.business_calendar import Period, PeriodKind, overlapping_freezes
+
+    winter = Period(PeriodKind.WINDOW, "12-15", "01-15", "")
+    freezes = [Period(PeriodKind.FREEZE, "01-10", "01-20", ""), Period(PeriodKind.FREEZE, "02-01", "02-05", "")]
+    assert overlapping_freezes(winter, freezes) == freezes[:1]
+    assert overlapping_freezes(freezes[0], freezes) == []  # only windows lose days to a freeze
