@@ -12,6 +12,7 @@ from models.org import Cohort
 from models.student import Student
 from models.user import User
 
+REGISTRAR = "nanming-xx-registrar"
 PAGE_SCRIPT = re.compile(r"<script\b([^>]*)>", re.I)
 
 
@@ -178,3 +179,37 @@ def test_overlapping_freezes_compare_periods_across_the_new_year():
     freezes = [Period(PeriodKind.FREEZE, "01-10", "01-20", ""), Period(PeriodKind.FREEZE, "02-01", "02-05", "")]
     assert overlapping_freezes(winter, freezes) == freezes[:1]
     assert overlapping_freezes(freezes[0], freezes) == []  # only windows lose days to a freeze
+
+
+def test_the_case_page_shows_peoples_steps_and_folds_the_engines(login_as, student_of, flows, user):
+    case = flows("mistaken_deletion", student=student_of(REGISTRAR), by=user(REGISTRAR), reason="重复录入").case
+    page = body(login_as(REGISTRAR).get(f"/cases/{case.id}"))
+    timeline = page[page.index('data-testid="timeline"') :]
+    people, system = timeline.split('data-testid="system-steps"')
+    assert people.count('<li class="list-group-item') == 1 and "状态：未处理" in people
+    assert "检查申请条件" not in people and "检查申请条件" in system.split("</details>")[0]
+    summary = page[page.index('data-testid="case-summary"') : page.index("</dl>")]
+    assert f'href="/cases/{case.id}"' not in summary  # the page does not link to itself
+    # The diagram follows both columns (full width), asking for the path taken to be drawn.
+    diagram = page[page.index('data-testid="case-diagram"') :]
+    assert page.index('data-testid="case-diagram"') > page.index('data-testid="system-steps"')
+    assert 'data-path="true"' in diagram.split(">")[0]
+
+
+def test_unknown_event_kinds_are_peoples_steps():
+    from types import SimpleNamespace as E
+
+    from webapp.filters import people_steps, system_steps
+
+    events = [
+        E(kind="started", state_label=""),
+        E(kind="service", state_label=""),
+        E(kind="state", state_label="待审核"),
+        E(kind="returned", state_label=""),
+        E(kind="state", state_label="已退回"),
+        E(kind="comment", state_label=""),
+    ]
+    steps = people_steps(events)
+    assert [s.event.kind for s in steps] == ["started", "returned", "comment"]
+    assert [s.states for s in steps] == [["待审核"], ["已退回"], []]
+    assert [e.kind for e in system_steps(events)] == ["service", "state", "state"]
