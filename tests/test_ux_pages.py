@@ -8,11 +8,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from models.org import Cohort
+from models.org import Cohort, SchoolClass
 from models.student import Student
 from models.user import User
 
-REGISTRAR = "nanming-xx-registrar"
+REGISTRAR, SENDING = "nanming-xx-registrar", "yunyan-xx-registrar"
 PAGE_SCRIPT = re.compile(r"<script\b([^>]*)>", re.I)
 
 
@@ -213,3 +213,41 @@ def test_unknown_event_kinds_are_peoples_steps():
     assert [s.event.kind for s in steps] == ["started", "returned", "comment"]
     assert [s.states for s in steps] == [["待审核"], ["已退回"], []]
     assert [e.kind for e in system_steps(events)] == ["service", "state", "state"]
+
+
+@pytest.fixture
+def transfer_requested(login_as, session, student_of, user, clock) -> None:
+    student = student_of(SENDING)
+    to_class = session.scalars(
+        select(SchoolClass).where(SchoolClass.cohort.has(school_id=user(REGISTRAR).org_id))
+    ).first()
+    response = login_as(REGISTRAR).post(
+        "/transfers/new",
+        data={
+            "national_student_id": student.national_student_id,
+            "student_name": student.name,
+            "to_class_id": str(to_class.id),
+            "cause": "户籍变更",
+            "reason": "随父母户籍迁入南明区",
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_the_transfer_list_opens_on_the_tab_with_work_and_counts_it(login_as, transfer_requested):
+    client = login_as("nanming-county")  # the receiving county reviews first
+    page = body(client.get("/transfers/"))
+    assert 'class="nav-link active" href="/transfers/?direction=in"' in page
+    assert 'data-testid="tab-in-waiting" title="待我办理">1<' in page and "tab-out-waiting" not in page
+    assert page.count('data-testid="awaiting-me"') == 1
+
+    client = login_as(SENDING)
+    assert 'data-testid="tab-out-waiting"' not in body(client.get("/transfers/"))  # nothing for it yet
+    [task_id] = re.findall(r'href="/tasks/(\d+)"', body(login_as("nanming-county").get("/")))
+    login_as("nanming-county").post(f"/tasks/{task_id}", data={"decision": "通过"})
+    client = login_as(SENDING)
+    page = body(client.get("/transfers/"))  # the sending school's review waits: the 转出 tab opens
+    assert 'class="nav-link active" href="/transfers/?direction=out"' in page
+    assert 'data-testid="tab-out-waiting" title="待我办理">1<' in page
+    only_mine = body(client.get("/transfers/", query_string={"direction": "in", "mine": "1"}))
+    assert "没有记录" in only_mine and "转出有 1 项待您办理" in only_mine
