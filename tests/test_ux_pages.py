@@ -8,9 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from models.org import Cohort, SchoolClass
+from models.org import Cohort
 from models.student import Student
 from models.user import User
+from tests.test_transfer_web import request_transfer
 
 REGISTRAR, SENDING = "nanming-xx-registrar", "yunyan-xx-registrar"
 PAGE_SCRIPT = re.compile(r"<script\b([^>]*)>", re.I)
@@ -217,20 +218,7 @@ def test_unknown_event_kinds_are_peoples_steps():
 
 @pytest.fixture
 def transfer_requested(login_as, session, student_of, user, clock) -> None:
-    student = student_of(SENDING)
-    to_class = session.scalars(
-        select(SchoolClass).where(SchoolClass.cohort.has(school_id=user(REGISTRAR).org_id))
-    ).first()
-    response = login_as(REGISTRAR).post(
-        "/transfers/new",
-        data={
-            "national_student_id": student.national_student_id,
-            "student_name": student.name,
-            "to_class_id": str(to_class.id),
-            "cause": "户籍变更",
-            "reason": "随父母户籍迁入南明区",
-        },
-    )
+    response = request_transfer(login_as(REGISTRAR), session, student_of(SENDING), user)
     assert response.status_code == 302
 
 

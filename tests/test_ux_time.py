@@ -7,13 +7,11 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from models import clock
-from models.org import SchoolClass
 from models.workflow import ProcessInstance
+from tests.test_transfer_web import RECEIVING, SENDING, request_transfer
 
-RECEIVING, SENDING = "nanming-xx-registrar", "yunyan-xx-registrar"
 # Late evening in UTC is the next morning in China: a page formatting in UTC shows another day and hour.
 STARTED = datetime(2026, 9, 9, 18, 24, tzinfo=UTC)
 SHANGHAI, AS_UTC = "2026-09-10 02:24", "2026-09-09 18:24"
@@ -21,20 +19,7 @@ SHANGHAI, AS_UTC = "2026-09-10 02:24", "2026-09-09 18:24"
 
 @pytest.fixture
 def transfer(login_as, session, student_of, user, clock) -> ProcessInstance:
-    student = student_of(SENDING)
-    to_class = session.scalars(
-        select(SchoolClass).where(SchoolClass.cohort.has(school_id=user(RECEIVING).org_id))
-    ).first()
-    response = login_as(RECEIVING).post(
-        "/transfers/new",
-        data={
-            "national_student_id": student.national_student_id,
-            "student_name": student.name,
-            "to_class_id": str(to_class.id),
-            "cause": "户籍变更",
-            "reason": "随父母户籍迁入南明区",
-        },
-    )
+    response = request_transfer(login_as(RECEIVING), session, student_of(SENDING), user)
     assert response.status_code == 302
     case = session.get(ProcessInstance, int(response.location.rsplit("/", 1)[1]))
     case.started_at = STARTED
