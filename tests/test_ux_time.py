@@ -30,7 +30,12 @@ def transfer(login_as, session, student_of, user, clock) -> ProcessInstance:
 def test_a_cases_start_reads_the_same_on_every_page_and_export(login_as, transfer):
     pages = {
         RECEIVING: [f"/cases/{transfer.id}", "/cases/mine", "/transfers/?direction=in", "/lifecycle/pending"],
-        SENDING: [f"/cases/{transfer.id}", "/transfers/?direction=out", "/lifecycle/pending"],
+        SENDING: [
+            f"/cases/{transfer.id}",
+            f"/students/{transfer.student_id}",
+            "/transfers/?direction=out",
+            "/lifecycle/pending",
+        ],
         "nanming-county": [f"/cases/{transfer.id}", "/lifecycle/pending"],
     }
     for username, paths in pages.items():
