@@ -197,6 +197,19 @@ def reject_graduates(session: Session, actor: User, students: Sequence[Student],
 # -- the senior-stage flow ----------------------------------------------------------------------------------
 
 
+MIN_GRADE_TO_LEAVE = 2  # R12: 肄业 after at least one year; 毕业/结业 only in the graduating (third) grade
+
+
+def senior_application_applies(session: Session, student: Student) -> bool:
+    """Whether a 高中毕结业 application can pass check_senior for some outcome: a senior pupil in school from the
+    second grade on. The student page offers the flow only then (a first-grade pupil is never offered it)."""
+    cohort = student.school_class.cohort if student.school_class else None
+    if cohort is None or cohort.stage is not Stage.SENIOR or student.status != StudentStatus.IN_SCHOOL:
+        return False
+    year = grade_year(session, province_id_of(session, cohort.school_id))
+    return grade_level(cohort.cohort_year, year) >= MIN_GRADE_TO_LEAVE
+
+
 @handler("graduation.check_senior", repeatable=True)
 def check_senior(ctx: HandlerContext, *, student_id: int, outcome: str) -> dict[str, Any]:
     """A senior-stage application: 在校, senior stage, graduating cohort (肄业: after at least one year)."""
@@ -209,7 +222,7 @@ def check_senior(ctx: HandlerContext, *, student_id: int, outcome: str) -> dict[
     transitions.check(student, OUTCOMES[outcome])
     year = grade_year(ctx.session, province_id_of(ctx.session, cohort.school_id))
     if outcome == "肄业":
-        if grade_level(cohort.cohort_year, year) < 2:  # noqa: PLR2004 -- R12: left after at least one year
+        if grade_level(cohort.cohort_year, year) < MIN_GRADE_TO_LEAVE:
             raise DomainError(f"学生{student.name}在校不满一年，不能肄业")
     elif not is_graduating(ctx.session, cohort):
         raise DomainError(f"学生{student.name}不在毕业年级，不能{outcome}")

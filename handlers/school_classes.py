@@ -8,6 +8,7 @@ registrar's own school (the views load the objects through ``models.jurisdiction
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -89,9 +90,16 @@ def class_rows(session: Session, school_id: int) -> list[ClassRow]:
 
 
 def teacher_choices(session: Session, school_id: int) -> list[tuple[int, str]]:
-    """班主任 may be any active user of the school."""
-    users = session.scalars(select(User).where(User.org_id == school_id, User.active).order_by(User.id))
-    return [(u.id, f"{u.full_name}（{u.username}）") for u in users]
+    """班主任 may be any active user of the school, shown by name; a name two users share gets their roles, never
+    the login name."""
+    users = list(session.scalars(select(User).where(User.org_id == school_id, User.active).order_by(User.id)))
+    names = Counter(u.full_name for u in users)
+
+    def shown(u: User) -> str:
+        roles = "、".join(r.label for r in sorted(u.roles))
+        return f"{u.full_name}（{roles}）" if names[u.full_name] > 1 else u.full_name
+
+    return [(u.id, shown(u)) for u in users]
 
 
 # -- 年级 -------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ School days (F-28, Q-15) are the same working days.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
@@ -146,6 +147,10 @@ class BusinessPeriod(Base):
     end_md: Mapped[str] = mapped_column(String(5))  # "08-14" (inclusive, i.e. until 24:00)
     note: Mapped[str] = mapped_column(String(200), default="")
 
+    @property
+    def period(self) -> Period:
+        return Period(PeriodKind(self.kind), self.start_md, self.end_md, self.note)
+
 
 @dataclass(frozen=True)
 class Period:
@@ -195,7 +200,20 @@ def periods(session: Session, province_id: int, business: str) -> tuple[Period, 
     ).all()
     if not rows:
         return DEFAULT_PERIODS.get(business, ())
-    return tuple(Period(PeriodKind(r.kind), r.start_md, r.end_md, r.note) for r in rows)
+    return tuple(r.period for r in rows)
+
+
+# Every month-day of a leap year, to compare periods that may wrap the new year.
+_YEAR_DAYS = tuple((date(2024, 1, 1) + timedelta(days=n)).strftime("%m-%d") for n in range(366))
+
+
+def overlapping_freezes(period: Period, others: Iterable[Period]) -> list[Period]:
+    """The freezes that share days with the window ``period``: on those days nothing can be initiated, because
+    a freeze wins over a window (initiation_refusal checks freezes first)."""
+    if period.kind != PeriodKind.WINDOW:
+        return []
+    window_days = {day for day in _YEAR_DAYS if period.contains(day)}
+    return [p for p in others if p.kind == PeriodKind.FREEZE and any(p.contains(day) for day in window_days)]
 
 
 def initiation_refusal(session: Session, province_id: int, business: str, now: datetime) -> str | None:

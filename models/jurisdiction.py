@@ -19,7 +19,7 @@ from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
 from models.student import RegistrationState, Student, StudentStatus
 from models.user import Role, User
 from models.workbench import CaseCopy
-from models.workflow import CaseParty, InboxTask, ProcessInstance
+from models.workflow import CaseParty, InboxTask, ProcessInstance, TaskStatus
 
 SCHOOL_WIDE_ROLES = frozenset(Role) - {Role.HOMEROOM_TEACHER}
 AUTHORITY_ROLES = (Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
@@ -229,6 +229,16 @@ def transfers_visible_to(user: User, direction: str) -> Select[tuple[ProcessInst
             ProcessInstance.process_key.in_(INCOMING_FLOWS if incoming else OUTGOING_FLOWS),
             school.path.startswith(user.org.path, autoescape=True),
         )
+    )
+
+
+def cases_awaiting(user: User) -> Select[tuple[int]]:
+    """Ids of the cases with an open task the user may act on (their 待办)."""
+    return (
+        tasks_actionable_by(user)
+        .where(InboxTask.status == TaskStatus.OPEN)
+        .with_only_columns(InboxTask.instance_id)
+        .distinct()
     )
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.base import utcnow
+from models.clock import DAY, as_utc, local_text
 from models.jurisdiction import cases_visible_to, in_subtree, students_visible_to
 from models.lifecycle import CHANGE_LABELS, ChangeCode, GraduateRejection
 from models.org import OrgLevel, OrgUnit
@@ -97,7 +98,7 @@ def pending_business(session: Session, user: User, filters: Filters, *, page: in
             .join(InboxTask, InboxTask.org_id == OrgUnit.id)
             .where(InboxTask.instance_id == case_.id, InboxTask.status == TaskStatus.OPEN)
         ).all()
-        started = _aware(case_.started_at)
+        started = as_utc(case_.started_at)
         return case_.id, [
             case_.id,
             _case_name(case_),
@@ -105,7 +106,7 @@ def pending_business(session: Session, user: User, filters: Filters, *, page: in
             case_.org.name,
             case_.state_label,
             "、".join(owners),
-            started.strftime("%Y-%m-%d %H:%M"),
+            local_text(started),
             (now - started).days,
         ]
 
@@ -155,8 +156,8 @@ def status_changes(session: Session, user: User, filters: Filters, *, page: int 
             case_.org.name,
             case_.summary.get("reason", ""),
             case_.state_label,
-            _aware(case_.started_at).strftime("%Y-%m-%d"),
-            _aware(case_.ended_at).strftime("%Y-%m-%d") if case_.ended_at else "",
+            local_text(case_.started_at, DAY),
+            local_text(case_.ended_at, DAY),
         ]
 
     headers = ["编号", "异动类型", "学生", "学校", "异动原因", "状态", "申请日期", "办结日期"]
@@ -221,7 +222,7 @@ def rejected_graduates(session: Session, user: User, filters: Filters, *, page: 
             item.graduated_on.isoformat() if item.graduated_on else "",
             item.reason,
             item.rejected_by.full_name,
-            _aware(item.rejected_at).strftime("%Y-%m-%d %H:%M"),
+            local_text(item.rejected_at),
             item.student.status_label,
         ]
 
@@ -254,8 +255,3 @@ def _case_name(case_: ProcessInstance) -> str:
     name = case_.version.name if case_.version else case_.process_key
     code = case_.summary.get("change_type", "")
     return f"{name}（{ChangeCode(code).label}）" if code in ChangeCode.__members__.values() else name
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
+from models import clock
 from webapp import (
     access,
     admissions,
@@ -23,6 +24,7 @@ from webapp import (
     holidays,
     inbox,
     lifecycle,
+    menu,
     processes,
     registration,
     school_classes,
@@ -46,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides or {})
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key()
+    clock.set_display_zone(app.config["TIMEZONE"])
     db.init_app(app)
     csrf.init_app(app)
     access.login_manager.init_app(app)
@@ -73,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
     app.after_request(_security_headers)
     app.jinja_env.globals["demo_mode"] = app.config["DEMO_MODE"]
+    app.jinja_env.globals["nav_menu"] = menu.menu_for
     app.jinja_env.globals["case_attachments"] = attachments.of_case
     app.jinja_env.globals["problem_parties"] = registration.problem_parties
     return app

@@ -6,17 +6,18 @@ Outside the user's jurisdiction the answer is 404, not 403: nobody learns that a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import LoginManager, current_user
 
 from models import jurisdiction
 from models.calendar import Term
 from models.class_size import ClassSizeLimit
 from models.errors import NotFound
-from models.org import Cohort, SchoolClass
+from models.org import Cohort, OrgLevel, SchoolClass
 from models.student import Student
 from models.user import Role, User
 from models.workflow import InboxTask, ProcessInstance
@@ -41,21 +42,41 @@ def me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def requires(*roles: Role) -> Callable[[F], F]:
-    """The view needs one of ``roles`` (403 otherwise: the page exists, the user may not use it)."""
+@dataclass(frozen=True)
+class Permission:
+    """Who may open a view: one of ``roles``, at an org of one of ``levels`` (any level when empty)."""
+
+    roles: frozenset[Role]
+    levels: frozenset[OrgLevel] = frozenset()
+
+    def allows(self, user: User) -> bool:
+        return user.has_role(*self.roles) and (not self.levels or user.org.level in self.levels)
+
+
+def requires(*roles: Role, at: tuple[OrgLevel, ...] = ()) -> Callable[[F], F]:
+    """The view needs one of ``roles``, at an org of a level in ``at`` if given (403 otherwise: the page exists,
+    the user may not use it). The permission stays on the view, so that menus ask the same question (may_open)."""
+    permission = Permission(frozenset(roles), frozenset(at))
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if not me().has_role(*roles):
+            if not permission.allows(me()):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapper.permission = permission  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def may_open(user: User, endpoint: str) -> bool:
+    """Whether ``user`` passes the role check of the view at ``endpoint`` (views without one: any logged-in user)."""
+    permission: Permission | None = getattr(current_app.view_functions[endpoint], "permission", None)
+    return permission is None or permission.allows(user)
 
 
 def _or_404(load: Callable[[], Any]) -> Any:

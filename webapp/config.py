@@ -23,6 +23,8 @@ class Config:
     DEMO_PASSWORD = "Xueji@2026"  # noqa: S105 -- the documented demo password, shown only in demo mode
     # Front-end packages installed by npm (Bootstrap, bpmn-js) are served from here: no CDN on school intranets.
     ASSETS_DIR = Path(os.environ.get("XUEJI_ASSETS_DIR", ROOT / "node_modules"))
+    # Times are stored in UTC and shown in this zone on every page and export (a tz database name).
+    TIMEZONE = os.environ.get("XUEJI_TIMEZONE", "Asia/Shanghai")
     PROCESSES_DIR = ROOT / "processes"
     # Uploaded import files, kept so that the dry run, the commit and the error report read the same bytes.
     IMPORT_DIR = Path(os.environ.get("XUEJI_IMPORT_DIR", ROOT / "instance" / "imports"))

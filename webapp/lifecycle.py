@@ -4,7 +4,7 @@ promotion, dropout counts, status-change query. Every list is scoped by jurisdic
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 import engine
 from handlers import admission_results, graduation, promotion, status_change
-from models import jurisdiction, queries
+from models import clock, jurisdiction, queries
 from models.base import utcnow
-from models.business_calendar import CHINA, STAGE_YEARS, grade_level, grade_year, local_date, province_id_of
+from models.business_calendar import STAGE_YEARS, grade_level, grade_year, local_date, province_id_of
 from models.errors import DomainError, NotFound
 from models.lifecycle import ChangeCode, PromotionRun, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
@@ -236,22 +236,20 @@ def promotion_settings() -> ResponseReturnValue:
     province_id = me().org_id
     if request.method == "POST":
         try:
-            moment = datetime.fromisoformat(request.form.get("promote_at", "")).replace(tzinfo=CHINA)
+            typed = datetime.fromisoformat(request.form.get("promote_at", "")).replace(tzinfo=None)
         except ValueError:
             flash("请填写升级时间，例如 2027-08-10T23:59", "danger")
             return redirect(url_for("lifecycle.promotion_settings"))
         try:
-            promotion.schedule(db(), me(), province_id=province_id, promote_at=moment.astimezone(UTC))
+            promotion.schedule(db(), me(), province_id=province_id, promote_at=clock.from_local(typed))
             db().commit()
-            flash(f"升级时间已设为 {moment:%Y-%m-%d %H:%M}", "success")
+            flash(f"升级时间已设为 {typed:%Y-%m-%d %H:%M}", "success")
         except DomainError as err:
             db().rollback()
             flash(err.message, "danger")
         return redirect(url_for("lifecycle.promotion_settings"))
     runs = db().scalars(select(PromotionRun).where(PromotionRun.org_id == province_id).order_by(PromotionRun.id.desc()))
-    return render_template(
-        "lifecycle/promotion.html", runs=list(runs), year=grade_year(db(), province_id), beijing=CHINA
-    )
+    return render_template("lifecycle/promotion.html", runs=list(runs), year=grade_year(db(), province_id))
 
 
 @bp.post("/promotion/<int:run_id>/undo")

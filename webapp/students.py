@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 import engine
 from forms import FORMS
-from handlers import class_change, status_change
+from handlers import class_change, graduation, status_change
 from models.audit import AuditEvent
 from models.errors import DomainError
 from models.jurisdiction import cases_visible_to, students_visible_to
@@ -37,6 +39,10 @@ STARTABLE = {
 # The record states a flow is offered for (the diagram's check step decides for real): 复学 and 死亡 also apply to
 # students away from school (§4.3 T9, T10).
 OFFERED_FOR = {"status_change": NON_TERMINAL}
+# Flows offered only for some students beyond their status: 高中毕结业 for senior pupils who could leave (R12).
+APPLIES: dict[str, Callable[[Session, Student], bool]] = {
+    "senior_graduation": graduation.senior_application_applies,
+}
 
 
 @bp.get("/")
@@ -110,6 +116,7 @@ def detail(student_id: int) -> ResponseReturnValue:
         and me().has_role(*roles)
         and student.open_case_id is None
         and student.status in OFFERED_FOR.get(key, {StudentStatus.IN_SCHOOL})
+        and (key not in APPLIES or APPLIES[key](db(), student))
     }
     movable = class_change.sibling_classes(db(), student) if me().has_role(Role.SCHOOL_REGISTRAR) else []
     return render_template(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from models.base import utcnow
 from models.business_calendar import (
     DEFAULT_PERIODS,
     Period,
@@ -15,6 +16,8 @@ from models.business_calendar import (
     add_period,
     configured,
     delete_period,
+    initiation_refusal,
+    overlapping_freezes,
     periods,
 )
 from models.errors import DomainError
@@ -28,20 +31,24 @@ bp = Blueprint("transfer_settings", __name__, url_prefix="/transfers/settings")
 BUSINESS = "transfer"
 
 
-def _province_id() -> int:
-    if me().org.level != OrgLevel.PROVINCE:
-        abort(403)
-    return me().org_id
+# Each province configures its own transfers: province officers and the province's policy staff.
+province_staff = requires(Role.PROVINCE_OFFICER, Role.POLICY_OFFICER, at=(OrgLevel.PROVINCE,))
 
 
 @bp.get("/")
-@requires(Role.PROVINCE_OFFICER, Role.POLICY_OFFICER)
+@province_staff
 def index() -> ResponseReturnValue:
-    province_id = _province_id()
+    province_id = me().org_id
+    rows = configured(db(), province_id, BUSINESS)
+    effective = periods(db(), province_id, BUSINESS)
+    listed = [(r.period, r.id) for r in rows] if rows else [(p, None) for p in effective]
     return render_template(
         "transfers/settings.html",
-        rows=configured(db(), province_id, BUSINESS),
-        effective=periods(db(), province_id, BUSINESS),
+        rows=rows,
+        effective=effective,
+        # (shown period, its row id or None for a default, the freezes that take days from it)
+        shown=[(period, row_id, overlapping_freezes(period, effective)) for period, row_id in listed],
+        today_refusal=initiation_refusal(db(), province_id, BUSINESS, utcnow()),
         defaults=DEFAULT_PERIODS[BUSINESS],
         rules=rule_table(db(), province_id),
         outbound=outbound_steps(db(), province_id),
@@ -50,9 +57,9 @@ def index() -> ResponseReturnValue:
 
 
 @bp.post("/")
-@requires(Role.PROVINCE_OFFICER, Role.POLICY_OFFICER)
+@province_staff
 def update() -> ResponseReturnValue:
-    province_id = _province_id()
+    province_id = me().org_id
     form = request.form
     try:
         match form.get("action"):

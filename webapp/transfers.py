@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
+from sqlalchemy import func, select
 
 import engine
 from forms import TaskForm, transfer_cross
@@ -19,10 +20,16 @@ from models.base import utcnow
 from models.business_calendar import initiation_refusal
 from models.errors import DomainError
 from models.exchange import failures_by_correlation
-from models.jurisdiction import ProvinceLookup, cases_visible_to, lookup_in_province, transfers_visible_to
+from models.jurisdiction import (
+    ProvinceLookup,
+    cases_awaiting,
+    cases_visible_to,
+    lookup_in_province,
+    transfers_visible_to,
+)
 from models.org import class_choices, other_provinces
 from models.user import Role
-from models.workflow import ProcessInstance
+from models.workflow import InboxTask, ProcessInstance
 from webapp.access import me, requires
 from webapp.cases import paged
 from webapp.db import db
@@ -76,18 +83,36 @@ RELAY_ACTIONS = {"打回": (Role.NATIONAL_OFFICER, Role.PROVINCE_OFFICER), "异�
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    direction = request.args.get("direction", "in")
+    awaiting = cases_awaiting(me())
+    waiting = {
+        key: db().scalar(
+            select(func.count()).select_from(
+                transfers_visible_to(me(), key).where(ProcessInstance.id.in_(awaiting)).subquery()
+            )
+        )
+        or 0
+        for key in DIRECTIONS
+    }
+    # Opened without a choice, the list shows the first direction where something waits for the user.
+    direction = request.args.get("direction") or next((key for key, n in waiting.items() if n), "in")
     direction = direction if direction in DIRECTIONS else "in"
     state = request.args.get("state", "")
+    mine = request.args.get("mine") == "1"
     query = transfers_visible_to(me(), direction)
     if state in ALL_STATES:
         query = query.where(ProcessInstance.state_label == state)
+    if mine:
+        query = query.where(ProcessInstance.id.in_(awaiting))
     cases, page, pages = paged(query, ProcessInstance.id.desc())
+    mine_ids = set(db().scalars(awaiting.where(InboxTask.instance_id.in_([c.id for c in cases]))))
     return render_template(
         "transfers/index.html",
         cases=cases,
         direction=direction,
         directions=DIRECTIONS,
+        waiting=waiting,
+        awaiting_me=mine_ids,
+        mine=mine,
         state=state,
         states=ALL_STATES,
         page=page,
