@@ -332,13 +332,27 @@ def may_copy(session: Session, instance: ProcessInstance, actor: User) -> bool:
     return any(may_act(actor, row) for row in rows)
 
 
-def copy_case(session: Session, case_id: int, *, actor: User, user_ids: Sequence[int], note: str = "") -> list[User]:
-    """抄送: the users may read the case and comment; they cannot act. Copying twice to one user is harmless."""
+def copy_case(
+    session: Session,
+    case_id: int,
+    *,
+    actor: User,
+    user_ids: Sequence[int],
+    org_ids: Sequence[int] = (),
+    note: str = "",
+) -> list[User]:
+    """抄送 to users, or to organisations (every active user of each): they may read the case and comment; they
+    cannot act. Copying twice to one user is harmless."""
     with _one_action(session):
         instance = lock_case(session, case_id)
         if not may_copy(session, instance, actor):
             raise DomainError("只有发起人或当前办理人可以抄送")
-        targets = [_named(session, actor, instance, "copy", user_id) for user_id in dict.fromkeys(user_ids)]
+        allowed = colleagues_for(session, actor, instance, "copy")
+        members = session.scalars(allowed.where(User.org_id.in_(org_ids))).all() if org_ids else []
+        if org_ids and not members:
+            raise DomainError("所选单位不在可选范围内或没有可抄送的人员")
+        named = [_named(session, actor, instance, "copy", user_id) for user_id in dict.fromkeys(user_ids)]
+        targets = list({user.id: user for user in [*named, *members]}.values())
         if not targets:
             raise DomainError("请选择抄送人员")
         known = set(session.scalars(select(CaseCopy.user_id).where(CaseCopy.instance_id == instance.id)))

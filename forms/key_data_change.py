@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from forms.base import TaskForm
+from models.codes import ETHNICITIES
 
 TEXT = Length(max=500, message="不能超过500字")
 
@@ -21,8 +22,12 @@ class RequestForm(TaskForm):
     new_sex = RadioField(
         "变更后性别", choices=[SelectChoice("1", "男"), SelectChoice("2", "女")], validate_choice=False
     )
-    new_birth_date = StringField("变更后出生日期（YYYYMMDD）", validators=[Length(max=10)])
-    new_ethnicity = StringField("变更后民族", validators=[Length(max=20)])
+    new_birth_date = StringField("变更后出生日期", validators=[Length(max=10)], render_kw={"type": "date"})
+    new_ethnicity = SelectField(
+        "变更后民族",
+        choices=[SelectChoice("", "请选择…"), *(SelectChoice(e) for e in ETHNICITIES)],
+        default="",
+    )
     new_id_doc_type = RadioField(
         "变更后身份证件类型",
         choices=[SelectChoice("1", "居民身份证"), SelectChoice("Z", "其他")],
@@ -44,6 +49,18 @@ class RequestForm(TaskForm):
     def to_task_data(self) -> dict[str, Any]:
         data = {k: v or "" for k, v in super().to_task_data().items()}
         return {"reason": data["reason"], "change_request": data}
+
+    def current_values(self, student: Any) -> dict[str, str]:
+        """What each changeable field holds now, beside its new value on the page (ID number masked)."""
+        return {
+            "new_name": student.name,
+            "new_sex": student.sex_label,
+            "new_birth_date": student.birth_date.isoformat() if student.birth_date else "",
+            "new_ethnicity": student.ethnicity or "",
+            "new_id_doc_type": "居民身份证" if student.id_doc_type == "1" else "其他",
+            "new_id_doc_number": student.masked_id_number,
+            "new_nationality": student.nationality or "",
+        }
 
 
 class ReviewForm(TaskForm):

@@ -26,6 +26,13 @@ NEEDS_CLASS = frozenset({ChangeCode.RESUMPTION, ChangeCode.GRADE_SKIP, ChangeCod
 class RequestForm(TaskForm):
     key = "status_change.request"
     title = "学籍异动申请"
+    # Each type's own fields are shown only for it (values separated by "|").
+    shown_when: ClassVar[dict[str, tuple[str, str]]] = {
+        "death_date": ("change_type", ChangeCode.DEATH.value),
+        "target_class_id": ("change_type", "|".join(code.value for code in sorted(NEEDS_CLASS))),
+        "destination_country": ("change_type", ChangeCode.ABROAD.value),
+        "keep_record": ("change_type", ChangeCode.ABROAD.value),
+    }
 
     change_type = SelectField(
         "异动类型",

@@ -125,6 +125,13 @@ def may_urge(user: User, task: InboxTask) -> bool:
     return task.instance.initiator_id == user.id or is_superior_of(user, task.org)
 
 
+def copy_orgs_for(session: Session, user: User, case: ProcessInstance) -> list[OrgUnit]:
+    """Organisations a case may be copied to as a whole: its parties, the user's own and the user's superiors."""
+    parties = select(CaseParty.org_id).where(CaseParty.instance_id == case.id)
+    query = select(OrgUnit).where(or_(OrgUnit.id.in_(parties), OrgUnit.id.in_(user.org.ancestor_ids())))
+    return list(session.scalars(query.order_by(OrgUnit.path)))
+
+
 def colleagues_for(session: Session, user: User, case: ProcessInstance, verb: str) -> Select[tuple[User]]:
     """Whom ``verb`` may name: 转办 a user of the task's organisation holding its role (checked by the caller);
     委派 and 加签 a user of the actor's own subtree or above it; 抄送 also any party of the case."""

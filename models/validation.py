@@ -214,14 +214,16 @@ def validate(raw: dict[str, Any], *, today: date | None = None) -> Result:
 Choice = tuple[str, str, str, frozenset[str], bool]  # key, field, label, allowed names, required
 
 
-def _choice_entries(table: dict[str, tuple[str, list[str], bool]], prefix: str) -> tuple[Choice, ...]:
+def _choice_entries(table: dict[str, tuple[str, list[str], bool]], prefix: str, whose: str = "") -> tuple[Choice, ...]:
+    """``whose`` names the family member in every message ("成员1关系不能为空", not "关系不能为空")."""
     return tuple(
-        (key, prefix + key, label, frozenset(names), required) for key, (label, names, required) in table.items()
+        (key, prefix + key, whose + label, frozenset(names), required)
+        for key, (label, names, required) in table.items()
     )
 
 
 STUDENT_CHOICE_ENTRIES = _choice_entries(CHOICES, "")
-MEMBER_CHOICE_ENTRIES = {seq: _choice_entries(MEMBER_CHOICES, f"m{seq}_") for seq in (1, 2)}
+MEMBER_CHOICE_ENTRIES = {seq: _choice_entries(MEMBER_CHOICES, f"m{seq}_", f"成员{seq}") for seq in (1, 2)}
 
 
 def _choices(raw: dict[str, Any], r: Result, entries: tuple[Choice, ...]) -> None:
@@ -232,7 +234,7 @@ def _choices(raw: dict[str, Any], r: Result, entries: tuple[Choice, ...]) -> Non
             value = codes.ETHNICITY_ALIASES.get(value, value)
         if not value:
             if required:
-                r.error(field_name, "V-01", f"{label}不能为空")
+                r.error(field_name, "V-01", f"请选择{label}")
         elif value not in allowed:
             rule = "V-09" if key == "ethnicity" else "V-01"
             r.error(field_name, rule, f"{label}「{value}」不是允许的选项")
@@ -248,15 +250,17 @@ def _code_of(value: str, table: dict[str, str]) -> str | None:
 def _sex_birth_and_id(raw: dict[str, Any], r: Result) -> None:
     sex = _code_of(text(raw.get("sex")), codes.SEXES)
     if sex is None:
-        r.error("sex", "V-01", "性别应为「男」或「女」")
+        r.error("sex", "V-01", "请选择性别" if not text(raw.get("sex")) else "性别应为「男」或「女」")
     born = parse_date(raw.get("birth_date"))
     if born is None:
-        r.error("birth_date", "V-01", "出生日期应为有效日期（YYYYMMDD）")
+        empty = not text(raw.get("birth_date"))
+        r.error("birth_date", "V-01", "出生日期不能为空" if empty else "出生日期应为有效日期（YYYYMMDD）")
     doc_type = _code_of(text(raw.get("id_doc_type")), codes.ID_DOC_TYPES)
     number = normalise_id(raw.get("id_doc_number"))
     r.record.update(sex=sex, birth_date=born, id_doc_type=doc_type, id_doc_number=number or None)
     if doc_type is None:
-        r.error("id_doc_type", "V-01", "身份证件类型不是允许的选项")
+        chosen = text(raw.get("id_doc_type"))
+        r.error("id_doc_type", "V-01", "身份证件类型不是允许的选项" if chosen else "请选择身份证件类型")
     elif doc_type == "1":
         _resident_id(r, number, sex, born)
     elif doc_type != "Z":

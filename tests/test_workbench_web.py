@@ -242,3 +242,18 @@ def test_done_list_and_initiator_home(start_transfer, session, login_as):
     assert case.title in text(county.get("/done"))
     home = text(login_as(RECEIVING).get("/"))
     assert "我发起的在办业务" in home and "待转出学校审核" in home
+
+
+def test_copy_to_a_whole_organisation(start_transfer, session, login_as, user):
+    case = start_transfer()
+    county = login_as(COUNTY)
+    page = text(county.get(f"/cases/{case.id}"))
+    city = user("guiyang-city")
+    assert f'<option value="{city.org_id}">贵阳市</option>' in page
+    county.post(f"/workbench/cases/{case.id}/copy", data={"copy-org_id": str(city.org_id), "copy-note": "请知悉"})
+    copied = session.scalars(select(CaseCopy.user_id).where(CaseCopy.instance_id == case.id)).all()
+    assert city.id in copied
+    outsider_org = user(OUTSIDER).org_id
+    refused = county.post(f"/workbench/cases/{case.id}/copy", data={"copy-org_id": str(outsider_org)})
+    assert refused.status_code == 302
+    assert user(OUTSIDER).id not in session.scalars(select(CaseCopy.user_id)).all()

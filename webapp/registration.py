@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import login_required
 from sqlalchemy import select
 
 import engine
@@ -15,6 +16,7 @@ from handlers import photos, student_import
 from handlers import registration as reg
 from models import dedup
 from models.base import utcnow
+from models.divisions import tree as division_tree
 from models.errors import DomainError
 from models.jurisdiction import (
     problem_records_visible_to,
@@ -23,7 +25,7 @@ from models.jurisdiction import (
     registrations_visible_to,
     schools_visible_to,
 )
-from models.org import School
+from models.org import Cohort, School, SchoolClass
 from models.settings import PhotoCollection, RegistrationOpening
 from models.student import PROBLEM_TYPES, RegistrationState, Student
 from models.user import Role
@@ -92,17 +94,17 @@ def _flash_outcome(action: str, outcome: reg.Outcome) -> None:
 @requires(*SCHOOL_ROLES)
 def new() -> ResponseReturnValue:
     form = RegistrationForm(request.form if request.method == "POST" else None)
+    classes = _school_classes()
+    form.set_classes([(no, label) for no, label, _ in classes])
     if request.method == "POST":
+        raw = {**form.values(), "grade": next((g for no, _, g in classes if no == form.class_no.data), "")}
         try:
-            student = reg.register(
-                db(), actor=me(), raw=form.values(), business_type=form.business_type.data or "", now=utcnow()
-            )
+            student = reg.register(db(), actor=me(), raw=raw, business_type=form.business_type.data or "", now=utcnow())
             pairs = [(student.id, other) for other in _duplicates_of(student)]
             db().commit()
         except reg.RegistrationRefused as err:
             db().rollback()
             form.put_errors(err.problems)
-            flash("信息有误，未保存：" + err.message, "danger")
             return render_template("registration/new.html", form=form), 422
         except DomainError as err:
             db().rollback()
@@ -112,6 +114,27 @@ def new() -> ResponseReturnValue:
         _open_problem_cases(pairs)
         return redirect(url_for("registration.index"))
     return render_template("registration/new.html", form=form)
+
+
+@bp.get("/divisions.json")
+@login_required
+def divisions() -> ResponseReturnValue:
+    """行政区划 for the cascading pickers (province → city → county), cached by the browser for a day."""
+    response = jsonify(division_tree())
+    response.cache_control.max_age = 86400
+    response.cache_control.private = True
+    return response
+
+
+def _school_classes() -> list[tuple[str, str, str]]:
+    """(班级号, label, 年级) of the user's school, for the class picker; 年级 is the class name before its number."""
+    rows = db().execute(
+        select(SchoolClass.class_no, SchoolClass.name, Cohort)
+        .join(Cohort, Cohort.id == SchoolClass.cohort_id)
+        .where(Cohort.school_id == me().org_id)
+        .order_by(Cohort.stage, Cohort.cohort_year.desc(), SchoolClass.class_no)
+    )
+    return [(no, f"{cohort.name}{name}", name.split("(")[0]) for no, name, cohort in rows]
 
 
 def _duplicates_of(student: Student) -> list[int]:

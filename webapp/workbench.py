@@ -20,7 +20,7 @@ from handlers import worklist
 from models.base import utcnow
 from models.errors import DomainError, NotFound
 from models.inbox import DUE_SOON, InboxFilter, count_tasks, escalated_below, task_ids
-from models.jurisdiction import colleagues_for, may_act, may_urge, students_visible_to
+from models.jurisdiction import colleagues_for, copy_orgs_for, may_act, may_urge, students_visible_to
 from models.student import Student
 from models.user import User, UserRole
 from models.workbench import CaseCopy, Notification, SavedView
@@ -110,6 +110,7 @@ def case_panel(case: ProcessInstance, open_tasks: list[InboxTask]) -> dict[str, 
     return {
         "withdraw_refusal": withdraw_refusal,
         "copy_form": copy_form if copy_people else None,
+        "copy_orgs": copy_orgs_for(db(), user, case) if copy_people else [],
         "comment_form": CommentForm(prefix="comment"),
         "urgeable": [t for t in open_tasks if t.kind == TaskKind.TASK and may_urge(user, t)],
         "actionable": [t for t in open_tasks if may_act(user, t)],
@@ -242,8 +243,11 @@ def withdraw(case_id: int) -> ResponseReturnValue:
 def copy(case_id: int) -> ResponseReturnValue:
     case = case_or_404(case_id)
     ids = [int(v) for v in request.form.getlist("copy-user_id") if v.isdigit() and v != "0"]
+    orgs = [int(v) for v in request.form.getlist("copy-org_id") if v.isdigit()]
     try:
-        people = engine.copy_case(db(), case.id, actor=me(), user_ids=ids, note=request.form.get("copy-note", ""))
+        people = engine.copy_case(
+            db(), case.id, actor=me(), user_ids=ids, org_ids=orgs, note=request.form.get("copy-note", "")
+        )
     except (DomainError, NotFound) as err:
         return _refused(err, url_for("cases.detail", case_id=case.id))
     return _done("已抄送给" + "、".join(p.full_name for p in people), url_for("cases.detail", case_id=case.id))
