@@ -16,7 +16,7 @@ from models.user import Role
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus
 from webapp.access import case_or_404, me, requires
 from webapp.db import db
-from webapp.workbench import case_panel
+from webapp.workbench import case_panel, mark_copy_read
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -65,6 +65,7 @@ def deletions() -> ResponseReturnValue:
 @login_required
 def detail(case_id: int) -> ResponseReturnValue:
     case = case_or_404(case_id)
+    mark_copy_read(case.id)
     events = (
         db()
         .scalars(

@@ -92,15 +92,19 @@ def _person_form(cls: type[PersonForm], prefix: str, choices: list[tuple[int, st
     return form
 
 
-def case_panel(case: ProcessInstance, open_tasks: list[InboxTask]) -> dict[str, Any]:
-    """What the case page offers: 撤回, 抄送, 催办 per open task, opinions; reading marks a copy as read."""
-    user = me()
+def mark_copy_read(case_id: int) -> None:
+    """Opening a case copied to me marks the copy read (before the page loads anything: a commit expires it)."""
     db().execute(
         update(CaseCopy)
-        .where(CaseCopy.instance_id == case.id, CaseCopy.user_id == user.id, CaseCopy.read_at.is_(None))
+        .where(CaseCopy.instance_id == case_id, CaseCopy.user_id == me().id, CaseCopy.read_at.is_(None))
         .values(read_at=utcnow())
     )
     db().commit()
+
+
+def case_panel(case: ProcessInstance, open_tasks: list[InboxTask]) -> dict[str, Any]:
+    """What the case page offers: 撤回, 抄送, 催办 per open task, opinions."""
+    user = me()
     copy_people = (
         db().scalars(colleagues_for(db(), user, case, "copy")).all() if engine.may_copy(db(), case, user) else []
     )
