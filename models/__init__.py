@@ -3,6 +3,7 @@
 Importing this package registers every table on ``Base.metadata`` (Alembic and the tests rely on it).
 """
 
+from models.access_log import AccessLog
 from models.admission import Admission, AdmissionPlan, AdmissionResult, AdmissionStatus
 from models.attachment import Attachment
 from models.audit import AuditEvent
@@ -16,6 +17,7 @@ from models.holidays import Holiday
 from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.photo import StudentPhoto
+from models.seals import Seal
 from models.settings import ControlledField, PhotoCollection, RegistrationOpening
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.transfer_rules import CityReviewRule, OutboundReview, TransferScope
@@ -33,6 +35,8 @@ from models.workflow import (
 )
 
 __all__ = [
+    "AccessLog",
+    "Seal",
     "Admission",
     "AdmissionPlan",
     "AdmissionResult",

@@ -13,6 +13,7 @@ from werkzeug.exceptions import NotFound
 from models import clock
 from webapp import (
     access,
+    access_log,
     admissions,
     attachments,
     auth,
@@ -71,6 +72,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)
+    access_log.init_app(app)
     filters.init_app(app)
     _register_assets(app)
     _register_errors(app)

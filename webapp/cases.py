@@ -14,6 +14,7 @@ from models.attachment import Attachment
 from models.jurisdiction import cases_visible_to, may_act
 from models.user import Role
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus
+from webapp import access_log
 from webapp.access import case_or_404, me, requires
 from webapp.db import db
 from webapp.workbench import case_panel, mark_copy_read
@@ -66,6 +67,7 @@ def deletions() -> ResponseReturnValue:
 def detail(case_id: int) -> ResponseReturnValue:
     case = case_or_404(case_id)
     mark_copy_read(case.id)
+    access_log.saw([case.student_id], "业务详情")
     events = (
         db()
         .scalars(

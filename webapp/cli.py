@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 import engine
 from handlers import promotion
+from models import seals
 from models.base import utcnow
 from webapp import demo
 from webapp.config import ROOT
@@ -78,8 +79,24 @@ def tick() -> None:
     session = db()
     cases = engine.tick(session)
     runs = promotion.run_due(session, utcnow())  # F-38: the promotion moment is a tick like any timer
+    sealed = sum(seals.seal(session, chain) for chain in seals.CHAINS)
     session.commit()
-    click.echo(f"处理了 {cases} 个到期业务，执行了 {len(runs)} 次升级")
+    click.echo(f"处理了 {cases} 个到期业务，执行了 {len(runs)} 次升级，封存了 {sealed} 条日志")
+
+
+@group.command("audit-verify")
+def audit_verify() -> None:
+    """校验操作日志与访问日志的哈希链：先封存新记录，再逐条重算，指出第一条被修改或删除的记录。"""
+    session = db()
+    for chain in seals.CHAINS:
+        seals.seal(session, chain)
+    session.commit()
+    broken = [found for chain in seals.CHAINS if (found := seals.verify(session, chain)) is not None]
+    for found in broken:
+        click.echo(found.message, err=True)
+    if broken:
+        raise SystemExit(1)
+    click.echo("操作日志与访问日志完整，未发现修改或删除")
 
 
 def init_app(app: Flask) -> None:

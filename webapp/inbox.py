@@ -30,6 +30,7 @@ from models.inbox import (
 )
 from models.jurisdiction import cases_visible_to, may_act
 from models.workflow import CaseStatus, InboxTask, ProcessInstance, SignMode, TaskKind
+from webapp import access_log
 from webapp.access import me, task_or_404
 from webapp.attachments import save_evidence, with_evidence
 from webapp.db import db
@@ -112,6 +113,7 @@ def _form_for(row: Any, formdata: Any) -> Any:
 @login_required
 def task(task_id: int) -> ResponseReturnValue:
     row = task_or_404(task_id)
+    access_log.saw([row.instance.student_id], "任务办理")
     if row.status != "open":
         flash("该任务已被处理", "warning")
         return redirect(url_for("cases.detail", case_id=row.instance_id))

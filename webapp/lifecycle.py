@@ -20,7 +20,7 @@ from models.errors import DomainError, NotFound
 from models.lifecycle import ChangeCode, PromotionRun, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
 from models.user import Role
-from webapp import xlsx
+from webapp import access_log, xlsx
 from webapp.access import me, requires, student_or_404
 from webapp.db import db
 
@@ -46,10 +46,12 @@ def _query_page(title: str, run: Callable[..., queries.Page], template_args: dic
     filters = _filters()
     if request.args.get("format") == "xlsx":
         page = run(db(), me(), filters, page=1, per_page=queries.EXPORT_LIMIT)
-        return xlsx.download(title, page.headers, page.rows)
+        access_log.exported(f"导出：{title}", len(page.rows))
+        return xlsx.download(title, page.headers, page.rows, by=me())
     page = run(
         db(), me(), filters, page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"]
     )
+    access_log.exported(title, len(page.rows))
     args = {k: v for k, v in request.args.items() if k not in {"page", "format"}}
     schools = queries.schools_of(db(), me())
     return render_template(
@@ -124,7 +126,8 @@ def graduates_for_admission() -> ResponseReturnValue:
     """导出招生excel (F-40, F-56): the graduates in the five-column layout the result import reads back."""
     students = queries.graduated_students(db(), me(), _filters())
     rows = admission_results.graduates_for_admission(db(), students)
-    return xlsx.download("导出招生excel", list(admission_results.HEADERS), rows)
+    access_log.exported("导出：导出招生excel", len(rows))
+    return xlsx.download("导出招生excel", list(admission_results.HEADERS), rows, by=me())
 
 
 @bp.get("/graduates/rejected")

@@ -22,6 +22,7 @@ from models.student import Student, StudentStatus
 from models.transitions import NON_TERMINAL
 from models.user import Role
 from models.workflow import InstanceEvent, ProcessInstance
+from webapp import access_log
 from webapp.access import me, requires, student_or_404
 from webapp.attachments import save_evidence, with_evidence
 from webapp.db import db
@@ -71,6 +72,7 @@ def search() -> ResponseReturnValue:
         )
         .all()
     )
+    access_log.saw((s.id for s in students), "学生查询")
     return render_template(
         "students/search.html",
         students=students,
@@ -87,6 +89,7 @@ def search() -> ResponseReturnValue:
 @login_required
 def detail(student_id: int) -> ResponseReturnValue:
     student = student_or_404(student_id)
+    access_log.saw([student.id], "学生信息")
     cases = (
         db()
         .scalars(
