@@ -12,8 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import Connection
 
 import engine
-from handlers import promotion
-from models.base import utcnow
+from jobs import periodic
 from webapp import demo
 from webapp.config import ROOT
 from webapp.db import db
@@ -74,12 +73,9 @@ def load_demo(student_count: int, seed: int) -> None:
 
 @group.command("tick")
 def tick() -> None:
-    """处理到期的定时事件（生产环境由调度器定期调用）。"""
-    session = db()
-    cases = engine.tick(session)
-    runs = promotion.run_due(session, utcnow())  # F-38: the promotion moment is a tick like any timer
-    session.commit()
-    click.echo(f"处理了 {cases} 个到期业务，执行了 {len(runs)} 次升级")
+    """处理到期的定时事件（Celery beat 每分钟调度一次；也可手工执行）。"""
+    ticked = periodic.tick(db())
+    click.echo(f"处理了 {ticked.cases} 个到期业务，执行了 {ticked.promotions} 次升级")
 
 
 def init_app(app: Flask) -> None:
