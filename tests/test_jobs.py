@@ -5,6 +5,7 @@ as jobs, a commit that breaks midway and is retried, cancel, and beat running th
 from __future__ import annotations
 
 import io
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -42,6 +43,10 @@ def jobs_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 @pytest.fixture
 def app(jobs_db: Engine, tmp_path: Path) -> Any:
+    return make_app(jobs_db, tmp_path)
+
+
+def make_app(jobs_db: Engine, tmp_path: Path, **extra: Any) -> Any:
     return create_app(
         {
             "TESTING": True,
@@ -54,6 +59,7 @@ def app(jobs_db: Engine, tmp_path: Path) -> Any:
             "SECRET_KEY": "test-secret",
             "WTF_CSRF_ENABLED": False,
             "SESSION_COOKIE_SECURE": False,
+            **extra,
         }
     )
 
@@ -268,3 +274,19 @@ def test_beat_runs_the_tick_on_a_worker(app, worker, db, jobs_db, tmp_path):
         db.rollback()  # a new snapshot (SQLite WAL, PostgreSQL repeatable reads alike)
         refreshed = db.get_one(ProcessInstance, case_id).next_timer_at
         assert refreshed is None or refreshed > utcnow() - timedelta(hours=1)
+
+
+def test_on_postgresql_with_redis_as_the_broker(jobs_db, tmp_path, db):
+    """The production pair: skipped only without XUEJI_TEST_DATABASE_URL (CI starts Redis; .ci/run)."""
+    if not os.environ.get("XUEJI_TEST_DATABASE_URL"):
+        pytest.skip("needs PostgreSQL (XUEJI_TEST_DATABASE_URL) and Redis")
+    broker = os.environ.get("XUEJI_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+    app = make_app(jobs_db, tmp_path, BROKER_URL=broker)
+    client = app.test_client()
+    client.post("/login", data={"username": SCHOOL, "password": PASSWORD})
+    with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        checked = wait_for(db, upload(client, 40))
+        assert checked.state == JobState.DONE and checked.result["ok"]
+        before = counts(db)
+        done = wait_for(db, upload(client, 40, action="确认导入", token=checked.params["token"]))
+    assert done.state == JobState.DONE and counts(db) == (before[0] + 40, before[1] + 80, before[2] + 40)
