@@ -1,7 +1,7 @@
 """jobs: long work off the request path (imports, batches, exports, the tick), one row each with its progress
 
 Revision ID: 0012_jobs
-Revises: 0009_holidays
+Revises: 0010_workbench
 Create Date: 2026-12-07 11:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_jobs"
-down_revision = "0009_holidays"
+down_revision = "0010_workbench"
 branch_labels = None
 depends_on = None
 
