@@ -20,7 +20,7 @@ PORT ?= 5000
 PY_STAMP := $(VENV)/.xueji-installed
 NODE_STAMP := node_modules/.xueji-installed
 
-.PHONY: help setup run test e2e lint check-migrations bench bench-promotion bench-registration
+.PHONY: help setup run test e2e lint check-migrations bench bench-promotion bench-registration bench-import
 
 help:
 	@echo "make run    安装依赖、载入演示数据并启动 http://$(HOST):$(PORT)（网页、后台任务 worker 与定时 beat）"
@@ -76,3 +76,7 @@ bench-promotion: setup
 # Issue 4: import (100,000 rows) and 查重 against 1 M / 10 M students; PostgreSQL only (BENCH_URL=postgresql+psycopg://…).
 bench-registration: setup
 	$(PY) bench/registration_bench.py --url "$(BENCH_URL)" $(BENCH_ARGS)
+
+# Issue 13: the 100,000-row import through the job path (upload, check job, import job on a real worker), per stage.
+bench-import: setup
+	$(PY) bench/import_jobs.py --url "$(BENCH_URL)" $(BENCH_ARGS)

@@ -77,6 +77,8 @@ def _run(session: Session, job_id: int, work: Kind, progress: Progress) -> JobSt
         if work.writes:
             _write_lock(session, job_id)
         result = work.run(session, session.get_one(Job, job_id), progress)
+        if isinstance(progress, Reporter):
+            result = {**result, "stages": progress.durations()}
         if not work.writes:
             session.rollback()  # nothing of the work is kept; the outcome below is a fresh transaction
         job = session.get_one(Job, job_id)
@@ -118,11 +120,14 @@ class Reporter:
         self.stage = ""
         self.last = 0.0
         self.blocked = False  # SQLite: the job's own transaction holds the write lock (until the next stage)
+        self.began: list[tuple[str, float]] = []  # each stage and when it began (monotonic)
 
     def __call__(self, done: int, total: int, stage: str = "") -> None:
         now = time.monotonic()
         new_stage = stage != self.stage
-        if not new_stage and now - self.last < self.interval:
+        if new_stage:
+            self.began.append((stage, now))
+        elif now - self.last < self.interval:
             return
         self.last = now
         values: dict[str, Any] = {"done": done, "total": total}
@@ -131,6 +136,11 @@ class Reporter:
             values |= {"stage": stage, "stage_started_at": utcnow()}
         if self._write(values):
             raise JobCancelled()
+
+    def durations(self) -> list[list[Any]]:
+        """[stage, seconds] of each stage so far, in order (the job page and the bench show them)."""
+        ends = [began for _, began in self.began[1:]] + [time.monotonic()]
+        return [[stage, round(end - began, 2)] for (stage, began), end in zip(self.began, ends, strict=True)]
 
     def _write(self, values: dict[str, Any]) -> bool:
         """Writes the progress unless SQLite is locked by the job itself; returns whether cancel was asked."""

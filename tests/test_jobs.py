@@ -163,8 +163,9 @@ def test_a_dry_run_job_reports_progress_and_its_page_shows_the_result(worker, cl
         "done": job.total,
         "rate": None,
     }
+    assert [stage for stage, _ in job.result["stages"]] == ["读取文件", "逐行校验", "班级与文件内查重", "与学籍库查重"]
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "检查通过：共 1200 行" in page and 'src="/static/jobs.js"' in page
+    assert "检查通过：共 1200 行" in page and 'src="/static/jobs.js"' in page and "用时：读取文件" in page
     listing = client.get("/jobs/").get_data(as_text=True)
     assert "学籍导入（检查，新生注册）班级.xlsx" in listing and "已完成" in listing
 

@@ -58,6 +58,8 @@ class Config:
     # Static files (CSS, the page scripts) are cached by browsers and proxies for an hour, revalidated by ETag after.
     SEND_FILE_MAX_AGE_DEFAULT = 3600
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # uploads (diagrams) are small; refuse anything bigger unread
+    # ... except a registration import: 100,000 rows of the template are some 20 MB as Excel saves them.
+    MAX_IMPORT_LENGTH = int(os.environ.get("XUEJI_MAX_IMPORT_MB", "100")) * 1024 * 1024
 
 
 def instance_secret_key(folder: Path = Config.INSTANCE_DIR) -> str:

@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime, time
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import select
@@ -183,6 +183,7 @@ def import_file() -> ResponseReturnValue:
     """Upload, then a job checks (检查) or imports (确认导入) the kept file while the job page shows its bar."""
     if request.method == "GET":
         return render_template("registration/import.html", business_type="")
+    request.max_content_length = current_app.config["MAX_IMPORT_LENGTH"]  # before the form is read
     business_type = request.form.get("business_type", "")
     token = request.form.get("token") or ""
     filename = ""
