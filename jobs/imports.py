@@ -64,7 +64,19 @@ def dry_run(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
         session, actor=actor, data=data, business_type=job.params["business_type"], now=utcnow(), progress=progress
     )
     uploads.keep_validated(actor.id, job.params["token"], report.validated)
+    _keep_errors(actor, job, report, progress)
     return summary(report)
+
+
+def _keep_errors(actor: User, job: Job, report: student_import.ImportReport, progress: Progress) -> None:
+    """The error workbook, made here while the whole report is at hand, so that its download is instant."""
+    path = uploads.errors_path(actor.id, job.params["token"])
+    without_cells = bool(report.rows) and report.rows[0].keys() == {"_row"}  # a kept check's compact rows
+    if report.ok or without_cells:  # the download checks the file again then (webapp/registration.py)
+        path.unlink(missing_ok=True)
+        return
+    progress(0, 1, "生成错误报告")
+    path.write_bytes(student_import.error_workbook(report))
 
 
 def _after_commit(session: Session, job: Job) -> None:
@@ -91,6 +103,7 @@ def commit(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
         validated=uploads.validated(actor.id, job.params["token"]),
         progress=progress,
     )
+    _keep_errors(actor, job, report, progress)
     return summary(report) | {"imported": len(committed.student_ids), "problems": committed.problems}
 
 

@@ -63,10 +63,15 @@ def keep_validated(owner_id: int, token: str, result: Validated | None) -> None:
         path_of(owner_id, token).with_suffix(".validated").write_bytes(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
 
 
+def errors_path(owner_id: int, token: str) -> Path:
+    """The failed rows of the upload's latest check or import (the error workbook), written by its job."""
+    return path_of(owner_id, token).with_suffix(".errors")
+
+
 def forget(owner_id: int, token: str) -> None:
     """The upload has been imported: its file and results are of no more use."""
     path = path_of(owner_id, token)
-    for leftover in (path, path.with_suffix(".validated")):
+    for leftover in (path, path.with_suffix(".validated"), errors_path(owner_id, token)):
         leftover.unlink(missing_ok=True)
 
 

@@ -213,9 +213,14 @@ def import_file() -> ResponseReturnValue:
 @bp.post("/import/<token>/errors.xlsx")
 @requires(*SCHOOL_ROLES)
 def import_errors(token: str) -> ResponseReturnValue:
+    """The failed rows: as the upload's last check or import job wrote them, else (a job of an older version)
+    checked again here."""
     data = uploads.read(me().id, token)
     if not data:
         abort(404)
+    kept = uploads.errors_path(me().id, token)
+    if kept.exists():
+        return _download(kept.read_bytes(), "导入失败的行.xlsx")
     report = student_import.dry_run(
         db(),
         actor=me(),
