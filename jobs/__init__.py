@@ -43,6 +43,7 @@ def init_app(app: Flask) -> Celery:
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.config_from_object(celery_settings(app.config))
     celery.set_default()
+    celery.flask_app = app  # type: ignore[attr-defined]  # for the worker's signal handlers (jobs/tasks.py)
     app.extensions["celery"] = celery
     from jobs import tasks  # noqa: F401 -- registers the shared tasks
 

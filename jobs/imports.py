@@ -63,6 +63,7 @@ def dry_run(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
     report = student_import.dry_run(
         session, actor=actor, data=data, business_type=job.params["business_type"], now=utcnow(), progress=progress
     )
+    progress(0, 1, "保存检查结果")
     uploads.keep_validated(actor.id, job.params["token"], report.validated)
     _keep_errors(actor, job, report, progress)
     return summary(report)

@@ -160,3 +160,19 @@ class Reporter:
             cancel = conn.scalar(select(Job.cancel_requested).where(Job.id == self.job_id))
             conn.rollback()
         return bool(cancel)
+
+
+INTERRUPTED = "后台任务进程中断，未写入任何数据，可以重试"
+
+
+def fail_interrupted(sessions: sessionmaker[Session]) -> int:
+    """Jobs left running by a worker that died: with the embedded broker there is one worker, so when it starts
+    nothing can still be running, and its messages are not delivered again (a file once taken is gone). Their
+    transactions were rolled back with the process; they become failed, to be retried. (Redis and RabbitMQ
+    deliver an unacknowledged message again instead: the job then simply runs again.)"""
+    with sessions() as session:
+        stale = session.scalars(select(Job).where(Job.state == JobState.RUNNING)).all()
+        for job in stale:
+            job.state, job.error, job.finished_at = JobState.FAILED, INTERRUPTED, utcnow()
+        session.commit()
+        return len(stale)

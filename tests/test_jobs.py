@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +32,7 @@ from models.workflow import CaseStatus, ProcessInstance
 from tests.rows import valid_row
 from tests.test_student_import import xlsx
 from webapp import create_app
+from webapp.config import ROOT
 
 SCHOOL = "nanming-xx-registrar"
 WAIT_SECONDS = 60  # a generous bound for a job to finish on a busy machine; no test asserts how long it took
@@ -163,7 +166,8 @@ def test_a_dry_run_job_reports_progress_and_its_page_shows_the_result(worker, cl
         "done": job.total,
         "rate": None,
     }
-    assert [stage for stage, _ in job.result["stages"]] == ["读取文件", "逐行校验", "班级与文件内查重", "与学籍库查重"]
+    stages = ["读取文件", "逐行校验", "班级与文件内查重", "与学籍库查重", "保存检查结果"]
+    assert [stage for stage, _ in job.result["stages"]] == stages
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "检查通过：共 1200 行" in page and 'src="/static/jobs.js"' in page and "用时：读取文件" in page
     listing = client.get("/jobs/").get_data(as_text=True)
@@ -291,3 +295,27 @@ def test_on_postgresql_with_redis_as_the_broker(jobs_db, tmp_path, db):
         before = counts(db)
         done = wait_for(db, upload(client, 40, action="确认导入", token=checked.params["token"]))
     assert done.state == JobState.DONE and counts(db) == (before[0] + 40, before[1] + 80, before[2] + 40)
+
+
+def test_a_worker_starting_on_the_embedded_broker_fails_the_jobs_a_dead_one_left_running(app, client, db):
+    """A real ``celery worker`` process started on the embedded broker, after a job was left running."""
+    job_id = upload(client, 0, action="确认导入", token="1" * 32)  # no worker yet: queued
+    with db.begin():
+        db.get_one(Job, job_id).state = JobState.RUNNING
+    env = {
+        **os.environ,
+        "XUEJI_DATABASE_URL": db.get_bind().url.render_as_string(hide_password=False),
+        "XUEJI_INSTANCE_DIR": str(app.config["INSTANCE_DIR"]),
+        "XUEJI_BROKER_DIR": str(app.config["BROKER_DIR"]),
+        "XUEJI_SECRET_KEY": "test-secret",
+    }
+    argv = [sys.executable, "-m", "celery", "-A", "webapp.worker", "worker", "--pool", "solo", "--without-gossip"]
+    argv += ["--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"]
+    worker = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        job = wait_for(db, job_id, JobState.FAILED)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    assert job.error == runner.INTERRUPTED and counts(db)[0] > 0
+    assert client.post(f"/jobs/{job_id}/retry").status_code == 302
