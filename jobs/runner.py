@@ -32,16 +32,18 @@ class Kind:
     run: Run  # does the work in the session (not committing); returns the result summary (JSON)
     writes: bool  # the work writes: its transaction commits with the job's done state, else it is rolled back
     after: After | None = None  # follow-up work of a done job, each piece its own transaction (e.g. opening cases)
+    # The work commits item by item (each item idempotent: a retry skips what is done), instead of all at once.
+    partial: bool = False
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def kind(name: str, *, writes: bool, after: After | None = None) -> Callable[[Run], Run]:
+def kind(name: str, *, writes: bool, after: After | None = None, partial: bool = False) -> Callable[[Run], Run]:
     """Register a job kind: ``@kind("student_import.commit", writes=True)`` over ``run(session, job, progress)``."""
 
     def register(run: Run) -> Run:
-        KINDS[name] = Kind(run, writes, after)
+        KINDS[name] = Kind(run, writes, after, partial)
         return run
 
     return register
@@ -49,7 +51,7 @@ def kind(name: str, *, writes: bool, after: After | None = None) -> Callable[[Ru
 
 def execute(sessions: sessionmaker[Session], job_id: int, *, watched: bool = True) -> JobState | None:
     """Run the job if it still needs running; returns its final state (None: no such job)."""
-    from jobs import imports  # noqa: F401 -- registers the import kinds
+    from jobs import imports, migration  # noqa: F401 -- registers their kinds
 
     with sessions() as session:
         job = session.get(Job, job_id)
@@ -85,14 +87,19 @@ def _run(session: Session, job_id: int, work: Kind, progress: Progress) -> JobSt
         job.result, job.done = result, job.total
         return _finish(session, job, JobState.DONE)
     except JobCancelled:
-        state, message = JobState.CANCELLED, "已取消，未写入任何数据"
+        state, message = JobState.CANCELLED, f"已取消，{_left(work)}"
     except DomainError as err:
         state, message = JobState.FAILED, err.message
     except Exception as err:
         log.exception("job %s failed", job_id)
-        state, message = JobState.FAILED, f"任务出错，未写入任何数据，可以重试（{type(err).__name__}）"
+        state, message = JobState.FAILED, f"任务出错，{_left(work)}，可以重试（{type(err).__name__}）"
     session.rollback()
     return _finish(session, session.get_one(Job, job_id), state, message)
+
+
+def _left(work: Kind) -> str:
+    """What an interrupted job left behind, in the user's words."""
+    return "已办理的部分已保存（重试不会重复办理），其余未办理" if work.partial else "未写入任何数据"
 
 
 def _finish(session: Session, job: Job, state: JobState, error: str | None = None) -> JobState:
