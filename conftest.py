@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -67,15 +68,20 @@ def db_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     db_engine.dispose()
 
 
-@pytest.fixture
-def committed_db() -> Iterator[Engine]:
-    """A database of its own for tests that need real commits from several connections (races): PostgreSQL
-    only, built like the shared one and dropped afterwards. Mark such tests ``committed``."""
+@contextmanager
+def own_database(suffix: str, tmp: Path | None = None) -> Iterator[Engine]:
+    """A database of its own, built like the shared one and dropped afterwards: on PostgreSQL a database named
+    after XUEJI_TEST_DATABASE_URL's plus ``suffix``; else (``tmp`` given) a SQLite file in ``tmp``."""
     base = os.environ.get("XUEJI_TEST_DATABASE_URL", "")
     if not base.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL (XUEJI_TEST_DATABASE_URL)")
+        if tmp is None:
+            pytest.skip("needs PostgreSQL (XUEJI_TEST_DATABASE_URL)")
+        db_engine = build_database(f"sqlite:///{tmp / (suffix + '.sqlite3')}")
+        yield db_engine
+        db_engine.dispose()
+        return
     parts = urlsplit(base)
-    name = f"{parts.path.lstrip('/')}_committed"
+    name = f"{parts.path.lstrip('/')}_{suffix}"
     admin = create_engine(urlunsplit(parts._replace(path="/postgres")), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -84,8 +90,16 @@ def committed_db() -> Iterator[Engine]:
     yield db_engine
     db_engine.dispose()
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}"'))
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def committed_db() -> Iterator[Engine]:
+    """A database of its own for tests that need real commits from several connections (races): PostgreSQL
+    only. Mark such tests ``committed``."""
+    with own_database("committed") as db_engine:
+        yield db_engine
 
 
 @pytest.fixture
@@ -262,6 +276,9 @@ def app(connection: Connection, tmp_path: Path) -> Any:
         {
             "TESTING": True,
             "IMPORT_DIR": tmp_path / "imports",  # uploads of one test, not the checkout's instance folder
+            "INSTANCE_DIR": tmp_path / "instance",
+            "BROKER_DIR": tmp_path / "broker",
+            "JOBS_INLINE": True,  # no worker can see this test's rolled-back transaction (tests/test_jobs.py runs one)
             "SECRET_KEY": "test-secret",
             "DB_ENGINE": connection,
             "DB_SESSION_OPTIONS": {"join_transaction_mode": "create_savepoint"},

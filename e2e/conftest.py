@@ -77,7 +77,8 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``flask xueji demo`` on a fresh SQLite file, then ``flask run`` on a free port; stopped at the end."""
+    """``flask xueji demo`` on a fresh SQLite file, then ``flask run`` on a free port and one Celery worker beside
+    it (as ``make run``), sharing the instance folder (the broker's files, the uploads); stopped at the end."""
     tmp = tmp_path_factory.mktemp("e2e")
     env = {
         **os.environ,
@@ -85,6 +86,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "XUEJI_DEMO": "1",
         "XUEJI_SECURE_COOKIES": "0",
         "XUEJI_SECRET_KEY": "e2e",
+        "XUEJI_INSTANCE_DIR": str(tmp / "instance"),
         "PYTHONUNBUFFERED": "1",
     }
     subprocess.run(  # noqa: S603 -- fixed argv
@@ -93,6 +95,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp / "server.log"
+    worker_argv = [sys.executable, "-m", "celery", "-A", "webapp.worker", "worker", "--pool", "solo"]
+    worker_argv += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"]
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 -- fixed argv
             _flask("run", "--host", "127.0.0.1", "--port", str(port)),
@@ -101,16 +105,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+        worker = subprocess.Popen(worker_argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
     try:
         _wait_until_up(url, process, log)
         yield LiveServer(url, log, env["XUEJI_DATABASE_URL"])
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for started in (process, worker):
+            started.terminate()
+            try:
+                started.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                started.kill()
+                started.wait()
 
 
 @pytest.fixture(scope="session")

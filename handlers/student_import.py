@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -28,6 +29,7 @@ from handlers.registration import check_business_type, context_problems, mark_pr
 from models import bulk, dedup
 from models.audit import AuditEvent
 from models.errors import DomainError
+from models.job import Progress, no_progress
 from models.org import School
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.template_columns import COLUMNS, HEADER_ALIASES, Column
@@ -35,6 +37,7 @@ from models.user import User
 from models.validation import Problem, Result, validate
 
 MAX_ROWS = 200_000
+EVERY = 500  # rows between two progress reports (the listener throttles further)
 STUDENT_DEFAULTS = {  # columns a new registration leaves empty (Core inserts need every key in every row)
     "national_student_id": None,
     "open_case_id": None,
@@ -73,7 +76,7 @@ class Validated:
         return self.today == today and self.digest == digest(data)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Kept between the dry run and the commit (webapp/uploads.py) in a compact form: the records as tuples
+        """Kept between the dry run and the commit (jobs/uploads.py) in a compact form: the records as tuples
         under one key tuple pickle and load several times faster than a dict per row, and the uploaded rows are
         kept only when an error workbook may be asked for (a row has an error)."""
         keys = tuple(self.results[0].record) if self.results else ()
@@ -265,10 +268,18 @@ def digest(data: bytes) -> str:
 
 
 @bulk.paused_gc()
-def validate_file(data: bytes, today: date) -> Validated:
+def validate_file(data: bytes, today: date, progress: Progress = no_progress) -> Validated:
     """Reading and the per-row §3.9 rules: everything that depends on the file alone."""
+    progress(0, 1, "读取文件")
     rows, read_errors = read(data)
-    return Validated(digest(data), today, rows, read_errors, [validate(row, today=today) for row in rows])
+    total = len(rows)
+    results = []
+    for done, row in enumerate(rows):
+        if not done % EVERY:
+            progress(done, total, "逐行校验")
+        results.append(validate(row, today=today))
+    progress(total, total, "逐行校验")
+    return Validated(digest(data), today, rows, read_errors, results)
 
 
 @bulk.paused_gc()
@@ -280,6 +291,7 @@ def dry_run(
     business_type: str,
     now: datetime,
     validated: Validated | None = None,
+    progress: Progress = no_progress,
 ) -> ImportReport:
     """Every §3.9 rule, the school and class rules, V-17 within the file and 查重 against this school's records;
     nothing is written. ``validated`` (an earlier report's) is reused only if it is of this very file and day."""
@@ -288,11 +300,14 @@ def dry_run(
         raise DomainError("只有学校用户可以导入学籍")
     check_business_type(session, school.org, business_type, now)
     if validated is None or not validated.fits(data, now.date()):
-        validated = validate_file(data, now.date())
+        validated = validate_file(data, now.date(), progress)
     report = ImportReport(rows=validated.rows, errors=list(validated.read_errors), validated=validated)
     classes: dict[str, Any] = {}
     seen: dict[Any, int] = {}
-    for row, result in zip(validated.rows, validated.results, strict=True):
+    total = len(validated.rows)
+    for done, (row, result) in enumerate(zip(validated.rows, validated.results, strict=True)):
+        if not done % EVERY:
+            progress(done, total, "班级与文件内查重")
         number = row["_row"]
         extra, school_class = _context(session, actor, school, result, business_type=business_type, cache=classes)
         if result.problems or extra:
@@ -306,6 +321,7 @@ def dry_run(
             if key in seen:
                 report.errors.append(RowError(number, "姓名", "V-17", f"与第{seen[key]}行是同一学生（文件内重复）"))
             seen.setdefault(key, number)
+    progress(total, total, "与学籍库查重")
     _already_here(session, school, report, seen)
     report.errors.sort(key=lambda e: e.row)
     return report
@@ -360,17 +376,28 @@ def commit(
     business_type: str,
     now: datetime,
     validated: Validated | None = None,
+    progress: Progress = no_progress,
 ) -> tuple[ImportReport, Committed]:
     """All or nothing: with any error nothing is written and the report is returned; otherwise one registration
     per row (set-based inserts: students, family members, audit), then 查重 of the whole batch. ``validated``
     (the dry run's ``report.validated``) spares the per-row rules when it is of this very file; the checks that
     need the database (school, class, already registered, 查重) always run again."""
-    report = dry_run(session, actor=actor, data=data, business_type=business_type, now=now, validated=validated)
+    report = dry_run(
+        session, actor=actor, data=data, business_type=business_type, now=now, validated=validated, progress=progress
+    )
     if not report.ok:
         return report, Committed()
+    progress(0, len(report.records), "写入学籍库")
     school = session.get_one(School, actor.org_id)
     ids = _insert(
-        session, report.records, report.existing, school=school, actor=actor, business_type=business_type, now=now
+        session,
+        report.records,
+        report.existing,
+        school=school,
+        actor=actor,
+        business_type=business_type,
+        now=now,
+        progress=progress,
     )
     before: dict[str, Any] = {}  # one object for every row: written once per batch (bulk encodes it once)
     after = {"status": StudentStatus.REGISTERING.value, "registration_type": business_type}
@@ -390,6 +417,7 @@ def commit(
     bulk.insert_rows(session, AuditEvent.__table__, audit_rows)
     problems = _mark_others(session, report, ids, actor=actor)
     session.flush()
+    progress(len(ids), len(ids), "写入学籍库")
     return report, Committed(ids, problems)
 
 
@@ -402,6 +430,7 @@ def _insert(
     actor: User,
     business_type: str,
     now: datetime,
+    progress: Progress = no_progress,
 ) -> list[int]:
     """Set-based inserts of the students (their new ids, in order) and their two family members each; the rows
     are generated as they are written."""
@@ -418,7 +447,7 @@ def _insert(
             **_dedup_values(record, existing),
             "created_at": now,
         }
-        for record in records
+        for record in _reporting(records, progress, "写入学籍库")
     )
     ids = bulk.insert_returning_ids(session, Student.__table__, rows, len(records))
     members = (
@@ -428,6 +457,15 @@ def _insert(
     )
     bulk.insert_rows(session, Guardian.__table__, members)
     return ids
+
+
+def _reporting(records: list[dict[str, Any]], progress: Progress, stage: str) -> Iterator[dict[str, Any]]:
+    """The records, reporting every so many as they are consumed (by an insert that streams them)."""
+    total = len(records)
+    for done, record in enumerate(records):
+        if not done % EVERY:
+            progress(done, total, stage)
+        yield record
 
 
 def _dedup_values(record: dict[str, Any], existing: dict[Any, list[int]]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from models.class_size import ClassSizeLimit
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
 from models.holidays import Holiday
+from models.job import Job, JobState
 from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.photo import StudentPhoto
@@ -67,6 +68,8 @@ __all__ = [
     "ExchangeMessage",
     "Guardian",
     "Holiday",
+    "Job",
+    "JobState",
     "InboxTask",
     "InstanceEvent",
     "MessageStatus",

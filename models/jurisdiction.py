@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from models.calendar import Term
 from models.class_size import ClassSizeLimit
 from models.errors import NotFound
+from models.job import Job
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
 from models.student import RegistrationState, Student, StudentStatus
 from models.user import Role, User
@@ -297,3 +298,16 @@ def class_size_setting_or_404(session: Session, user: User, setting_id: int) -> 
     """A 班额 setting of the user's organisation or of a unit below it (never one set above)."""
     query = select(ClassSizeLimit).where(ClassSizeLimit.id == setting_id, in_subtree(user, ClassSizeLimit.org_id))
     return _one_or_404(session, query)
+
+
+# -- jobs: a user sees the jobs they started, and those started in their own organisation -------------------------
+
+
+def jobs_visible_to(user: User, *, mine_only: bool = False) -> Select[tuple[Job]]:
+    if mine_only:
+        return select(Job).where(Job.started_by_id == user.id)
+    return select(Job).where(or_(Job.started_by_id == user.id, Job.org_id == user.org_id))
+
+
+def job_or_404(session: Session, user: User, job_id: int) -> Job:
+    return _one_or_404(session, jobs_visible_to(user).where(Job.id == job_id))

@@ -28,3 +28,21 @@ def test_demo_is_not_loaded_twice(app, session):
     result = app.test_cli_runner().invoke(args=["xueji", "demo"])
     assert result.exit_code == 0 and "演示数据已存在，跳过" in result.output
     assert session.scalar(select(func.count()).select_from(OrgUnit)) == units
+
+
+def test_the_import_command_checks_then_writes_with_a_progress_bar(app, session, tmp_path):
+    from models.student import Student
+    from tests.rows import valid_row
+    from tests.test_student_import import xlsx
+
+    upload = tmp_path / "class.xlsx"
+    upload.write_bytes(xlsx([valid_row(n) for n in range(30)]))
+    runner = app.test_cli_runner()
+    args = ["xueji", "import", str(upload), "--user", "nanming-xx-registrar"]
+    checked = runner.invoke(args=args)
+    assert checked.exit_code == 0 and "检查通过：共 30 行" in checked.output and "逐行校验" in checked.output
+    done = runner.invoke(args=[*args, "--commit"])
+    assert done.exit_code == 0 and "导入成功：30人" in done.output and "写入学籍库" in done.output
+    assert len(session.scalars(select(Student).where(Student.name.startswith("测试"))).all()) == 30
+    again = runner.invoke(args=[*args, "--commit"])
+    assert again.exit_code == 1 and "该生已在本校注册" in again.output and "未导入任何数据" in again.output

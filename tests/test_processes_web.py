@@ -191,7 +191,9 @@ def test_an_extra_step_published_through_the_web_new_cases_follow_it_old_cases_m
     assert fresh.state == "待复核"
     assert waiting.case.version.version_no == 1 and waiting.state == "未处理"
 
-    result = client.post("/processes/mistaken_deletion/migrate", data={"from_version": "1"}).get_data(as_text=True)
+    result = client.post(
+        "/processes/mistaken_deletion/migrate", data={"from_version": "1"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "已迁移到第2版" in result
     assert "不能迁移：已办理的步骤在新版本中被修改或删除" in result
     session.expire_all()
@@ -302,7 +304,9 @@ def test_a_transfer_diagram_with_an_extra_review_step_published_through_the_web(
     assert new_case.state == "转出区县审核通过"
 
     assert old_case.case.version.version_no == 1
-    result = client.post("/processes/transfer_in_province/migrate", data={"from_version": "1"}).get_data(as_text=True)
+    result = client.post(
+        "/processes/transfer_in_province/migrate", data={"from_version": "1"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "已迁移到第2版" in result
     session.expire_all()
     assert session.get(ProcessInstance, old_case.case.id).version.version_no == 2

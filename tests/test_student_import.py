@@ -327,7 +327,7 @@ def test_already_registered_check_takes_any_number_of_found_records(session, use
 
 
 def test_a_dry_run_kept_between_requests_comes_back_the_same():
-    """webapp/uploads.py pickles the dry run's results; the compact form must give back what the commit reads."""
+    """jobs/uploads.py pickles the dry run's results; the compact form must give back what the commit reads."""
     import pickle
 
     clean = imp.validate_file(xlsx([valid_row(n) for n in range(3)]), utcnow().date())

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
+import jobs
 from models import clock
 from webapp import (
     access,
@@ -24,9 +25,11 @@ from webapp import (
     filters,
     holidays,
     inbox,
+    job_pages,
     lifecycle,
     menu,
     processes,
+    production,
     registration,
     school_classes,
     students,
@@ -47,10 +50,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(Config)
     app.config.update(overrides or {})
+    app.config["SECRET_KEY_FROM_ENV"] = app.config["SECRET_KEY"]
     if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = instance_secret_key()
+        app.config["SECRET_KEY"] = instance_secret_key(app.config["INSTANCE_DIR"])
     clock.set_display_zone(app.config["TIMEZONE"])
     db.init_app(app)
+    if app.config["PRODUCTION"]:
+        with app.app_context():
+            production.refuse_demo_secrets(app, db.db())
+    jobs.init_app(app)
     csrf.init_app(app)
     access.login_manager.init_app(app)
     for blueprint in (
@@ -69,6 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         class_sizes.bp,
         holidays.bp,
         workbench.bp,
+        job_pages.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

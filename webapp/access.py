@@ -17,6 +17,7 @@ from models import jurisdiction
 from models.calendar import Term
 from models.class_size import ClassSizeLimit
 from models.errors import NotFound
+from models.job import Job
 from models.org import Cohort, OrgLevel, SchoolClass
 from models.student import Student
 from models.user import Role, User
@@ -112,3 +113,7 @@ def own_class_or_404(class_id: int) -> SchoolClass:
 
 def class_size_setting_or_404(setting_id: int) -> ClassSizeLimit:
     return _or_404(lambda: jurisdiction.class_size_setting_or_404(db(), me(), setting_id))
+
+
+def job_or_404(job_id: int) -> Job:
+    return _or_404(lambda: jurisdiction.job_or_404(db(), me(), job_id))

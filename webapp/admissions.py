@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 import engine as wf
 from forms import FORMS, transfer_cross
 from handlers import admission_results, class_assignment
+from jobs import uploads
 from models import admission as adm
 from models.admission import AdmissionResult
 from models.base import utcnow
@@ -24,7 +25,7 @@ from models.org import School, Stage, other_provinces
 from models.school_year import new_year_refusals
 from models.user import Role, User
 from models.workflow import ProcessInstance
-from webapp import uploads, xlsx
+from webapp import xlsx
 from webapp.access import me, requires
 from webapp.db import db
 from webapp.transfers import CROSS_IN, calendar_notice, start_request
@@ -190,7 +191,7 @@ def results_template() -> ResponseReturnValue:
 @bp.post("/results/import")
 @requires(Role.COUNTY_OFFICER)
 def results_import() -> ResponseReturnValue:
-    """Import, then redirect: a refused file is kept (``webapp.uploads``) and its errors shown under a GET URL, so
+    """Import, then redirect: a refused file is kept (``jobs.uploads``) and its errors shown under a GET URL, so
     refreshing the page does not post the file again."""
     upload = request.files.get("file")
     data = upload.read() if upload else b""
@@ -200,7 +201,7 @@ def results_import() -> ResponseReturnValue:
     except admission_results.ImportRefused as err:
         db().rollback()
         flash(err.message, "danger")
-        return redirect(url_for("admissions.results_refused", token=uploads.keep(data)))
+        return redirect(url_for("admissions.results_refused", token=uploads.keep(me().id, data)))
     except DomainError as err:
         db().rollback()
         flash(err.message, "danger")
@@ -214,7 +215,7 @@ def results_import() -> ResponseReturnValue:
 @requires(Role.COUNTY_OFFICER)
 def results_refused(token: str) -> ResponseReturnValue:
     """The refused file's row errors, checked again (nothing is written)."""
-    data = uploads.read(token)
+    data = uploads.read(me().id, token)
     if not data:
         return redirect(url_for("admissions.results"))
     try:

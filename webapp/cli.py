@@ -1,20 +1,24 @@
-"""``flask xueji …``: database, diagrams, demo data and the timer tick."""
+"""``flask xueji …``: database, diagrams, demo data, the timer tick and the registration import."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 import engine
-from handlers import promotion
+from handlers import student_import
+from jobs import imports, periodic
 from models import seals
 from models.base import utcnow
+from models.errors import DomainError
+from models.user import User
 from webapp import demo
 from webapp.config import ROOT
 from webapp.db import db
@@ -75,13 +79,9 @@ def load_demo(student_count: int, seed: int) -> None:
 
 @group.command("tick")
 def tick() -> None:
-    """处理到期的定时事件（生产环境由调度器定期调用）。"""
-    session = db()
-    cases = engine.tick(session)
-    runs = promotion.run_due(session, utcnow())  # F-38: the promotion moment is a tick like any timer
-    sealed = sum(seals.seal(session, chain) for chain in seals.CHAINS)
-    session.commit()
-    click.echo(f"处理了 {cases} 个到期业务，执行了 {len(runs)} 次升级，封存了 {sealed} 条日志")
+    """处理到期的定时事件（Celery beat 每分钟调度一次；也可手工执行）。"""
+    ticked = periodic.tick(db())
+    click.echo(f"处理了 {ticked.cases} 个到期业务，执行了 {ticked.promotions} 次升级，封存了 {ticked.sealed} 条日志")
 
 
 @group.command("audit-verify")
@@ -97,6 +97,81 @@ def audit_verify() -> None:
     if broken:
         raise SystemExit(1)
     click.echo("操作日志与访问日志完整，未发现修改或删除")
+
+
+class TerminalProgress:
+    """A handler's progress as a bar in the terminal, one bar per stage (click's, with rate and time left)."""
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int, stage: str = "") -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage, self.shown = stage, 0
+            self.bar = click.progressbar(length=max(total, 1), label=f"{stage:<10}", show_eta=True, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "username", required=True, help="导入学校的学籍管理员用户名")
+@click.option("--type", "business_type", default="新生注册", show_default=True, help="注册类别")
+@click.option("--commit", is_flag=True, help="检查通过后写入（不加则只检查）")
+def import_students(path: Path, username: str, business_type: str, commit: bool) -> None:
+    """学籍导入（检查或写入），终端显示进度条；与网页导入同一规则，全部无误才写入。"""
+    session = db()
+    actor = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if actor is None:
+        raise click.ClickException(f"没有用户 {username}")
+    progress = TerminalProgress()
+    try:
+        if commit:
+            report, committed = student_import.commit(
+                session,
+                actor=actor,
+                data=path.read_bytes(),
+                business_type=business_type,
+                now=utcnow(),
+                progress=progress,
+            )
+        else:
+            report = student_import.dry_run(
+                session,
+                actor=actor,
+                data=path.read_bytes(),
+                business_type=business_type,
+                now=utcnow(),
+                progress=progress,
+            )
+    except DomainError as err:
+        session.rollback()
+        raise click.ClickException(err.message) from err
+    finally:
+        progress.close()
+    for error in report.errors[:20]:
+        click.echo(f"第{error.row}行「{error.column}」{error.rule}：{error.message}")
+    if not report.ok:
+        session.rollback()
+        raise click.ClickException(
+            f"共 {len(report.errors)} 处错误，涉及 {len(report.failed_rows())} 行；未导入任何数据"
+        )
+    if not commit:
+        click.echo(f"检查通过：共 {len(report.rows)} 行，可以导入（加 --commit 写入）")
+        return
+    session.commit()
+    for refused in imports.open_problem_cases(session, actor, committed.problems):
+        click.echo(refused)
+    click.echo(f"导入成功：{len(committed.student_ids)}人（查重有问题{len(committed.problems)}人）")
 
 
 def init_app(app: Flask) -> None:

@@ -15,7 +15,8 @@ def _flag(name: str, default: bool) -> bool:
 
 
 class Config:
-    DATABASE_URL = os.environ.get("XUEJI_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'xueji.sqlite3'}")
+    INSTANCE_DIR = Path(os.environ.get("XUEJI_INSTANCE_DIR", ROOT / "instance"))
+    DATABASE_URL = os.environ.get("XUEJI_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'xueji.sqlite3'}")
     # Unset: a key kept in instance/secret_key (created once), so restarts keep people logged in.
     SECRET_KEY = os.environ.get("XUEJI_SECRET_KEY")
     # Demo mode shows the demo password on the login page; never on in production.
@@ -26,8 +27,22 @@ class Config:
     # Times are stored in UTC and shown in this zone on every page and export (a tz database name).
     TIMEZONE = os.environ.get("XUEJI_TIMEZONE", "Asia/Shanghai")
     PROCESSES_DIR = ROOT / "processes"
-    # Uploaded import files, kept so that the dry run, the commit and the error report read the same bytes.
-    IMPORT_DIR = Path(os.environ.get("XUEJI_IMPORT_DIR", ROOT / "instance" / "imports"))
+    # Uploaded import files, kept so that the dry run, the commit and the error report read the same bytes; the
+    # web and the workers must both reach it (one machine, or a shared volume).
+    IMPORT_DIR = Path(
+        os.environ.get("XUEJI_UPLOAD_DIR") or os.environ.get("XUEJI_IMPORT_DIR") or INSTANCE_DIR / "imports"
+    )
+    # Celery (jobs/): the embedded default needs no server (messages are files under BROKER_DIR, see jobs/__init__);
+    # production names Redis or RabbitMQ, e.g. redis://127.0.0.1:6379/0 or amqp://guest:guest@127.0.0.1:5672//.
+    BROKER_URL = os.environ.get("XUEJI_BROKER_URL", "filesystem://")
+    BROKER_DIR = Path(os.environ.get("XUEJI_BROKER_DIR", INSTANCE_DIR / "broker"))
+    BROKER_POLL_SECONDS = float(os.environ.get("XUEJI_BROKER_POLL_SECONDS", "0.5"))
+    TICK_SECONDS = float(os.environ.get("XUEJI_TICK_SECONDS", "60"))  # the beat schedule of the periodic tick
+    # Run jobs inside the request that submits them instead of on a worker: only for the web tests, whose app
+    # lives inside one rolled-back transaction that no worker could see.
+    JOBS_INLINE = False
+    # Production refuses to start with the demo secret key or a user whose password is the demo password.
+    PRODUCTION = _flag("XUEJI_PRODUCTION", False)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -40,11 +55,15 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     PAGE_SIZE = 50
+    # Static files (CSS, the page scripts) are cached by browsers and proxies for an hour, revalidated by ETag after.
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # uploads (diagrams) are small; refuse anything bigger unread
+    # ... except a registration import: 100,000 rows of the template are some 20 MB as Excel saves them.
+    MAX_IMPORT_LENGTH = int(os.environ.get("XUEJI_MAX_IMPORT_MB", "100")) * 1024 * 1024
 
 
-def instance_secret_key() -> str:
-    path = ROOT / "instance" / "secret_key"
+def instance_secret_key(folder: Path = Config.INSTANCE_DIR) -> str:
+    path = folder / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))

@@ -30,6 +30,7 @@ NAV: tuple[Link | Menu, ...] = (
     Link("registration.authority", "学籍注册核办", "nav-authority"),
     Link("transfers.index", "转学"),
     Link("cases.mine", "我发起的业务"),
+    Link("jobs.index", "我的任务进度", "nav-jobs"),
     Menu(
         "学籍管理",
         (

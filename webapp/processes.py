@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
+import jobs
 from engine import drafts, versions
+from jobs import migration
 from models.errors import DomainError
 from models.user import Role
 from models.workflow import CaseStatus, DraftStatus, ProcessDraft, ProcessInstance, ProcessVersion
@@ -219,15 +223,17 @@ def migrate(key: str) -> ResponseReturnValue:
     if state:
         query = query.where(ProcessInstance.state_label == state)
     candidates = db().scalars(query.order_by(ProcessInstance.id)).all()
-    results = []
-    if request.method == "POST":
-        results = versions.migrate(db(), [c.id for c in candidates], target, by=me())
-        moved = sum(r.migrated for r in results)
-        flash(
-            f"共 {len(results)} 件：{moved} 件已迁移到第{target.version_no}版，{len(results) - moved} 件保持原版本",
-            "info",
+    if request.method == "POST":  # a job: a province's running cases take longer than a request may
+        job_id, _ = jobs.create(
+            db(),
+            key=f"{migration.MIGRATE}:{key}:{target.id}:{secrets.token_hex(8)}",
+            kind=migration.MIGRATE,
+            title=f"迁移在办业务到「{target.name}」第{target.version_no}版（{len(candidates)}件）",
+            actor=me(),
+            params={"target_id": target.id, "case_ids": [c.id for c in candidates]},
         )
-        candidates = []
+        jobs.submit(job_id)
+        return redirect(url_for("jobs.show", job_id=job_id))
     states = sorted(
         db().scalars(
             select(ProcessInstance.state_label)
@@ -241,7 +247,6 @@ def migrate(key: str) -> ResponseReturnValue:
         target=target,
         versions=all_versions,
         candidates=candidates,
-        results=results,
         states=states,
         from_no=from_no,
         state=state,

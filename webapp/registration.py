@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, time
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import select
 
-import engine
+import jobs
 from forms.registration import RegistrationForm
 from handlers import photos, student_import
 from handlers import registration as reg
+from jobs import imports, uploads
 from models import dedup
 from models.base import utcnow
 from models.divisions import tree as division_tree
@@ -30,7 +32,6 @@ from models.settings import PhotoCollection, RegistrationOpening
 from models.student import PROBLEM_TYPES, RegistrationState, Student
 from models.user import Role
 from models.workflow import ProcessInstance
-from webapp import uploads
 from webapp.access import me, requires
 from webapp.db import db
 
@@ -155,14 +156,8 @@ def problem_parties(case: ProcessInstance) -> list[tuple[str, str, str]]:
 
 
 def _open_problem_cases(pairs: list[tuple[int, int]]) -> None:
-    """F-11: a duplicate becomes a problem record at once: one 问题学籍处理 case per pair, each its own transaction."""
-    for student_id, other_id in pairs:
-        try:
-            engine.start(
-                db(), "problem_record", student_id=student_id, actor=me(), data={"other_student": str(other_id)}
-            )
-        except DomainError as err:
-            flash(f"问题学籍处理未能发起：{err.message}", "warning")
+    for refused in imports.open_problem_cases(db(), me(), pairs):
+        flash(refused, "warning")
 
 
 # -- Excel ----------------------------------------------------------------------------------------------------
@@ -185,57 +180,47 @@ def _download(data: bytes, filename: str) -> Response:
 @bp.route("/import", methods=["GET", "POST"])
 @requires(*SCHOOL_ROLES)
 def import_file() -> ResponseReturnValue:
+    """Upload, then a job checks (检查) or imports (确认导入) the kept file while the job page shows its bar."""
     if request.method == "GET":
-        return render_template("registration/import.html", report=None)
+        return render_template("registration/import.html", business_type="")
+    request.max_content_length = current_app.config["MAX_IMPORT_LENGTH"]  # before the form is read
     business_type = request.form.get("business_type", "")
     token = request.form.get("token") or ""
-    if token:
-        data = uploads.read(token)
-    else:
+    filename = ""
+    if not token:  # a kept upload that has gone meanwhile fails its job with a message saying so
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             flash("请选择要导入的文件", "warning")
-            return render_template("registration/import.html", report=None), 422
-        data = upload.read()
-        token = uploads.keep(data)
+            return render_template("registration/import.html", business_type=business_type), 422
+        token, filename = uploads.keep(me().id, upload.read()), upload.filename
     commit = request.form.get("action") == "确认导入"
-    try:
-        if commit:
-            report, committed = student_import.commit(
-                db(),
-                actor=me(),
-                data=data,
-                business_type=business_type,
-                now=utcnow(),
-                validated=uploads.validated(token),
-            )
-            if report.ok:
-                pairs = committed.problems
-                db().commit()
-                uploads.forget(token)
-                flash(f"导入成功：{len(committed.student_ids)}人（查重有问题{len(pairs)}人）", "success")
-                _open_problem_cases(pairs)
-                return redirect(url_for("registration.index"))
-            db().rollback()
-        else:
-            report = student_import.dry_run(db(), actor=me(), data=data, business_type=business_type, now=utcnow())
-            uploads.keep_validated(token, report.validated)
-    except DomainError as err:
-        db().rollback()
-        flash(err.message, "danger")
-        return render_template("registration/import.html", report=None), 422
-    status = 200 if report.ok else 422
-    return render_template(
-        "registration/import.html", report=report, token=token, business_type=business_type, committed=commit
-    ), status
+    kind_name = imports.COMMIT if commit else imports.DRY_RUN
+    # A check may be asked again; an import of one upload is one job, however often it is confirmed.
+    key = imports.job_key(kind_name, me().id, token, business_type) + ("" if commit else f":{secrets.token_hex(4)}")
+    job_id, created = jobs.create(
+        db(),
+        key=key,
+        kind=kind_name,
+        title=f"学籍导入（{'导入' if commit else '检查'}，{business_type}）{filename}",
+        actor=me(),
+        params={"token": token, "business_type": business_type, "filename": filename},
+    )
+    if created:
+        jobs.submit(job_id)
+    return redirect(url_for("jobs.show", job_id=job_id))
 
 
 @bp.post("/import/<token>/errors.xlsx")
 @requires(*SCHOOL_ROLES)
 def import_errors(token: str) -> ResponseReturnValue:
-    data = uploads.read(token)
+    """The failed rows: as the upload's last check or import job wrote them, else (a job of an older version)
+    checked again here."""
+    data = uploads.read(me().id, token)
     if not data:
         abort(404)
+    kept = uploads.errors_path(me().id, token)
+    if kept.exists():
+        return _download(kept.read_bytes(), "导入失败的行.xlsx")
     report = student_import.dry_run(
         db(),
         actor=me(),

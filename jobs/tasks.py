@@ -1,0 +1,34 @@
+"""The Celery tasks: thin entry points over jobs/runner.py and jobs/periodic.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from celery.signals import worker_ready
+from flask import current_app
+
+from jobs import RUN_JOB, TICK, periodic, runner
+
+
+@shared_task(name=RUN_JOB)
+def run_job(job_id: int) -> None:
+    runner.execute(current_app.extensions["xueji_sessionmaker"], job_id)
+
+
+@shared_task(name=TICK)
+def tick() -> None:
+    """The beat schedule's periodic tick (timers, escalation, the dropout clock, the promotion moment, delivery)."""
+    with current_app.extensions["xueji_sessionmaker"]() as session:
+        periodic.record(session, periodic.tick(session))
+
+
+@worker_ready.connect
+def _interrupted_jobs(sender: Any = None, **_kwargs: Any) -> None:
+    """A ``celery worker`` starting on the embedded broker fails the jobs its dead predecessor left running."""
+    app = sender.app if sender is not None else None
+    flask_app = getattr(app, "flask_app", None)
+    if flask_app is None or not flask_app.config["BROKER_URL"].startswith("filesystem://"):
+        return
+    with flask_app.app_context():
+        runner.fail_interrupted(flask_app.extensions["xueji_sessionmaker"])

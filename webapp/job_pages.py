@@ -1,0 +1,104 @@
+"""我的任务进度: the jobs a user started and those of their organisation, one job's progress bar and result, the
+small JSON the bar polls, cancel and retry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+import jobs
+from models.base import utcnow
+from models.job import Job, JobState
+from models.jurisdiction import jobs_visible_to
+from webapp.access import job_or_404, me
+from webapp.db import db
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+LISTED = 100
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    scope = "org" if request.args.get("scope") == "org" else "mine"
+    query = jobs_visible_to(me(), mine_only=scope == "mine").order_by(Job.id.desc()).limit(LISTED)
+    return render_template("jobs/index.html", jobs=db().scalars(query).all(), scope=scope)
+
+
+@bp.get("/<int:job_id>")
+@login_required
+def show(job_id: int) -> ResponseReturnValue:
+    job = job_or_404(job_id)
+    return render_template("jobs/show.html", job=job, mine=job.started_by_id == me().id)
+
+
+@bp.get("/<int:job_id>.json")
+@login_required
+def status(job_id: int) -> ResponseReturnValue:
+    return jsonify(progress(job_or_404(job_id)))
+
+
+def progress(job: Job) -> dict[str, Any]:
+    """The bar's figures: rows done of total in the current stage, the rate since the stage began and the time
+    left at that rate (None until there is a rate)."""
+    percent = 100 if job.state == JobState.DONE else (100 * job.done // job.total if job.total else 0)
+    rate = eta = None
+    if job.state == JobState.RUNNING and job.stage_started_at and job.done:
+        seconds = (utcnow() - _aware(job.stage_started_at)).total_seconds()
+        if seconds > 0:
+            rate = round(job.done / seconds, 1)
+            eta = round((job.total - job.done) / rate) if rate else None
+    return {
+        "id": job.id,
+        "state": job.state.value,
+        "state_label": job.state.label,
+        "stage": job.stage,
+        "done": job.done,
+        "total": job.total,
+        "percent": percent,
+        "rate": rate,
+        "eta_seconds": eta,
+        "finished": job.finished,
+        "error": job.error,
+    }
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@bp.post("/<int:job_id>/cancel")
+@login_required
+def cancel(job_id: int) -> ResponseReturnValue:
+    """Safe at any point for the jobs there are: they write in one transaction, which a cancel rolls back."""
+    job = job_or_404(job_id)
+    if job.started_by_id != me().id or job.finished:
+        flash("该任务不能取消", "warning")
+    elif job.state == JobState.QUEUED:
+        job.state, job.error, job.finished_at = JobState.CANCELLED, "已取消，未执行", utcnow()
+        db().commit()
+        flash("已取消", "success")
+    else:
+        job.cancel_requested = True
+        db().commit()
+        flash("已请求取消：任务将在下一步停止，不会写入任何数据", "info")
+    return redirect(url_for("jobs.show", job_id=job_id))
+
+
+@bp.post("/<int:job_id>/retry")
+@login_required
+def retry(job_id: int) -> ResponseReturnValue:
+    """A failed job runs again as the same job: what it writes commits with its done state, so at most once."""
+    job = job_or_404(job_id)
+    if job.started_by_id != me().id or job.state != JobState.FAILED:
+        flash("只有失败的任务可以重试", "warning")
+        return redirect(url_for("jobs.show", job_id=job_id))
+    job.state, job.error, job.finished_at, job.cancel_requested = JobState.QUEUED, None, None, False
+    db().commit()
+    jobs.submit(job_id)
+    return redirect(url_for("jobs.show", job_id=job_id))

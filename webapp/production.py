@@ -1,0 +1,42 @@
+"""Production mode (XUEJI_PRODUCTION=1) refuses to start on the demo's secrets: no secret key of its own, demo
+mode on, or users who log in with the documented demo password."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
+
+from models.user import User
+
+MIN_SECRET_LENGTH = 32
+# The demo's fixed accounts: checked whatever their number, besides any password hash shared by several users
+# (the demo loader gives every user one hash).
+DEMO_ACCOUNTS = ("national", "guizhou-province", "guizhou-policy", "nanming-county", "nanming-xx-registrar")
+
+
+class UnsafeConfiguration(RuntimeError):
+    pass
+
+
+def refuse_demo_secrets(app: Flask, session: Session) -> None:
+    problems = []
+    key = app.config.get("SECRET_KEY_FROM_ENV") or ""
+    if len(key) < MIN_SECRET_LENGTH:
+        problems.append(f"XUEJI_SECRET_KEY 未设置或少于{MIN_SECRET_LENGTH}个字符 / set a secret key of your own")
+    if app.config["DEMO_MODE"]:
+        problems.append("生产环境不能开启演示模式（XUEJI_DEMO） / demo mode is on")
+    if _demo_password_in_use(session, app.config["DEMO_PASSWORD"]):
+        problems.append("有用户仍在使用演示密码，请先修改 / users still have the demo password")
+    if problems:
+        raise UnsafeConfiguration("生产模式拒绝启动 / refusing to start in production mode: " + "；".join(problems))
+
+
+def _demo_password_in_use(session: Session, demo_password: str) -> bool:
+    if not inspect(session.get_bind()).has_table(User.__tablename__):
+        return False  # not migrated yet (``flask xueji init-db`` is about to)
+    shared = select(User.password_hash).group_by(User.password_hash).having(func.count() > 1)
+    named = select(User.password_hash).where(User.username.in_(DEMO_ACCOUNTS))
+    hashes = set(session.scalars(shared.limit(100))) | set(session.scalars(named))
+    return any(check_password_hash(h, demo_password) for h in hashes)
