@@ -40,15 +40,27 @@ def _upload(session: Session, job: Job) -> tuple[User, bytes]:
     return actor, data
 
 
+PREVIEW_ROWS = 10
+
+
 def summary(report: student_import.ImportReport) -> dict[str, Any]:
     """What the job page shows of a report (JSON): the first errors and warnings, and how many there are."""
 
-    def rows(errors: list[student_import.RowError], limit: int) -> list[list[Any]]:
-        return [[e.row, e.column, e.rule, e.message] for e in errors[:limit]]
+    names = {row.get("_row"): str(row.get("name") or "") for row in report.rows}
 
+    def rows(errors: list[student_import.RowError], limit: int) -> list[list[Any]]:
+        return [[e.row, e.column, e.rule, e.message, names.get(e.row, "")] for e in errors[:limit]]
+
+    preview = [
+        [row.get("_row"), row.get("name"), row.get("sex"), row.get("birth_date"), row.get("class_no")]
+        for row in report.rows[:PREVIEW_ROWS]
+    ]
     return {
         "ok": report.ok,
         "rows": len(report.rows),
+        "preview": preview if report.ok else [],
+        # A file that is no workbook at all, or has no data: one message, nothing to download (row 0, 1 or 2).
+        "unreadable": bool(report.errors) and not report.rows,
         "error_count": len(report.errors),
         "failed_rows": len(report.failed_rows()),
         "errors": rows(report.errors, SHOWN_ERRORS),

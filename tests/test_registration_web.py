@@ -117,11 +117,12 @@ def test_the_failed_rows_keep_their_cells_when_only_the_database_checks_failed(l
 
 def test_another_user_cannot_read_an_upload(login_as):
     client = login_as(SCHOOL)
-    upload = {"business_type": "新生注册", "action": "检查", "file": (io.BytesIO(b"junk"), "a.xlsx")}
+    bad = xlsx([valid_row(0, sex="")])
+    upload = {"business_type": "新生注册", "action": "检查", "file": (io.BytesIO(bad), "a.xlsx")}
     text = client.post(
         "/registration/import", data=upload, content_type="multipart/form-data", follow_redirects=True
     ).get_data(as_text=True)
-    assert "不是有效的Excel" in text
+    assert "检查未通过" in text
     token = text.split("/registration/import/")[1].split("/errors.xlsx")[0]
     other = login_as("yunyan-xx-registrar")
     assert other.post(f"/registration/import/{token}/errors.xlsx", data={}).status_code == 404
