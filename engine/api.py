@@ -59,7 +59,7 @@ class PublishRefused(DomainError):
 
 # -- publishing -------------------------------------------------------------------------------------------
 
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def refuse_hostile(xml: bytes, filename: str) -> None:
@@ -72,7 +72,7 @@ def parse_bpmn(xml: bytes, filename: str) -> SpiffBpmnParser:
     """Parse and XSD-validate one file; a DOCTYPE (entities, XML bombs) is refused before parsing."""
     refuse_hostile(xml, filename)
     try:
-        tree = etree.fromstring(xml, parser=_SAFE_XML)
+        tree = etree.fromstring(xml, parser=SAFE_XML)
         parser = SpiffBpmnParser(validator=VALIDATOR)
         parser.add_bpmn_xml(tree, filename=filename)
     except etree.XMLSyntaxError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from lxml import etree
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
@@ -19,26 +20,63 @@ from models.user import User
 from models.workflow import DraftStatus, ProcessDraft, ProcessVersion
 
 MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
+BPMN_MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
-def _text(xml: bytes) -> str:
+def _text(xml: bytes, label: str = "上传的文件") -> str:
     if len(xml) > MAX_DIAGRAM_BYTES:
         raise DomainError("流程图文件过大（上限 2 MB）")
-    api.refuse_hostile(xml, "上传的文件")
+    api.refuse_hostile(xml, label)
     try:
-        return xml.decode("utf-8")
+        text = xml.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DomainError("流程图文件必须是 UTF-8 编码的 BPMN XML") from exc
+        raise DomainError(
+            f"{label}不是 UTF-8 编码的文本文件，不是 BPMN 流程图：请上传建模工具导出的 .bpmn 文件"
+        ) from exc
+    require_diagram(xml, label)
+    return text
+
+
+def require_diagram(xml: bytes, label: str) -> None:
+    """Refuse, before anything is stored, a file that is no BPMN diagram or has no process the engine would run:
+    such a draft could never be edited into a flow (the parser's own English would only puzzle its reader).
+    Anything else wrong with a diagram is a problem of the draft, listed by the publish check."""
+    hint = "请上传建模工具导出的 .bpmn 文件"
+    try:
+        root = etree.fromstring(xml, parser=api.SAFE_XML)
+    except etree.XMLSyntaxError as exc:
+        line = f"（第 {exc.lineno} 行无法解析）" if exc.lineno else ""
+        raise DomainError(f"{label}不是 BPMN 流程图：它不是 XML 文件{line}。{hint}") from exc
+    name = etree.QName(root)
+    if name.namespace != BPMN_MODEL or name.localname != "definitions":
+        found = f"<{name.localname}>" + (f"（命名空间 {name.namespace}）" if name.namespace else "（无命名空间）")
+        raise DomainError(
+            f"{label}不是 BPMN 流程图：它的根元素是 {found}，BPMN 2.0 文件的根元素应为 bpmn:definitions。{hint}"
+        )
+    processes = root.findall(f"{{{BPMN_MODEL}}}process")
+    if not processes:
+        raise DomainError(f"{label}中没有流程（bpmn:process），只有协作图或其他定义，没有可以运行的步骤。{hint}")
+    # SpiffWorkflow runs a process unless it says isExecutable="false".
+    if all(p.get("isExecutable", "true") == "false" for p in processes):
+        names = "、".join(f"「{p.get('name') or p.get('id')}」" for p in processes)
+        raise DomainError(
+            f'{label}中的流程{names}都标记为不可执行（isExecutable="false"）：请在建模工具中把要运行的流程设为'
+            "可执行后重新导出"
+        )
 
 
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def create(session: Session, process_key: str, xml: bytes, *, by: User, base: ProcessVersion | None) -> ProcessDraft:
+def create(
+    session: Session, process_key: str, xml: bytes, *, by: User, base: ProcessVersion | None, filename: str = ""
+) -> ProcessDraft:
+    """A new draft of ``xml`` (an upload named ``filename``, or a version's text); ``DomainError`` when the file is
+    no diagram that could become a flow, and then nothing is stored."""
     draft = ProcessDraft(
         process_key=process_key,
-        bpmn_xml=_text(xml),
+        bpmn_xml=_text(xml, f"上传的文件「{filename}」" if filename else "上传的文件"),
         base_version_id=base.id if base else None,
         created_by_id=by.id,
         problems=versions.validate(xml, f"{process_key}.bpmn"),
@@ -50,7 +88,7 @@ def create(session: Session, process_key: str, xml: bytes, *, by: User, base: Pr
 
 def save(session: Session, draft: ProcessDraft, xml: bytes) -> ProcessDraft:
     _open(draft)
-    draft.bpmn_xml = _text(xml)
+    draft.bpmn_xml = _text(xml, "保存的流程图")
     draft.problems = versions.validate(xml, f"{draft.process_key}.bpmn")
     draft.updated_at = utcnow()
     session.commit()

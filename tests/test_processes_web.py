@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from models.org import SchoolClass
@@ -116,6 +117,64 @@ def test_hostile_uploads_are_refused_and_nothing_is_stored(policy, session, payl
     )
     assert "不接受包含 DOCTYPE 或实体声明的文件" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(ProcessDraft)) == before
+
+
+NOT_EXECUTABLE = SOURCE.replace('isExecutable="true"', 'isExecutable="false"')
+NO_PROCESS = (
+    '<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
+    'targetNamespace="x"><bpmn:message id="m" name="只有一条消息" /></bpmn:definitions>'
+)
+
+
+@pytest.mark.parametrize(
+    ("filename", "payload", "message"),
+    [
+        (
+            "说明.txt",
+            "请把区县核办改为两个工作日。",
+            "上传的文件「说明.txt」不是 BPMN 流程图：它不是 XML 文件（第 1 行无法解析）",
+        ),
+        (
+            "page.xml",
+            '<?xml version="1.0"?><html><body>不是流程图</body></html>',
+            "上传的文件「page.xml」不是 BPMN 流程图：它的根元素是 <html>（无命名空间），BPMN 2.0 文件的根元素应为 "
+            "bpmn:definitions",
+        ),
+        ("gbk.bpmn", "流程".encode("gbk"), "上传的文件「gbk.bpmn」不是 UTF-8 编码的文本文件"),
+        ("empty.bpmn", NO_PROCESS, "上传的文件「empty.bpmn」中没有流程（bpmn:process）"),
+        (
+            "mistaken_deletion.bpmn",
+            NOT_EXECUTABLE,
+            '上传的文件「mistaken_deletion.bpmn」中的流程「误操作删除」都标记为不可执行（isExecutable="false"）',
+        ),
+    ],
+)
+def test_an_upload_that_is_no_runnable_diagram_is_refused_in_chinese_and_leaves_no_draft(
+    policy, session, filename, payload, message
+):
+    before = session.scalar(select(func.count()).select_from(ProcessDraft))
+    data = payload if isinstance(payload, bytes) else payload.encode()
+    response = policy.post(
+        "/processes/mistaken_deletion/drafts",
+        data={"version_no": "1", "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert response.request.path == "/processes/mistaken_deletion"
+    assert str(escape(message)) in page
+    assert "Start tag" not in page and "targetNamespace" not in page  # none of the parser's English
+    assert session.scalar(select(func.count()).select_from(ProcessDraft)) == before
+
+
+def test_saving_something_that_is_no_diagram_keeps_the_draft_as_it_was(policy):
+    draft = new_draft(policy)
+    response = policy.post(
+        f"/processes/mistaken_deletion/drafts/{draft}", data=b"<svg/>", content_type="application/xml"
+    )
+    assert response.status_code == 422 and response.json["saved"] is False
+    assert "保存的流程图不是 BPMN 流程图" in response.json["problems"][0]
+    assert policy.get(f"/processes/mistaken_deletion/drafts/{draft}.bpmn").get_data(as_text=True) == SOURCE
 
 
 def test_a_draft_that_breaks_a_scenario_needs_an_override_reason(policy, session):

@@ -118,9 +118,10 @@ def _xml_response(xml: str, filename: str | None = None) -> Response:
 def new_draft(key: str) -> ResponseReturnValue:
     base = _version(key, request.form.get("version_no", type=int) or _versions(key)[0].version_no)
     upload = request.files.get("file")
-    xml = upload.read() if upload and upload.filename else base.bpmn_xml.encode()
+    filename = upload.filename if upload and upload.filename else ""
+    xml = upload.read() if upload and filename else base.bpmn_xml.encode()
     try:
-        draft = drafts.create(db(), key, xml, by=me(), base=base)
+        draft = drafts.create(db(), key, xml, by=me(), base=base, filename=filename)
     except DomainError as err:
         flash(err.message, "danger")
         return redirect(url_for("processes.flow", key=key))
