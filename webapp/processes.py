@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 import jobs
-from engine import drafts, versions
+from engine import drafts, versions, vocabulary
 from jobs import migration
 from models.errors import DomainError
 from models.user import Role
@@ -67,6 +67,39 @@ def index() -> ResponseReturnValue:
         .all()
     )
     return render_template("processes/index.html", flows=current.all(), counts=counts, drafts=open_drafts)
+
+
+# -- choice lists of the draft editor (only for those who may edit diagrams) -------------------------------------
+
+
+@bp.get("/choices/forms.json")
+@policy_only
+def choice_forms() -> ResponseReturnValue:
+    return jsonify(vocabulary.forms())
+
+
+@bp.get("/choices/lanes.json")
+@policy_only
+def choice_lanes() -> ResponseReturnValue:
+    return jsonify(vocabulary.lanes())
+
+
+@bp.get("/choices/handlers.json")
+@policy_only
+def choice_handlers() -> ResponseReturnValue:
+    return jsonify(vocabulary.handlers())
+
+
+@bp.get("/choices/states.json")
+@policy_only
+def choice_states() -> ResponseReturnValue:
+    return jsonify(vocabulary.state_labels(db()))
+
+
+@bp.get("/choices/verbs.json")
+@policy_only
+def choice_verbs() -> ResponseReturnValue:
+    return jsonify(vocabulary.verbs())
 
 
 @bp.get("/<key>")

@@ -1,0 +1,83 @@
+"""The registry's own vocabulary, for the diagram editor's choice lists: what a diagram may name and the publish
+check (``engine.checks``) accepts: forms, lane roles, handlers, approval verbs, and the state labels in use.
+
+Everything is read from the application itself (the form classes, ``LANES``, the handler functions' signatures),
+so that a new form or handler appears in the editor without anybody maintaining a second list.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.checks import ESCALATIONS
+from engine.lanes import LANES
+from engine.verbs import Verb
+from forms import FORMS
+from handlers import HANDLERS
+from handlers.registry import REPEATABLE
+from models.workflow import ProcessVersion
+
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+# The ``type`` of a spiffworkflow:parameter, from the handler's annotation (the engine passes the evaluated value).
+_PARAMETER_TYPES = {"int": "int", "str": "str", "dict": "dict", "list": "list", "bool": "bool", "float": "float"}
+
+
+def forms() -> list[dict[str, Any]]:
+    """Each form: its key, title and the variables it writes (its field names; under the task's
+    ``spiffworkflow:variableName`` when the diagram sets one)."""
+    return [
+        {"key": key, "title": cls.title or key, "variables": [field.name for field in cls()]}
+        for key, cls in sorted(FORMS.items())
+    ]
+
+
+def lanes() -> list[str]:
+    return list(LANES)
+
+
+def handlers() -> list[dict[str, Any]]:
+    """Each handler: its name, what it does (its docstring's first line), its keyword parameters with their types,
+    and whether a 退回 may run it again."""
+    return [
+        {"name": name, **_signature(func), "repeatable": name in REPEATABLE} for name, func in sorted(HANDLERS.items())
+    ]
+
+
+def _signature(func: Any) -> dict[str, Any]:
+    params = []
+    for param in list(inspect.signature(func).parameters.values())[1:]:  # the first is the HandlerContext
+        annotation = (
+            param.annotation if isinstance(param.annotation, str) else getattr(param.annotation, "__name__", "")
+        )
+        base = annotation.split("[", 1)[0].split("|", 1)[0].strip()
+        params.append(
+            {
+                "name": param.name,
+                "type": _PARAMETER_TYPES.get(base, "any"),
+                "required": param.default is inspect.Parameter.empty,
+            }
+        )
+    doc = inspect.getdoc(func) or ""
+    return {"description": doc.split("\n", 1)[0], "parameters": params, "result": "dict"}
+
+
+def verbs() -> dict[str, list[str]]:
+    """The approval verbs a user task may switch off (``disabledVerbs``) and the escalations of ``escalateTo``."""
+    return {"verbs": [v.value for v in Verb], "escalations": list(ESCALATIONS)}
+
+
+def state_labels(session: Session) -> list[str]:
+    """Every ``caseState`` of the published versions, most used first (then alphabetically)."""
+    counts: dict[str, int] = {}
+    for xml in session.scalars(select(ProcessVersion.bpmn_xml)):
+        root = etree.fromstring(xml.encode())
+        for prop in root.iter(f"{{{SPIFF}}}property"):
+            if prop.get("name") == "caseState" and prop.get("value"):
+                counts[prop.get("value")] = counts.get(prop.get("value"), 0) + 1
+    return sorted(counts, key=lambda label: (-counts[label], label))
