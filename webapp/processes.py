@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -72,34 +73,22 @@ def index() -> ResponseReturnValue:
 # -- choice lists of the draft editor (only for those who may edit diagrams) -------------------------------------
 
 
-@bp.get("/choices/forms.json")
+CHOICES: dict[str, Callable[[], object]] = {
+    "forms": vocabulary.forms,
+    "lanes": vocabulary.lanes,
+    "handlers": vocabulary.handlers,
+    "states": lambda: vocabulary.state_labels(db()),
+    "verbs": vocabulary.verbs,
+}
+
+
+@bp.get("/choices/<name>.json")
 @policy_only
-def choice_forms() -> ResponseReturnValue:
-    return jsonify(vocabulary.forms())
-
-
-@bp.get("/choices/lanes.json")
-@policy_only
-def choice_lanes() -> ResponseReturnValue:
-    return jsonify(vocabulary.lanes())
-
-
-@bp.get("/choices/handlers.json")
-@policy_only
-def choice_handlers() -> ResponseReturnValue:
-    return jsonify(vocabulary.handlers())
-
-
-@bp.get("/choices/states.json")
-@policy_only
-def choice_states() -> ResponseReturnValue:
-    return jsonify(vocabulary.state_labels(db()))
-
-
-@bp.get("/choices/verbs.json")
-@policy_only
-def choice_verbs() -> ResponseReturnValue:
-    return jsonify(vocabulary.verbs())
+def choices(name: str) -> ResponseReturnValue:
+    """One list per URL (forms, lanes, handlers, states, verbs); see engine.vocabulary."""
+    if name not in CHOICES:
+        abort(404)
+    return jsonify(CHOICES[name]())
 
 
 @bp.get("/<key>")
