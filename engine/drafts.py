@@ -7,6 +7,7 @@ scenarios for exactly the saved text, or an override with a written reason (kept
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -93,6 +94,31 @@ def save(session: Session, draft: ProcessDraft, xml: bytes) -> ProcessDraft:
     draft.updated_at = utcnow()
     session.commit()
     return draft
+
+
+_NAMED = re.compile(r"[（「]([A-Za-z_][\w.\-]*)[）」]")
+
+
+def located(xml: bytes, problems: list[str]) -> list[dict[str, object]]:
+    """Each problem with the ids of the diagram's elements it names (the checks write 「name」（id）), so that the
+    editor can mark them on the canvas; a problem naming none (a file-level one) has an empty list."""
+    try:
+        root = etree.fromstring(xml, parser=api.SAFE_XML)
+        ids = {node.get("id") for node in root.iter(f"{{{BPMN_MODEL}}}*") if node.get("id")}
+    except etree.XMLSyntaxError:
+        ids = set()
+    return [
+        {"text": text, "elements": [i for i in dict.fromkeys(_NAMED.findall(text)) if i in ids]} for text in problems
+    ]
+
+
+def check(xml: bytes, process_key: str) -> list[dict[str, object]]:
+    """The check that guards publishing, run on unsaved XML of the editor (nothing is stored)."""
+    try:
+        _text(xml, "流程图")
+    except DomainError as refused:
+        return located(xml, [refused.message])
+    return located(xml, versions.validate(xml, f"{process_key}.bpmn"))
 
 
 def try_scenarios(session: Session, connection: Connection, draft: ProcessDraft, processes_dir: Path) -> ProcessDraft:

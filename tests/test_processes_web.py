@@ -90,14 +90,42 @@ def test_saving_a_draft_checks_it_and_names_the_element(policy):
         f"/processes/mistaken_deletion/drafts/{draft}", data=broken.encode(), content_type="application/xml"
     )
     assert response.json["saved"] is True
-    assert response.json["problems"] == ["服务任务 「删除学籍」（delete_record） 的处理程序「records.shred」未注册"]
+    assert response.json["problems"] == [
+        {
+            "text": "服务任务 「删除学籍」（delete_record） 的处理程序「records.shred」未注册",
+            "elements": ["delete_record"],
+        }
+    ]
     orphan = SOURCE.replace("</bpmn:process>", '<bpmn:task id="orphan" name="孤立步骤" /></bpmn:process>')
     response = policy.post(
         f"/processes/mistaken_deletion/drafts/{draft}", data=orphan.encode(), content_type="application/xml"
     )
-    assert "元素 「孤立步骤」（orphan） 无法从开始事件到达" in response.json["problems"]
+    assert {"text": "元素 「孤立步骤」（orphan） 无法从开始事件到达", "elements": ["orphan"]} in response.json[
+        "problems"
+    ]
     page = policy.get(f"/processes/mistaken_deletion/drafts/{draft}").get_data(as_text=True)
     assert "孤立步骤" in page and "无法从开始事件到达" in page
+
+
+def test_the_editor_checks_unsaved_xml_as_publishing_would_and_stores_nothing(policy, login_as, session):
+    draft = new_draft(policy)
+    broken = SOURCE.replace('id="records.mark_deleted"', 'id="records.shred"').replace(
+        'name="formKey" value="mistaken_deletion.county_review"', 'name="formKey" value="no.such_form"'
+    )
+    response = policy.post(f"/processes/mistaken_deletion/drafts/{draft}/check", data=broken.encode())
+    problems = response.json["problems"]
+    assert {
+        "text": "服务任务 「删除学籍」（delete_record） 的处理程序「records.shred」未注册",
+        "elements": ["delete_record"],
+    } in problems
+    assert ["county_review"] in [p["elements"] for p in problems if "no.such_form" in p["text"]]
+    assert policy.get(f"/processes/mistaken_deletion/drafts/{draft}.bpmn").get_data(as_text=True) == SOURCE
+    fine = policy.post(f"/processes/mistaken_deletion/drafts/{draft}/check", data=SOURCE.encode())
+    assert fine.json["problems"] == []
+    not_xml = policy.post(f"/processes/mistaken_deletion/drafts/{draft}/check", data="x".encode()).json["problems"]
+    assert not_xml[0]["elements"] == [] and "不是 XML 文件" in not_xml[0]["text"]
+    county = login_as("nanming-county")
+    assert county.post(f"/processes/mistaken_deletion/drafts/{draft}/check", data=SOURCE.encode()).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -173,7 +201,7 @@ def test_saving_something_that_is_no_diagram_keeps_the_draft_as_it_was(policy):
         f"/processes/mistaken_deletion/drafts/{draft}", data=b"<svg/>", content_type="application/xml"
     )
     assert response.status_code == 422 and response.json["saved"] is False
-    assert "保存的流程图不是 BPMN 流程图" in response.json["problems"][0]
+    assert "保存的流程图不是 BPMN 流程图" in response.json["problems"][0]["text"]
     assert policy.get(f"/processes/mistaken_deletion/drafts/{draft}.bpmn").get_data(as_text=True) == SOURCE
 
 

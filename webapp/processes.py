@@ -169,12 +169,20 @@ def draft_xml(key: str, draft_id: int) -> ResponseReturnValue:
 @policy_only
 def save_draft(key: str, draft_id: int) -> ResponseReturnValue:
     """Saved from the modeler by fetch (the XML is the request body); answers with the check result."""
-    item = _draft(key, draft_id)
+    item, xml = _draft(key, draft_id), request.get_data()
     try:
-        drafts.save(db(), item, request.get_data())
+        drafts.save(db(), item, xml)
     except DomainError as err:
-        return jsonify({"saved": False, "problems": [err.message]}), 422
-    return jsonify({"saved": True, "problems": item.problems})
+        return jsonify({"saved": False, "problems": drafts.located(xml, [err.message])}), 422
+    return jsonify({"saved": True, "problems": drafts.located(xml, item.problems)})
+
+
+@bp.post("/<key>/drafts/<int:draft_id>/check")
+@policy_only
+def check_draft(key: str, draft_id: int) -> ResponseReturnValue:
+    """The editor's XML as it is now (unsaved), checked as publishing would check it; nothing is stored."""
+    _draft(key, draft_id)
+    return jsonify({"problems": drafts.check(request.get_data(), key)})
 
 
 @bp.post("/<key>/drafts/<int:draft_id>/scenarios")
