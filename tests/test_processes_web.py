@@ -122,7 +122,7 @@ def test_the_editor_checks_unsaved_xml_as_publishing_would_and_stores_nothing(po
     assert policy.get(f"/processes/mistaken_deletion/drafts/{draft}.bpmn").get_data(as_text=True) == SOURCE
     fine = policy.post(f"/processes/mistaken_deletion/drafts/{draft}/check", data=SOURCE.encode())
     assert fine.json["problems"] == []
-    not_xml = policy.post(f"/processes/mistaken_deletion/drafts/{draft}/check", data="x".encode()).json["problems"]
+    not_xml = policy.post(f"/processes/mistaken_deletion/drafts/{draft}/check", data=b"x").json["problems"]
     assert not_xml[0]["elements"] == [] and "不是 XML 文件" in not_xml[0]["text"]
     county = login_as("nanming-county")
     assert county.post(f"/processes/mistaken_deletion/drafts/{draft}/check", data=SOURCE.encode()).status_code == 403
