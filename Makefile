@@ -19,6 +19,8 @@ PORT ?= 5000
 # Stamp files: setup is redone only when pyproject.toml / package.json / package-lock.json change.
 PY_STAMP := $(VENV)/.xueji-installed
 NODE_STAMP := node_modules/.xueji-installed
+# The draft editor's additions to bpmn-js (panel, translation, problem marks), bundled from webapp/assets/editor/.
+EDITOR_JS := webapp/static/build/editor.js
 
 .PHONY: help setup run test e2e lint check-migrations bench bench-promotion bench-registration bench-import
 
@@ -40,7 +42,11 @@ $(NODE_STAMP): package.json $(wildcard package-lock.json)
 	if [ -f package-lock.json ]; then npm ci; else npm install; fi
 	touch $@
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+$(EDITOR_JS): $(NODE_STAMP) $(wildcard webapp/assets/editor/*)
+	node_modules/.bin/esbuild webapp/assets/editor/index.js --bundle --minify --format=iife --target=es2020 \
+		--log-level=warning --outfile=$@
+
+setup: $(PY_STAMP) $(NODE_STAMP) $(EDITOR_JS)
 
 # The web application, one Celery worker and beat, together; Ctrl-C stops all three.
 run: setup

@@ -1,34 +1,34 @@
-// The draft editor: bpmn-js modeler; 保存草稿 posts the XML and shows the check result.
+// The draft editor: the bpmn-js modeler with XueJi's panel, translation and problem marks (build/editor.js);
+// 保存草稿 posts the XML, and the check result of the save is marked on the canvas.
 (function () {
   "use strict";
   var el = document.getElementById("modeler");
-  var modeler = new window.BpmnJS({ container: el, keyboard: { bindTo: document } });
   var status = document.getElementById("save-status");
-  var problems = document.getElementById("problems");
   var csrf = document.querySelector("meta[name=csrf-token]").content;
+  var editor = window.XueJiEditor;
+  var modeler = new window.BpmnJS({
+    container: el,
+    moddleExtensions: editor.moddleExtensions,
+    additionalModules: editor.additionalModules,
+    xuejiPanel: { container: "#properties-panel", choicesUrl: el.dataset.choicesUrl },
+    xuejiProblems: { checkUrl: el.dataset.checkUrl, list: "#problems", csrf: csrf }
+  });
 
-  function showProblems(list) {
-    problems.innerHTML = "";
-    if (!list.length) {
-      problems.className = "alert alert-success";
-      problems.textContent = "校验通过：可以运行测试场景后发布";
-      return;
-    }
-    problems.className = "alert alert-danger";
-    var ul = document.createElement("ul");
-    ul.className = "mb-0";
-    list.forEach(function (text) {
-      var li = document.createElement("li");
-      li.textContent = text;
-      ul.appendChild(li);
-    });
-    problems.appendChild(ul);
+  // fit-viewport would put the pool's name under the palette: fit the diagram into the part of the canvas beside it.
+  function fitBesidePalette() {
+    var canvas = modeler.get("canvas");
+    var box = canvas.viewbox();
+    var palette = el.querySelector(".djs-palette");
+    var left = (palette ? palette.getBoundingClientRect().right - el.getBoundingClientRect().left : 0) + 12;
+    var scale = Math.min((box.outer.width - left - 12) / box.inner.width, (box.outer.height - 24) / box.inner.height, 1);
+    canvas.viewbox({ x: box.inner.x - left / scale, y: box.inner.y - 12 / scale, width: box.outer.width / scale,
+      height: box.outer.height / scale });
   }
 
   async function load() {
     var response = await fetch(el.dataset.xmlUrl, { credentials: "same-origin" });
     await modeler.importXML(await response.text());
-    modeler.get("canvas").zoom("fit-viewport");
+    fitBesidePalette();
     el.dataset.rendered = "true";
   }
 
@@ -43,10 +43,11 @@
     });
     var body = await response.json();
     status.textContent = body.saved ? "已保存草稿（" + new Date().toLocaleTimeString() + "）" : "未保存";
-    showProblems(body.problems);
+    modeler.get("xuejiProblems").show(body.problems);
     document.querySelectorAll("[data-stale-after-save]").forEach(function (node) { node.hidden = true; });
   }
 
   document.getElementById("save-draft").addEventListener("click", save);
+  window.xuejiModeler = modeler; // for the browser tests
   load();
 })();

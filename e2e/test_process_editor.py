@@ -1,0 +1,103 @@
+"""The draft editor in the browser (issue 21): Chinese palette and context pad, the properties panel with the
+application's choice lists, and problems marked on the canvas."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.accounts import log_in
+
+pytestmark = pytest.mark.e2e
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def open_draft(page: Page, flow: str = "key_data_change") -> None:
+    log_in(page, "guizhou-policy")
+    page.goto(f"/processes/{flow}")
+    page.get_by_role("button", name="以此版本编辑").first.click()
+    expect(page).to_have_url(re.compile(rf"/processes/{flow}/drafts/\d+$"))
+    expect(page.locator("#modeler")).to_have_attribute("data-rendered", "true")
+    expect(page.get_by_test_id("properties-panel")).to_have_attribute("data-loaded", "true")
+
+
+def select(page: Page, element_id: str) -> None:
+    """Select as a click would (a connection's middle is not always on its line)."""
+    page.evaluate(
+        "id => { const m = window.xuejiModeler; m.get('selection').select(m.get('elementRegistry').get(id)); }",
+        element_id,
+    )
+
+
+def english(titles: list[str]) -> list[str]:
+    return [t for t in titles if not CJK.search(t) or ENGLISH_WORD.search(t)]
+
+
+def titles(page: Page, selector: str) -> list[str]:
+    return page.locator(selector).evaluate_all("nodes => nodes.map(n => n.title || n.textContent.trim())")
+
+
+def test_every_palette_and_context_pad_label_is_chinese(page: Page) -> None:
+    open_draft(page)
+    palette = titles(page, ".djs-palette .entry")
+    assert len(palette) >= 10 and not english(palette), english(palette)
+    for element_id in ("city_review", "gw_city", "lane_city", "start", "f_city_no"):
+        select(page, element_id)
+        expect(page.locator(".djs-context-pad.open .entry").first).to_be_visible()
+        pad = titles(page, ".djs-context-pad.open .entry")
+        assert pad and not english(pad), (element_id, english(pad))
+    # The 更改元素 popup menu of a task.
+    select(page, "city_review")
+    page.locator(".djs-context-pad.open .entry[data-action=replace]").click()
+    expect(page.locator(".djs-popup").first).to_be_visible()
+    popup = titles(page, ".djs-popup .entry .djs-popup-label, .djs-popup .entry .djs-popup-entry-name")
+    assert popup and not english(popup), english(popup)
+
+
+def test_the_panel_shows_and_changes_what_the_engine_reads(page: Page) -> None:
+    open_draft(page)
+    page.locator('g.djs-element[data-element-id="city_review"]').click()
+    panel = page.get_by_test_id("properties-panel")
+    expect(panel.locator("#prop-formKey")).to_have_value("key_data_change.review")
+    expect(panel.locator("#prop-caseState")).to_have_value("待市级审核")
+    panel.locator("#prop-dueWorkingDays").fill("3")
+    panel.locator("#prop-dueWorkingDays").press("Tab")
+    panel.get_by_label("加签").check()
+    panel.locator("#prop-escalateTo").select_option("上级")
+
+    page.locator('g.djs-element[data-element-id="f_gw_level_city_review_label"]').click()
+    expect(panel.locator("#prop-condition")).to_have_value('request["approval_level"] == "city"')
+    expect(panel.locator("[data-prop=variables]")).to_contain_text("decision")
+
+    page.locator('g.djs-element[data-element-id="apply_change"]').click(position={"x": 6, "y": 6})
+    expect(panel.locator("#prop-operator")).to_have_value("keydata.apply")
+    expect(panel.locator("#prop-param-changes")).to_have_value('request["changes"]')
+
+    page.get_by_test_id("save-draft").click()
+    expect(page.get_by_test_id("save-status")).to_contain_text("已保存草稿")
+    expect(page.get_by_test_id("problems")).to_contain_text("校验通过")
+    xml = page.request.get(page.url + ".bpmn").text()
+    city = xml[xml.index('id="city_review"') : xml.index("</bpmn:userTask>", xml.index('id="city_review"'))]
+    assert 'name="dueWorkingDays" value="3"' in city
+    assert 'name="disabledVerbs" value="加签"' in city
+    assert 'name="escalateTo" value="上级"' in city
+
+
+def test_a_problem_is_marked_on_the_canvas_and_a_click_selects_its_element(page: Page) -> None:
+    open_draft(page)
+    page.locator('g.djs-element[data-element-id="city_review"]').click()
+    panel = page.get_by_test_id("properties-panel")
+    panel.locator("#prop-formKey").select_option("")
+    problems = page.get_by_test_id("problems")
+    expect(problems).to_contain_text("没有指定表单")
+    expect(page.locator('g.djs-element.xueji-problem[data-element-id="city_review"]')).to_be_visible()
+    page.locator('g.djs-element[data-element-id="start"]').click()
+    problems.locator("button[data-element=city_review]").click()
+    expect(panel.locator("#prop-formKey")).to_be_visible()
+    expect(panel).to_have_attribute("data-element", "city_review")
+    panel.locator("#prop-formKey").select_option("key_data_change.review")
+    expect(problems).to_contain_text("校验通过")
+    expect(page.locator("g.djs-element.xueji-problem")).to_have_count(0)
