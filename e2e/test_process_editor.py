@@ -26,7 +26,7 @@ def open_draft(page: Page, flow: str = "key_data_change") -> None:
     expect(page.get_by_test_id("properties-panel")).to_have_attribute("data-loaded", "true")
 
 
-def select(page: Page, element_id: str) -> None:
+def select_element(page: Page, element_id: str) -> None:
     """Select as a click would (a connection's middle is not always on its line)."""
     page.evaluate(
         "id => { const m = window.xuejiModeler; m.get('selection').select(m.get('elementRegistry').get(id)); }",
@@ -47,12 +47,12 @@ def test_every_palette_and_context_pad_label_is_chinese(page: Page) -> None:
     palette = titles(page, ".djs-palette .entry")
     assert len(palette) >= 10 and not english(palette), english(palette)
     for element_id in ("city_review", "gw_city", "lane_city", "start", "f_city_no"):
-        select(page, element_id)
+        select_element(page, element_id)
         expect(page.locator(".djs-context-pad.open .entry").first).to_be_visible()
         pad = titles(page, ".djs-context-pad.open .entry")
         assert pad and not english(pad), (element_id, english(pad))
     # The 更改元素 popup menu of a task.
-    select(page, "city_review")
+    select_element(page, "city_review")
     page.locator(".djs-context-pad.open .entry[data-action=replace]").click()
     expect(page.locator(".djs-popup").first).to_be_visible()
     popup = titles(page, ".djs-popup .entry .djs-popup-label, .djs-popup .entry .djs-popup-entry-name")
