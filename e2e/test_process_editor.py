@@ -26,6 +26,9 @@ def open_draft(page: Page, flow: str = "key_data_change") -> None:
     expect(page.get_by_test_id("properties-panel")).to_have_attribute("data-loaded", "true")
 
 
+CLIP = {"x": 0, "y": 0, "width": 1440, "height": 760}
+
+
 def select_element(page: Page, element_id: str) -> None:
     """Select as a click would (a connection's middle is not always on its line)."""
     page.evaluate(
@@ -59,12 +62,16 @@ def test_every_palette_and_context_pad_label_is_chinese(page: Page) -> None:
     assert popup and not english(popup), english(popup)
 
 
-def test_the_panel_shows_and_changes_what_the_engine_reads(page: Page) -> None:
+def test_the_panel_shows_and_changes_what_the_engine_reads(page: Page, artifacts_dir: Path) -> None:
+    page.set_viewport_size({"width": 1440, "height": 900})
     open_draft(page)
     page.locator('g.djs-element[data-element-id="city_review"]').click()
     panel = page.get_by_test_id("properties-panel")
     expect(panel.locator("#prop-formKey")).to_have_value("key_data_change.review")
     expect(panel.locator("#prop-caseState")).to_have_value("待市级审核")
+    page.locator(".xueji-editor").scroll_into_view_if_needed()
+    # README's 流程管理 picture (docs/img/editor-panel.png is a copy of this one).
+    page.screenshot(path=artifacts_dir / "editor-panel.png", clip=CLIP)
     panel.locator("#prop-dueWorkingDays").fill("3")
     panel.locator("#prop-dueWorkingDays").press("Tab")
     panel.get_by_label("加签").check()
