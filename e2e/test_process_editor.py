@@ -146,3 +146,17 @@ def test_every_shipped_diagram_survives_the_editor_with_its_extensions(page: Pag
             token = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
             check = page.request.post(page.url + "/check", data=exported, headers={"X-CSRFToken": token})
             assert check.json()["problems"] == []
+
+
+def test_a_test_scenario_is_played_on_the_diagram(page: Page) -> None:
+    open_draft(page, "mistaken_deletion")
+    page.get_by_test_id("run-scenarios").click()
+    expect(page.locator("#modeler")).to_have_attribute("data-rendered", "true")
+    page.locator("tr", has_text="驳回后等待学校处理").get_by_test_id("play-scenario").click()
+    expect(page.locator('g.djs-element.xj-done[data-element-id="county_review"]')).to_be_visible()
+    expect(page.locator('g.djs-element.xj-current[data-element-id="school_decision"]')).to_be_visible()
+    expect(page.locator("g.djs-element.xj-path").first).to_be_attached()
+    expect(page.get_by_test_id("play-summary")).to_have_text("经过泳道：学校、区县；停在：处理驳回的删除申请")
+    page.locator("tr", has_text="区县删除").first.get_by_test_id("play-scenario").click()
+    expect(page.locator("g.djs-element.xj-current")).to_have_count(0)
+    expect(page.get_by_test_id("play-summary")).to_contain_text("已办结")

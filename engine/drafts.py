@@ -128,7 +128,15 @@ def try_scenarios(session: Session, connection: Connection, draft: ProcessDraft,
     stored = scenarios.load(processes_dir, draft.process_key)
     results = scenarios.run_all(connection, draft.bpmn_xml.encode(), f"{draft.process_key}.bpmn", stored)
     draft.scenario_results = [
-        {"name": r.name, "passed": r.passed, "message": r.message, "trail": r.trail} for r in results
+        {
+            "name": r.name,
+            "passed": r.passed,
+            "message": r.message,
+            "trail": r.trail,
+            "done": r.done,
+            "current": r.current,
+        }
+        for r in results
     ]
     draft.scenarios_checked_hash = _hash(draft.bpmn_xml)
     session.commit()

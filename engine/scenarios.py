@@ -20,7 +20,7 @@ from forms import FORMS
 from models.errors import DomainError
 from models.student import Student, StudentStatus
 from models.user import User, UserRole
-from models.workflow import CaseStatus, InboxTask, ProcessInstance, TaskStatus
+from models.workflow import CaseStatus, InboxTask, InstanceEvent, ProcessInstance, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class ScenarioResult:
     passed: bool
     message: str
     trail: list[str] = field(default_factory=list)
+    # Where the case went, for playing it on the diagram: the steps it passed and the ones it waits at.
+    done: list[str] = field(default_factory=list)
+    current: list[str] = field(default_factory=list)
 
 
 class ScenarioFailed(Exception):
@@ -53,6 +56,7 @@ def run_all(connection: Connection, xml: bytes, filename: str, scenarios: list[d
 
 def _play(session: Session, process_key: str, scenario: dict[str, Any]) -> ScenarioResult:
     trail: list[str] = []
+    case: ProcessInstance | None = None
     try:
         case = _start(session, process_key, scenario["start"], trail)
         for step in scenario.get("steps", []):
@@ -60,8 +64,21 @@ def _play(session: Session, process_key: str, scenario: dict[str, Any]) -> Scena
         _check(session, case, scenario.get("expect", {}))
     except (ScenarioFailed, DomainError) as failure:
         message = failure.message if isinstance(failure, DomainError) else str(failure)
-        return ScenarioResult(scenario["name"], False, message, trail)
-    return ScenarioResult(scenario["name"], True, "通过", trail)
+        return ScenarioResult(scenario["name"], False, message, trail, *_path(session, case))
+    return ScenarioResult(scenario["name"], True, "通过", trail, *_path(session, case))
+
+
+def _path(session: Session, case: ProcessInstance | None) -> tuple[list[str], list[str]]:
+    """The diagram elements the case passed (its history) and those it waits at (its open tasks)."""
+    if case is None:
+        return [], []
+    done = session.scalars(
+        select(InstanceEvent.bpmn_id).where(InstanceEvent.instance_id == case.id, InstanceEvent.bpmn_id.is_not(None))
+    )
+    current = session.scalars(
+        select(InboxTask.bpmn_id).where(InboxTask.instance_id == case.id, InboxTask.status == TaskStatus.OPEN)
+    )
+    return sorted({i for i in done if i}), sorted(set(current))
 
 
 def _form_data(form_key: str, data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:

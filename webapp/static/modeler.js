@@ -47,6 +47,30 @@
     document.querySelectorAll("[data-stale-after-save]").forEach(function (node) { node.hidden = true; });
   }
 
+  // 在图上显示: a test scenario's path on the canvas, the lanes it visits and where it stops.
+  function play(button) {
+    var canvas = modeler.get("canvas");
+    var registry = modeler.get("elementRegistry");
+    registry.getAll().forEach(function (e) {
+      ["xj-done", "xj-current", "xj-path"].forEach(function (m) { canvas.removeMarker(e.id, m); });
+    });
+    var split = function (v) { return (v || "").split(",").filter(function (id) { return registry.get(id); }); };
+    var done = split(button.dataset.done);
+    var current = split(button.dataset.current);
+    done.forEach(function (id) { canvas.addMarker(id, "xj-done"); });
+    current.forEach(function (id) { canvas.addMarker(id, "xj-current"); });
+    var passed = window.xjMarkPath(canvas, registry, done.concat(current));
+    var lanes = registry.filter(function (e) { return e.type === "bpmn:Lane"; }).filter(function (lane) {
+      return (lane.businessObject.flowNodeRef || []).some(function (node) { return passed.indexOf(node.id) >= 0; });
+    }).map(function (lane) { return lane.businessObject.name || lane.id; });
+    var name = function (id) { return registry.get(id).businessObject.name || id; };
+    document.getElementById("play-summary").textContent = "经过泳道：" + (lanes.join("、") || "无") + "；" +
+      (current.length ? "停在：" + current.map(name).join("、") : "已办结");
+  }
+
+  document.querySelectorAll("[data-play]").forEach(function (button) {
+    button.addEventListener("click", function () { play(button); });
+  });
   document.getElementById("save-draft").addEventListener("click", save);
   window.xuejiModeler = modeler; // for the browser tests
   load();
