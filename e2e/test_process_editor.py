@@ -160,3 +160,20 @@ def test_a_test_scenario_is_played_on_the_diagram(page: Page) -> None:
     page.locator("tr", has_text="区县删除").first.get_by_test_id("play-scenario").click()
     expect(page.locator("g.djs-element.xj-current")).to_have_count(0)
     expect(page.get_by_test_id("play-summary")).to_contain_text("已办结")
+
+
+def test_message_events_show_their_message_payload_and_variable(page: Page) -> None:
+    open_draft(page, "transfer_cross_province_in")
+    panel = page.get_by_test_id("properties-panel")
+    select_element(page, "send_request")
+    expect(panel.locator("#prop-messageRef")).to_have_value("xp_request")
+    expect(panel.locator("#prop-messagePayload")).to_have_value(re.compile(r'^\{"to_org_id": from_province_id'))
+    expect(panel.locator("#prop-caseState")).to_have_value("转学申请已发往转出省")
+    select_element(page, "archive_arrived")
+    expect(panel.locator("#prop-messageRef")).to_have_value("xp_status")
+    expect(panel.locator("#prop-messageVariable")).to_have_value("status")
+    panel.locator("#prop-newMessage").fill("xp_archive")
+    panel.locator("#prop-newMessage").press("Enter")
+    expect(panel.locator("#prop-messageRef")).to_have_value(re.compile(r"^Message_"))
+    xml = page.evaluate("async () => (await window.xuejiModeler.saveXML()).xml")
+    assert 'name="xp_archive"' in xml

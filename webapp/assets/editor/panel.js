@@ -142,8 +142,8 @@ PropertiesPanel.prototype._body = function (bo, type) {
   return found ? found.value || "" : "";
 };
 
-PropertiesPanel.prototype._setBody = function (element, type, value) {
-  const bo = element.businessObject;
+PropertiesPanel.prototype._setBody = function (element, type, value, target) {
+  const bo = target || element.businessObject;
   value = (value || "").trim();
   if (!value) {
     this._removeExtension(element, bo, type);
@@ -216,6 +216,7 @@ PropertiesPanel.prototype.render = function () {
   if (is(bo, "bpmn:Activity")) this._scripts(element);
   if (is(bo, "bpmn:SequenceFlow")) this._flow(element, bo);
   if (is(bo, "bpmn:Event")) this._timer(element, bo);
+  if (is(bo, "bpmn:Event")) this._message(element, bo);
 };
 
 PropertiesPanel.prototype._kind = function (bo) {
@@ -454,4 +455,36 @@ PropertiesPanel.prototype._timer = function (element, bo) {
   };
   const kind = this._select("定时方式", "timerKind", current[0], TIMER_KINDS, (value) => apply(value, expression));
   this._text("定时表达式", "timer", expression, (value) => apply(kind.value, value.trim()), { help: "ISO 8601 格式" });
+};
+
+PropertiesPanel.prototype._message = function (element, bo) {
+  const definition = (bo.eventDefinitions || []).find((d) => is(d, "bpmn:MessageEventDefinition"));
+  if (!definition) return;
+  let definitions = bo;
+  while (definitions && !is(definitions, "bpmn:Definitions")) definitions = definitions.$parent;
+  if (!definitions) return;
+  const messages = definitions.get("rootElements").filter((root) => is(root, "bpmn:Message"));
+  const current = definition.messageRef ? definition.messageRef.id : "";
+  const options = [["", "（请选择消息）"], ...messages.map((m) => [m.id, m.name && m.name !== m.id ? `${m.name}（${m.id}）` : m.id])];
+  this._select("消息", "messageRef", current, options, (id) =>
+    this._modeling.updateModdleProperties(element, definition, { messageRef: messages.find((m) => m.id === id) }));
+  this._text("新建消息（填写名称后回车）", "newMessage", "", (name) => {
+    name = name.trim();
+    if (!name) return;
+    const message = this._bpmnFactory.create("bpmn:Message", { name });
+    message.$parent = definitions;
+    this._modeling.updateModdleProperties(element, definitions, { rootElements: [...definitions.get("rootElements"), message] });
+    this._modeling.updateModdleProperties(element, definition, { messageRef: message });
+    this.render();
+  });
+  const throwing = is(bo, "bpmn:IntermediateThrowEvent") || is(bo, "bpmn:EndEvent");
+  if (throwing) {
+    this._text("消息内容（表达式）", "messagePayload", this._body(definition, "spiffworkflow:MessagePayload"),
+      (value) => this._setBody(element, "spiffworkflow:MessagePayload", value, definition),
+      { multiline: true, help: "发送给对方的数据，如 {\"student_name\": student_name}" });
+  } else {
+    this._text("接收变量", "messageVariable", this._body(definition, "spiffworkflow:MessageVariable"),
+      (value) => this._setBody(element, "spiffworkflow:MessageVariable", value, definition),
+      { help: "收到的消息内容写入此变量" });
+  }
 };
