@@ -40,16 +40,17 @@ def flow_between(page: Page, source: str, target: str) -> str:
     )
 
 
-def write_condition(page: Page, flow_id: str, rest: str) -> None:
-    """The condition editor: the variable chosen from those written before the flow, the comparison typed."""
+def write_condition(page: Page, flow_id: str, value: str) -> None:
+    """The condition editor: the variable chosen from those written before the flow, the comparison typed, the value
+    chosen from the form's choices."""
     select_element(page, flow_id)
     panel = page.get_by_test_id("properties-panel")
     panel.locator("[data-prop=variables]").get_by_role("button", name="decision", exact=True).click()
     condition = panel.locator("#prop-condition")
     condition.press("End")
-    condition.type(rest)
-    condition.press("Tab")
-    expect(condition).to_have_value(f"decision{rest}")
+    condition.type(" ==")
+    panel.locator(".xueji-values[data-variable=decision]").get_by_role("button", name=value, exact=True).click()
+    expect(condition).to_have_value(f'decision == "{value}"')
 
 
 def seed_key_data_change(database_url: str) -> int:
@@ -96,7 +97,7 @@ def add_city_step(page: Page) -> str:
     context_pad(page, "append.append-task")
     task = selected_id(page)
     page.keyboard.press("Escape")
-    write_condition(page, flow_between(page, "gw_city", task), ' == "通过"')
+    write_condition(page, flow_between(page, "gw_city", task), "通过")
 
     select_element(page, task)
     context_pad(page, "replace")
@@ -127,8 +128,8 @@ def add_city_step(page: Page) -> str:
         select_element(page, gateway)
         context_pad(page, "connect")
         page.locator(f'g.djs-element[data-element-id="{target}"]').click(position={"x": 4, "y": 4})
-    write_condition(page, flow_between(page, gateway, "apply_change"), ' == "通过"')
-    write_condition(page, flow_between(page, gateway, "end_rejected"), ' == "不通过"')
+    write_condition(page, flow_between(page, gateway, "apply_change"), "通过")
+    write_condition(page, flow_between(page, gateway, "end_rejected"), "不通过")
     return task
 
 

@@ -80,6 +80,7 @@ def test_the_panel_shows_and_changes_what_the_engine_reads(page: Page, artifacts
     page.locator('g.djs-element[data-element-id="f_gw_level_city_review_label"]').click()
     expect(panel.locator("#prop-condition")).to_have_value('request["approval_level"] == "city"')
     expect(panel.locator("[data-prop=variables]")).to_contain_text("decision")
+    expect(panel.locator(".xueji-values[data-variable=decision]")).to_contain_text("通过")
 
     page.locator('g.djs-element[data-element-id="apply_change"]').click(position={"x": 6, "y": 6})
     expect(panel.locator("#prop-operator")).to_have_value("keydata.apply")

@@ -33,7 +33,7 @@ def test_policy_officer_edits_a_label_and_saves_a_checked_draft(page: Page) -> N
     expect(editor).to_be_visible()
     editor.press("Control+a")
     editor.type(NEW_LABEL)
-    page.locator('g.djs-element[data-element-id="lane_county"]').click(position={"x": 20, "y": 180})
+    page.locator('g.djs-element[data-element-id="lane_county"]').click(position={"x": 40, "y": 40})
 
     page.get_by_test_id("save-draft").click()
     expect(page.get_by_test_id("save-status")).to_contain_text("已保存草稿")

@@ -29,12 +29,24 @@ _PARAMETER_TYPES = {"int": "int", "str": "str", "dict": "dict", "list": "list", 
 
 
 def forms() -> list[dict[str, Any]]:
-    """Each form: its key, title and the variables it writes (its field names; under the task's
-    ``spiffworkflow:variableName`` when the diagram sets one)."""
+    """Each form: its key, title, the variables it writes (its field names; under the task's
+    ``spiffworkflow:variableName`` when the diagram sets one) and, for choice fields, the values each may take (the
+    code tables a condition compares with)."""
     return [
-        {"key": key, "title": cls.title or key, "variables": [field.name for field in cls()]}
+        {"key": key, "title": cls.title or key, "variables": [f.name for f in form], "choices": _choices(form)}
         for key, cls in sorted(FORMS.items())
+        for form in [cls()]
     ]
+
+
+def _choices(form: Any) -> dict[str, list[str]]:
+    found = {}
+    for field in form:
+        if hasattr(field, "iter_choices") and field.choices:
+            values = [str(choice[0]) for choice in field.iter_choices() if choice[0] not in (None, "", "None")]
+            if values:
+                found[field.name] = values
+    return found
 
 
 def lanes() -> list[str]:

@@ -34,6 +34,7 @@ def test_forms_list_every_form_with_its_title_and_the_variables_it_writes(login_
     review = forms["key_data_change.review"]
     assert review["title"] == FORMS["key_data_change.review"].title
     assert review["variables"] == ["decision", "comment"]
+    assert review["choices"] == {"decision": ["通过", "不通过"]}
 
 
 def test_lanes_handlers_verbs_and_state_labels_come_from_the_application(login_as, flows):

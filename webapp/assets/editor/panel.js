@@ -57,8 +57,9 @@ export default function PropertiesPanel(config, eventBus, modeling, moddle, bpmn
     this.render();
   });
   eventBus.on("commandStack.changed", () => {
-    // An edit typed in the panel is applied on change; re-rendering then would steal the focus of the next field.
-    if (!this._container.contains(document.activeElement)) this.render();
+    // An edit typed in the panel is applied on change (when the field loses focus); re-rendering then would take
+    // away the field or button being clicked next. Edits made elsewhere (canvas, undo) re-render.
+    if (!this._applying && !this._container.contains(document.activeElement)) this.render();
   });
   this._load();
 }
@@ -77,6 +78,15 @@ PropertiesPanel.prototype._load = async function () {
   });
   this._container.dataset.loaded = "true";
   this.render();
+};
+
+PropertiesPanel.prototype._quietly = function (apply) {
+  this._applying = true;
+  try {
+    apply();
+  } finally {
+    this._applying = false;
+  }
 };
 
 // -- reading and writing the spiffworkflow extensions ------------------------------------------------------------
@@ -177,6 +187,7 @@ PropertiesPanel.prototype._setOperator = function (element, name) {
 PropertiesPanel.prototype._variablesBefore = function (flow) {
   const seen = new Set();
   const variables = new Set(["student_id"]);
+  const values = {};
   const queue = [flow.businessObject.sourceRef];
   while (queue.length) {
     const node = queue.shift();
@@ -185,12 +196,18 @@ PropertiesPanel.prototype._variablesBefore = function (flow) {
     const formKey = this._property(node, "formKey");
     const form = this._choices.forms.find((f) => f.key === formKey);
     const wrapper = this._body(node, "spiffworkflow:VariableName");
-    if (form) form.variables.forEach((v) => variables.add(wrapper ? `${wrapper}["${v}"]` : v));
+    if (form) {
+      form.variables.forEach((v) => {
+        const name = wrapper ? `${wrapper}["${v}"]` : v;
+        variables.add(name);
+        if (form.choices && form.choices[v]) values[name] = form.choices[v];
+      });
+    }
     const operator = this._extension(node, OPERATOR);
     if (operator && operator.resultVariable) variables.add(operator.resultVariable);
     (node.incoming || []).forEach((incoming) => queue.push(incoming.sourceRef));
   }
-  return [...variables];
+  return { variables: [...variables], values };
 };
 
 // -- rendering ---------------------------------------------------------------------------------------------------
@@ -263,7 +280,7 @@ PropertiesPanel.prototype._text = function (label, prop, value, apply, extra) {
   if (extra && extra.multiline) input.value = value || "";
   input.dataset.prop = prop;
   if (extra && extra.list) input.setAttribute("list", extra.list);
-  input.addEventListener("change", () => apply(input.value));
+  input.addEventListener("change", () => this._quietly(() => apply(input.value)));
   return this._field(label, input, extra && extra.help);
 };
 
@@ -373,7 +390,7 @@ PropertiesPanel.prototype._checkboxes = function (label, prop, options, chosen, 
     const box = el("input", { type: "checkbox", className: "form-check-input", id, value, checked: chosen.has(value) });
     box.addEventListener("change", () => {
       const now = [...group.querySelectorAll("input:checked")].map((input) => input.value);
-      apply(now);
+      this._quietly(() => apply(now));
     });
     group.appendChild(el("div", { className: "form-check form-check-inline" }, [box, el("label", { className: "form-check-label small", htmlFor: id, text })]));
   });
@@ -428,19 +445,29 @@ PropertiesPanel.prototype._flow = function (element, bo) {
     const expression = value ? this._bpmnFactory.create("bpmn:FormalExpression", { body: value }) : undefined;
     this._modeling.updateProperties(element, { conditionExpression: expression });
   }, { multiline: true, help: "Python 表达式，如 decision == \"通过\"；点击下面的变量插入" });
-  const chips = el("div", { className: "mb-2 xueji-variables" });
+  const insert = (text) => {
+    condition.value = condition.value ? `${condition.value} ${text}` : text;
+    condition.dispatchEvent(new Event("change"));
+    condition.focus();
+  };
+  const chip = (text, inserted) => {
+    const button = el("button", { type: "button", className: "btn btn-outline-secondary btn-sm me-1 mb-1", text });
+    button.addEventListener("click", () => insert(inserted));
+    return button;
+  };
+  const before = this._variablesBefore(element);
+  const chips = el("div", { className: "mb-2 xueji-variables" }, before.variables.map((v) => chip(v, v)));
   chips.dataset.prop = "variables";
-  this._variablesBefore(element).forEach((variable) => {
-    const chip = el("button", { type: "button", className: "btn btn-outline-secondary btn-sm me-1 mb-1", text: variable });
-    chip.addEventListener("click", () => {
-      condition.value = condition.value ? `${condition.value} ${variable}` : variable;
-      condition.dispatchEvent(new Event("change"));
-      condition.focus();
-    });
-    chips.appendChild(chip);
-  });
   this._container.appendChild(el("div", { className: "form-text mb-1", text: "此连线之前写入的变量：" }));
   this._container.appendChild(chips);
+  Object.entries(before.values).forEach(([variable, options]) => {
+    const row = el("div", { className: "mb-1 xueji-values" }, [
+      el("span", { className: "form-text me-1", text: `${variable} 的取值：` }),
+      ...options.map((value) => chip(value, JSON.stringify(value))),
+    ]);
+    row.dataset.variable = variable;
+    this._container.appendChild(row);
+  });
 };
 
 PropertiesPanel.prototype._timer = function (element, bo) {
