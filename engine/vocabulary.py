@@ -40,7 +40,7 @@ def forms() -> list[dict[str, Any]]:
 
 
 def _choices(form: Any) -> dict[str, list[str]]:
-    found = {}
+    found: dict[str, list[str]] = {}
     for field in form:
         if hasattr(field, "iter_choices") and field.choices:
             values = [str(choice[0]) for choice in field.iter_choices() if choice[0] not in (None, "", "None")]
