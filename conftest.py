@@ -69,14 +69,17 @@ def db_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 @contextmanager
-def own_database(suffix: str, tmp: Path | None = None) -> Iterator[Engine]:
-    """A database of its own, built like the shared one and dropped afterwards: on PostgreSQL a database named
-    after XUEJI_TEST_DATABASE_URL's plus ``suffix``; else (``tmp`` given) a SQLite file in ``tmp``."""
+def own_database(
+    suffix: str, tmp: Path | None = None, *, build: Callable[[str], Engine] = build_database
+) -> Iterator[Engine]:
+    """A database of its own, built like the shared one (or by ``build``: ``make_engine`` leaves it empty) and
+    dropped afterwards: on PostgreSQL a database named after XUEJI_TEST_DATABASE_URL's plus ``suffix``; else
+    (``tmp`` given) a SQLite file in ``tmp``."""
     base = os.environ.get("XUEJI_TEST_DATABASE_URL", "")
     if not base.startswith("postgresql"):
         if tmp is None:
             pytest.skip("needs PostgreSQL (XUEJI_TEST_DATABASE_URL)")
-        db_engine = build_database(f"sqlite:///{tmp / (suffix + '.sqlite3')}")
+        db_engine = build(f"sqlite:///{tmp / (suffix + '.sqlite3')}")
         yield db_engine
         db_engine.dispose()
         return
@@ -86,7 +89,7 @@ def own_database(suffix: str, tmp: Path | None = None) -> Iterator[Engine]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db_engine = build_database(urlunsplit(parts._replace(path=f"/{name}")))
+    db_engine = build(urlunsplit(parts._replace(path=f"/{name}")))
     yield db_engine
     db_engine.dispose()
     with admin.connect() as conn:

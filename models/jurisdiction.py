@@ -311,3 +311,33 @@ def jobs_visible_to(user: User, *, mine_only: bool = False) -> Select[tuple[Job]
 
 def job_or_404(session: Session, user: User, job_id: int) -> Job:
     return _one_or_404(session, jobs_visible_to(user).where(Job.id == job_id))
+
+
+# -- accounts (F-05): an administrator manages the users of its organisation and of the units below it ----------
+
+
+def administers(user: User, org: OrgUnit) -> bool:
+    """An administrator manages accounts at its own organisation and anywhere below it."""
+    return user.has_role(Role.ADMINISTRATOR) and org.path.startswith(user.org.path)
+
+
+def units_administered_by(user: User) -> Select[tuple[OrgUnit]]:
+    """The organisations where ``user`` may create accounts, in tree order (none unless an administrator)."""
+    query = select(OrgUnit).where(OrgUnit.path.startswith(user.org.path, autoescape=True)).order_by(OrgUnit.path)
+    return query if user.has_role(Role.ADMINISTRATOR) else query.where(OrgUnit.id.is_(None))
+
+
+def users_administered_by(user: User) -> Select[tuple[User]]:
+    """The accounts ``user`` manages: its subtree's, itself included (none unless an administrator)."""
+    query = select(User).join(OrgUnit, OrgUnit.id == User.org_id)
+    if not user.has_role(Role.ADMINISTRATOR):
+        return query.where(User.id.is_(None))
+    return query.where(OrgUnit.path.startswith(user.org.path, autoescape=True))
+
+
+def administered_user_or_404(session: Session, user: User, user_id: int) -> User:
+    return _one_or_404(session, users_administered_by(user).where(User.id == user_id))
+
+
+def administered_unit_or_404(session: Session, user: User, org_id: int) -> OrgUnit:
+    return _one_or_404(session, units_administered_by(user).where(OrgUnit.id == org_id))

@@ -60,6 +60,15 @@ class OrgUnit(Base):
         return f"<OrgUnit {self.level} {self.name}>"
 
 
+def add_unit(session: Session, level: OrgLevel, name: str, code: str, parent: OrgUnit | None) -> OrgUnit:
+    """A new unit under ``parent``, flushed so that its path (which holds its own id) can be set."""
+    unit = OrgUnit(level=level, name=name, division_code=code, parent_id=parent.id if parent else None, path="")
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    return unit
+
+
 class School(Base):
     """The school's own data (§3.2); its place in the tree is ``org``, its record authority usually the county."""
 

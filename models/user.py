@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, enum_column
-from models.org import OrgUnit
+from models.base import Base, enum_column, utcnow
+from models.org import OrgLevel, OrgUnit
 
 
 class Role(StrEnum):
@@ -21,6 +21,7 @@ class Role(StrEnum):
     PROVINCE_OFFICER = "province_officer"
     NATIONAL_OFFICER = "national_officer"
     POLICY_OFFICER = "policy_officer"
+    ADMINISTRATOR = "administrator"
 
     @property
     def label(self) -> str:
@@ -36,6 +37,7 @@ ROLE_LABELS = {
     Role.PROVINCE_OFFICER: "省级学籍主管",
     Role.NATIONAL_OFFICER: "国家级学籍主管",
     Role.POLICY_OFFICER: "流程管理员",
+    Role.ADMINISTRATOR: "系统管理员",
 }
 
 
@@ -50,6 +52,11 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    # F-05: a new or reset account changes its password at its next login.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Creation, each login and each reopening: an account idle past the configured time is sealed (R27).
+    last_active_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.current_timestamp())
+    sealed_at: Mapped[datetime | None]
 
     org: Mapped[OrgUnit] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -67,7 +74,7 @@ class User(Base):
 
     @property
     def is_active(self) -> bool:
-        return self.active
+        return self.active and self.sealed_at is None
 
     def get_id(self) -> str:
         return str(self.id)
@@ -79,4 +86,17 @@ class UserRole(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 30))
+
+
+class RoleGrant(Base):
+    """角色配置 (F-05): the roles that administrators of one level of a province may grant. A level without rows
+    grants the defaults (models/accounts.py); a role is granted only at an organisation of a level it fits."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("province_id", "level", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    level: Mapped[OrgLevel] = mapped_column(enum_column(OrgLevel, 10))
     role: Mapped[Role] = mapped_column(enum_column(Role, 30))

@@ -15,6 +15,7 @@ from models import clock
 from webapp import (
     access,
     access_log,
+    admin,
     admissions,
     attachments,
     auth,
@@ -78,6 +79,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         holidays.bp,
         workbench.bp,
         job_pages.bp,
+        admin.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

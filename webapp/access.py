@@ -13,12 +13,13 @@ from typing import Any, TypeVar
 from flask import abort, current_app
 from flask_login import LoginManager, current_user
 
+from handlers.accounts import PasswordPolicy
 from models import jurisdiction
 from models.calendar import Term
 from models.class_size import ClassSizeLimit
 from models.errors import NotFound
 from models.job import Job
-from models.org import Cohort, OrgLevel, SchoolClass
+from models.org import Cohort, OrgLevel, OrgUnit, SchoolClass
 from models.student import Student
 from models.user import Role, User
 from models.workflow import InboxTask, ProcessInstance
@@ -37,6 +38,11 @@ login_manager.session_protection = "strong"
 def _load_user(user_id: str) -> User | None:
     user = db().get(User, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.active else None
+
+
+def password_policy() -> PasswordPolicy:
+    """The configured password policy (PASSWORD_MIN_LENGTH, PASSWORD_MIN_CLASSES)."""
+    return PasswordPolicy(current_app.config["PASSWORD_MIN_LENGTH"], current_app.config["PASSWORD_MIN_CLASSES"])
 
 
 def me() -> User:
@@ -117,3 +123,11 @@ def class_size_setting_or_404(setting_id: int) -> ClassSizeLimit:
 
 def job_or_404(job_id: int) -> Job:
     return _or_404(lambda: jurisdiction.job_or_404(db(), me(), job_id))
+
+
+def administered_user_or_404(user_id: int) -> User:
+    return _or_404(lambda: jurisdiction.administered_user_or_404(db(), me(), user_id))
+
+
+def administered_unit_or_404(org_id: int) -> OrgUnit:
+    return _or_404(lambda: jurisdiction.administered_unit_or_404(db(), me(), org_id))

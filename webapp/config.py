@@ -54,6 +54,9 @@ class Config:
 
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    PASSWORD_MIN_LENGTH = int(os.environ.get("XUEJI_PASSWORD_MIN_LENGTH", "8"))
+    PASSWORD_MIN_CLASSES = int(os.environ.get("XUEJI_PASSWORD_MIN_CLASSES", "3"))  # of 大写、小写、数字、符号
+    ACCOUNT_DORMANT_DAYS = int(os.environ.get("XUEJI_ACCOUNT_DORMANT_DAYS", "180"))  # 长期未用账号封存
     PAGE_SIZE = 50
     # Static files (CSS, the page scripts) are cached by browsers and proxies for an hour, revalidated by ETag after.
     SEND_FILE_MAX_AGE_DEFAULT = 3600

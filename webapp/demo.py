@@ -21,7 +21,7 @@ from werkzeug.security import generate_password_hash
 from models.business_calendar import BusinessPeriod, PeriodKind
 from models.calendar import AUTUMN, SPRING, AcademicYear, Term
 from models.holidays import Holiday
-from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
+from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage, add_unit
 from models.student import Guardian, Student, StudentStatus
 from models.user import Role, User, UserRole
 
@@ -76,6 +76,8 @@ DEMO_SHOWCASE = [
     "guiyang-city",
     "guizhou-province",
     "guizhou-policy",
+    "guizhou-admin",
+    "nanming-admin",
     "dongcheng-xx-registrar",
     "dongcheng-county",
     "beijing-province",
@@ -111,11 +113,7 @@ class _Builder:
         self.users = 0
 
     def org(self, level: OrgLevel, name: str, code: str, parent: OrgUnit | None) -> OrgUnit:
-        unit = OrgUnit(level=level, name=name, division_code=code, parent_id=parent.id if parent else None, path="")
-        self.session.add(unit)
-        self.session.flush()
-        unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-        return unit
+        return add_unit(self.session, level, name, code, parent)
 
     def user(self, username: str, full_name: str, org: OrgUnit, *roles: Role) -> User:
         user = User(
@@ -157,6 +155,7 @@ def load(session: Session, *, students: int = 2000, seed: int = 2026, password: 
     province = b.org(OrgLevel.PROVINCE, PROVINCE[1], PROVINCE[0], national)
     b.user(f"{PROVINCE[2]}-province", "省级学籍主管", province, Role.PROVINCE_OFFICER)
     b.user(f"{PROVINCE[2]}-policy", "省级流程管理员", province, Role.POLICY_OFFICER)
+    b.user(f"{PROVINCE[2]}-admin", "省级系统管理员", province, Role.ADMINISTRATOR)
     start_year = today.year if today.month >= 9 else today.year - 1
     _holidays(session)
     _calendar(session, province, start_year)
@@ -167,6 +166,7 @@ def load(session: Session, *, students: int = 2000, seed: int = 2026, password: 
         for county_seed in city_seed.counties:
             county = b.org(OrgLevel.COUNTY, county_seed.name, county_seed.code, city)
             b.user(f"{county_seed.slug}-county", f"{county_seed.name}学籍主管", county, Role.COUNTY_OFFICER)
+            b.user(f"{county_seed.slug}-admin", f"{county_seed.name}系统管理员", county, Role.ADMINISTRATOR)
             _terms(session, county, start_year)
             for kind in SCHOOL_KINDS:
                 classes += _school(b, county, county_seed, kind, start_year, province=province)
@@ -196,11 +196,13 @@ def _beijing(gz: _Builder, national: OrgUnit, start_year: int, seed: int) -> lis
     province = b.org(OrgLevel.PROVINCE, name, code, national)
     province.is_municipality = True
     b.user(f"{slug}-province", "北京市学籍主管", province, Role.PROVINCE_OFFICER)
+    b.user(f"{slug}-admin", "北京市系统管理员", province, Role.ADMINISTRATOR)
     _calendar(session, province, start_year)
     classes: list = []
     for district in BEIJING_DISTRICTS:
         county = b.org(OrgLevel.COUNTY, district.name, district.code, province)
         b.user(f"{district.slug}-county", f"{district.name}学籍主管", county, Role.COUNTY_OFFICER)
+        b.user(f"{district.slug}-admin", f"{district.name}系统管理员", county, Role.ADMINISTRATOR)
         _terms(session, county, start_year)
         classes += _school(b, county, district, SCHOOL_KINDS[0], start_year, province=province)
     session.flush()

@@ -81,6 +81,15 @@ NAV: tuple[Link | Menu, ...] = (
             Link("holidays.index", "节假日设置", "nav-holidays"),
         ),
     ),
+    Menu(
+        "系统管理",
+        (
+            Link("admin.users", "用户管理", "nav-users"),
+            Link("admin.roles", "角色配置", "nav-roles"),
+            Link("admin.orgs_index", "组织机构与学校", "nav-orgs"),
+            Link("admin.org_import", "组织机构导入", "nav-org-import"),
+        ),
+    ),
 )
 
 
