@@ -19,8 +19,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from python_calamine import CalamineError, CalamineWorkbook
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, contains_eager
 
 from models import audit
 from models.errors import DomainError
@@ -174,6 +174,7 @@ class _World:
     units: dict[tuple[OrgLevel, str], OrgUnit]  # (level, division code) → city or county of the province
     schools: dict[str, School]  # school code → school (anywhere: a code is unique nationwide)
     campuses: dict[tuple[int, str], Campus]
+    new_school_ids: dict[str, int] = field(default_factory=dict)  # code → org id of the schools just added
 
 
 def _world(session: Session, province: OrgUnit, codes: Iterable[str]) -> _World:
@@ -187,8 +188,8 @@ def _world(session: Session, province: OrgUnit, codes: Iterable[str]) -> _World:
     schools: dict[str, School] = {}
     for start in range(0, len(wanted), 1000):
         chunk = wanted[start : start + 1000]
-        query = select(School, OrgUnit).join(OrgUnit, OrgUnit.id == School.org_id).where(School.school_code.in_(chunk))
-        schools.update({school.school_code: school for school, _org in session.execute(query)})
+        query = select(School).join(School.org).options(contains_eager(School.org)).where(School.school_code.in_(chunk))
+        schools.update({school.school_code: school for school in session.scalars(query)})
     ids = [school.org_id for school in schools.values()]
     campuses: dict[tuple[int, str], Campus] = {}
     for start in range(0, len(ids), 1000):
@@ -412,20 +413,22 @@ def _add_schools(session: Session, rows: list[dict[str, Any]], world: _World) ->
             for row, county in zip(rows, counties, strict=True)
         ],
     )
-    for row, unit, county in zip(rows, made, counties, strict=True):
-        school = School(
-            org_id=unit.id,
-            org=unit,
-            school_code=row["school_code"],
-            school_type=row["school_type"],
-            stages=row["stage_list"],
-            record_authority_id=county.id,
-            record_authority=county,
-            address=row.get("address", ""),
-            name_en=row.get("name_en") or "无",
-        )
-        session.add(school)
-        world.schools[school.school_code] = school
+    # Core rows, not ORM objects: School.org's back-reference would load each new unit's (empty) school first.
+    values = [
+        {
+            "org_id": unit.id,
+            "school_code": row["school_code"],
+            "school_type": row["school_type"],
+            "stages": row["stage_list"],
+            "record_authority_id": county.id,
+            "address": row.get("address", ""),
+            "name_en": row.get("name_en") or "无",
+        }
+        for row, unit, county in zip(rows, made, counties, strict=True)
+    ]
+    if values:
+        session.execute(insert(School), values)
+    world.new_school_ids.update({row["school_code"]: unit.id for row, unit in zip(rows, made, strict=True)})
 
 
 def _update_school(school: School, row: dict[str, Any], county: OrgUnit) -> None:
@@ -441,10 +444,11 @@ def _update_school(school: School, row: dict[str, Any], county: OrgUnit) -> None
 
 def _apply_campuses(session: Session, plan: Plan, world: _World) -> None:
     for row in plan.campuses:
-        school = world.schools[row["school_code"]]
-        campus = world.campuses.get((school.org_id, row["name"]))
+        code = row["school_code"]
+        school_id = world.schools[code].org_id if code in world.schools else world.new_school_ids[code]
+        campus = world.campuses.get((school_id, row["name"]))
         if campus is None:
-            campus = Campus(school_id=school.org_id, name=row["name"], address_code="", manager="", phone="")
+            campus = Campus(school_id=school_id, name=row["name"], address_code="", manager="", phone="")
             session.add(campus)
         campus.address_code, campus.manager, campus.phone = row["address_code"], row["manager"], row["phone"]
 
@@ -463,8 +467,8 @@ def commit(session: Session, actor: User, province: OrgUnit, data: bytes) -> Pla
     new_codes = {row["school_code"] for row in new_rows}
     changed: list[str] = []
     for row in plan.schools:
-        school = world.schools[row["school_code"]]
-        if row["school_code"] not in new_codes and _school_changes(school, row):
+        school = world.schools.get(row["school_code"])
+        if school is not None and _school_changes(school, row):
             _update_school(school, row, world.units[(OrgLevel.COUNTY, row["county_code"])])
             changed.append(school.school_code)
     session.flush()
