@@ -244,3 +244,39 @@ def test_the_import_pages_are_the_province_administrators(app, login_as):
     assert client.get("/admin/users").status_code == 200
     assert login_as("guizhou-province").get("/admin/orgs/import").status_code == 403
     assert login_as("guizhou-admin").get("/admin/orgs/import").status_code == 200
+
+
+def test_the_province_administrator_edits_units_and_schools(session, login_as, user):
+    client = login_as("guizhou-admin")
+    school = user("nanming-xx-registrar").org
+    county = school.parent
+    found = client.get(f"/admin/orgs?q={school.school.school_code}").get_data(as_text=True)
+    assert school.name in found and "南明区" in found
+    page = client.get(f"/admin/orgs/{school.id}").get_data(as_text=True)
+    assert school.school.school_code in page and "不可修改" in page
+    empty = client.post(
+        f"/admin/orgs/{school.id}",
+        data={"name": "南明实验小学", "school_type": "小学", "stages": ["primary"], "address": "", "name_en": " "},
+    )
+    assert empty.status_code == 422 and "没有请填“无”" in empty.get_data(as_text=True)
+    saved = client.post(
+        f"/admin/orgs/{school.id}",
+        data={
+            "name": "南明实验小学",
+            "school_type": "九年一贯制学校",
+            "stages": ["primary", "junior"],
+            "name_en": "无",
+        },
+    )
+    assert saved.status_code == 302
+    assert (
+        client.post(f"/admin/orgs/{county.id}", data={"name": "南明新区", "division_code": "520102"}).status_code == 302
+    )
+    session.expire_all()
+    assert (school.name, school.school.stages, county.name) == ("南明实验小学", "primary,junior", "南明新区")
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action.in_(["school.update", "org.update"]))).all()
+    assert [(e.action, e.before["name"], e.after["name"]) for e in events] == [
+        ("school.update", "南明第一小学", "南明实验小学"),
+        ("org.update", "南明区", "南明新区"),
+    ]
+    assert login_as("nanming-admin").get(f"/admin/orgs/{school.id}").status_code == 403

@@ -102,6 +102,10 @@ def _visible_text(page: str) -> str:
     return re.sub(r"<[^>]+>", " ", page)
 
 
+# 用户管理 is where an administrator reads and hands out login names: the one place they belong on screen.
+ACCOUNT_PAGES = ("/admin/users",)
+
+
 def _matrix(app) -> list[str]:
     """Every GET page of the app that needs no id in its URL (exports and files aside)."""
     paths = []
@@ -128,7 +132,7 @@ def test_no_page_shows_a_spec_id_or_a_login_name(app, login_as, session, one_use
             text = _visible_text(body(response))
             assert not SPEC_ID.search(text), (u.username, path, SPEC_ID.search(text).group())
             leaked = [name for name in logins if name in text]
-            assert not leaked, (u.username, path, leaked)
+            assert not leaked or path.startswith(ACCOUNT_PAGES), (u.username, path, leaked)
             shown += 1
     assert shown > 100
 

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import func, or_, select
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -64,14 +64,14 @@ class UnitForm(FlaskForm):
 
 class SchoolForm(FlaskForm):
     name = StringField("学校名称", validators=[DataRequired("请填写学校名称")])
-    school_type = SelectField("办学类型", choices=[(t, t) for t in orgs.SCHOOL_TYPES])
-    stages = Checkboxes("学段", choices=[(s.value, s.label) for s in Stage])
+    school_type = SelectField("办学类型", choices=[SelectChoice(t) for t in orgs.SCHOOL_TYPES])
+    stages = Checkboxes("学段", choices=[SelectChoice(s.value, s.label) for s in Stage])
     address = StringField("学校地址")
     name_en = StringField("学校英文名称", validators=[DataRequired("学校英文名称不能为空，没有请填“无”")])
 
 
-def _role_choices(roles: Any) -> list[tuple[str, str]]:
-    return [(role.value, ROLE_LABELS[role]) for role in roles]
+def _role_choices(roles: Any) -> list[SelectChoice]:
+    return [SelectChoice(role.value, ROLE_LABELS[role]) for role in roles]
 
 
 def _state(user: User) -> str:
@@ -113,7 +113,7 @@ def users() -> ResponseReturnValue:
 def _new_user_form() -> NewUserForm:
     form = NewUserForm()
     units = db().scalars(jurisdiction.units_administered_by(me()).where(OrgUnit.level != OrgLevel.NATIONAL)).all()
-    form.org_id.choices = [(unit.id, f"{unit.name}（{unit.level.label}）") for unit in units]
+    form.org_id.choices = [SelectChoice(unit.id, f"{unit.name}（{unit.level.label}）") for unit in units]
     grantable = accounts.grantable_roles(db(), me())
     form.roles.choices = _role_choices(role for role in Role if role in grantable)
     return form
@@ -288,29 +288,25 @@ def orgs_index() -> ResponseReturnValue:
         .scalars(jurisdiction.units_administered_by(me()).where(OrgUnit.level.in_([OrgLevel.CITY, OrgLevel.COUNTY])))
         .all()
     )
-    counts = dict(
-        db().execute(
-            select(OrgUnit.parent_id, func.count(OrgUnit.id))
-            .where(OrgUnit.level == OrgLevel.SCHOOL, OrgUnit.path.startswith(me().org.path, autoescape=True))
-            .group_by(OrgUnit.parent_id)
-        )
+    counted = db().execute(
+        select(OrgUnit.parent_id, func.count(OrgUnit.id))
+        .where(OrgUnit.level == OrgLevel.SCHOOL, OrgUnit.path.startswith(me().org.path, autoescape=True))
+        .group_by(OrgUnit.parent_id)
     )
+    counts = {parent_id: number for parent_id, number in counted}
     schools: list[tuple[OrgUnit, School]] = []
     if q:
-        schools = list(
-            db()
-            .execute(
-                select(OrgUnit, School)
-                .join(School, School.org_id == OrgUnit.id)
-                .where(
-                    OrgUnit.path.startswith(me().org.path, autoescape=True),
-                    or_(OrgUnit.name.like(f"%{q}%"), School.school_code == q),
-                )
-                .order_by(OrgUnit.path)
-                .limit(100)
+        query = (
+            select(OrgUnit, School)
+            .join(School, School.org_id == OrgUnit.id)
+            .where(
+                OrgUnit.path.startswith(me().org.path, autoescape=True),
+                or_(OrgUnit.name.like(f"%{q}%"), School.school_code == q),
             )
-            .tuples()
+            .order_by(OrgUnit.path)
+            .limit(100)
         )
+        schools = [(unit, school) for unit, school in db().execute(query)]
     return render_template("admin/orgs.html", units=units, counts=counts, q=q, schools=schools)
 
 
