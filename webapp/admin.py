@@ -16,12 +16,12 @@ from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from handlers import accounts, orgs
+from jobs import uploads
 from models import jurisdiction
 from models.base import utcnow
 from models.errors import DomainError
 from models.org import OrgLevel, OrgUnit, School, Stage
 from models.user import ROLE_LABELS, Role, User
-from webapp import uploads
 from webapp.access import administered_unit_or_404, administered_user_or_404, me, password_policy, requires
 from webapp.db import db
 
@@ -381,7 +381,7 @@ def org_import() -> ResponseReturnValue:
         if not data:
             flash("请选择要导入的Excel文件", "danger")
             return render_template("admin/org_import.html", form=form), 422
-        token = uploads.keep(data)
+        token = uploads.keep(me().id, data)
         plan = orgs.dry_run(db(), me().org, data)
         db().rollback()
         return render_template("admin/org_import.html", form=form, plan=plan, token=token, committed=False)
@@ -397,7 +397,7 @@ def _expired() -> ResponseReturnValue:
 @requires(Role.ADMINISTRATOR, at=(OrgLevel.PROVINCE,))
 def org_import_commit(token: str) -> ResponseReturnValue:
     FlaskForm().validate_on_submit()
-    data = uploads.read(token)
+    data = uploads.read(me().id, token)
     if not data:
         return _expired()
     plan = orgs.commit(db(), me(), me().org, data)
@@ -408,7 +408,7 @@ def org_import_commit(token: str) -> ResponseReturnValue:
 @bp.get("/orgs/import/<token>/failed")
 @requires(Role.ADMINISTRATOR, at=(OrgLevel.PROVINCE,))
 def org_import_failed(token: str) -> ResponseReturnValue:
-    data = uploads.read(token)
+    data = uploads.read(me().id, token)
     if not data:
         return _expired()
     plan = orgs.dry_run(db(), me().org, data)

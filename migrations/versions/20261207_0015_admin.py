@@ -1,7 +1,7 @@
 """accounts (F-05): forced password change, last activity and sealing of dormant accounts, 角色配置 per level
 
 Revision ID: 0015_admin
-Revises: 0010_workbench
+Revises: 0012_jobs
 Create Date: 2026-12-07 11:26:48.927036
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_admin"
-down_revision = "0010_workbench"
+down_revision = "0012_jobs"
 branch_labels = None
 depends_on = None
 
