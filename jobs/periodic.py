@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import engine
-from handlers import promotion
+from handlers import accounts, promotion
 from models import seals
 from models.base import utcnow
 from models.job import Job, JobState
@@ -24,15 +24,18 @@ class Ticked:
     cases: int  # due timers fired (escalation, deadlines, the dropout clock); the exchange is delivered too
     promotions: int  # F-38: the promotion moment is a tick like any timer
     sealed: int = 0  # audit and access-log rows sealed into their hash chains (models/seals.py)
+    dormant: int = 0  # 长期未用账号封存 (R27)
 
 
-def tick(session: Session, now: datetime | None = None) -> Ticked:
+def tick(session: Session, now: datetime | None = None, *, dormant_days: int | None = None) -> Ticked:
+    """Timers, promotions, log seals and, given ``dormant_days``, the sealing of accounts unused that long."""
     now = now or utcnow()
     cases = engine.tick(session, now)
     runs = promotion.run_due(session, now)
     sealed = sum(seals.seal(session, chain) for chain in seals.CHAINS)
+    dormant = accounts.seal_dormant(session, now, dormant_days) if dormant_days else []
     session.commit()
-    ticked = Ticked(cases, len(runs), sealed)
+    ticked = Ticked(cases, len(runs), sealed, len(dormant))
     log.info("tick: %s", ticked)
     return ticked
 
@@ -52,5 +55,10 @@ def record(session: Session, ticked: Ticked) -> None:
         except IntegrityError:  # another worker's tick created it meanwhile
             return
     job.state, job.attempts, job.finished_at = JobState.DONE, job.attempts + 1, utcnow()
-    job.result = {"cases": ticked.cases, "promotions": ticked.promotions, "sealed": ticked.sealed}
+    job.result = {
+        "cases": ticked.cases,
+        "promotions": ticked.promotions,
+        "sealed": ticked.sealed,
+        "dormant": ticked.dormant,
+    }
     session.commit()

@@ -20,7 +20,8 @@ def run_job(job_id: int) -> None:
 def tick() -> None:
     """The beat schedule's periodic tick (timers, escalation, the dropout clock, the promotion moment, delivery)."""
     with current_app.extensions["xueji_sessionmaker"]() as session:
-        periodic.record(session, periodic.tick(session))
+        days = current_app.config["ACCOUNT_DORMANT_DAYS"]
+        periodic.record(session, periodic.tick(session, dormant_days=days))
 
 
 @worker_ready.connect
