@@ -28,6 +28,7 @@ from models.class_size import ClassSizeLimit
 from models.lifecycle import PromotionRun
 from models.org import Cohort, SchoolClass, Stage
 from models.user import Role, User
+from models.workbench import NoticeKind, Notification, SavedView
 from tests.access_matrix import ROUTES, Access, unclassified
 
 R = Role
@@ -167,7 +168,7 @@ def _case(w: World, owner: User) -> dict[str, Any]:
 
 
 def _task(w: World, owner: User) -> dict[str, Any]:
-    return {"task_id": w.case().open_task("county_review").id}
+    return {"task_id": w.case().open_task("county_review").id, "opinion": "同意"}
 
 
 def _attachment(w: World, owner: User) -> dict[str, Any]:
@@ -241,6 +242,20 @@ def _upload(w: World, owner: User) -> dict[str, Any]:
     return {"token": token, "business_type": "新生注册"}
 
 
+def _notification(w: World, owner: User) -> dict[str, Any]:
+    row = Notification(user_id=owner.id, kind=NoticeKind.URGED, text="请尽快办理")
+    w.session.add(row)
+    w.session.commit()
+    return {"notification_id": row.id}
+
+
+def _saved_view(w: World, owner: User) -> dict[str, Any]:
+    view = SavedView(user_id=owner.id, name="本周到期", filters={})
+    w.session.add(view)
+    w.session.commit()
+    return {"view_id": view.id}
+
+
 # kind → the URL arguments naming one such object of 南明区 (南明第一小学 for a school's objects), made for ``owner``.
 OBJECTS: dict[str, Callable[[World, User], dict[str, Any]]] = {
     "student": _student,
@@ -254,6 +269,8 @@ OBJECTS: dict[str, Callable[[World, User], dict[str, Any]]] = {
     "class_size_setting": _class_size_setting,
     "promotion_run": _promotion_run,
     "upload": _upload,
+    "notification": _notification,
+    "saved_view": _saved_view,
 }
 # An upload of somebody else is "not there": the view answers as for an expired one (a redirect, nothing shown).
 NOT_THERE = {"upload": (302, 404)}
