@@ -4,6 +4,7 @@ throwaway database beside the test one (a bench wipes the database it is given).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,12 +53,13 @@ def test_no_bench_imports_the_tests():
         assert "from conftest" not in source and "import conftest" not in source, path.name
 
 
-@pytest.mark.parametrize("name", sorted(set(FIGURES) - POSTGRESQL_ONLY))
-def test_bench_runs_on_sqlite(name: str, tmp_path: Path):
-    run_bench(name, f"sqlite:///{tmp_path / 'bench.sqlite3'}")
-
-
 @pytest.mark.parametrize("name", sorted(FIGURES))
-def test_bench_runs_on_postgresql(name: str):
-    with throwaway_postgres("bench") as url:
-        run_bench(name, url)
+def test_bench_runs(name: str, tmp_path: Path):
+    """On the suite's database kind: each bench once on a throwaway PostgreSQL database, or on a SQLite file."""
+    if os.environ.get("XUEJI_TEST_DATABASE_URL", "").startswith("postgresql"):
+        with throwaway_postgres("bench") as url:
+            run_bench(name, url)
+    elif name in POSTGRESQL_ONLY:
+        pytest.skip("PostgreSQL only: runs when XUEJI_TEST_DATABASE_URL is PostgreSQL")
+    else:
+        run_bench(name, f"sqlite:///{tmp_path / 'bench.sqlite3'}")
