@@ -202,6 +202,21 @@ def test_a_body_over_the_limit_is_refused_unread_in_chinese(login_as, student_of
     assert "上传的文件过大：此页面最多接受 16 MB，请压缩或拆分成几个文件后分批上传" in page.get_data(as_text=True)
 
 
+def test_the_higher_limit_of_an_import_holds_with_csrf_protection_on(csrf_client):
+    login_page = csrf_client.get("/login")
+    csrf_client.post(
+        "/login",
+        data={"username": "nanming-xx-registrar", "password": PASSWORD, "csrf_token": token(login_page)},
+    )
+    fields = {
+        "csrf_token": token(csrf_client.get("/registration/import")),
+        "business_type": "新生注册",
+        "file": FileStorage(io.BytesIO(b"%PDF-" + b"0" * (20 * 1024 * 1024)), "学生.xlsx"),
+    }
+    page = csrf_client.post("/registration/import", **multipart(fields))
+    assert page.status_code == 422 and "Excel" in page.get_data(as_text=True)
+
+
 def test_an_import_may_be_bigger_but_must_be_a_workbook(login_as):
     client = login_as("nanming-xx-registrar")
     not_xlsx = {

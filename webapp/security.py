@@ -34,7 +34,8 @@ def init_app(app: Flask) -> None:
     if app.config["PROXY_HOPS"]:  # behind nginx: the client's address (for the login limit) and scheme
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    app.before_request(_upload_limit)
+    # First of all: CSRF protection reads the form (and so the body) in its own before_request.
+    app.before_request_funcs.setdefault(None, []).insert(0, _upload_limit)
     app.after_request(_headers)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
 
