@@ -67,6 +67,7 @@ ROUTES: dict[str, Access] = {
     "auth.logout": logged_in(),
     # -- inbox and cases ---------------------------------------------------------------------------------------------
     "inbox.index": logged_in(),
+    "inbox.done": logged_in(),
     "inbox.task": scoped("task", "task_or_404"),
     "cases.mine": logged_in(),
     "cases.deletions": roles(*AUTHORITIES),
@@ -86,6 +87,7 @@ ROUTES: dict[str, Access] = {
     "workbench.copy": scoped("case", "case_or_404"),
     "workbench.comment": scoped("case", "case_or_404"),
     "workbench.copied": logged_in(),
+    "workbench.overdue_below": logged_in(),
     "workbench.notifications": logged_in(),
     "workbench.read_notifications": logged_in(),
     "workbench.open_notification": scoped("notification", "row.user_id != me().id"),
