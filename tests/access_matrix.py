@@ -126,6 +126,7 @@ ROUTES: dict[str, Access] = {
     "registration.school_review": roles(R.SCHOOL_REGISTRAR, R.SCHOOL_REVIEWER),
     "registration.new": roles(*SCHOOL),
     "registration.template": roles(*SCHOOL),
+    "registration.divisions": logged_in(),
     "registration.import_file": roles(*SCHOOL),
     "registration.import_errors": scoped("upload", "uploads.", *SCHOOL),
     "registration.problems": roles(
