@@ -98,6 +98,9 @@ ROUTES: dict[str, Access] = {
     "students.detail": scoped("student", "student_or_404"),
     "students.change_class": scoped("student", "student_or_404", R.SCHOOL_REGISTRAR),
     "students.start": scoped("student", "student_or_404"),
+    # -- personal data: who read a student, and whether the logs are intact --------------------------------------------
+    "access_log.student": scoped("student", "student_or_404", *AUTHORITIES),
+    "access_log.verify": roles(R.PROVINCE_OFFICER, R.NATIONAL_OFFICER),
     # -- lifecycle ---------------------------------------------------------------------------------------------------
     "lifecycle.pending": logged_in(),
     "lifecycle.cleanup": scoped("case", "cleanable_case_or_404", R.SCHOOL_REGISTRAR, R.COUNTY_OFFICER),

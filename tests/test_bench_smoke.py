@@ -19,13 +19,18 @@ FIGURES = {
     "engine_cycle.py": ("start case            median", "complete county task  median", "inbox page,"),
     "promotion.py": ("students in the database: 2,", "promotion 20", "undo: "),
     "registration_bench.py": ("(a) import of 200 rows", "created 200 registrations", "(b) 查重 of a 50-row class"),
+    "scale.py": (
+        "inbox page, default (oldest first): p50",
+        "task completions, 4 worker(s):",
+        "case page with 200+ steps",
+    ),
     "workbench.py": (
         "inbox of 南明区: 100 open tasks",
         "inbox page, default (oldest first): p50",
         "bulk approval of 5 tasks",
     ),
 }
-POSTGRESQL_ONLY = {"promotion.py", "registration_bench.py"}
+POSTGRESQL_ONLY = {"promotion.py", "registration_bench.py", "scale.py"}
 
 
 def run_bench(name: str, url: str) -> str:
