@@ -19,6 +19,7 @@ FIGURES = {
     "engine_cycle.py": ("start case            median", "complete county task  median", "inbox page,"),
     "promotion.py": ("students in the database: 2,", "promotion 20", "undo: "),
     "registration_bench.py": ("(a) import of 200 rows", "created 200 registrations", "(b) 查重 of a 50-row class"),
+    "import_jobs.py": ("check job: ", "import job: ", "end to end: "),
     "scale.py": (
         "inbox page, default (oldest first): p50",
         "task completions, 4 worker(s):",
@@ -30,7 +31,7 @@ FIGURES = {
         "bulk approval of 5 tasks",
     ),
 }
-POSTGRESQL_ONLY = {"promotion.py", "registration_bench.py", "scale.py"}
+POSTGRESQL_ONLY = {"import_jobs.py", "promotion.py", "registration_bench.py", "scale.py"}
 
 
 def run_bench(name: str, url: str) -> str:
