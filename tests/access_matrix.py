@@ -93,6 +93,12 @@ ROUTES: dict[str, Access] = {
     "workbench.open_notification": scoped("notification", "row.user_id != me().id"),
     "workbench.save_view": logged_in(),
     "workbench.delete_view": scoped("saved_view", "view.user_id != me().id"),
+    # -- background jobs (imports and other long work) ---------------------------------------------------------------
+    "jobs.index": logged_in(),
+    "jobs.show": scoped("job", "job_or_404"),
+    "jobs.status": scoped("job", "job_or_404"),
+    "jobs.cancel": scoped("job", "job_or_404"),
+    "jobs.retry": scoped("job", "job_or_404"),
     # -- students ----------------------------------------------------------------------------------------------------
     "students.search": logged_in(),
     "students.detail": scoped("student", "student_or_404"),

@@ -25,6 +25,7 @@ from werkzeug.routing.converters import NumberConverter
 from models.attachment import store_upload
 from models.calendar import AUTUMN, AcademicYear, Term
 from models.class_size import ClassSizeLimit
+from models.job import Job
 from models.lifecycle import PromotionRun
 from models.org import Cohort, SchoolClass, Stage
 from models.user import Role, User
@@ -257,6 +258,19 @@ def _saved_view(w: World, owner: User) -> dict[str, Any]:
     return {"view_id": view.id}
 
 
+def _job(w: World, owner: User) -> dict[str, Any]:
+    job = Job(
+        key=f"matrix-{secrets.token_hex(8)}",
+        kind="student_import.dry_run",
+        title="导入检查",
+        started_by_id=owner.id,
+        org_id=owner.org_id,
+    )
+    w.session.add(job)
+    w.session.commit()
+    return {"job_id": job.id}
+
+
 # kind → the URL arguments naming one such object of 南明区 (南明第一小学 for a school's objects), made for ``owner``.
 OBJECTS: dict[str, Callable[[World, User], dict[str, Any]]] = {
     "student": _student,
@@ -272,6 +286,7 @@ OBJECTS: dict[str, Callable[[World, User], dict[str, Any]]] = {
     "upload": _upload,
     "notification": _notification,
     "saved_view": _saved_view,
+    "job": _job,
 }
 # An upload of somebody else is "not there": the view answers as for an expired one (a redirect, nothing shown).
 NOT_THERE = {"upload": (302, 404)}
