@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.xueji-installed
 # The draft editor's additions to bpmn-js (panel, translation, problem marks), bundled from webapp/assets/editor/.
 EDITOR_JS := webapp/static/build/editor.js
 
-.PHONY: help setup run test e2e lint check-migrations bench bench-promotion bench-registration bench-import
+.PHONY: help setup run test e2e lint check-migrations bench bench-promotion bench-registration bench-import bench-smoke
 
 help:
 	@echo "make run    安装依赖、载入演示数据并启动 http://$(HOST):$(PORT)（网页、后台任务 worker 与定时 beat）"
@@ -73,6 +73,10 @@ check-migrations: $(PY_STAMP)
 
 bench: setup
 	$(PY) bench/engine_cycle.py $(BENCH_ARGS)
+
+# Every bench at tiny sizes (also part of `make test`); the PostgreSQL ones with XUEJI_TEST_DATABASE_URL=postgresql…
+bench-smoke: setup
+	$(PY) -m pytest -q tests/test_bench_smoke.py
 
 # 升级 of 1,000,000 students on PostgreSQL (the database named by PROMOTION_BENCH_URL is wiped).
 PROMOTION_BENCH_URL ?= postgresql+psycopg://postgres@127.0.0.1/xueji_bench

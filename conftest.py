@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from alembic import command
 from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -31,34 +30,15 @@ from models.org import Cohort
 from models.student import Student, StudentStatus
 from models.user import User
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskKind, TaskStatus
-from webapp import create_app, demo
-from webapp.cli import alembic_config
-from webapp.config import ROOT
-from webapp.db import make_engine
+from webapp import create_app
+from webapp.config import Config
+from webapp.demo_database import build_database
 
-PASSWORD = "Xueji@2026"
-WORLD_STUDENTS = 144  # two per class of the demo world
+PASSWORD = Config.DEMO_PASSWORD
 
 
 def database_url(tmp: Path, name: str = "xueji_test") -> str:
     return os.environ.get("XUEJI_TEST_DATABASE_URL") or f"sqlite:///{tmp / (name + '.sqlite3')}"
-
-
-def build_database(url: str, students: int = WORLD_STUDENTS) -> Engine:
-    """Empty the database, migrate it to head, load the demo world and publish the diagrams (committed)."""
-    db_engine = make_engine(url)
-    if db_engine.dialect.name == "postgresql":
-        with db_engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    with db_engine.connect() as conn:
-        config = alembic_config(url)
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-        conn.commit()
-    with Session(db_engine) as session:
-        demo.load(session, students=students, password=PASSWORD)
-        wf.publish_directory(session, ROOT / "processes")
-    return db_engine
 
 
 @pytest.fixture(scope="session")
@@ -69,32 +49,42 @@ def db_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 @contextmanager
-def own_database(
-    suffix: str, tmp: Path | None = None, *, build: Callable[[str], Engine] = build_database
-) -> Iterator[Engine]:
-    """A database of its own, built like the shared one (or by ``build``: ``make_engine`` leaves it empty) and
-    dropped afterwards: on PostgreSQL a database named after XUEJI_TEST_DATABASE_URL's plus ``suffix``; else
-    (``tmp`` given) a SQLite file in ``tmp``."""
+def throwaway_postgres(suffix: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database beside the test one (``<its name>_<suffix>``), dropped
+    afterwards; skips the test unless XUEJI_TEST_DATABASE_URL is PostgreSQL."""
     base = os.environ.get("XUEJI_TEST_DATABASE_URL", "")
     if not base.startswith("postgresql"):
-        if tmp is None:
-            pytest.skip("needs PostgreSQL (XUEJI_TEST_DATABASE_URL)")
-        db_engine = build(f"sqlite:///{tmp / (suffix + '.sqlite3')}")
-        yield db_engine
-        db_engine.dispose()
-        return
+        pytest.skip("needs PostgreSQL (XUEJI_TEST_DATABASE_URL)")
     parts = urlsplit(base)
     name = f"{parts.path.lstrip('/')}_{suffix}"
     admin = create_engine(urlunsplit(parts._replace(path="/postgres")), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db_engine = build(urlunsplit(parts._replace(path=f"/{name}")))
-    yield db_engine
-    db_engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def own_database(
+    suffix: str, tmp: Path | None = None, *, build: Callable[[str], Engine] = build_database
+) -> Iterator[Engine]:
+    """A database of its own, built like the shared one (or by ``build``: ``make_engine`` leaves it empty) and
+    dropped afterwards: on PostgreSQL a database named after XUEJI_TEST_DATABASE_URL's plus ``suffix``; else
+    (``tmp`` given) a SQLite file in ``tmp``."""
+    if not os.environ.get("XUEJI_TEST_DATABASE_URL", "").startswith("postgresql") and tmp is not None:
+        db_engine = build(f"sqlite:///{tmp / (suffix + '.sqlite3')}")
+        yield db_engine
+        db_engine.dispose()
+        return
+    with throwaway_postgres(suffix) as url:
+        db_engine = build(url)
+        yield db_engine
+        db_engine.dispose()
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 """Benchmark: what one reviewer action costs end to end (engine + database), and the inbox query.
 
-    python bench/engine_cycle.py [--cases 200] [--url postgresql+psycopg://postgres@127.0.0.1/xueji_bench]
+    python bench/engine_cycle.py [--cases 200] [--url postgresql+psycopg://postgres@127.0.0.1/xueji_bench] [--smoke]
 
 Builds a fresh database (SQLite file by default), loads the demo world, then times: starting a 误操作删除
 case, completing the county review, and listing a county inbox holding every open task. Prints medians and the
-machine; asserts nothing about time.
+machine; asserts nothing about time. ``--smoke``: a few cases in the tests' small world, to show the bench still runs.
+The database named by --url is wiped.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import engine as wf  # noqa: E402
-from conftest import build_database  # noqa: E402
 from models.inbox import open_tasks  # noqa: E402
 from models.student import Student  # noqa: E402
 from models.user import User  # noqa: E402
 from models.workflow import InboxTask, TaskStatus  # noqa: E402
+from webapp.demo_database import WORLD_STUDENTS, build_database  # noqa: E402
 
 
 def timed(fn) -> float:
@@ -41,9 +42,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--url", default=os.environ.get("XUEJI_BENCH_DATABASE_URL"))
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: does the bench still run?")
     args = parser.parse_args()
+    if args.smoke:
+        args.cases = 5
     url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-    db_engine = build_database(url, students=2000)
+    db_engine = build_database(url, students=WORLD_STUDENTS if args.smoke else 2000)
     with Session(db_engine) as session:
         registrars = session.scalars(select(User).where(User.username.like("%-registrar"))).all()
         students = []
@@ -63,7 +67,9 @@ def main() -> None:
             for s in students[: args.cases]
         ]
         county = session.scalars(select(User).where(User.username == "nanming-county")).one()
-        inbox = [timed(lambda: open_tasks(session, county, sort="oldest", page=1)) for _ in range(50)]
+        inbox = [
+            timed(lambda: open_tasks(session, county, sort="oldest", page=1)) for _ in range(3 if args.smoke else 50)
+        ]
         open_count = open_tasks(session, county).total
         counties = {u.org_id: u for u in session.scalars(select(User).where(User.username.like("%-county")))}
         tasks = session.scalars(select(InboxTask).where(InboxTask.status == TaskStatus.OPEN)).all()

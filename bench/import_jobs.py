@@ -24,9 +24,10 @@ from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.registration_bench import import_file, machine  # noqa: E402
-from conftest import PASSWORD, build_database  # noqa: E402
 from models.job import FINISHED, Job  # noqa: E402
 from webapp import create_app  # noqa: E402
+from webapp.config import Config  # noqa: E402
+from webapp.demo_database import build_database  # noqa: E402
 
 REGISTRAR = "nanming-xx-registrar"
 
@@ -53,7 +54,10 @@ def main() -> None:
     parser.add_argument("--url", default=os.environ.get("BENCH_URL"))
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--broker", default="filesystem://")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: does the bench still run?")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows = 200
     if not args.url or not args.url.startswith("postgresql"):
         parser.error("--url must name a PostgreSQL database (it is wiped)")
     print("machine:", machine())
@@ -73,7 +77,7 @@ def main() -> None:
         }
     )
     client = app.test_client()
-    client.post("/login", data={"username": REGISTRAR, "password": PASSWORD})
+    client.post("/login", data={"username": REGISTRAR, "password": Config.DEMO_PASSWORD})
     begin = time.perf_counter()
     data = import_file(args.rows)
     print(f"  file: {args.rows:,} rows, {len(data) / 1e6:.1f} MB, generated in {time.perf_counter() - begin:.1f} s")

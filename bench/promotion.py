@@ -1,10 +1,12 @@
 """Benchmark: 升级 (F-38) of a province with 1,000,000 in-school students on PostgreSQL (goal: under 30 s).
 
-    python bench/promotion.py [--students 1000000] [--url postgresql+psycopg://postgres@127.0.0.1/xueji_bench_i6]
+    python bench/promotion.py [--students 1000000] [--smoke] \
+        [--url postgresql+psycopg://postgres@127.0.0.1/xueji_bench_i6]
 
 Builds the demo world, adds the students set-based in SQL (generate_series), then times setting the moment,
 the promotion at the tick (one PromotionRun row + the per-grade report over every student) and its undo, each
-committed. Prints the figures; asserts nothing about time.
+committed. Prints the figures; asserts nothing about time. ``--smoke``: 2,000 students in the tests' small world, to
+show the bench still runs. The database named by --url is wiped.
 """
 
 from __future__ import annotations
@@ -21,16 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from conftest import build_database  # noqa: E402
 from handlers import promotion  # noqa: E402
 from models.business_calendar import grade_year  # noqa: E402
 from models.student import Student  # noqa: E402
 from models.user import User  # noqa: E402
+from webapp.demo_database import build_database  # noqa: E402
 
 FILL = """
-INSERT INTO student (name, sex, birth_date, ethnicity, id_doc_type, school_id, class_id, status, created_at)
+INSERT INTO student (name, sex, birth_date, ethnicity, id_doc_type, school_id, class_id, status, created_at, profile)
 SELECT '学生' || g, CASE WHEN g % 2 = 0 THEN '1' ELSE '2' END, DATE '2010-09-01' + (g % 3650), '汉族', '1',
-       c.school_id, c.id, 'in_school', now()
+       c.school_id, c.id, 'in_school', now(), '{}'
 FROM generate_series(1, :n) AS g
 JOIN (SELECT sc.id, co.school_id, (row_number() OVER (ORDER BY sc.id)) - 1 AS k
       FROM school_class sc JOIN cohort co ON co.id = sc.cohort_id) AS c
@@ -48,7 +50,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=1_000_000)
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1/xueji_bench_i6")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: does the bench still run?")
     args = parser.parse_args()
+    if args.smoke:
+        args.students = 2000
     db_engine = build_database(args.url)
     with Session(db_engine) as session:
         fill_s, _ = seconds(lambda: session.execute(text(FILL), {"n": args.students}))

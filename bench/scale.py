@@ -33,13 +33,13 @@ from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import engine as wf  # noqa: E402
-from conftest import build_database  # noqa: E402
 from models.inbox import InboxFilter, open_tasks  # noqa: E402
 from models.org import Cohort, SchoolClass  # noqa: E402
 from models.student import Student, StudentStatus  # noqa: E402
 from models.user import User  # noqa: E402
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus  # noqa: E402
 from webapp.db import make_engine  # noqa: E402
+from webapp.demo_database import build_database  # noqa: E402
 
 PASSWORD = "Xueji@2026"
 

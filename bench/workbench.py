@@ -1,6 +1,7 @@
 """Benchmark: the reviewer's workbench at county scale. Prints figures, asserts nothing about time.
 
     python bench/workbench.py --url postgresql+psycopg://postgres@127.0.0.1/xueji_bench [--open 10000] [--bulk 500]
+    python bench/workbench.py --smoke   # tiny sizes, to show the bench still runs
 
 Builds a fresh database (the URL's database is wiped), loads the demo world, then
 1. fills one county's inbox with ``--open`` open tasks (cases and inbox rows written in bulk: the inbox reads
@@ -29,12 +30,12 @@ from sqlalchemy import insert, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import engine as wf  # noqa: E402
-from conftest import build_database  # noqa: E402
 from models.base import utcnow  # noqa: E402
 from models.inbox import InboxFilter, open_tasks  # noqa: E402
 from models.student import Student, StudentStatus  # noqa: E402
 from models.user import User  # noqa: E402
 from models.workflow import InboxTask, ProcessInstance, ProcessVersion, TaskStatus  # noqa: E402
+from webapp.demo_database import WORLD_STUDENTS, build_database  # noqa: E402
 
 
 def percentiles(fn: Callable[[], object], runs: int = 50) -> tuple[float, float]:
@@ -111,7 +112,10 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=10_000)
     parser.add_argument("--bulk", type=int, default=500)
     parser.add_argument("--students", type=int, default=6000)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: does the bench still run?")
     args = parser.parse_args()
+    if args.smoke:
+        args.open, args.bulk, args.students = 100, 5, WORLD_STUDENTS
     url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database: {url.split('@')[-1]}")

@@ -143,15 +143,19 @@ def artifacts_dir() -> Path:
 def page(
     browser: Browser, live_server: LiveServer, artifacts_dir: Path, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
-    """A fresh browser context per test; on failure a screenshot goes to e2e/artifacts/."""
+    """A fresh browser context per test; on failure a screenshot goes to e2e/artifacts/. Anything the browser
+    refused under the content-security policy (an inline script or style) fails the test."""
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     context.set_default_timeout(TIMEOUT_MS)
     new_page = context.new_page()
+    refused: list[str] = []
+    new_page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
     yield new_page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         new_page.screenshot(path=artifacts_dir / f"{request.node.name}-failed.png", full_page=True)
     context.close()
+    assert not refused, "the browser refused under the content-security policy:\n" + "\n".join(refused)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import checks, deadlines, notify, store
+from engine import checks, deadlines, notify, refusals, store
 from engine.exchange import deliver, relay
 from engine.runner import EngineFailure, record_event, run_engine
 from engine.verbs import TaskAlreadyHandled, acting_on
@@ -78,9 +78,9 @@ def parse_bpmn(xml: bytes, filename: str) -> SpiffBpmnParser:
     except etree.XMLSyntaxError as exc:
         raise PublishRefused([f"{filename}：不是有效的 XML（{exc}）"]) from exc
     except ValidationException as exc:
-        where = f"第{exc.line_number}行" if getattr(exc, "line_number", None) else ""
-        element = f"元素 {exc.id}" if getattr(exc, "id", None) else ""
-        raise PublishRefused([f"{filename}{where}{element}：{exc}"]) from exc
+        raise PublishRefused([refusals.of_engine(exc, filename)]) from exc
+    except refusals.PARSER_CRASHES as exc:
+        raise PublishRefused([refusals.of_crash(exc, filename)]) from exc
     return parser
 
 
@@ -89,12 +89,14 @@ def compile_diagram(xml: bytes, filename: str) -> tuple[str, Any, dict[str, Any]
     process_key = Path(filename).stem
     parser = parse_bpmn(xml, filename)
     if process_key not in parser.get_process_ids():
-        raise PublishRefused([f"{filename}：文件中没有 id 为「{process_key}」的流程"])
+        raise PublishRefused([refusals.missing_process(filename, process_key, parser.process_parsers)])
     try:
         spec = parser.get_spec(process_key)
         subprocess_specs = parser.get_subprocess_specs(process_key)
     except ValidationException as exc:
-        raise PublishRefused([f"{filename}：{exc}"]) from exc
+        raise PublishRefused([refusals.of_engine(exc, filename)]) from exc
+    except refusals.PARSER_CRASHES as exc:
+        raise PublishRefused([refusals.of_crash(exc, filename)]) from exc
     process = parser.get_process_parser(process_key).node
     found = checks.problems(spec, subprocess_specs) + checks.unreachable(process, spec)
     if found:

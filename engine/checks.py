@@ -6,7 +6,7 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from SpiffWorkflow.spiff.specs.defaults import ServiceTask
+from SpiffWorkflow.spiff.specs.defaults import NoneTask, ServiceTask
 
 from engine.lanes import LANES
 from engine.store import properties
@@ -22,6 +22,11 @@ def _name(task_spec: Any) -> str:
 def _problems_of(task_spec: Any, *, called: bool) -> list[str]:
     problems = []
     name = _name(task_spec)
+    if isinstance(task_spec, NoneTask):  # other modelers' plain "Task": neither a person's step nor the system's
+        return [
+            f"任务 {name} 没有类型：请在建模工具中把它改为用户任务（由人办理，指定泳道和表单）"
+            "或服务任务（由系统办理，指定处理程序）"
+        ]
     form_key = properties(task_spec).get("formKey")
     if task_spec.manual:
         if task_spec.lane is None and not called:

@@ -33,6 +33,7 @@ from webapp import (
     production,
     registration,
     school_classes,
+    security,
     students,
     terms,
     transfer_settings,
@@ -87,7 +88,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     filters.init_app(app)
     _register_assets(app)
     _register_errors(app)
-    app.after_request(_security_headers)
+    security.init_app(app)
     app.jinja_env.globals["demo_mode"] = app.config["DEMO_MODE"]
     app.jinja_env.globals["nav_menu"] = menu.menu_for
     app.jinja_env.globals["case_attachments"] = attachments.of_case
@@ -118,14 +119,3 @@ def _register_errors(app: Flask) -> None:
         return render_template("error.html", code=409, title="数据刚被他人修改"), 409
 
     app.register_error_handler(IntegrityError, conflict)
-
-
-def _security_headers(response: Any) -> Any:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    # bpmn-js sets inline styles on its SVG; scripts stay 'self' only.
-    response.headers.setdefault(
-        "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
-    )
-    return response

@@ -196,8 +196,7 @@ def user(user_id: int) -> ResponseReturnValue:
     return _user_page(target, form, 422 if request.method == "POST" else 200)
 
 
-def _act(user_id: int, action: str) -> ResponseReturnValue:
-    target = administered_user_or_404(user_id)
+def _act(target: User, action: str) -> ResponseReturnValue:
     try:
         if action == "disable":
             accounts.set_active(db(), me(), target, active=False)
@@ -224,25 +223,25 @@ def _act(user_id: int, action: str) -> ResponseReturnValue:
 @bp.post("/users/<int:user_id>/disable")
 @requires(Role.ADMINISTRATOR, at=ADMIN_LEVELS)
 def disable(user_id: int) -> ResponseReturnValue:
-    return _act(user_id, "disable")
+    return _act(administered_user_or_404(user_id), "disable")
 
 
 @bp.post("/users/<int:user_id>/enable")
 @requires(Role.ADMINISTRATOR, at=ADMIN_LEVELS)
 def enable(user_id: int) -> ResponseReturnValue:
-    return _act(user_id, "enable")
+    return _act(administered_user_or_404(user_id), "enable")
 
 
 @bp.post("/users/<int:user_id>/reopen")
 @requires(Role.ADMINISTRATOR, at=ADMIN_LEVELS)
 def reopen(user_id: int) -> ResponseReturnValue:
-    return _act(user_id, "reopen")
+    return _act(administered_user_or_404(user_id), "reopen")
 
 
 @bp.post("/users/<int:user_id>/reset")
 @requires(Role.ADMINISTRATOR, at=ADMIN_LEVELS)
 def reset(user_id: int) -> ResponseReturnValue:
-    return _act(user_id, "reset")
+    return _act(administered_user_or_404(user_id), "reset")
 
 
 # -- 角色配置 -------------------------------------------------------------------------------------------------

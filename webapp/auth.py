@@ -17,6 +17,7 @@ from handlers import accounts
 from models.base import utcnow
 from models.errors import DomainError
 from models.user import User
+from webapp import security
 from webapp.access import me, password_policy
 from webapp.db import db
 from webapp.demo import CITIES, DEMO_SHOWCASE
@@ -62,9 +63,16 @@ def _authenticate(username: str, password: str) -> tuple[User | None, str]:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     form = LoginForm()
+    throttle, address = security.login_throttle(), request.remote_addr or ""
     if form.validate_on_submit():
+        wait = throttle.wait_seconds(address)
+        if wait:
+            flash(f"此网络地址登录失败次数过多，请{(wait + 59) // 60}分钟后再试", "danger")
+            return _login_page(form), 429
         user, error = _authenticate(form.username.data.strip(), form.password.data)
-        if user is not None:
+        if user is None:
+            throttle.failed(address)
+        else:
             login_user(user)
             target = request.args.get("next", "")
             # Only local paths: an absolute URL here would make the login page an open redirect.
@@ -75,6 +83,10 @@ def login() -> ResponseReturnValue:
                 return redirect(url_for("auth.change_password", next=target))
             return redirect(target)
         flash(error, "danger")
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm) -> str:
     demo_users = _demo_users() if current_app.config["DEMO_MODE"] else []
     counties = [(c.slug, c.name) for city in CITIES for c in city.counties]
     return render_template("auth/login.html", form=form, demo_users=demo_users, demo_counties=counties)

@@ -60,9 +60,21 @@ class Config:
     PAGE_SIZE = 50
     # Static files (CSS, the page scripts) are cached by browsers and proxies for an hour, revalidated by ETag after.
     SEND_FILE_MAX_AGE_DEFAULT = 3600
-    MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # uploads (diagrams) are small; refuse anything bigger unread
-    # ... except a registration import: 100,000 rows of the template are some 20 MB as Excel saves them.
+    # Bodies above these are refused unread, with a Chinese 413 page: any request (a form with a few evidence files
+    # of at most 5 MB, a diagram), and the pages that take a county's import or a ZIP of a school's photos.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # A registration import: 100,000 rows of the template are some 20 MB as Excel saves them.
     MAX_IMPORT_LENGTH = int(os.environ.get("XUEJI_MAX_IMPORT_MB", "100")) * 1024 * 1024
+    UPLOAD_LIMITS = {
+        "registration.import_file": MAX_IMPORT_LENGTH,
+        "admissions.results_import": 64 * 1024 * 1024,
+        "registration.photo_upload": 128 * 1024 * 1024,
+    }
+    # Failed logins from one address within the window before that address must wait (per account: LOGIN_MAX_*).
+    LOGIN_IP_MAX_FAILURES = 20
+    LOGIN_IP_WINDOW_SECONDS = 300
+    # Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto are trusted; 0 = none.
+    PROXY_HOPS = int(os.environ.get("XUEJI_PROXY_HOPS", "0"))
 
 
 def instance_secret_key(folder: Path = Config.INSTANCE_DIR) -> str:

@@ -1,0 +1,244 @@
+"""Who may use each route of the web app: one line per endpoint of ``app.url_map``.
+
+tests/test_access_matrix.py reads this table and checks the running app against it: an anonymous visitor is sent to
+the login page from everything not ``public``; a user without one of the listed roles gets 403; a user of another
+county or province gets 404 for an object of this county on every ``scoped`` route. A route missing here fails
+the suite, so nothing new ships without somebody deciding who may use it.
+
+How to classify a new route (endpoint = "<blueprint>.<function name>", as in ``url_for``):
+
+- ``public("why")``: no login at all (the login page, static files). Say why in the argument.
+- ``logged_in()``: any logged-in user, ``@login_required``; what it lists is already filtered by jurisdiction
+  (``models.jurisdiction.*_visible_to``) and it takes no object id from the URL.
+- ``roles(Role.X, ...)``: ``@requires(Role.X, ...)`` and no object id in the URL (or an id of something shared by
+  every province, such as a diagram or a national holiday).
+- ``scoped("kind", "loader", Role.X, ...)``: the URL names an object (``/students/<int:student_id>``, a case, a task,
+  an attachment, a class, ...) and the view loads it through ``loader`` (e.g. ``student_or_404`` of
+  ``webapp.access``), which answers 404 outside the user's jurisdiction; the loader's name must appear in the
+  view's source. Roles as in ``roles``; none means ``@login_required``. ``kind`` names the object the test builds
+  in 南明区 (see ``OBJECTS`` in tests/test_access_matrix.py; add a builder there for a new kind).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.user import Role
+
+R = Role
+SCHOOL = (R.SCHOOL_REGISTRAR, R.HOMEROOM_TEACHER)
+AUTHORITIES = (R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER, R.NATIONAL_OFFICER)
+TERMS = (R.SCHOOL_REGISTRAR, R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER)
+CLASS_SIZES = (R.PROVINCE_OFFICER, R.CITY_OFFICER, R.COUNTY_OFFICER)
+
+
+@dataclass(frozen=True)
+class Access:
+    """``roles`` empty: any logged-in user. ``kind``/``loader`` set: the URL names an object of that kind."""
+
+    public: bool = False
+    roles: tuple[Role, ...] = ()
+    kind: str = ""
+    loader: str = ""
+    why: str = ""
+    levels: tuple[str, ...] = ()  # ``requires(..., at=...)``: only users of organisations at these levels
+
+
+def public(why: str) -> Access:
+    return Access(public=True, why=why)
+
+
+def logged_in() -> Access:
+    return Access()
+
+
+def roles(*allowed: Role, at: tuple[str, ...] = ()) -> Access:
+    return Access(roles=allowed, levels=at)
+
+
+def scoped(kind: str, loader: str, *allowed: Role) -> Access:
+    return Access(roles=allowed, kind=kind, loader=loader)
+
+
+PROVINCE = ("province",)
+
+ROUTES: dict[str, Access] = {
+    # -- administration (系统管理): users within the administrator's subtree; the organisation tree by the province --
+    "auth.change_password": logged_in(),
+    "admin.users": roles(R.ADMINISTRATOR),
+    "admin.new_user": roles(R.ADMINISTRATOR),
+    "admin.user": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
+    "admin.disable": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
+    "admin.enable": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
+    "admin.reopen": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
+    "admin.reset": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
+    "admin.roles": roles(R.ADMINISTRATOR, at=PROVINCE),
+    "admin.orgs_index": roles(R.ADMINISTRATOR, at=PROVINCE),
+    "admin.org": roles(R.ADMINISTRATOR, at=PROVINCE),  # a unit of the province (administered_unit_or_404)
+    "admin.org_template": roles(R.ADMINISTRATOR, at=PROVINCE),
+    "admin.org_import": roles(R.ADMINISTRATOR, at=PROVINCE),
+    "admin.org_import_commit": roles(R.ADMINISTRATOR, at=PROVINCE),
+    "admin.org_import_failed": roles(R.ADMINISTRATOR, at=PROVINCE),
+    # -- the draft editor's choice lists and check (policy officers) ----------------------------------------------
+    "processes.choices": roles(R.POLICY_OFFICER),
+    "processes.check_draft": roles(R.POLICY_OFFICER),
+    # -- no login ---------------------------------------------------------------------------------------------------
+    "auth.login": public("the login page itself"),
+    "static": public("the app's CSS and JS"),
+    "vendor": public("Bootstrap and bpmn-js from node_modules, a fixed list of packages"),
+    "auth.logout": logged_in(),
+    # -- inbox and cases ---------------------------------------------------------------------------------------------
+    "inbox.index": logged_in(),
+    "inbox.done": logged_in(),
+    "inbox.task": scoped("task", "task_or_404"),
+    "cases.mine": logged_in(),
+    "cases.deletions": roles(*AUTHORITIES),
+    "cases.detail": scoped("case", "case_or_404"),
+    "cases.diagram": scoped("case", "case_or_404"),
+    "cases.attachment": scoped("attachment", "case_or_404"),
+    # -- the reviewer's workbench (审批工作台) -------------------------------------------------------------------------
+    "workbench.claim": scoped("task", "task_or_404"),
+    "workbench.unclaim": scoped("task", "case_or_404"),
+    "workbench.send_back": scoped("task", "task_or_404"),
+    "workbench.reassign": scoped("task", "_person_action"),
+    "workbench.delegate": scoped("task", "_person_action"),
+    "workbench.add_signer": scoped("task", "_person_action"),
+    "workbench.urge": scoped("task", "case_or_404"),
+    "workbench.bulk": scoped("task", "task_or_404"),
+    "workbench.withdraw": scoped("case", "case_or_404"),
+    "workbench.copy": scoped("case", "case_or_404"),
+    "workbench.comment": scoped("case", "case_or_404"),
+    "workbench.copied": logged_in(),
+    "workbench.overdue_below": logged_in(),
+    "workbench.notifications": logged_in(),
+    "workbench.read_notifications": logged_in(),
+    "workbench.open_notification": scoped("notification", "row.user_id != me().id"),
+    "workbench.save_view": logged_in(),
+    "workbench.delete_view": scoped("saved_view", "view.user_id != me().id"),
+    # -- background jobs (imports and other long work) ---------------------------------------------------------------
+    "jobs.index": logged_in(),
+    "jobs.show": scoped("job", "job_or_404"),
+    "jobs.status": scoped("job", "job_or_404"),
+    "jobs.cancel": scoped("job", "job_or_404"),
+    "jobs.retry": scoped("job", "job_or_404"),
+    # -- students ----------------------------------------------------------------------------------------------------
+    "students.search": logged_in(),
+    "students.detail": scoped("student", "student_or_404"),
+    "students.change_class": scoped("student", "student_or_404", R.SCHOOL_REGISTRAR),
+    "students.start": scoped("student", "student_or_404"),
+    # -- personal data: who read a student, and whether the logs are intact --------------------------------------------
+    "access_log.student": scoped("student", "student_or_404", *AUTHORITIES),
+    "access_log.verify": roles(R.PROVINCE_OFFICER, R.NATIONAL_OFFICER),
+    # -- lifecycle ---------------------------------------------------------------------------------------------------
+    "lifecycle.pending": logged_in(),
+    "lifecycle.cleanup": scoped("case", "cleanable_case_or_404", R.SCHOOL_REGISTRAR, R.COUNTY_OFFICER),
+    "lifecycle.status_changes": logged_in(),
+    "lifecycle.graduates": logged_in(),
+    "lifecycle.graduates_for_admission": roles(R.COUNTY_OFFICER),
+    "lifecycle.rejected": logged_in(),
+    "lifecycle.reject": scoped("student", "student_or_404", R.COUNTY_OFFICER),
+    "lifecycle.graduation_classes": roles(R.SCHOOL_REGISTRAR),
+    "lifecycle.graduate": roles(R.SCHOOL_REGISTRAR),
+    "lifecycle.graduate_senior": roles(R.SCHOOL_REGISTRAR),
+    "lifecycle.graduation_info": scoped("student", "student_or_404", R.SCHOOL_REGISTRAR),
+    "lifecycle.promotion_settings": roles(R.PROVINCE_OFFICER),
+    "lifecycle.promotion_undo": scoped("promotion_run", "run.org_id != me().org_id", R.PROVINCE_OFFICER),
+    "lifecycle.change_types": roles(R.POLICY_OFFICER, R.PROVINCE_OFFICER),
+    "lifecycle.dropouts": roles(*AUTHORITIES, R.SCHOOL_REGISTRAR),
+    # -- transfers ---------------------------------------------------------------------------------------------------
+    "transfers.index": logged_in(),
+    "transfers.new": roles(R.SCHOOL_REGISTRAR),
+    "transfers.cross_new": roles(R.SCHOOL_REGISTRAR),
+    "transfers.relay": roles(R.NATIONAL_OFFICER, R.PROVINCE_OFFICER),
+    "transfer_settings.index": roles(R.PROVINCE_OFFICER, R.POLICY_OFFICER),
+    "transfer_settings.update": roles(R.PROVINCE_OFFICER, R.POLICY_OFFICER),
+    # -- registration ------------------------------------------------------------------------------------------------
+    "registration.index": roles(*SCHOOL, R.SCHOOL_REVIEWER),
+    "registration.school_review": roles(R.SCHOOL_REGISTRAR, R.SCHOOL_REVIEWER),
+    "registration.new": roles(*SCHOOL),
+    "registration.template": roles(*SCHOOL),
+    "registration.divisions": logged_in(),
+    "registration.import_file": roles(*SCHOOL),
+    "registration.import_errors": scoped("upload", "uploads.", *SCHOOL),
+    "registration.problems": roles(
+        R.SCHOOL_REGISTRAR, R.SCHOOL_REVIEWER, R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER
+    ),
+    "registration.photo_upload": roles(*SCHOOL),
+    "registration.photo_control": roles(*AUTHORITIES),
+    "registration.authority": roles(R.COUNTY_OFFICER),
+    "registration.authority_decide": roles(R.COUNTY_OFFICER),
+    "registration.opening": roles(R.PROVINCE_OFFICER),
+    "registration.g_numbers": roles(R.NATIONAL_OFFICER),
+    "registration.lookup": roles(*SCHOOL, R.SCHOOL_REVIEWER, R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER),
+    # -- admissions --------------------------------------------------------------------------------------------------
+    "admissions.classes": roles(R.SCHOOL_REGISTRAR),
+    "admissions.preview": roles(R.SCHOOL_REGISTRAR),
+    "admissions.assign_auto": roles(R.SCHOOL_REGISTRAR),
+    "admissions.assign_manual": roles(R.SCHOOL_REGISTRAR),
+    "admissions.results": roles(R.COUNTY_OFFICER),
+    "admissions.results_template": roles(R.COUNTY_OFFICER),
+    "admissions.results_import": roles(R.COUNTY_OFFICER),
+    "admissions.results_refused": scoped("upload", "uploads.", R.COUNTY_OFFICER),
+    "admissions.results_add": roles(R.COUNTY_OFFICER),
+    "admissions.unified": roles(R.SCHOOL_REGISTRAR),
+    "admissions.unified_admit": roles(R.SCHOOL_REGISTRAR),
+    "admissions.review": roles(R.COUNTY_OFFICER),
+    "admissions.review_decide": roles(R.COUNTY_OFFICER),
+    "admissions.self_admission": roles(R.SCHOOL_REGISTRAR),
+    "admissions.self_admission_save": roles(R.SCHOOL_REGISTRAR),
+    "admissions.cross_province": roles(R.SCHOOL_REGISTRAR),
+    "admissions.origin": roles(R.COUNTY_OFFICER),
+    "admissions.origin_decide": roles(R.COUNTY_OFFICER),
+    "admissions.pull": roles(R.SCHOOL_REGISTRAR),
+    "admissions.pull_archive": roles(R.SCHOOL_REGISTRAR),
+    "admissions.plans": roles(R.COUNTY_OFFICER, R.SCHOOL_REGISTRAR),
+    "admissions.plans_set": roles(R.COUNTY_OFFICER),
+    "admissions.plans_change": roles(R.SCHOOL_REGISTRAR),
+    # -- a school's terms, cohorts and classes -----------------------------------------------------------------------
+    "terms.index": roles(*TERMS),
+    "terms.create": roles(*TERMS),
+    "terms.make_current": scoped("own_term", "own_term_or_404", *TERMS),
+    "terms.edit": scoped("own_term", "own_term_or_404", *TERMS),
+    "terms.confirm": scoped("county_term", "terms.confirm", *TERMS),
+    "school_classes.cohorts": roles(R.SCHOOL_REGISTRAR),
+    "school_classes.cohort_add": roles(R.SCHOOL_REGISTRAR),
+    "school_classes.cohort_edit": scoped("cohort", "own_cohort_or_404", R.SCHOOL_REGISTRAR),
+    "school_classes.cohort_delete": scoped("cohort", "own_cohort_or_404", R.SCHOOL_REGISTRAR),
+    "school_classes.classes": roles(R.SCHOOL_REGISTRAR),
+    "school_classes.class_add": roles(R.SCHOOL_REGISTRAR),
+    "school_classes.class_edit": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR),
+    "school_classes.class_delete": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR),
+    "school_classes.class_merge": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR),
+    "class_sizes.index": roles(*CLASS_SIZES),
+    "class_sizes.update": roles(*CLASS_SIZES),
+    "class_sizes.clear": scoped("class_size_setting", "class_size_setting_or_404", *CLASS_SIZES),
+    # -- shared by every province: the national holiday calendar and the diagrams ---------------------------------
+    "holidays.index": roles(R.NATIONAL_OFFICER, R.PROVINCE_OFFICER),
+    "holidays.add": roles(R.NATIONAL_OFFICER),
+    "holidays.delete": roles(R.NATIONAL_OFFICER),
+    "processes.index": roles(R.POLICY_OFFICER),
+    "processes.flow": roles(R.POLICY_OFFICER),
+    "processes.version": roles(R.POLICY_OFFICER),
+    "processes.download": roles(R.POLICY_OFFICER),
+    "processes.new_draft": roles(R.POLICY_OFFICER),
+    "processes.draft": roles(R.POLICY_OFFICER),
+    "processes.draft_xml": roles(R.POLICY_OFFICER),
+    "processes.save_draft": roles(R.POLICY_OFFICER),
+    "processes.run_scenarios": roles(R.POLICY_OFFICER),
+    "processes.publish": roles(R.POLICY_OFFICER),
+    "processes.discard": roles(R.POLICY_OFFICER),
+    "processes.diff": roles(R.POLICY_OFFICER),
+    "processes.migrate": roles(R.POLICY_OFFICER),
+}
+
+
+def unclassified(endpoints: dict[str, str]) -> list[str]:
+    """``endpoints``: endpoint → "RULE [METHODS]" of the app's URL map. Returns one line per route missing from
+    ``ROUTES``, each saying what to add; empty when every route is classified."""
+    return [
+        f'{rule} (endpoint "{endpoint}") is not classified: add to ROUTES in tests/access_matrix.py a line\n'
+        f'    "{endpoint}": logged_in() | roles(Role.X, ...) | scoped("kind", "loader", Role.X, ...) | public("why"),\n'
+        "  (see how to choose at the top of that file)"
+        for endpoint, rule in sorted(endpoints.items())
+        if endpoint not in ROUTES
+    ]
