@@ -8,8 +8,10 @@ import io
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from engine import refusals, versions
+from models.workflow import ProcessDraft
 
 HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
@@ -140,7 +142,7 @@ def test_a_message_nobody_translated_keeps_its_english_after_a_chinese_lead():
     assert refusals.translate("Something new went wrong.") == "流程引擎拒绝了此流程图（Something new went wrong）"
 
 
-def test_the_draft_page_shows_the_refusal_of_an_uploaded_export(login_as):
+def test_an_uploaded_export_with_no_executable_process_is_refused_without_a_draft(login_as, session):
     policy = login_as("guizhou-policy")
     xml = diagram(START + END + flow("f", "start", "end"), executable="false", process_id="mistaken_deletion")
     page = policy.post(
@@ -149,4 +151,6 @@ def test_the_draft_page_shows_the_refusal_of_an_uploaded_export(login_as):
         content_type="multipart/form-data",
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert re.search(r"流程「外部流程」（mistaken_deletion）标记为不可执行（isExecutable=(&#34;|&quot;|\")false", page)
+    # Issue 21: such an upload is refused in Chinese and creates nothing (engine/drafts.require_diagram).
+    assert re.search(r"都标记为不可执行（isExecutable=(&#34;|&quot;|\")false", page)
+    assert session.scalar(select(func.count()).select_from(ProcessDraft)) == 0
