@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from engine.seats import add_party
 from engine.verbs import TaskAlreadyHandled, Verb, acting_on, check_enabled, disabled
 from forms import FORMS
 from models.base import utcnow
+from models.clock import as_utc
 from models.errors import DomainError, NotFound
 from models.jurisdiction import colleagues_for, is_superior_of, may_act, may_urge
 from models.user import User
@@ -284,15 +285,11 @@ def return_targets(session: Session, task_id: int, *, actor: User) -> list[Targe
             acting_on(session, instance, row, actor)
         except DomainError:
             return []  # not the actor's to act on now (claimed, locked, waiting for a signer)
-        if row.kind != TaskKind.TASK or Verb.RETURN.value in returns_disabled(instance, row):
+        if row.kind != TaskKind.TASK or Verb.RETURN.value in disabled(instance, row.bpmn_id):
             return []
         return returns.targets(session, instance, row)
     finally:
         session.rollback()  # only read: release the case lock
-
-
-def returns_disabled(instance: ProcessInstance, row: InboxTask) -> set[str]:
-    return disabled(instance, row.bpmn_id)
 
 
 def send_back(session: Session, task_id: int, *, actor: User, target_uuid: str, reason: str) -> Target:
@@ -400,16 +397,12 @@ def urge(session: Session, task_id: int, *, actor: User, note: str = "", now: da
         if not may_urge(actor, row):
             raise NotFound()
         check_enabled(instance, row.bpmn_id, Verb.URGE)
-        if row.urged_at is not None and _aware(row.urged_at) > now - URGE_INTERVAL:
+        if row.urged_at is not None and as_utc(row.urged_at) > now - URGE_INTERVAL:
             raise DomainError("该任务一小时内已催办过，请稍后再催办")
         row.urged_at = now
         _event(session, instance, row, actor, kind="urged", verb="催办", lines=[("说明", note)])
         notify.holders_of(row, NoticeKind.URGED, f"{actor.full_name}催办「{row.title}」：{instance.title}", session)
     return row
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _event(

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from python_calamine import CalamineError, CalamineWorkbook
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from models import admission as adm
@@ -318,14 +318,17 @@ def admittable(session: Session, actor: User, result_ids: Sequence[int]) -> Admi
     return Admittable(ready, list(dict.fromkeys(m for m in setup.values() if m is not None)))
 
 
-def pending_for_county(session: Session, county_id: int, stage: Stage | None = None) -> list[Admission]:
-    """F-44: admissions of the county's schools awaiting its review."""
-    query = (
+def pending_for_county_query(county_id: int) -> Select[Admission]:
+    """F-44: admissions of the county's schools awaiting its review (the list, and the 待办 count)."""
+    return (
         select(Admission)
         .join(School, School.org_id == Admission.school_id)
-        .options(*ADMISSION_SHOWN)
         .where(School.record_authority_id == county_id, Admission.status == AdmissionStatus.PENDING)
     )
+
+
+def pending_for_county(session: Session, county_id: int, stage: Stage | None = None) -> list[Admission]:
+    query = pending_for_county_query(county_id).options(*ADMISSION_SHOWN)
     if stage is not None:
         query = query.where(Admission.stage == stage)
     return list(session.scalars(query.order_by(Admission.id)))
@@ -351,23 +354,24 @@ def review(session: Session, actor: User, admission_ids: Sequence[int], *, passe
 # -- 外地就读学生核办 (F-45) and 调取新生档案 (F-48) ---------------------------------------------------------------
 
 
-def origin_pending(session: Session, county_id: int) -> list[Admission]:
+def origin_pending_query(county_id: int) -> Select[Admission]:
     """Out-of-area admissions of the county's graduates awaiting its review (the origin county = the record
     authority of the graduating school)."""
-    return list(
-        session.scalars(
-            select(Admission)
-            .join(Student, Student.id == Admission.student_id)
-            .join(School, School.org_id == Student.school_id)
-            .options(*ADMISSION_SHOWN)
-            .where(
-                School.record_authority_id == county_id,
-                Admission.status == AdmissionStatus.ADMITTED,
-                Admission.origin_review == adm.ORIGIN_PENDING,
-            )
-            .order_by(Admission.id)
+    return (
+        select(Admission)
+        .join(Student, Student.id == Admission.student_id)
+        .join(School, School.org_id == Student.school_id)
+        .where(
+            School.record_authority_id == county_id,
+            Admission.status == AdmissionStatus.ADMITTED,
+            Admission.origin_review == adm.ORIGIN_PENDING,
         )
     )
+
+
+def origin_pending(session: Session, county_id: int) -> list[Admission]:
+    query = origin_pending_query(county_id).options(*ADMISSION_SHOWN).order_by(Admission.id)
+    return list(session.scalars(query))
 
 
 def origin_review(session: Session, actor: User, admission_ids: Sequence[int], *, passed: bool, now: datetime) -> int:
@@ -386,23 +390,23 @@ def origin_review(session: Session, actor: User, admission_ids: Sequence[int], *
     return len(admission_ids)
 
 
-def pullable(session: Session, school_id: int) -> list[Admission]:
+def pullable_query(school_id: int) -> Select[Admission]:
     """调取新生档案 is offered for the school's admitted students still at their graduating school, once no
     origin review is pending (not out of area, or the graduating authority approved)."""
-    return list(
-        session.scalars(
-            select(Admission)
-            .join(Student, Student.id == Admission.student_id)
-            .options(*ADMISSION_SHOWN)
-            .where(
-                Admission.school_id == school_id,
-                Admission.status == AdmissionStatus.ADMITTED,
-                Student.status == StudentStatus.GRADUATED,
-                (Admission.origin_review.is_(None)) | (Admission.origin_review == "通过"),
-            )
-            .order_by(Admission.id)
+    return (
+        select(Admission)
+        .join(Student, Student.id == Admission.student_id)
+        .where(
+            Admission.school_id == school_id,
+            Admission.status == AdmissionStatus.ADMITTED,
+            Student.status == StudentStatus.GRADUATED,
+            (Admission.origin_review.is_(None)) | (Admission.origin_review == "通过"),
         )
     )
+
+
+def pullable(session: Session, school_id: int) -> list[Admission]:
+    return list(session.scalars(pullable_query(school_id).options(*ADMISSION_SHOWN).order_by(Admission.id)))
 
 
 def pull(session: Session, actor: User, admission_ids: Sequence[int]) -> int:

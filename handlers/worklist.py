@@ -63,19 +63,19 @@ KINDS = [
         "admissions.review",
         "录取新生核办",
         frozenset({Role.COUNTY_OFFICER}),
-        lambda s, u: len(admission_results.pending_for_county(s, u.org_id)),
+        lambda s, u: _count(s, admission_results.pending_for_county_query(u.org_id)),
     ),
     Kind(
         "admissions.origin",
         "外地就读学生核办",
         frozenset({Role.COUNTY_OFFICER}),
-        lambda s, u: len(admission_results.origin_pending(s, u.org_id)),
+        lambda s, u: _count(s, admission_results.origin_pending_query(u.org_id)),
     ),
     Kind(
         "admissions.pull",
         "调取新生档案",
         frozenset({Role.SCHOOL_REGISTRAR}),
-        lambda s, u: len(admission_results.pullable(s, u.org_id)),
+        lambda s, u: _count(s, admission_results.pullable_query(u.org_id)),
     ),
 ]
 

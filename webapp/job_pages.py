@@ -3,7 +3,6 @@ small JSON the bar polls, cancel and retry."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -12,6 +11,7 @@ from flask_login import login_required
 
 import jobs
 from models.base import utcnow
+from models.clock import as_utc
 from models.job import Job, JobState
 from models.jurisdiction import jobs_visible_to
 from webapp.access import job_or_404, me
@@ -48,7 +48,7 @@ def progress(job: Job) -> dict[str, Any]:
     percent = 100 if job.state == JobState.DONE else (100 * job.done // job.total if job.total else 0)
     rate = eta = None
     if job.state == JobState.RUNNING and job.stage_started_at and job.done:
-        seconds = (utcnow() - _aware(job.stage_started_at)).total_seconds()
+        seconds = (utcnow() - as_utc(job.stage_started_at)).total_seconds()
         if seconds > 0:
             rate = round(job.done / seconds, 1)
             eta = round((job.total - job.done) / rate) if rate else None
@@ -65,11 +65,6 @@ def progress(job: Job) -> dict[str, Any]:
         "finished": job.finished,
         "error": job.error,
     }
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @bp.post("/<int:job_id>/cancel")

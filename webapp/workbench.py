@@ -18,6 +18,7 @@ import engine
 from forms.workbench import BulkForm, CommentForm, NoteForm, PersonForm, ReturnForm, SavedViewForm, SignerForm
 from handlers import worklist
 from models.base import utcnow
+from models.clock import as_utc
 from models.errors import DomainError, NotFound
 from models.inbox import DUE_SOON, InboxFilter, count_tasks, escalated_below, task_ids
 from models.jurisdiction import colleagues_for, copy_orgs_for, may_act, may_urge, students_visible_to
@@ -355,9 +356,8 @@ def due_soon(value: datetime | None) -> bool:
     """Due within the next two days and not yet overdue (the inbox's 即将到期 mark)."""
     if value is None:
         return False
-    value = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     now = datetime.now(UTC)
-    return now < value <= now + DUE_SOON
+    return now < as_utc(value) <= now + DUE_SOON
 
 
 # -- bulk --------------------------------------------------------------------------------------------------------------
