@@ -5,6 +5,7 @@ due date."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -86,9 +87,9 @@ def seed_key_data_change(database_url: str) -> int:
     return case_id
 
 
-def add_city_step(page: Page) -> str:
+def add_city_step(page: Page) -> tuple[str, str]:
     """The city's 通过 no longer applies the change at once: a new user task of the city comes first, then a gateway
-    with two conditioned flows. Returns the new task's id."""
+    with two conditioned flows. Returns the new task's and the new gateway's ids."""
     panel = page.get_by_test_id("properties-panel")
     problems = page.get_by_test_id("problems")
     select_element(page, "f_gw_city_apply_change")
@@ -130,16 +131,53 @@ def add_city_step(page: Page) -> str:
         page.locator(f'g.djs-element[data-element-id="{target}"]').click(position={"x": 4, "y": 4})
     write_condition(page, flow_between(page, gateway, "apply_change"), "通过")
     write_condition(page, flow_between(page, gateway, "end_rejected"), "不通过")
-    return task
+    return task, gateway
 
 
-def test_policy_officer_adds_a_city_step_in_the_browser_and_a_new_case_reaches_it(page: Page, live_server) -> None:
+def play_new_path(page: Page, task: str, gateway: str) -> None:
+    """试走 the diagram as it is on the canvas: 通过 at every review, the city-level branch, then through the new step
+    and the new gateway to the end; the steps, lanes and stop are listed and marked on the canvas."""
+    page.get_by_test_id("simulate").click()
+    simulation = page.get_by_test_id("simulation")
+    for source, target in (
+        ("gw_school", "county_review"),
+        ("gw_county", "gw_level"),
+        ("gw_level", "city_review"),
+        ("gw_city", task),
+        (gateway, "apply_change"),
+    ):
+        choices = simulation.locator(f'.xueji-choices[data-gateway="{source}"]')
+        expect(page.locator(f'g.djs-element.xj-current[data-element-id="{source}"]')).to_be_visible()
+        choices.locator(f'button[data-flow="{flow_between(page, source, target)}"]').click()
+    expect(simulation.locator("[data-stop]")).to_have_text("停在：审核通过（结束，状态「审核通过」）")
+    expect(simulation.locator("[data-lanes]")).to_have_text("经过泳道：学校、学校审核、区县、市级")
+    step = simulation.locator(f'li[data-element="{task}"]')
+    expect(step).to_have_text(
+        f"关键数据变更市级复核（泳道「市级」，表单 key_data_change.review，状态「{STATE}」，时限 5 个工作日）"
+    )
+    expect(simulation.locator("li")).to_have_count(6)  # 检查、学校审核、区县核办、市级审核、市级复核、变更
+    for passed in (task, gateway, flow_between(page, gateway, "apply_change")):
+        expect(
+            page.locator(
+                f'g.djs-element.xj-done[data-element-id="{passed}"], g.djs-element.xj-path[data-element-id="{passed}"]'
+            )
+        ).to_have_count(1)
+    expect(
+        page.locator(f'g.djs-element.xj-path[data-element-id="{flow_between(page, gateway, "end_rejected")}"]')
+    ).to_have_count(0)
+
+
+def test_policy_officer_adds_a_city_step_in_the_browser_and_a_new_case_reaches_it(
+    page: Page, live_server, artifacts_dir: Path
+) -> None:
     page.set_viewport_size({"width": 1600, "height": 1000})
     open_draft(page)
     problems = page.get_by_test_id("problems")
-    task = add_city_step(page)
+    task, gateway = add_city_step(page)
 
     expect(problems).to_contain_text("校验通过")
+    play_new_path(page, task, gateway)
+    page.screenshot(path=artifacts_dir / "editor-simulation.png", full_page=True)
     page.get_by_test_id("save-draft").click()
     expect(page.get_by_test_id("save-status")).to_contain_text("已保存草稿")
     expect(problems).to_contain_text("校验通过")

@@ -1,5 +1,5 @@
 // The draft editor: the bpmn-js modeler with XueJi's panel, translation and problem marks (build/editor.js);
-// 保存草稿 posts the XML, and the check result of the save is marked on the canvas.
+// 保存草稿 posts the XML, and the check result of the save is marked on the canvas; 试走 plays a path on it.
 (function () {
   "use strict";
   var el = document.getElementById("modeler");
@@ -11,7 +11,8 @@
     moddleExtensions: editor.moddleExtensions,
     additionalModules: editor.additionalModules,
     xuejiPanel: { container: "#properties-panel", choicesUrl: el.dataset.choicesUrl },
-    xuejiProblems: { checkUrl: el.dataset.checkUrl, list: "#problems", csrf: csrf }
+    xuejiProblems: { checkUrl: el.dataset.checkUrl, list: "#problems", csrf: csrf },
+    xuejiSimulation: { output: "#simulation" }
   });
 
   // fit-viewport would put the pool's name under the palette: fit the diagram into the part of the canvas beside it.
@@ -49,29 +50,16 @@
 
   // 在图上显示: a test scenario's path on the canvas, the lanes it visits and where it stops.
   function play(button) {
-    var canvas = modeler.get("canvas");
-    var registry = modeler.get("elementRegistry");
-    registry.getAll().forEach(function (e) {
-      ["xj-done", "xj-current", "xj-path"].forEach(function (m) { canvas.removeMarker(e.id, m); });
-    });
-    var split = function (v) { return (v || "").split(",").filter(function (id) { return registry.get(id); }); };
-    var done = split(button.dataset.done);
-    var current = split(button.dataset.current);
-    done.forEach(function (id) { canvas.addMarker(id, "xj-done"); });
-    current.forEach(function (id) { canvas.addMarker(id, "xj-current"); });
-    var passed = window.xjMarkPath(canvas, registry, done.concat(current));
-    var lanes = registry.filter(function (e) { return e.type === "bpmn:Lane"; }).filter(function (lane) {
-      return (lane.businessObject.flowNodeRef || []).some(function (node) { return passed.indexOf(node.id) >= 0; });
-    }).map(function (lane) { return lane.businessObject.name || lane.id; });
-    var name = function (id) { return registry.get(id).businessObject.name || id; };
-    document.getElementById("play-summary").textContent = "经过泳道：" + (lanes.join("、") || "无") + "；" +
-      (current.length ? "停在：" + current.map(name).join("、") : "已办结");
+    var split = function (v) { return (v || "").split(",").filter(Boolean); };
+    document.getElementById("play-summary").textContent = modeler.get("xuejiSimulation").showScenario(
+      split(button.dataset.done), split(button.dataset.current), window.xjMarkPath);
   }
 
   document.querySelectorAll("[data-play]").forEach(function (button) {
     button.addEventListener("click", function () { play(button); });
   });
   document.getElementById("save-draft").addEventListener("click", save);
+  document.getElementById("simulate").addEventListener("click", function () { modeler.get("xuejiSimulation").start(); });
   window.xuejiModeler = modeler; // for the browser tests
   load();
 })();
