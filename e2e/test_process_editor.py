@@ -95,6 +95,12 @@ def test_the_panel_shows_and_changes_what_the_engine_reads(page: Page, artifacts
     assert 'name="disabledVerbs" value="加签"' in city
     assert 'name="escalateTo" value="上级"' in city
 
+    # A value from a code table, inserted into a condition (the record stores 性别 as a code).
+    page.locator('g.djs-element[data-element-id="f_gw_level_city_review_label"]').click()
+    panel.locator("#prop-codeTable").select_option(label="性别")
+    panel.locator(".xueji-codes[data-table=sex]").get_by_role("button", name="2 女", exact=True).click()
+    expect(panel.locator("#prop-condition")).to_have_value('request["approval_level"] == "city" "2"')
+
 
 def test_a_problem_is_marked_on_the_canvas_and_a_click_selects_its_element(page: Page) -> None:
     open_draft(page)

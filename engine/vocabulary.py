@@ -1,5 +1,6 @@
 """The registry's own vocabulary, for the diagram editor's choice lists: what a diagram may name and the publish
-check (``engine.checks``) accepts: forms, lane roles, handlers, approval verbs, and the state labels in use.
+check (``engine.checks``) accepts: forms, lane roles, handlers, approval verbs, the state labels in use, and the code
+tables of Appendix A that a condition compares with.
 
 Everything is read from the application itself (the form classes, ``LANES``, the handler functions' signatures),
 so that a new form or handler appears in the editor without anybody maintaining a second list.
@@ -20,6 +21,7 @@ from engine.verbs import Verb
 from forms import FORMS
 from handlers import HANDLERS
 from handlers.registry import REPEATABLE
+from models import codes
 from models.workflow import ProcessVersion
 
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -82,6 +84,20 @@ def _signature(func: Any) -> dict[str, Any]:
 def verbs() -> dict[str, list[str]]:
     """The approval verbs a user task may switch off (``disabledVerbs``) and the escalations of ``escalateTo``."""
     return {"verbs": [v.value for v in Verb], "escalations": list(ESCALATIONS)}
+
+
+def code_tables() -> list[dict[str, Any]]:
+    """Each code table: its name, Chinese title and values (``value`` as stored, ``label`` as shown)."""
+    return [
+        {
+            "name": name,
+            "title": title,
+            "values": [
+                {"value": value, "label": table[value] if isinstance(table, dict) else value} for value in table
+            ],
+        }
+        for name, (title, table) in codes.TABLES.items()
+    ]
 
 
 def state_labels(session: Session) -> list[str]:

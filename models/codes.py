@@ -55,3 +55,25 @@ LEFT_BEHIND = ["非留守儿童", "单亲留守儿童", "双亲留守儿童"]  #
 YES_NO = ["是", "否"]
 SCHOOL_CATEGORIES_IN_SCOPE = {"21", "31", "34", "37", "51"}  # A.1
 BUSINESS_TYPES = ["新生注册", "在校生注册"]
+
+# The tables by name with their Chinese titles, for the diagram editor's choice lists and designed forms' choice
+# fields; a condition compares with what the record stores (codes for 性别 and 身份证件类型, names elsewhere).
+TABLES: dict[str, tuple[str, dict[str, str] | list[str]]] = {
+    "sex": ("性别", SEXES),
+    "id_doc_type": ("身份证件类型", ID_DOC_TYPES),
+    "overseas": ("港澳台侨外", OVERSEAS),
+    "ethnicity": ("民族", ETHNICITIES),
+    "health": ("健康状况", HEALTH),
+    "hukou_type": ("户口性质", HUKOU_TYPES),
+    "entry_method": ("入学方式", ENTRY_METHODS),
+    "attendance": ("就读方式", ATTENDANCE),
+    "student_source": ("学生来源", STUDENT_SOURCES),
+    "political": ("政治面貌", POLITICAL),
+    "placement": ("随班就读", PLACEMENTS),
+    "disability": ("残疾类型", DISABILITIES),
+    "commute": ("上下学方式", COMMUTE),
+    "relation": ("家庭成员关系", RELATIONS),
+    "left_behind": ("留守儿童", LEFT_BEHIND),
+    "yes_no": ("是否", YES_NO),
+    "business_type": ("注册类型", BUSINESS_TYPES),
+}

@@ -6,8 +6,9 @@ import pytest
 
 from forms import FORMS
 from handlers import HANDLERS
+from models import codes
 
-CHOICES = ["forms", "lanes", "handlers", "states", "verbs"]
+CHOICES = ["forms", "lanes", "handlers", "states", "verbs", "codes"]
 OTHERS = [
     "nanming-xx-registrar",
     "nanming-xx-reviewer",
@@ -51,3 +52,11 @@ def test_lanes_handlers_verbs_and_state_labels_come_from_the_application(login_a
     assert "退回" in verbs["verbs"] and verbs["escalations"] == ["上级", "通知"]
     states = client.get("/processes/choices/states.json").json
     assert {"待市级审核", "审核通过", "待区县审核"} <= set(states)
+
+
+def test_code_tables_are_appendix_a_with_stored_values_and_shown_labels(login_as):
+    tables = {t["name"]: t for t in login_as("guizhou-policy").get("/processes/choices/codes.json").json}
+    assert tables["sex"]["title"] == "性别"
+    assert tables["sex"]["values"] == [{"value": "1", "label": "男"}, {"value": "2", "label": "女"}]
+    assert [v["value"] for v in tables["ethnicity"]["values"]] == list(codes.ETHNICITIES)
+    assert {"value": "A", "label": "护照"} in tables["id_doc_type"]["values"]

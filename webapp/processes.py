@@ -79,13 +79,14 @@ CHOICES: dict[str, Callable[[], object]] = {
     "handlers": vocabulary.handlers,
     "states": lambda: vocabulary.state_labels(db()),
     "verbs": vocabulary.verbs,
+    "codes": vocabulary.code_tables,
 }
 
 
 @bp.get("/choices/<name>.json")
 @policy_only
 def choices(name: str) -> ResponseReturnValue:
-    """One list per URL (forms, lanes, handlers, states, verbs); see engine.vocabulary."""
+    """One list per URL (forms, lanes, handlers, states, verbs, codes); see engine.vocabulary."""
     if name not in CHOICES:
         abort(404)
     return jsonify(CHOICES[name]())

@@ -42,7 +42,7 @@ export default function PropertiesPanel(config, eventBus, modeling, moddle, bpmn
   this._bpmnFactory = bpmnFactory;
   this._registry = elementRegistry;
   this._canvas = canvas;
-  this._choices = { forms: [], lanes: [], handlers: [], states: [], verbs: { verbs: [], escalations: [] } };
+  this._choices = { forms: [], lanes: [], handlers: [], states: [], verbs: { verbs: [], escalations: [] }, codes: [] };
   this._element = null;
   this._container = this._config.container ? document.querySelector(this._config.container) : null;
   if (!this._container) return;
@@ -69,7 +69,7 @@ PropertiesPanel.$inject = ["config.xuejiPanel", "eventBus", "modeling", "moddle"
 PropertiesPanel.prototype._load = async function () {
   const base = this._config.choicesUrl;
   if (!base) return;
-  const names = ["forms", "lanes", "handlers", "states", "verbs"];
+  const names = ["forms", "lanes", "handlers", "states", "verbs", "codes"];
   const answers = await Promise.all(
     names.map((name) => fetch(base.replace("LIST", name), { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null))),
   );
@@ -468,6 +468,27 @@ PropertiesPanel.prototype._flow = function (element, bo) {
     row.dataset.variable = variable;
     this._container.appendChild(row);
   });
+  this._codeValues(chip);
+};
+
+// A value from Appendix A's code tables (a new nationality, a sex code…), for conditions on what a service task wrote.
+PropertiesPanel.prototype._codeValues = function (chip) {
+  const tables = this._choices.codes;
+  if (!tables.length) return;
+  const options = [["", "（选择代码表，点击插入其中的取值）"], ...tables.map((t) => [t.name, t.title])];
+  const select = el("select", {}, options.map(([value, text]) => el("option", { value, text, selected: value === this._codeTable })));
+  select.dataset.prop = "codeTable";
+  select.addEventListener("change", () => {
+    this._codeTable = select.value;
+    this.render();
+  });
+  this._field("代码表取值", select);
+  const table = tables.find((t) => t.name === this._codeTable);
+  if (!table) return;
+  const row = el("div", { className: "mb-2 xueji-codes" },
+    table.values.map((v) => chip(v.label === v.value ? v.value : `${v.value} ${v.label}`, JSON.stringify(v.value))));
+  row.dataset.table = table.name;
+  this._container.appendChild(row);
 };
 
 PropertiesPanel.prototype._timer = function (element, bo) {
@@ -504,6 +525,8 @@ PropertiesPanel.prototype._message = function (element, bo) {
     this._modeling.updateModdleProperties(element, definition, { messageRef: message });
     this.render();
   });
+  this._container.appendChild(el("div", { className: "form-text mb-2", text:
+    "关联：消息只送到与发出方关联的业务（由消息发起的业务沿用发出方的关联键，关联键由系统生成），无须在图中设置关联属性。" }));
   const throwing = is(bo, "bpmn:IntermediateThrowEvent") || is(bo, "bpmn:EndEvent");
   if (throwing) {
     this._text("消息内容（表达式）", "messagePayload", this._body(definition, "spiffworkflow:MessagePayload"),
