@@ -184,7 +184,8 @@ class CaseDriver:
         ).one()
 
     def form_for(self, bpmn_id: str, **fields: str) -> Any:
-        return FORMS[self.open_task(bpmn_id).form_key](formdata=MultiDict(fields))
+        task = self.open_task(bpmn_id)
+        return wf.form_class(task.instance.version, task.form_key)(formdata=MultiDict(fields))
 
     def submit(self, bpmn_id: str, *, by: User, **fields: str) -> ProcessInstance:
         form = self.form_for(bpmn_id, **fields)

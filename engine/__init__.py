@@ -19,6 +19,7 @@ from engine.api import (
 from engine.lanes import LANES, Seat
 from engine.returns import Target
 from engine.scripts import ScriptRejected
+from engine.store import form_class
 from engine.verbs import Verb, disabled
 from engine.workbench import (
     BulkResult,
@@ -61,6 +62,7 @@ __all__ = [
     "delegate",
     "deliver",
     "disabled",
+    "form_class",
     "may_copy",
     "published_flows",
     "publish",

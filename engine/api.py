@@ -27,6 +27,7 @@ from engine import checks, deadlines, notify, refusals, store
 from engine.exchange import deliver, relay
 from engine.runner import EngineFailure, record_event, run_engine
 from engine.verbs import TaskAlreadyHandled, acting_on
+from forms import designed as designed_forms
 from handlers import HandlerContext
 from handlers.pending import restore_student
 from models.base import utcnow
@@ -84,8 +85,9 @@ def parse_bpmn(xml: bytes, filename: str) -> SpiffBpmnParser:
     return parser
 
 
-def compile_diagram(xml: bytes, filename: str) -> tuple[str, Any, dict[str, Any]]:
-    """Parse, XSD-validate and check a diagram (process id = file stem); ``PublishRefused`` lists every problem."""
+def compile_diagram(xml: bytes, filename: str) -> tuple[str, Any, dict[str, Any], dict[str, dict[str, Any]]]:
+    """Parse, XSD-validate and check a diagram (process id = file stem); ``PublishRefused`` lists every problem.
+    Returns the process key, its specs and the forms the diagram designs (forms.designed) by key."""
     process_key = Path(filename).stem
     parser = parse_bpmn(xml, filename)
     if process_key not in parser.get_process_ids():
@@ -98,16 +100,17 @@ def compile_diagram(xml: bytes, filename: str) -> tuple[str, Any, dict[str, Any]
     except refusals.PARSER_CRASHES as exc:
         raise PublishRefused([refusals.of_crash(exc, filename)]) from exc
     process = parser.get_process_parser(process_key).node
-    found = checks.problems(spec, subprocess_specs) + checks.unreachable(process, spec)
+    designed, form_problems = designed_forms.read(process)
+    found = form_problems + checks.problems(spec, subprocess_specs, designed) + checks.unreachable(process, spec)
     if found:
         raise PublishRefused(found)
-    return process_key, spec, subprocess_specs
+    return process_key, spec, subprocess_specs, designed
 
 
 def publish(session: Session, xml: bytes, *, filename: str, by: User | None = None, note: str = "") -> ProcessVersion:
     """Publish a diagram. An unchanged spec (layout or whitespace edits) returns the version already stored."""
-    process_key, spec, subprocess_specs = compile_diagram(xml, filename)
-    spec_json, spec_hash = store.spec_to_json(spec, subprocess_specs)
+    process_key, spec, subprocess_specs, designed = compile_diagram(xml, filename)
+    spec_json, spec_hash = store.spec_to_json(spec, subprocess_specs, designed)
     version = session.scalar(
         select(ProcessVersion).where(ProcessVersion.process_key == process_key, ProcessVersion.spec_hash == spec_hash)
     )

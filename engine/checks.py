@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from lxml import etree
@@ -19,7 +20,7 @@ def _name(task_spec: Any) -> str:
     return f"「{task_spec.bpmn_name or task_spec.bpmn_id}」（{task_spec.bpmn_id}）"
 
 
-def _problems_of(task_spec: Any, *, called: bool) -> list[str]:
+def _problems_of(task_spec: Any, *, called: bool, designed: Collection[str]) -> list[str]:
     problems = []
     name = _name(task_spec)
     if isinstance(task_spec, NoneTask):  # other modelers' plain "Task": neither a person's step nor the system's
@@ -36,16 +37,17 @@ def _problems_of(task_spec: Any, *, called: bool) -> list[str]:
     due_days = properties(task_spec).get("dueWorkingDays")
     if due_days is not None and not due_days.isdigit():
         problems.append(f"元素 {name} 的办理时限（属性 dueWorkingDays）必须是工作日天数")
-    if form_key and form_key not in FORMS:
+    if form_key and form_key not in FORMS and form_key not in designed:
         problems.append(f"元素 {name} 指定的表单「{form_key}」不存在")
     if isinstance(task_spec, ServiceTask) and task_spec.operation_name not in HANDLERS:
         problems.append(f"服务任务 {name} 的处理程序「{task_spec.operation_name}」未注册")
     return problems
 
 
-def problems(spec: Any, subprocess_specs: dict[str, Any]) -> list[str]:
-    """Chinese messages, each naming the element at fault; empty when the diagram may be published."""
-    found: list[str] = []
+def problems(spec: Any, subprocess_specs: dict[str, Any], designed: Collection[str] = ()) -> list[str]:
+    """Chinese messages, each naming the element at fault; empty when the diagram may be published. ``designed``:
+    the keys of the forms the diagram itself defines (forms.designed)."""
+    found: list[str] = [f"表单「{key}」与系统内置表单同名，请换一个标识" for key in designed if key in FORMS]
     unknown_lanes: dict[str, list[str]] = {}
     for process_spec, called in [(spec, False), *((s, True) for s in subprocess_specs.values())]:
         for task_spec in process_spec.task_specs.values():
@@ -53,7 +55,7 @@ def problems(spec: Any, subprocess_specs: dict[str, Any]) -> list[str]:
                 continue  # the engine's own start/end bookkeeping tasks
             if task_spec.lane is not None and task_spec.lane not in LANES:
                 unknown_lanes.setdefault(task_spec.lane, []).append(_name(task_spec))
-            found.extend(_problems_of(task_spec, called=called))
+            found.extend(_problems_of(task_spec, called=called, designed=designed))
     found.extend(_verb_problems(spec, subprocess_specs))
     lanes = [
         f"泳道「{lane}」没有对应的机构解析规则（可用泳道：{'、'.join(LANES)}），无法分派：{'、'.join(names)}"

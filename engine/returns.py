@@ -29,11 +29,10 @@ from engine import store
 from engine.runner import record_event, record_waiting_state, run_engine
 from engine.scripts import SCRIPT_ENGINE
 from engine.verbs import Verb, check_enabled
-from forms import FORMS
 from handlers.registry import REPEATABLE
 from models.errors import DomainError
 from models.user import User
-from models.workflow import InboxTask, ProcessInstance, TaskStatus
+from models.workflow import InboxTask, ProcessInstance, ProcessVersion, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -167,10 +166,10 @@ def targets(session: Session, instance: ProcessInstance, row: InboxTask) -> list
     return found
 
 
-def _prefill(task: Any) -> dict[str, Any]:
+def _prefill(version: ProcessVersion, task: Any) -> dict[str, Any]:
     """What the target's form entered, in the form's own terms (sending-back.md §5, §6)."""
     if _is_initiator_form(task):
-        fields = [field.name for field in FORMS[store.properties(task.task_spec)["formKey"]]()]
+        fields = [field.name for field in store.form_class(version, store.properties(task.task_spec)["formKey"])()]
         return {name: task.data[name] for name in fields if name in task.data}
     before = task.parent.data if task.parent is not None else {}
     delta = {k: v for k, v in task.data.items() if k not in before or before[k] != v}
@@ -195,7 +194,7 @@ def rewind(
     effects = _side_effects(_dry_run(instance, workflow, target))
     if effects:
         raise DomainError(barrier_message(_name(target), effects))
-    prefill = deepcopy(_prefill(target))
+    prefill = deepcopy(_prefill(instance.version, target))
     initiator_form = _is_initiator_form(target)
     # A start event's data is the case's first data: reset with it, or a second return would bring back the
     # values of the very first submission (sending-back.md §6).

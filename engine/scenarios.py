@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from engine import api
-from forms import FORMS
+from engine import api, store
+from forms.base import TaskForm
 from models.errors import DomainError
 from models.student import Student, StudentStatus
 from models.user import User, UserRole
@@ -81,10 +81,10 @@ def _path(session: Session, case: ProcessInstance | None) -> tuple[list[str], li
     return sorted({i for i in done if i}), sorted(set(current))
 
 
-def _form_data(form_key: str, data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    form = FORMS[form_key](data=data)
+def _form_data(form_cls: type[TaskForm], data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    form = form_cls(data=data)
     if not form.validate():
-        raise ScenarioFailed(f"表单「{form.title or form_key}」未通过校验：{form.errors}")
+        raise ScenarioFailed(f"表单「{form.title or form.key}」未通过校验：{form.errors}")
     return form.to_task_data(), form.display_lines()
 
 
@@ -103,7 +103,12 @@ def _start(session: Session, process_key: str, start: dict[str, Any], trail: lis
         raise ScenarioFailed(f"找不到可以发起业务的「{start['role']}」用户及其在校学生")
     student, user = row
     form_key = api.start_form_key(session, process_key)
-    data, display = _form_data(form_key, start.get("data", {})) if form_key else (start.get("data", {}), [])
+    version = api.current_version(session, process_key)
+    data, display = (
+        _form_data(store.form_class(version, form_key), start.get("data", {}))
+        if form_key
+        else (start.get("data", {}), [])
+    )
     case = api.start(session, process_key, student_id=student.id, actor=user, data=data, display=display)
     trail.append(f"发起：{user.full_name}，状态「{case.state_label}」")
     return case
@@ -122,7 +127,7 @@ def _step(session: Session, case: ProcessInstance, step: dict[str, Any], trail: 
     ).first()
     if actor is None:
         raise ScenarioFailed(f"没有可以办理「{task.title}」的用户")
-    data, display = _form_data(task.form_key, step.get("data", {}))
+    data, display = _form_data(store.form_class(case.version, task.form_key), step.get("data", {}))
     api.complete(session, task.id, actor=actor, data=data, display=display)
     session.refresh(case)
     trail.append(f"{task.title}：{actor.full_name}，状态「{case.state_label}」")

@@ -26,8 +26,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import forms
 from engine import notify, seats
 from engine.scripts import SCRIPT_ENGINE
+from forms.base import TaskForm
 from models.base import utcnow
 from models.business_calendar import WorkingCalendar
 from models.exchange import ExchangeMessage
@@ -60,12 +62,17 @@ SPEC_SERIALIZER = _serializer(state_only=False)
 STATE_SERIALIZER = _serializer(state_only=True)
 
 
-def spec_to_json(spec: Any, subprocess_specs: dict[str, Any]) -> tuple[str, str]:
-    """Serialised spec and its hash; the hash ignores layout, so a formatting-only change is no new version."""
-    blob = {
+def spec_to_json(
+    spec: Any, subprocess_specs: dict[str, Any], designed: dict[str, dict[str, Any]] | None = None
+) -> tuple[str, str]:
+    """Serialised spec (with the forms the diagram designs) and its hash; the hash ignores layout, so a
+    formatting-only change is no new version, while a changed designed form is one."""
+    blob: dict[str, Any] = {
         "spec": SPEC_SERIALIZER.to_dict(spec),
         "subprocess_specs": {k: SPEC_SERIALIZER.to_dict(v) for k, v in subprocess_specs.items()},
     }
+    if designed:  # only then: a diagram without designed forms keeps the hash it always had
+        blob["forms"] = designed
     text = json.dumps(blob, sort_keys=True, ensure_ascii=False)
     return text, hashlib.sha256(text.encode()).hexdigest()
 
@@ -81,6 +88,22 @@ def _spec_from_json(version_id: int, spec_json: str) -> tuple[Any, dict[str, Any
 
 def spec_for(version: ProcessVersion) -> tuple[Any, dict[str, Any]]:
     return _spec_from_json(version.id, version.spec_json)
+
+
+@lru_cache(maxsize=256)
+def _forms_from_json(version_id: int, spec_json: str) -> dict[str, dict[str, Any]]:
+    forms: dict[str, dict[str, Any]] = json.loads(spec_json).get("forms", {})
+    return forms
+
+
+def designed_forms(version: ProcessVersion) -> dict[str, dict[str, Any]]:
+    """The forms the version's diagram designs (forms.designed), by key, as published."""
+    return _forms_from_json(version.id, version.spec_json)
+
+
+def form_class(version: ProcessVersion, key: str) -> type[TaskForm]:
+    """The form a ``formKey`` of this version names: hand-written, or designed in the version's diagram."""
+    return forms.form_class(key, designed_forms(version))
 
 
 def new_workflow(version: ProcessVersion) -> BpmnWorkflow:

@@ -72,7 +72,30 @@ def diff(old: ProcessVersion, new: ProcessVersion) -> list[ElementChange]:
         _change(ts, "changed", tuple(FIELD_LABELS.get(f, f) for f in fields if f != "name"))
         for ts, fields in result.changed.items()
     ]
-    return [c for c in changes if c.bpmn_id and (c.kind != "changed" or c.fields)]
+    changes = [c for c in changes if c.bpmn_id and (c.kind != "changed" or c.fields)]
+    return changes + _form_changes(store.designed_forms(old), store.designed_forms(new))
+
+
+def _form_changes(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[ElementChange]:
+    """Designed forms added, removed or changed (the fields that differ, by label)."""
+    changes = [ElementChange(k, f"表单「{d['title']}」", "added") for k, d in after.items() if k not in before]
+    changes += [ElementChange(k, f"表单「{d['title']}」", "removed") for k, d in before.items() if k not in after]
+    for key, new in after.items():
+        old = before.get(key)
+        if old is None or old == new:
+            continue
+        old_fields = {f["name"]: f for f in old["fields"]}
+        new_fields = {f["name"]: f for f in new["fields"]}
+        fields = ["表单标题"] if old["title"] != new["title"] else []
+        fields += [
+            f"字段「{(new_fields.get(n) or old_fields[n])['label']}」"
+            for n in dict.fromkeys([*old_fields, *new_fields])
+            if old_fields.get(n) != new_fields.get(n)
+        ]
+        if [f["name"] for f in old["fields"]] != [f["name"] for f in new["fields"]] and not fields:
+            fields.append("字段顺序")
+        changes.append(ElementChange(key, f"表单「{new['title']}」", "changed", tuple(fields)))
+    return changes
 
 
 def _change(task_spec: Any, kind: str, fields: tuple[str, ...] = ()) -> ElementChange:

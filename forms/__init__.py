@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from forms import (
     admission_plan_change,
     dropout,
@@ -15,6 +17,7 @@ from forms import (
     transfer_cross,
     workbench,
 )
+from forms import designed as designed_forms
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
@@ -72,4 +75,13 @@ def _index(classes: list[type[TaskForm]]) -> dict[str, type[TaskForm]]:
 
 FORMS = _index(FORM_CLASSES)
 
-__all__ = ["FORMS", "TaskForm"]
+
+def form_class(key: str, designed: dict[str, dict[str, Any]] | None = None) -> type[TaskForm]:
+    """The form a ``formKey`` names: a hand-written one, or one designed in the diagram (``forms.designed``) whose
+    definitions the caller passes from the case's version. KeyError when neither has it."""
+    if key in FORMS:
+        return FORMS[key]
+    return designed_forms.build((designed or {})[key])
+
+
+__all__ = ["FORMS", "TaskForm", "form_class"]

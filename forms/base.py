@@ -45,7 +45,7 @@ class TaskForm(Form):
     def outcome(self) -> str:
         """The decision in a word, for the message after submitting (the first choice field's label)."""
         for field in self:
-            if hasattr(field, "iter_choices") and field.data not in (None, ""):
+            if hasattr(field, "iter_choices") and field.data not in (None, "") and not isinstance(field.data, list):
                 return str(field.data)
         return ""
 
@@ -62,10 +62,13 @@ class TaskForm(Form):
         lines = []
         for field in self:
             value = getattr(field, "data", None)
-            if value in (None, ""):
+            if value in (None, "", []):
                 continue
             labels = {c.value: c.label for c in field.iter_choices()} if hasattr(field, "iter_choices") else {}
-            lines.append((str(field.label.text), str(labels.get(value, value))))
+            shown = (
+                "、".join(str(labels.get(v, v)) for v in value) if isinstance(value, list) else labels.get(value, value)
+            )
+            lines.append((str(field.label.text), str(shown)))
         return lines
 
 

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 import engine
-from forms import FORMS
 from forms.workbench import BulkForm, SavedViewForm
 from handlers import worklist
 from models.admission import RecordLocked
@@ -102,7 +101,7 @@ def done() -> ResponseReturnValue:
 
 
 def _form_for(row: Any, formdata: Any) -> Any:
-    form_cls = FORMS[row.form_key]
+    form_cls = engine.form_class(row.instance.version, row.form_key)
     held = (row.draft or {}).get("data") if formdata is None else None
     form = form_cls(formdata, data=held) if held else form_cls(formdata)
     form.prepare(db(), row.instance)
@@ -118,7 +117,7 @@ def task(task_id: int) -> ResponseReturnValue:
         flash("该任务已被处理", "warning")
         return redirect(url_for("cases.detail", case_id=row.instance_id))
     formdata = request.form if request.method == "POST" else None
-    if formdata is not None and getattr(FORMS[row.form_key], "takes_files", False):
+    if formdata is not None and getattr(engine.form_class(row.instance.version, row.form_key), "takes_files", False):
         try:  # proof files of 佐证/变更 (F-16): stored first, the form then carries their ids
             ids = save_evidence(
                 request.files.getlist("evidence_files"),

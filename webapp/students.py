@@ -12,7 +12,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 import engine
-from forms import FORMS
 from handlers import class_change, graduation, status_change
 from models.audit import AuditEvent
 from models.errors import DomainError
@@ -157,12 +156,14 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
     if not me().has_role(*STARTABLE[process_key]):
         abort(403)
     try:
-        form_key = engine.start_form_key(db(), process_key)
+        form_cls = engine.form_class(
+            engine.current_version(db(), process_key), engine.start_form_key(db(), process_key) or ""
+        )
     except DomainError as err:
         flash(err.message, "danger")
         return redirect(url_for("students.detail", student_id=student.id))
     try:
-        form = _start_form(student, form_key)
+        form = _start_form(student, form_cls)
     except DomainError as err:  # a refused proof file
         flash(err.message, "danger")
         return redirect(url_for("students.start", student_id=student.id, process_key=process_key))
@@ -188,14 +189,14 @@ def start(student_id: int, process_key: str) -> ResponseReturnValue:
     return render_template("students/start.html", student=student, form=form), status
 
 
-def _start_form(student: Student, form_key: str) -> Any:
+def _start_form(student: Student, form_cls: Any) -> Any:
     """The start form with its posted data: proof files stored first (the case links them when it starts),
     choices that depend on the school and on the status-change configuration filled in."""
     formdata = request.form if request.method == "POST" else None
-    if formdata is not None and getattr(FORMS[form_key], "takes_files", False):
+    if formdata is not None and getattr(form_cls, "takes_files", False):
         ids = save_evidence(request.files.getlist("evidence_files"), student_id=student.id, by=me())
         formdata = with_evidence(request.form, ids)
-    form = FORMS[form_key](formdata)
+    form = form_cls(formdata)
     if "change_type" in form:  # F-54: only enabled status-change types are offered
         form.change_type.choices = [(t.code.value, t.label) for t in status_change.enabled_types(db())]
         classes = db().scalars(
