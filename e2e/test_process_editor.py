@@ -184,3 +184,32 @@ def test_message_events_show_their_message_payload_and_variable(page: Page) -> N
     expect(panel.locator("#prop-messageRef")).to_have_value(re.compile(r"^Message_"))
     xml = page.evaluate("async () => (await window.xuejiModeler.saveXML()).xml")
     assert 'name="xp_archive"' in xml
+
+
+def test_a_played_path_splits_at_a_parallel_gateway_and_joins_when_both_branches_arrive(page: Page) -> None:
+    open_draft(page, "duplicate_admission")
+    page.get_by_test_id("simulate").click()
+    simulation = page.get_by_test_id("simulation")
+
+    def done(element_id: str):
+        return page.locator(f'g.djs-element.xj-done[data-element-id="{element_id}"]')
+
+    # Both schools' branches run up to their own 删除？ gateway; the join waits.
+    choices = simulation.locator('.xueji-choices[data-gateway="gw_a"]')
+    expect(choices.locator("button[data-flow=f_gw_a_a_review]")).to_contain_text("（默认）")
+    expect(done("b_act")).to_have_count(1)
+    expect(done("join")).to_have_count(0)
+    choices.locator("button[data-flow=f_gw_a_a_review]").click()
+    expect(done("a_review")).to_have_count(1)
+    expect(done("join")).to_have_count(0)
+    simulation.locator('.xueji-choices[data-gateway="gw_b"] button[data-flow=f_gw_b_b_review]').click()
+    expect(done("join")).to_have_count(1)
+    expect(simulation.locator('.xueji-choices[data-gateway="gw_outcome"]')).to_be_visible()
+    expect(simulation.locator("[data-lanes]")).to_contain_text("经过泳道：")
+    # An edit makes the played path stale: its marks go.
+    page.evaluate(
+        "() => { const m = window.xuejiModeler; m.get('modeling').updateLabel("
+        "m.get('elementRegistry').get('a_action'), '重复招生处理（甲校）'); }"
+    )
+    expect(simulation).to_have_text("流程图已修改，请重新试走。")
+    expect(page.locator("g.djs-element.xj-done")).to_have_count(0)

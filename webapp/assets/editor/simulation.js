@@ -59,7 +59,7 @@ Simulation.prototype._reset = function () {
   this._flows = new Set();
   this._arrived = {}; // parallel joins: gateway id -> incoming flow ids a token came by
   this._stops = []; // {id, text}
-  this._choice = null; // a gateway waiting for the policy officer
+  this._choices = []; // gateways waiting for the policy officer to choose a flow
   this._visits = 0;
 };
 
@@ -116,11 +116,12 @@ Simulation.prototype.start = function () {
   this._run();
 };
 
-/** The policy officer's choice at the waiting gateway: the token takes this flow. */
+/** The policy officer's choice at a waiting gateway: its token takes this flow. */
 Simulation.prototype.choose = function (flowId) {
   const flow = this._registry.get(flowId);
-  if (!this._choice || !flow || flow.source !== this._choice) return;
-  this._choice = null;
+  const index = flow ? this._choices.indexOf(flow.source) : -1;
+  if (index < 0) return;
+  this._choices.splice(index, 1);
   this._take(flow);
   this._run();
 };
@@ -131,7 +132,8 @@ Simulation.prototype._take = function (flow) {
 };
 
 Simulation.prototype._run = function () {
-  while (this._queue.length && !this._choice) {
+  // Every token moves as far as it can; the gateways that need a choice wait together.
+  while (this._queue.length) {
     const { node, via } = this._queue.shift();
     if (++this._visits > MAX_VISITS) {
       this._stops.push({ id: node.id, text: `${this._name(node.id)}（路径中有不经网关的循环，试走已停止）` });
@@ -140,7 +142,7 @@ Simulation.prototype._run = function () {
     }
     this._step(node, via);
   }
-  if (!this._choice && !this._queue.length) {
+  if (!this._choices.length) {
     Object.keys(this._arrived).forEach((id) =>
       this._stops.push({ id, text: `${this._name(id)}（并行网关：其他分支没有到达）` }),
     );
@@ -169,7 +171,7 @@ Simulation.prototype._step = function (node, via) {
     return;
   }
   if (CHOOSING.includes(node.type) && out.length > 1) {
-    this._choice = node;
+    this._choices.push(node);
     return;
   }
   out.forEach((flow) => this._take(flow));
@@ -199,8 +201,7 @@ Simulation.prototype._render = function () {
   const visited = [...new Set(this._visited)];
   visited.forEach((id) => this._canvas.addMarker(id, "xj-done"));
   this._flows.forEach((id) => this._canvas.addMarker(id, "xj-path"));
-  const stops = this._stops.map((stop) => stop.id);
-  if (this._choice) stops.push(this._choice.id);
+  const stops = [...this._stops.map((stop) => stop.id), ...this._choices.map((gateway) => gateway.id)];
   stops.forEach((id) => {
     this._canvas.removeMarker(id, "xj-done");
     this._canvas.addMarker(id, "xj-current");
@@ -219,8 +220,7 @@ Simulation.prototype._render = function () {
       steps.appendChild(item);
     });
   nodes.push(steps);
-  if (this._choice) {
-    const gateway = this._choice;
+  this._choices.forEach((gateway) => {
     nodes.push(el("p", "small mb-1", `停在「${this._name(gateway.id)}」：请选择走哪条连线`));
     const choices = el("div", "mb-1 xueji-choices");
     choices.dataset.gateway = gateway.id;
@@ -238,7 +238,8 @@ Simulation.prototype._render = function () {
       choices.appendChild(button);
     });
     nodes.push(choices);
-  } else {
+  });
+  if (this._stops.length || !this._choices.length) {
     const stop = el("p", "small mb-0", `停在：${this._stops.map((s) => s.text).join("、") || "无"}`);
     stop.dataset.stop = "";
     nodes.push(stop);
