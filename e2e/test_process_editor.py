@@ -213,3 +213,22 @@ def test_a_played_path_splits_at_a_parallel_gateway_and_joins_when_both_branches
     )
     expect(simulation).to_have_text("流程图已修改，请重新试走。")
     expect(page.locator("g.djs-element.xj-done")).to_have_count(0)
+
+
+def test_a_form_the_diagram_designs_is_offered_beside_the_applications(page: Page) -> None:
+    from tests.test_designed_forms import RECHECK, with_form
+    from tests.test_processes_web import SOURCE
+
+    # 误操作删除核办 shows a form the diagram designs (forms/designed.py) instead of the application's.
+    xml = with_form(SOURCE, RECHECK).replace('value="mistaken_deletion.county_review"', f'value="{RECHECK["key"]}"')
+    open_draft(page, "mistaken_deletion")
+    assert page.evaluate("async xml => (await window.xuejiModeler.importXML(xml)).warnings.length", xml) == 0
+    select_element(page, "county_review")
+    panel = page.get_by_test_id("properties-panel")
+    form = panel.locator("#prop-formKey")
+    expect(form).to_have_value(RECHECK["key"])
+    expect(form.locator("option:checked")).to_have_text(f"误操作删除复核（{RECHECK['key']}，本流程图设计）")
+    expect(panel).to_contain_text("表单写入的变量：decision、opinion、relation、reject_reason")
+    select_element(page, "f_delete")
+    expect(panel.locator(".xueji-values[data-variable=decision]")).to_contain_text("驳回")
+    expect(page.get_by_test_id("problems")).to_contain_text("校验通过")

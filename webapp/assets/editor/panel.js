@@ -182,6 +182,45 @@ PropertiesPanel.prototype._setOperator = function (element, name) {
   this._modeling.updateModdleProperties(element, operator, { parameterList: list });
 };
 
+// -- the forms a task may show: the application's, and those this diagram designs (forms/designed.py) ------------
+
+PropertiesPanel.prototype._forms = function () {
+  const root = this._canvas.getRootElement().businessObject;
+  const processes = is(root, "bpmn:Collaboration")
+    ? (root.participants || []).map((p) => p.processRef).filter(Boolean)
+    : [root];
+  const designed = [];
+  processes.forEach((process) => {
+    const values = (process.extensionElements && process.extensionElements.get("values")) || [];
+    values
+      .filter((value) => value.$type === "xueji:form")
+      .forEach((value) => {
+        let definition;
+        try {
+          definition = JSON.parse(value.$body || "");
+        } catch (error) {
+          return; // the check under the canvas names the broken definition
+        }
+        if (!definition || !definition.key || !Array.isArray(definition.fields)) return;
+        const choices = {};
+        definition.fields.forEach((field) => {
+          const table = field.code_table && this._choices.codes.find((t) => t.name === field.code_table);
+          if (table) choices[field.name] = table.values.map((v) => v.value);
+          else if (field.type === "yesno") choices[field.name] = ["是", "否"];
+          else if (Array.isArray(field.choices)) choices[field.name] = field.choices;
+        });
+        designed.push({
+          key: definition.key,
+          title: definition.title || definition.key,
+          designed: true,
+          variables: definition.fields.map((field) => field.name),
+          choices,
+        });
+      });
+  });
+  return [...this._choices.forms, ...designed];
+};
+
 // -- what a condition may read: the variables written on every path into the flow ----------------------------------
 
 PropertiesPanel.prototype._variablesBefore = function (flow) {
@@ -194,7 +233,7 @@ PropertiesPanel.prototype._variablesBefore = function (flow) {
     if (!node || seen.has(node.id)) continue;
     seen.add(node.id);
     const formKey = this._property(node, "formKey");
-    const form = this._choices.forms.find((f) => f.key === formKey);
+    const form = this._forms().find((f) => f.key === formKey);
     const wrapper = this._body(node, "spiffworkflow:VariableName");
     if (form) {
       form.variables.forEach((v) => {
@@ -325,9 +364,12 @@ PropertiesPanel.prototype._lane = function (element, bo) {
 };
 
 PropertiesPanel.prototype._formSelect = function (element, bo) {
-  const options = [["", "（请选择表单）"], ...this._choices.forms.map((form) => [form.key, `${form.title}（${form.key}）`])];
+  const options = [
+    ["", "（请选择表单）"],
+    ...this._forms().map((form) => [form.key, `${form.title}（${form.key}${form.designed ? "，本流程图设计" : ""}）`]),
+  ];
   this._select("表单", "formKey", this._property(bo, "formKey"), options, (value) => this._setProperty(element, "formKey", value));
-  const form = this._choices.forms.find((f) => f.key === this._property(bo, "formKey"));
+  const form = this._forms().find((f) => f.key === this._property(bo, "formKey"));
   if (form) {
     this._container.appendChild(el("div", { className: "form-text mb-2", text: `表单写入的变量：${form.variables.join("、")}` }));
   }
