@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from celery.contrib.testing.worker import start_worker  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.registration_bench import import_file, machine  # noqa: E402
@@ -30,23 +30,93 @@ from webapp.config import Config  # noqa: E402
 from webapp.demo_database import build_database  # noqa: E402
 
 REGISTRAR = "nanming-xx-registrar"
+FILE_VERSION = 1  # raise when import_file() changes
 
 
-def wait(session: Session, job_id: int) -> Job:
+class Meter:
+    """CPU seconds per stage, as the bench's poll sees the job's stage change: of this process (the worker is a
+    thread of it; the main thread only sleeps and polls) and of the PostgreSQL server processes serving the bench's
+    database (read from /proc: the server must be on this machine, else 0). On a machine that others load, wall
+    seconds stretch with the load and CPU seconds much less: both are printed."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.marks: list[tuple[str, float, float]] = []
+
+    def python(self) -> float:
+        times = os.times()
+        return times.user + times.system
+
+    def postgres(self) -> float:
+        pids = self.session.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        )
+        ticks = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def mark(self, stage: str) -> None:
+        self.marks.append((stage, self.python(), self.postgres()))
+
+    def per_stage(self) -> dict[str, tuple[float, float]]:
+        ends = self.marks[1:]
+        return {
+            stage: (py1 - py0, pg1 - pg0) for (stage, py0, pg0), (_, py1, pg1) in zip(self.marks, ends, strict=False)
+        }
+
+
+def wait(session: Session, job_id: int, meter: Meter) -> Job:
+    stage = None
     while True:
         session.rollback()
         job = session.get_one(Job, job_id)
+        if job.stage != stage:
+            stage = job.stage
+            meter.mark(stage)
         if job.state in FINISHED:
+            meter.mark("")
             return job
         time.sleep(0.1)
 
 
-def report(label: str, job: Job, seconds: float) -> None:
+def report(label: str, job: Job, seconds: float, meter: Meter) -> None:
     print(f"  {label}: {job.state.label} in {seconds:.1f} s (submit to finished, as the user waits)")
+    cpu = meter.per_stage()
+    print(f"      {'stage':<12} {'wall s':>7} {'CPU s: Python':>14} {'PostgreSQL':>11}")
     for stage, took in job.result.get("stages", []):
-        print(f"      {stage:<12} {took:6.1f} s")
+        python, postgres = cpu.get(stage, (0.0, 0.0))
+        print(f"      {stage:<12} {took:7.1f} {python:14.1f} {postgres:11.1f}")
+    python, postgres = (sum(c) for c in zip(*cpu.values(), strict=True)) if cpu else (0.0, 0.0)
+    print(f"      {'(job)':<12} {seconds:7.1f} {python:14.1f} {postgres:11.1f}")
     if job.error:
         print("      error:", job.error)
+
+
+def peak_memory() -> tuple[float, float]:
+    """(now, peak) resident MB of this process; the peak since the last reset_peak()."""
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
+
+
+def reset_peak() -> None:
+    """Linux: the peak resident size starts again from now (the generated file's workbook is not the import's)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def the_file(rows: int) -> bytes:
+    """The generated workbook, kept in the temporary folder (generating 100,000 rows takes a minute or more)."""
+    path = Path(tempfile.gettempdir()) / f"xueji-bench-import-{rows}-{FILE_VERSION}.xlsx"
+    if not path.exists():
+        path.write_bytes(import_file(rows))
+    return path.read_bytes()
 
 
 def main() -> None:
@@ -79,25 +149,31 @@ def main() -> None:
     client = app.test_client()
     client.post("/login", data={"username": REGISTRAR, "password": Config.DEMO_PASSWORD})
     begin = time.perf_counter()
-    data = import_file(args.rows)
-    print(f"  file: {args.rows:,} rows, {len(data) / 1e6:.1f} MB, generated in {time.perf_counter() - begin:.1f} s")
+    data = the_file(args.rows)
+    print(f"  file: {args.rows:,} rows, {len(data) / 1e6:.1f} MB, made or read in {time.perf_counter() - begin:.1f} s")
     with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False), Session(db_engine) as session:
+        meter = Meter(session)
+        before, _ = peak_memory()
+        reset_peak()
         begin = time.perf_counter()
         upload = {"business_type": "新生注册", "action": "检查", "file": (io.BytesIO(data), "bench.xlsx")}
         posted = client.post("/registration/import", data=upload, content_type="multipart/form-data")
         job_id = int(posted.headers["Location"].rsplit("/", 1)[1])
         print(f"  upload (POST, file kept, job queued): {time.perf_counter() - begin:.1f} s")
-        checked = wait(session, job_id)
+        checked = wait(session, job_id, meter)
         dry = time.perf_counter() - begin
-        report("check job", checked, dry)
+        report("check job", checked, dry, meter)
+        meter = Meter(session)
         begin = time.perf_counter()
         confirm = {"business_type": "新生注册", "action": "确认导入", "token": checked.params["token"]}
         job_id = int(client.post("/registration/import", data=confirm).headers["Location"].rsplit("/", 1)[1])
-        committed = wait(session, job_id)
+        committed = wait(session, job_id, meter)
         commit = time.perf_counter() - begin
-        report("import job", committed, commit)
+        report("import job", committed, commit, meter)
         imported = committed.result.get("imported", 0)
         print(f"  end to end: {dry + commit:.1f} s for {imported:,} registrations · goal < 20 s")
+        _, peak = peak_memory()
+        print(f"  peak memory of the process during the two jobs: {peak:,.0f} MB ({before:,.0f} MB before the upload)")
         print("  jobs:", [(j.kind, j.state.value) for j in session.scalars(select(Job).order_by(Job.id))])
 
 
