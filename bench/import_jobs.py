@@ -42,23 +42,25 @@ class Meter:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.marks: list[tuple[str, float, float]] = []
+        self.seen: dict[int, float] = {}
 
     def python(self) -> float:
         times = os.times()
         return times.user + times.system
 
     def postgres(self) -> float:
+        """The server's CPU seconds for this database: of each server process the last seen figure (a process that
+        ended since, as a pool's connection closing, keeps its count)."""
         pids = self.session.scalars(
             text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
         )
-        ticks = 0
         for pid in pids:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            ticks += int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
+            self.seen[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(self.seen.values())
 
     def mark(self, stage: str) -> None:
         self.marks.append((stage, self.python(), self.postgres()))
@@ -75,6 +77,7 @@ def wait(session: Session, job_id: int, meter: Meter) -> Job:
     while True:
         session.rollback()
         job = session.get_one(Job, job_id)
+        meter.postgres()  # every poll: a server process may end before the next stage
         if job.stage != stage:
             stage = job.stage
             meter.mark(stage)
