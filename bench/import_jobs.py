@@ -166,6 +166,9 @@ def main() -> None:
         checked = wait(session, job_id, meter)
         dry = time.perf_counter() - begin
         report("check job", checked, dry, meter)
+        _, peak = peak_memory()
+        print(f"      peak memory {peak:,.0f} MB ({before:,.0f} MB before the upload)")
+        reset_peak()
         meter = Meter(session)
         begin = time.perf_counter()
         confirm = {"business_type": "新生注册", "action": "确认导入", "token": checked.params["token"]}
@@ -176,7 +179,7 @@ def main() -> None:
         imported = committed.result.get("imported", 0)
         print(f"  end to end: {dry + commit:.1f} s for {imported:,} registrations · goal < 20 s")
         _, peak = peak_memory()
-        print(f"  peak memory of the process during the two jobs: {peak:,.0f} MB ({before:,.0f} MB before the upload)")
+        print(f"      peak memory {peak:,.0f} MB")
         print("  jobs:", [(j.kind, j.state.value) for j in session.scalars(select(Job).order_by(Job.id))])
 
 
