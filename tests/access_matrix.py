@@ -229,6 +229,14 @@ ROUTES: dict[str, Access] = {
     "processes.discard": roles(R.POLICY_OFFICER),
     "processes.diff": roles(R.POLICY_OFFICER),
     "processes.migrate": roles(R.POLICY_OFFICER),
+    # -- 统计报表 (F-57): ?org= is looked up within the user's subtree (404 elsewhere, tests/test_reports.py)
+    "reports.index": roles(
+        R.SCHOOL_REGISTRAR, R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER, R.NATIONAL_OFFICER
+    ),
+    "reports.export": roles(
+        R.SCHOOL_REGISTRAR, R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER, R.NATIONAL_OFFICER
+    ),
+    "reports.refresh": roles(R.PROVINCE_OFFICER, R.NATIONAL_OFFICER),
 }
 
 

@@ -32,6 +32,7 @@ from webapp import (
     processes,
     production,
     registration,
+    reports,
     school_classes,
     security,
     students,
@@ -45,7 +46,7 @@ from webapp.config import Config, instance_secret_key
 csrf = CSRFProtect()
 
 # The only files of node_modules the pages load; anything else is 404.
-ASSET_ROOTS = {"bootstrap": "bootstrap/dist", "bpmn-js": "bpmn-js/dist"}
+ASSET_ROOTS = {"bootstrap": "bootstrap/dist", "bpmn-js": "bpmn-js/dist", "echarts": "echarts/dist"}
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -81,6 +82,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         workbench.bp,
         job_pages.bp,
         admin.bp,
+        reports.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

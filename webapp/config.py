@@ -56,6 +56,8 @@ class Config:
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_MIN_LENGTH = int(os.environ.get("XUEJI_PASSWORD_MIN_LENGTH", "8"))
     PASSWORD_MIN_CLASSES = int(os.environ.get("XUEJI_PASSWORD_MIN_CLASSES", "3"))  # of 大写、小写、数字、符号
+    # 统计报表 (F-57): the periodic tick recounts the per-school figures when they are older than this (0: never).
+    REPORT_REFRESH_MINUTES = int(os.environ.get("XUEJI_REPORT_REFRESH_MINUTES", "60"))
     ACCOUNT_DORMANT_DAYS = int(os.environ.get("XUEJI_ACCOUNT_DORMANT_DAYS", "180"))  # 长期未用账号封存
     PAGE_SIZE = 50
     # Static files (CSS, the page scripts) are cached by browsers and proxies for an hour, revalidated by ETag after.

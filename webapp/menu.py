@@ -65,6 +65,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("lifecycle.graduation_classes", "学生毕业"),
             Link("lifecycle.graduates", "毕业生查询"),
             Link("lifecycle.rejected", "毕业生驳回查询"),
+            Link("reports.index", "统计报表", "nav-reports"),
             Link("lifecycle.dropouts", "辍学统计"),
             Link("lifecycle.promotion_settings", "设置升级时间"),
         ),
