@@ -237,6 +237,12 @@ ROUTES: dict[str, Access] = {
         R.SCHOOL_REGISTRAR, R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER, R.NATIONAL_OFFICER
     ),
     "reports.refresh": roles(R.PROVINCE_OFFICER, R.NATIONAL_OFFICER),
+    # -- 数据交换 (F-63): tokens issued by administrators; the API answers bearer tokens only (tests/test_feed.py) --
+    "feed.tokens": roles(R.ADMINISTRATOR),
+    "feed.issue": roles(R.ADMINISTRATOR),
+    "feed.revoke": scoped("api_token", "api_token_or_404", R.ADMINISTRATOR),
+    "api.changes": public("a bearer token of its own instead of a login: 401 without one (tests/test_feed.py)"),
+    "api.openapi": public("the API's published description, no data"),
 }
 
 

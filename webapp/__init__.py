@@ -23,6 +23,7 @@ from webapp import (
     class_sizes,
     cli,
     db,
+    feed,
     filters,
     holidays,
     inbox,
@@ -83,6 +84,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         job_pages.bp,
         admin.bp,
         reports.bp,
+        feed.bp,
+        feed.api,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -89,6 +89,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("admin.roles", "角色配置", "nav-roles"),
             Link("admin.orgs_index", "组织机构与学校", "nav-orgs"),
             Link("admin.org_import", "组织机构导入", "nav-org-import"),
+            Link("feed.tokens", "数据交换令牌", "nav-api-tokens"),
         ),
     ),
 )
