@@ -243,6 +243,12 @@ ROUTES: dict[str, Access] = {
     "feed.revoke": scoped("api_token", "api_token_or_404", R.ADMINISTRATOR),
     "api.changes": public("a bearer token of its own instead of a login: 401 without one (tests/test_feed.py)"),
     "api.openapi": public("the API's published description, no data"),
+    # -- prints (学籍卡片, 学生花名册, 全校批量打印): a homeroom teacher's roster of another class is 404 too
+    "prints.index": roles(R.SCHOOL_REGISTRAR, R.SCHOOL_REVIEWER, R.HOMEROOM_TEACHER),
+    "prints.card": scoped("student", "student_or_404"),
+    "prints.roster": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR, R.SCHOOL_REVIEWER, R.HOMEROOM_TEACHER),
+    "prints.school": roles(R.SCHOOL_REGISTRAR),
+    "prints.batch": scoped("job", "job_or_404", R.SCHOOL_REGISTRAR),
 }
 
 

@@ -30,6 +30,7 @@ from webapp import (
     job_pages,
     lifecycle,
     menu,
+    prints,
     processes,
     production,
     registration,
@@ -86,6 +87,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         reports.bp,
         feed.bp,
         feed.api,
+        prints.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

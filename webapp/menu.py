@@ -57,6 +57,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("terms.index", "学期学年设置", "nav-terms"),
             Link("school_classes.cohorts", "年级信息管理", "nav-cohorts"),
             Link("school_classes.classes", "班级信息管理", "nav-classes"),
+            Link("prints.index", "学籍打印", "nav-prints"),
         ),
     ),
     Menu(
