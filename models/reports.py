@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, String, and_, case, delete, extract, func, insert, literal, select
+from sqlalchemy import ColumnElement, ForeignKey, String, and_, case, delete, extract, func, insert, literal, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import codes
@@ -151,6 +151,10 @@ def refresh(session: Session, now: datetime | None = None) -> int:
     """Recount every school (in the caller's transaction, which commits it: readers keep the old counts until
     then). Returns the rows written."""
     now = now or utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        # One recount at a time (the tick's and a job's): the second waits, then replaces the first's rows instead
+        # of inserting beside them. Readers are not blocked (EXCLUSIVE lets SELECT through).
+        session.execute(text("LOCK TABLE report_count IN EXCLUSIVE MODE"))
     rows = _in_school_counts(session) + _structure_counts(session) + _graduate_counts(session)
     session.execute(delete(ReportCount))
     if rows:
