@@ -14,7 +14,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, and_, or_, select
@@ -28,6 +28,11 @@ from models.student import Student, StudentStatus
 from models.user import User
 
 TOKEN_PREFIX = "xjf_"  # noqa: S105 -- the prefix of every token, not a secret
+
+
+def utc(moment: datetime) -> datetime:
+    """``moment`` in UTC: SQLite compares the stored text, which is UTC without an offset."""
+    return as_utc(moment).astimezone(UTC)
 
 
 class ApiToken(Base):
@@ -93,14 +98,14 @@ class Position:
     student_id: int
 
     def encode(self) -> str:
-        raw = json.dumps([as_utc(self.at).isoformat(), self.student_id]).encode()
+        raw = json.dumps([utc(self.at).isoformat(), self.student_id]).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
     def decode(cls, cursor: str) -> Position:
         try:
             at, student_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-            return cls(as_utc(datetime.fromisoformat(at)), int(student_id))
+            return cls(utc(datetime.fromisoformat(at)), int(student_id))
         except (ValueError, TypeError, binascii.Error) as err:
             raise DomainError("cursor 无效：请使用上一页返回的 next_cursor") from err
 
@@ -117,7 +122,7 @@ def changes(
 ) -> FeedPage:
     """Students under the token's organisation changed after ``since`` (or after ``cursor``), up to ``until``
     (a little before now, so that a transaction still committing an earlier timestamp is not passed over)."""
-    start = Position.decode(cursor) if cursor else Position(as_utc(since or datetime.min), 0)
+    start = Position.decode(cursor) if cursor else Position(utc(since or datetime.min), 0)
     scope = token.org.path
     query = (
         select(Student)
@@ -171,5 +176,5 @@ def _item(student: Student, codes: dict[int, str], cohorts: dict[int, str]) -> d
         "class_name": klass.name if klass else None,
         "status": StudentStatus(student.status).value,
         "status_label": student.status_label,
-        "updated_at": as_utc(student.updated_at).isoformat(),
+        "updated_at": utc(student.updated_at).isoformat(),
     }

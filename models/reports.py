@@ -13,7 +13,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, String, and_, case, delete, extract, func, insert, literal, select, text
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    String,
+    and_,
+    case,
+    delete,
+    extract,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import codes

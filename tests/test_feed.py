@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
 
 from models.access_log import AccessLog
+from models.base import utcnow
 from models.org import OrgUnit
 from models.student import Student, StudentStatus
 
@@ -59,6 +61,7 @@ def test_paging_returns_each_change_once_within_the_scope(app, session, login_as
 
     # Two students change: the next call from the last cursor returns exactly those two, in the order they changed.
     first, second = session.scalars(select(Student).where(Student.id.in_(seen[:2])).order_by(Student.id)).all()
+    before = utcnow()
     second.profile = {**second.profile, "current_address": "贵阳市南明区新华路1号"}
     session.flush()
     first.name = first.name + "甲"
@@ -67,6 +70,9 @@ def test_paging_returns_each_change_once_within_the_scope(app, session, login_as
     assert changed == [second.id, first.id]
     body = _call(client, token, cursor=cursor).get_json()
     assert body["items"] == [] and body["next_cursor"] is None
+    # ``since`` in Beijing time means the same moment as in UTC.
+    since = before.astimezone(timezone(timedelta(hours=8))).isoformat()
+    assert _all_pages(client, token, limit=5, since=since)[0] == [second.id, first.id]
 
     item = _call(client, token, since="2000-01-01T00:00:00+08:00", limit=1000).get_json()["items"]
     shown = next(i for i in item if i["id"] == first.id)

@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from models import audit, feed
 from models.base import utcnow
-from models.clock import as_utc
 from models.errors import DomainError
 from models.feed import ApiToken
 from models.jurisdiction import units_administered_by
@@ -113,7 +112,7 @@ def _since(value: str) -> datetime | None:
     if not value:
         return None
     try:
-        return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        return feed.utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError as err:
         raise DomainError("since 应为 ISO 8601 时间，例如 2026-09-01T00:00:00+08:00") from err
 
