@@ -41,27 +41,76 @@ VARIED = {
 }
 
 
+def add_schools(session: Session, count: int) -> None:
+    """``count`` more primary schools spread over the demo province's counties, each with a 2026 cohort of six
+    classes, so that the students spread over a province's worth of schools (built in SQL like the students)."""
+    session.execute(
+        text(
+            "CREATE TEMP TABLE bench_county AS SELECT row_number() OVER (ORDER BY o.id) - 1 AS k, o.id, o.path, "
+            "o.division_code FROM org_unit o JOIN org_unit p ON p.id = o.parent_id "
+            "JOIN org_unit g ON g.id = p.parent_id JOIN app_user u ON u.org_id = g.id "
+            "WHERE o.level = 'county' AND u.username = 'guizhou-province'"
+        )
+    )
+    counties = session.scalar(text("SELECT count(*) FROM bench_county"))
+    first = session.scalar(text("SELECT max(id) FROM org_unit")) + 1
+    session.execute(
+        text(
+            "INSERT INTO org_unit (level, name, division_code, parent_id, path, is_municipality) "
+            "SELECT 'school', '基准学校' || g, c.division_code, c.id, c.path, false "
+            "FROM generate_series(0, :n - 1) g JOIN bench_county c ON c.k = g % :counties"
+        ),
+        {"n": count, "counties": counties},
+    )
+    session.execute(text("UPDATE org_unit SET path = path || id || '/' WHERE id >= :first"), {"first": first})
+    session.execute(
+        text(
+            "INSERT INTO school (org_id, school_code, school_type, stages, record_authority_id, name_en, address) "
+            "SELECT id, lpad((9000000000 + id)::text, 10, '0'), '小学', 'primary', parent_id, '无', '' "
+            "FROM org_unit WHERE id >= :first"
+        ),
+        {"first": first},
+    )
+    session.execute(
+        text(
+            "INSERT INTO cohort (school_id, stage, cohort_year) SELECT id, 'primary', 2026 FROM org_unit WHERE id >= :f"
+        ),
+        {"f": first},
+    )
+    session.execute(
+        text(
+            "INSERT INTO school_class (cohort_id, class_no, name, class_type) "
+            "SELECT c.id, n::text, '一年级(' || n || ')班', '普通班' FROM cohort c "
+            "CROSS JOIN generate_series(1, 6) n WHERE c.school_id >= :f"
+        ),
+        {"f": first},
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("XUEJI_BENCH_DATABASE_URL", ""))
     parser.add_argument("--students", type=int, default=5_000_000)
+    parser.add_argument("--schools", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to show the bench still runs")
     args = parser.parse_args()
     if args.smoke:
-        args.students, args.runs = 2000, 3
+        args.students, args.schools, args.runs = 2000, 30, 3
     if not args.url.startswith("postgresql"):
         parser.error("needs --url postgresql+psycopg://… (the data is built with PostgreSQL's generate_series)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("building:", flush=True)
     db = timed("demo world and diagrams", lambda: build_database(args.url, students=300))
     with Session(db) as session:
+        timed(f"{args.schools:,} more schools", lambda: add_schools(session, args.schools))
         timed(f"{args.students:,} students", lambda: fill_students(session, args.students, VARIED))
         session.commit()
         session.execute(text("ANALYZE"))
         session.commit()
         total = session.scalar(text("SELECT count(*) FROM student"))
-        print(f"students in the database: {total:,}")
+        schools = session.scalar(text("SELECT count(*) FROM school"))
+        print(f"students in the database: {total:,} in {schools:,} schools")
         rows = timed("recount (report_count, the tick's refresh)", lambda: reports.refresh(session))
         session.commit()
         print(f"recount wrote {rows:,} rows")
