@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bench.scale import PASSWORD, fill_students, percentiles, timed  # noqa: E402
 from models import reports  # noqa: E402
 from models.user import User  # noqa: E402
+from webapp.db import make_engine  # noqa: E402
 from webapp.demo_database import build_database  # noqa: E402
 
 VARIED = {
@@ -93,6 +94,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=5_000_000)
     parser.add_argument("--schools", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true", help="measure the database a previous run built (no wipe)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to show the bench still runs")
     args = parser.parse_args()
     if args.smoke:
@@ -100,14 +102,18 @@ def main() -> None:
     if not args.url.startswith("postgresql"):
         parser.error("needs --url postgresql+psycopg://… (the data is built with PostgreSQL's generate_series)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print("building:", flush=True)
-    db = timed("demo world and diagrams", lambda: build_database(args.url, students=300))
+    if args.reuse:
+        db = make_engine(args.url)
+    else:
+        print("building:", flush=True)
+        db = timed("demo world and diagrams", lambda: build_database(args.url, students=300))
+        with Session(db) as session:
+            timed(f"{args.schools:,} more schools", lambda: add_schools(session, args.schools))
+            timed(f"{args.students:,} students", lambda: fill_students(session, args.students, VARIED))
+            session.commit()
+            session.execute(text("ANALYZE"))
+            session.commit()
     with Session(db) as session:
-        timed(f"{args.schools:,} more schools", lambda: add_schools(session, args.schools))
-        timed(f"{args.students:,} students", lambda: fill_students(session, args.students, VARIED))
-        session.commit()
-        session.execute(text("ANALYZE"))
-        session.commit()
         total = session.scalar(text("SELECT count(*) FROM student"))
         schools = session.scalar(text("SELECT count(*) FROM school"))
         print(f"students in the database: {total:,} in {schools:,} schools")
@@ -129,7 +135,7 @@ def main() -> None:
     ):
         assert client.get(url).status_code == 200
         p50, p95 = percentiles(lambda url=url: client.get(url), runs=args.runs)
-        print(f"{label} ({args.students:,} students): p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
+        print(f"{label} ({total:,} students): p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
     export_p50, _ = percentiles(lambda: client.get("/reports/export/standard"), runs=args.runs)
     print(f"province standard report export: p50 {export_p50:.1f} ms")
     db.dispose()

@@ -43,11 +43,13 @@ from models.workflow import CaseStatus, ProcessInstance
 
 
 class ReportCount(Base):
-    """One count of one school, e.g. (school, "sex:2", 512): 在校 girls. ``refreshed_at`` is when it was counted."""
+    """One count of one organisation unit, e.g. (南明区, "sex:2", 5120): 在校 girls in its schools. Every unit above
+    a school has its schools' sums, so that a page reads the rows of one unit and its children, never a scan of
+    a province's schools. ``refreshed_at`` is when it was counted."""
 
     __tablename__ = "report_count"
 
-    school_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
     metric: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int]
     refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -180,18 +182,25 @@ def _graduate_counts(session: Session) -> list[dict[str, Any]]:
 
 
 def refresh(session: Session, now: datetime | None = None) -> int:
-    """Recount every school (in the caller's transaction, which commits it: readers keep the old counts until
-    then). Returns the rows written."""
+    """Recount every school and sum each count up to every unit above it (in the caller's transaction, which
+    commits it: readers keep the old counts until then). Returns the rows written."""
     now = now or utcnow()
     if session.get_bind().dialect.name == "postgresql":
         # One recount at a time (the tick's and a job's): the second waits, then replaces the first's rows instead
         # of inserting beside them. Readers are not blocked (EXCLUSIVE lets SELECT through).
         session.execute(text("LOCK TABLE report_count IN EXCLUSIVE MODE"))
-    rows = _in_school_counts(session) + _structure_counts(session) + _graduate_counts(session)
+    counted = _in_school_counts(session) + _structure_counts(session) + _graduate_counts(session)
+    paths = {unit_id: path for unit_id, path in session.execute(select(OrgUnit.id, OrgUnit.path))}
+    sums: dict[tuple[int, str], int] = {}
+    for row in counted:
+        for unit_id in (int(part) for part in paths[row["school_id"]].strip("/").split("/")):
+            key = (unit_id, row["metric"])
+            sums[key] = sums.get(key, 0) + row["value"]
     session.execute(delete(ReportCount))
-    if rows:
-        session.execute(insert(ReportCount), [{**row, "refreshed_at": now} for row in rows])
-    return len(rows)
+    if sums:
+        rows = [{"org_id": o, "metric": m, "value": v, "refreshed_at": now} for (o, m), v in sums.items()]
+        session.execute(insert(ReportCount), rows)
+    return len(sums)
 
 
 def refreshed_at(session: Session) -> datetime | None:
@@ -232,28 +241,19 @@ class Standard:
 
 
 def standard(session: Session, org: OrgUnit) -> Standard:
-    """Sums the schools' counts under ``org`` by the child unit they lie under (its id is the path segment after
-    ``org``'s own); a school's report is its own row."""
+    """The counts of ``org`` and of each unit right below it (a school's report is its own row)."""
     children = session.execute(
         select(OrgUnit.id, OrgUnit.name, OrgUnit.level).where(OrgUnit.parent_id == org.id).order_by(OrgUnit.id)
     ).all()
-    rows = {cid: Row(cid, name, level) for cid, name, level in children}
     total = Row(org.id, org.name, org.level)
-    depth = len(org.ancestor_ids())
+    rows = {org.id: total} | {cid: Row(cid, name, level) for cid, name, level in children}
     counted = session.execute(
-        select(OrgUnit.path, ReportCount.metric, ReportCount.value)
-        .join(OrgUnit, OrgUnit.id == ReportCount.school_id)
-        .where(OrgUnit.path.startswith(org.path, autoescape=True))
+        select(ReportCount.org_id, ReportCount.metric, ReportCount.value).where(ReportCount.org_id.in_(list(rows)))
     )
-    destinations: set[str] = set()
-    for path, metric, value in counted:
-        total.counts[metric] = total.counts.get(metric, 0) + value
-        if metric.startswith("dest:"):
-            destinations.add(metric[5:])
-        parts = path.strip("/").split("/")
-        if len(parts) > depth and (child := rows.get(int(parts[depth]))) is not None:
-            child.counts[metric] = child.counts.get(metric, 0) + value
-    return Standard(total, list(rows.values()), sorted(destinations))
+    for unit_id, metric, value in counted:
+        rows[unit_id].counts[metric] = value
+    destinations = sorted(metric[5:] for metric in total.counts if metric.startswith("dest:"))
+    return Standard(total, [rows[cid] for cid, _name, _level in children], destinations)
 
 
 # -- process reports (live) ---------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ FIGURES = {
     "registration_bench.py": ("(a) import of 200 rows", "created 200 registrations", "(b) 查重 of a 50-row class"),
     "import_jobs.py": ("check job: ", "import job: ", "end to end: "),
     "prints.py": ("roster PDF of a school of", "one class's roster through the app: p50", "one record card"),
-    "reports.py": ("recount (report_count", "province statistics page (2,000 students): p50", "export: p50"),
+    "reports.py": ("recount (report_count", "province statistics page (2,312 students): p50", "export: p50"),
     "scale.py": (
         "inbox page, default (oldest first): p50",
         "task completions, 4 worker(s):",
