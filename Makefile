@@ -22,7 +22,8 @@ NODE_STAMP := node_modules/.xueji-installed
 # The draft editor's additions to bpmn-js (panel, translation, problem marks), bundled from webapp/assets/editor/.
 EDITOR_JS := webapp/static/build/editor.js
 
-.PHONY: help setup run test e2e lint check-migrations bench bench-promotion bench-registration bench-import bench-smoke
+.PHONY: help setup run test e2e lint check-migrations bench bench-promotion bench-registration bench-import bench-smoke \
+	bench-reports bench-prints
 
 help:
 	@echo "make run    安装依赖、载入演示数据并启动 http://$(HOST):$(PORT)（网页、后台任务 worker 与定时 beat）"
@@ -90,3 +91,11 @@ bench-registration: setup
 # Issue 13: the 100,000-row import through the job path (upload, check job, import job on a real worker), per stage.
 bench-import: setup
 	$(PY) bench/import_jobs.py --url "$(BENCH_URL)" $(BENCH_ARGS)
+
+# Issue 14: the province statistics page on 5,000,000 students (PostgreSQL, BENCH_URL=postgresql+psycopg://…, wiped).
+bench-reports: setup
+	$(PY) bench/reports.py --url "$(BENCH_URL)" $(BENCH_ARGS)
+
+# Issue 14: the roster PDF of a school of 3,000 students (SQLite file by default, or BENCH_URL).
+bench-prints: setup
+	$(PY) bench/prints.py $(if $(BENCH_URL),--url "$(BENCH_URL)") $(BENCH_ARGS)

@@ -75,7 +75,9 @@ def _copy_rows(session: Session, table: Any, template_ids: list[int], count: int
     )
 
 
-def fill_students(session: Session, count: int) -> int:
+def fill_students(session: Session, count: int, extra: dict[str, str] | None = None) -> int:
+    """``count`` copies of a real in-school student spread over every class; ``extra``: more columns overridden
+    by SQL expressions of ``g`` (the copy's number) and ``t`` (the template), e.g. varied sexes."""
     template = session.scalars(select(Student.id).where(Student.status == StudentStatus.IN_SCHOOL).limit(1)).one()
     classes = session.execute(select(SchoolClass.id, Cohort.school_id).join(Cohort)).all()
     first = (session.scalar(select(func.max(Student.id))) or 0) + 1
@@ -92,6 +94,7 @@ def fill_students(session: Session, count: int) -> int:
         "school_id": "c.school_id",
         "class_id": "c.class_id",
         "open_case_id": "NULL",
+        **(extra or {}),
     }
     values = [overrides.get(c, f"t.{c}") for c in columns]
     session.execute(

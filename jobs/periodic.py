@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 import engine
 from handlers import accounts, promotion
-from models import seals
+from models import reports, seals
 from models.base import utcnow
 from models.job import Job, JobState
 
@@ -25,17 +25,23 @@ class Ticked:
     promotions: int  # F-38: the promotion moment is a tick like any timer
     sealed: int = 0  # audit and access-log rows sealed into their hash chains (models/seals.py)
     dormant: int = 0  # 长期未用账号封存 (R27)
+    reports: bool = False  # the per-school figures of the statistics pages were recounted (F-57)
 
 
-def tick(session: Session, now: datetime | None = None, *, dormant_days: int | None = None) -> Ticked:
-    """Timers, promotions, log seals and, given ``dormant_days``, the sealing of accounts unused that long."""
+def tick(
+    session: Session, now: datetime | None = None, *, dormant_days: int | None = None, report_minutes: int = 0
+) -> Ticked:
+    """Timers, promotions, log seals and, given ``dormant_days``, the sealing of accounts unused that long; the
+    statistics' recount when older than ``report_minutes``."""
     now = now or utcnow()
     cases = engine.tick(session, now)
     runs = promotion.run_due(session, now)
     sealed = sum(seals.seal(session, chain) for chain in seals.CHAINS)
     dormant = accounts.seal_dormant(session, now, dormant_days) if dormant_days else []
     session.commit()
-    ticked = Ticked(cases, len(runs), sealed, len(dormant))
+    recounted = reports.refresh_if_due(session, now, report_minutes)  # after the commit: minutes on a province
+    session.commit()
+    ticked = Ticked(cases, len(runs), sealed, len(dormant), recounted)
     log.info("tick: %s", ticked)
     return ticked
 
@@ -60,5 +66,6 @@ def record(session: Session, ticked: Ticked) -> None:
         "promotions": ticked.promotions,
         "sealed": ticked.sealed,
         "dormant": ticked.dormant,
+        "reports": ticked.reports,
     }
     session.commit()

@@ -21,7 +21,8 @@ def tick() -> None:
     """The beat schedule's periodic tick (timers, escalation, the dropout clock, the promotion moment, delivery)."""
     with current_app.extensions["xueji_sessionmaker"]() as session:
         days = current_app.config["ACCOUNT_DORMANT_DAYS"]
-        periodic.record(session, periodic.tick(session, dormant_days=days))
+        minutes = current_app.config["REPORT_REFRESH_MINUTES"]
+        periodic.record(session, periodic.tick(session, dormant_days=days, report_minutes=minutes))
 
 
 @worker_ready.connect

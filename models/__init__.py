@@ -13,11 +13,13 @@ from models.calendar import AcademicYear, Term
 from models.class_size import ClassSizeLimit
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
+from models.feed import ApiToken
 from models.holidays import Holiday
 from models.job import Job, JobState
 from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.photo import StudentPhoto
+from models.reports import ReportCount
 from models.seals import Seal
 from models.settings import ControlledField, PhotoCollection, RegistrationOpening
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
@@ -37,6 +39,8 @@ from models.workflow import (
 
 __all__ = [
     "AccessLog",
+    "ApiToken",
+    "ReportCount",
     "Seal",
     "Admission",
     "AdmissionPlan",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from models.calendar import Term
 from models.class_size import ClassSizeLimit
 from models.errors import NotFound
+from models.feed import ApiToken
 from models.job import Job
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
 from models.student import RegistrationState, Student, StudentStatus
@@ -341,3 +342,9 @@ def administered_user_or_404(session: Session, user: User, user_id: int) -> User
 
 def administered_unit_or_404(session: Session, user: User, org_id: int) -> OrgUnit:
     return _one_or_404(session, units_administered_by(user).where(OrgUnit.id == org_id))
+
+
+def api_token_or_404(session: Session, user: User, token_id: int) -> ApiToken:
+    """A change-feed token (F-63) issued for a unit the administrator manages."""
+    administered = units_administered_by(user).with_only_columns(OrgUnit.id)
+    return _one_or_404(session, select(ApiToken).where(ApiToken.id == token_id, ApiToken.org_id.in_(administered)))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
@@ -122,6 +122,8 @@ class Student(Base):
         Index("ix_student_id_doc_number", "id_doc_number"),
         Index("ix_student_name_sex_birth", "name", "sex", "birth_date"),
         Index("ix_student_school_status", "school_id", "status"),
+        # The change feed (F-63) pages through students by (updated_at, id).
+        Index("ix_student_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,6 +141,11 @@ class Student(Base):
     open_case_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", use_alter=True))
     # Minimal overlay until problem records (F-11…) exist: a non-empty value marks a 问题学籍 (blocks transfers).
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Every UPDATE of the row sets it (ORM and Core update() alike); COPY imports get the server's clock. Read by
+    # the change feed (F-63): related systems ask for the students changed since their last call.
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.current_timestamp()
+    )
     deleted_at: Mapped[datetime | None]
     # 疑似辍学 overlay flag (§4.2, F-28): set after 3 school days of unexplained absence, cleared on return.
     suspected_dropout_since: Mapped[date | None]

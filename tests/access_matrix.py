@@ -229,6 +229,26 @@ ROUTES: dict[str, Access] = {
     "processes.discard": roles(R.POLICY_OFFICER),
     "processes.diff": roles(R.POLICY_OFFICER),
     "processes.migrate": roles(R.POLICY_OFFICER),
+    # -- 统计报表 (F-57): ?org= is looked up within the user's subtree (404 elsewhere, tests/test_reports.py)
+    "reports.index": roles(
+        R.SCHOOL_REGISTRAR, R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER, R.NATIONAL_OFFICER
+    ),
+    "reports.export": roles(
+        R.SCHOOL_REGISTRAR, R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER, R.NATIONAL_OFFICER
+    ),
+    "reports.refresh": roles(R.PROVINCE_OFFICER, R.NATIONAL_OFFICER),
+    # -- 数据交换 (F-63): tokens issued by administrators; the API answers bearer tokens only (tests/test_feed.py) --
+    "feed.tokens": roles(R.ADMINISTRATOR),
+    "feed.issue": roles(R.ADMINISTRATOR),
+    "feed.revoke": scoped("api_token", "api_token_or_404", R.ADMINISTRATOR),
+    "api.changes": public("a bearer token of its own instead of a login: 401 without one (tests/test_feed.py)"),
+    "api.openapi": public("the API's published description, no data"),
+    # -- prints (学籍卡片, 学生花名册, 全校批量打印): a homeroom teacher's roster of another class is 404 too
+    "prints.index": roles(R.SCHOOL_REGISTRAR, R.SCHOOL_REVIEWER, R.HOMEROOM_TEACHER),
+    "prints.card": scoped("student", "student_or_404"),
+    "prints.roster": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR, R.SCHOOL_REVIEWER, R.HOMEROOM_TEACHER),
+    "prints.school": roles(R.SCHOOL_REGISTRAR),
+    "prints.batch": scoped("job", "job_or_404", R.SCHOOL_REGISTRAR),
 }
 
 

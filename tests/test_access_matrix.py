@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import NumberConverter
 
+from models import feed
 from models.attachment import store_upload
 from models.calendar import AUTUMN, AcademicYear, Term
 from models.class_size import ClassSizeLimit
@@ -277,6 +278,12 @@ def _job(w: World, owner: User) -> dict[str, Any]:
     return {"job_id": job.id}
 
 
+def _api_token(w: World, owner: User) -> dict[str, Any]:
+    token, _text = feed.issue(w.session, actor=owner, org=owner.org, name="矩阵测试")
+    w.session.commit()
+    return {"token_id": token.id}
+
+
 # kind → the URL arguments naming one such object of 南明区 (南明第一小学 for a school's objects), made for ``owner``.
 OBJECTS: dict[str, Callable[[World, User], dict[str, Any]]] = {
     "student": _student,
@@ -294,6 +301,7 @@ OBJECTS: dict[str, Callable[[World, User], dict[str, Any]]] = {
     "saved_view": _saved_view,
     "job": _job,
     "user": _user,
+    "api_token": _api_token,
 }
 # An upload of somebody else is "not there": the view answers as for an expired one (a redirect, nothing shown).
 NOT_THERE = {"upload": (302, 404)}

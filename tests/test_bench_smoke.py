@@ -20,6 +20,8 @@ FIGURES = {
     "promotion.py": ("students in the database: 2,", "promotion 20", "undo: "),
     "registration_bench.py": ("(a) import of 200 rows", "created 200 registrations", "(b) 查重 of a 50-row class"),
     "import_jobs.py": ("check job: ", "import job: ", "end to end: "),
+    "prints.py": ("roster PDF of a school of", "one class's roster through the app: p50", "one record card"),
+    "reports.py": ("recount (report_count", "province statistics page (2,312 students): p50", "export: p50"),
     "scale.py": (
         "inbox page, default (oldest first): p50",
         "task completions, 4 worker(s):",
@@ -31,7 +33,7 @@ FIGURES = {
         "bulk approval of 5 tasks",
     ),
 }
-POSTGRESQL_ONLY = {"import_jobs.py", "promotion.py", "registration_bench.py", "scale.py"}
+POSTGRESQL_ONLY = {"import_jobs.py", "promotion.py", "registration_bench.py", "reports.py", "scale.py"}
 
 
 def run_bench(name: str, url: str) -> str:

@@ -23,15 +23,18 @@ from webapp import (
     class_sizes,
     cli,
     db,
+    feed,
     filters,
     holidays,
     inbox,
     job_pages,
     lifecycle,
     menu,
+    prints,
     processes,
     production,
     registration,
+    reports,
     school_classes,
     security,
     students,
@@ -45,7 +48,7 @@ from webapp.config import Config, instance_secret_key
 csrf = CSRFProtect()
 
 # The only files of node_modules the pages load; anything else is 404.
-ASSET_ROOTS = {"bootstrap": "bootstrap/dist", "bpmn-js": "bpmn-js/dist"}
+ASSET_ROOTS = {"bootstrap": "bootstrap/dist", "bpmn-js": "bpmn-js/dist", "echarts": "echarts/dist"}
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -81,6 +84,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         workbench.bp,
         job_pages.bp,
         admin.bp,
+        reports.bp,
+        feed.bp,
+        feed.api,
+        prints.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -18,6 +18,7 @@ from models import jurisdiction
 from models.calendar import Term
 from models.class_size import ClassSizeLimit
 from models.errors import NotFound
+from models.feed import ApiToken
 from models.job import Job
 from models.org import Cohort, OrgLevel, OrgUnit, SchoolClass
 from models.student import Student
@@ -131,3 +132,7 @@ def administered_user_or_404(user_id: int) -> User:
 
 def administered_unit_or_404(org_id: int) -> OrgUnit:
     return _or_404(lambda: jurisdiction.administered_unit_or_404(db(), me(), org_id))
+
+
+def api_token_or_404(token_id: int) -> ApiToken:
+    return _or_404(lambda: jurisdiction.api_token_or_404(db(), me(), token_id))

@@ -42,12 +42,16 @@ def exported(page: str, rows: int, *, purpose: str = "") -> None:
 
 def _write(response: Any) -> Any:
     entries = g.pop("access_log", None)
-    if not entries or response.status_code >= 400 or not current_user.is_authenticated:
+    # A request without a login (the change feed's token, webapp/feed.py) names whom its reads are logged under.
+    actor: tuple[int, int] | None = g.pop("access_log_actor", None)
+    if current_user.is_authenticated:
+        actor = (me().id, me().org_id)
+    if not entries or response.status_code >= 400 or actor is None:
         return response
-    user, now, address = me(), utcnow(), (request.remote_addr or "")[:64]
+    (user_id, org_id), now, address = actor, utcnow(), (request.remote_addr or "")[:64]
     db().execute(
         insert(AccessLog),
-        [{**entry, "user_id": user.id, "org_id": user.org_id, "address": address, "at": now} for entry in entries],
+        [{**entry, "user_id": user_id, "org_id": org_id, "address": address, "at": now} for entry in entries],
     )
     db().commit()
     return response

@@ -83,10 +83,13 @@ def load_demo(student_count: int, seed: int) -> None:
 @group.command("tick")
 def tick() -> None:
     """处理到期的定时事件（Celery beat 每分钟调度一次；也可手工执行）。"""
-    ticked = periodic.tick(db(), dormant_days=current_app.config["ACCOUNT_DORMANT_DAYS"])
+    config = current_app.config
+    ticked = periodic.tick(
+        db(), dormant_days=config["ACCOUNT_DORMANT_DAYS"], report_minutes=config["REPORT_REFRESH_MINUTES"]
+    )
     click.echo(
         f"处理了 {ticked.cases} 个到期业务，执行了 {ticked.promotions} 次升级，封存了 {ticked.sealed} 条日志，"
-        f"封存了 {ticked.dormant} 个长期未用账号"
+        f"封存了 {ticked.dormant} 个长期未用账号{'，重新统计了报表' if ticked.reports else ''}"
     )
 
 

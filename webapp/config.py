@@ -56,6 +56,14 @@ class Config:
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_MIN_LENGTH = int(os.environ.get("XUEJI_PASSWORD_MIN_LENGTH", "8"))
     PASSWORD_MIN_CLASSES = int(os.environ.get("XUEJI_PASSWORD_MIN_CLASSES", "3"))  # of 大写、小写、数字、符号
+    # 统计报表 (F-57): the periodic tick recounts the per-school figures when they are older than this (0: never).
+    REPORT_REFRESH_MINUTES = int(os.environ.get("XUEJI_REPORT_REFRESH_MINUTES", "60"))
+    # 数据交换 (F-63): calls a minute per token; rows a page (default, most); changes younger than the settle time
+    # wait for the next call, so that a transaction still committing an earlier timestamp is not passed over.
+    FEED_RATE_PER_MINUTE = int(os.environ.get("XUEJI_FEED_RATE_PER_MINUTE", "60"))
+    FEED_PAGE_SIZE = 100
+    FEED_PAGE_MAX = 1000
+    FEED_SETTLE_SECONDS = float(os.environ.get("XUEJI_FEED_SETTLE_SECONDS", "5"))
     ACCOUNT_DORMANT_DAYS = int(os.environ.get("XUEJI_ACCOUNT_DORMANT_DAYS", "180"))  # 长期未用账号封存
     PAGE_SIZE = 50
     # Static files (CSS, the page scripts) are cached by browsers and proxies for an hour, revalidated by ETag after.

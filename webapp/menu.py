@@ -57,6 +57,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("terms.index", "学期学年设置", "nav-terms"),
             Link("school_classes.cohorts", "年级信息管理", "nav-cohorts"),
             Link("school_classes.classes", "班级信息管理", "nav-classes"),
+            Link("prints.index", "学籍打印", "nav-prints"),
         ),
     ),
     Menu(
@@ -65,6 +66,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("lifecycle.graduation_classes", "学生毕业"),
             Link("lifecycle.graduates", "毕业生查询"),
             Link("lifecycle.rejected", "毕业生驳回查询"),
+            Link("reports.index", "统计报表", "nav-reports"),
             Link("lifecycle.dropouts", "辍学统计"),
             Link("lifecycle.promotion_settings", "设置升级时间"),
         ),
@@ -88,6 +90,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("admin.roles", "角色配置", "nav-roles"),
             Link("admin.orgs_index", "组织机构与学校", "nav-orgs"),
             Link("admin.org_import", "组织机构导入", "nav-org-import"),
+            Link("feed.tokens", "数据交换令牌", "nav-api-tokens"),
         ),
     ),
 )
