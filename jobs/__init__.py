@@ -68,6 +68,7 @@ def celery_settings(config: Any) -> dict[str, Any]:
         folder = Path(config["BROKER_DIR"])
         for sub in ("", "processed"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
+        settings["broker_transport"] = "jobs.broker:Transport"
         settings["broker_transport_options"] = {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
