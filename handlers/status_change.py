@@ -17,6 +17,7 @@ from models.holidays import working_calendar
 from models.lifecycle import ChangeCode, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
+from models.system_settings import setting
 from models.user import User
 from models.workflow import InstanceEvent
 
@@ -105,7 +106,8 @@ def check_request(
         died = date.fromisoformat(death_date)
         if died > today:
             raise DomainError("死亡日期不能晚于今天")
-        warning = death_deadline_warning(died, today, working_calendar(ctx.session))
+        days = setting(ctx.session, student.school_id, "death_deadline_days")
+        warning = death_deadline_warning(died, today, working_calendar(ctx.session), days)
         if warning:
             _warn(ctx, warning)
     else:

@@ -21,6 +21,7 @@ from models.photo import StudentPhoto
 from models.seals import Seal
 from models.settings import ControlledField, PhotoCollection, RegistrationOpening
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
+from models.system_settings import SystemSetting
 from models.transfer_rules import CityReviewRule, OutboundReview, TransferScope
 from models.user import Role, User, UserRole
 from models.workbench import CaseCopy, NoticeKind, Notification, SavedView
@@ -36,6 +37,7 @@ from models.workflow import (
 )
 
 __all__ = [
+    "SystemSetting",
     "AccessLog",
     "Seal",
     "Admission",

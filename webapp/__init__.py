@@ -29,6 +29,7 @@ from webapp import (
     job_pages,
     lifecycle,
     menu,
+    parameters,
     processes,
     production,
     registration,
@@ -81,6 +82,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         workbench.bp,
         job_pages.bp,
         admin.bp,
+        parameters.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

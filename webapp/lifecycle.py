@@ -19,6 +19,7 @@ from models.business_calendar import STAGE_YEARS, grade_level, grade_year, local
 from models.errors import DomainError, NotFound
 from models.lifecycle import ChangeCode, PromotionRun, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
+from models.system_settings import month_day, setting
 from models.user import Role
 from webapp import access_log, xlsx
 from webapp.access import me, requires, student_or_404
@@ -177,8 +178,9 @@ def graduate() -> ResponseReturnValue:
         db().commit()
         whole = "" if chosen else "全班 "  # nothing ticked graduates the class: the page confirmed the count first
         flash(f"{school_class.name}：{whole}{count} 名学生已毕业", "success")
-        if graduation.deadline_warning(today):
-            flash(graduation.deadline_warning(today), "warning")
+        deadline = month_day(setting(db(), me().org_id, "graduation_deadline"))
+        if warning := graduation.deadline_warning(today, deadline):
+            flash(warning, "warning")
     except DomainError as err:
         db().rollback()
         flash(err.message, "danger")

@@ -72,6 +72,8 @@ NAV: tuple[Link | Menu, ...] = (
     Menu(
         "系统设置",
         (
+            Link("parameters.system", "基本系统设置", "nav-system-settings"),
+            Link("parameters.controlled", "受控字段设置", "nav-controlled-fields"),
             Link("processes.index", "流程管理"),
             Link("lifecycle.change_types", "异动类型配置"),
             Link("transfer_settings.index", "转学设置", "nav-transfer-settings"),
