@@ -54,6 +54,7 @@ def configure(
     school_review: bool,
     window: str,
     reasons: list[str],
+    attachments: list[str] | None = None,
 ) -> StatusChangeType:
     """异动类型配置 (F-54). Running cases keep the configuration they started with."""
     row = session.get(StatusChangeType, ChangeCode(code))
@@ -68,9 +69,18 @@ def configure(
         "school_review": row.school_review,
         "window": row.window.value,
         "reasons": row.reasons,
+        "required_attachments": row.required_attachments,
     }
+    attachments = row.required_attachments if attachments is None else attachments  # None: left as configured
     row.enabled, row.school_review, row.window, row.reasons = enabled, school_review, kind, reasons
-    after = {"enabled": enabled, "school_review": school_review, "window": kind.value, "reasons": reasons}
+    row.required_attachments = attachments
+    after = {
+        "enabled": enabled,
+        "school_review": school_review,
+        "window": kind.value,
+        "reasons": reasons,
+        "required_attachments": attachments,
+    }
     audit.record(
         session,
         actor=actor,

@@ -138,3 +138,18 @@ def test_controlled_fields_decide_what_a_key_data_change_may_change(login_as, se
             reason="入籍",
             evidence_ids=str(proof.id),
         )
+
+
+def test_change_type_attachments_and_enabling_apply_to_new_requests(login_as, session, user, student_of, flows):
+    policy = login_as(PROVINCE)
+    page = policy.get("/lifecycle/change-types").get_data(as_text=True)
+    assert 'name="attachments"' in page
+    data = {"code": "abroad", "enabled": "y", "school_review": "y", "window": "whole_year", "attachments": "护照复印件"}
+    assert policy.post("/lifecycle/change-types", data=data).status_code == 302
+    abroad = {"reason": "随父母出国", "destination_country": "新加坡", "keep_record": "是"}
+    with pytest.raises(DomainError, match="须上传佐证材料：护照复印件"):
+        flows("status_change", student=student_of(SCHOOL), by=user(SCHOOL), change_type="abroad", **abroad)
+    data = {**data, "enabled": "", "attachments": ""}
+    assert login_as(PROVINCE).post("/lifecycle/change-types", data=data).status_code == 302
+    with pytest.raises(DomainError, match="未启用"):
+        flows("status_change", student=student_of(SCHOOL), by=user(SCHOOL), change_type="abroad", **abroad)

@@ -276,6 +276,11 @@ def promotion_undo(run_id: int) -> ResponseReturnValue:
 # -- 异动类型配置 (F-54) --------------------------------------------------------------------------------------
 
 
+def _listed(text: str) -> list[str]:
+    """A comma-separated list as typed (Chinese or ASCII commas, 、 too), blanks dropped."""
+    return [part.strip() for part in text.replace("，", ",").replace("、", ",").split(",") if part.strip()]
+
+
 @bp.route("/change-types", methods=["GET", "POST"])
 @requires(Role.POLICY_OFFICER, Role.PROVINCE_OFFICER)
 def change_types() -> ResponseReturnValue:
@@ -289,7 +294,8 @@ def change_types() -> ResponseReturnValue:
                 enabled=form.get("enabled") == "y",
                 school_review=form.get("school_review") == "y",
                 window=form.get("window", ""),
-                reasons=[r.strip() for r in form.get("reasons", "").replace("，", ",").split(",") if r.strip()],
+                reasons=_listed(form.get("reasons", "")),
+                attachments=_listed(form["attachments"]) if "attachments" in form else None,
             )
             db().commit()
             flash(f"已保存异动类型「{row.label}」的配置，对新申请生效", "success")
