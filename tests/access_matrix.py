@@ -209,6 +209,8 @@ ROUTES: dict[str, Access] = {
     "school_classes.class_edit": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR),
     "school_classes.class_delete": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR),
     "school_classes.class_merge": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR),
+    "school_changes.index": roles(R.COUNTY_OFFICER),
+    "school_changes.start": roles(R.COUNTY_OFFICER),  # a school of the county, else 404
     "parameters.system": roles(R.PROVINCE_OFFICER, at=PROVINCE),
     "parameters.system_save": roles(R.PROVINCE_OFFICER, at=PROVINCE),
     "parameters.controlled": roles(R.PROVINCE_OFFICER, at=PROVINCE),

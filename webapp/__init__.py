@@ -33,6 +33,7 @@ from webapp import (
     processes,
     production,
     registration,
+    school_changes,
     school_classes,
     security,
     students,
@@ -83,6 +84,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         job_pages.bp,
         admin.bp,
         parameters.bp,
+        school_changes.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)
