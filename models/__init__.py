@@ -18,6 +18,7 @@ from models.job import Job, JobState
 from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.photo import StudentPhoto
+from models.quality import QualityBaseline, QualityCampaign
 from models.seals import Seal
 from models.settings import ControlledField, PhotoCollection, RegistrationOpening
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
@@ -37,6 +38,8 @@ from models.workflow import (
 )
 
 __all__ = [
+    "QualityBaseline",
+    "QualityCampaign",
     "SystemSetting",
     "AccessLog",
     "Seal",

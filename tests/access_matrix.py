@@ -211,6 +211,14 @@ ROUTES: dict[str, Access] = {
     "school_classes.class_merge": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR),
     "school_changes.index": roles(R.COUNTY_OFFICER),
     "school_changes.start": roles(R.COUNTY_OFFICER),  # a school of the county, else 404
+    "quality.index": roles(R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER, R.SCHOOL_REGISTRAR),
+    "quality.open_campaign": roles(R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER),
+    "quality.detail": scoped(
+        "quality_campaign", "campaign_or_404", R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER, R.SCHOOL_REGISTRAR
+    ),
+    "quality.close": scoped(
+        "quality_campaign", "campaign_or_404", R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER
+    ),
     "parameters.system": roles(R.PROVINCE_OFFICER, at=PROVINCE),
     "parameters.system_save": roles(R.PROVINCE_OFFICER, at=PROVINCE),
     "parameters.controlled": roles(R.PROVINCE_OFFICER, at=PROVINCE),

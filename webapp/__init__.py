@@ -32,6 +32,7 @@ from webapp import (
     parameters,
     processes,
     production,
+    quality,
     registration,
     school_changes,
     school_classes,
@@ -85,6 +86,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         admin.bp,
         parameters.bp,
         school_changes.bp,
+        quality.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -49,6 +49,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("admissions.plans", "招生计划数", "nav-admission-plans"),
             Link("lifecycle.pending", "异动在办业务查询"),
             Link("lifecycle.status_changes", "异动查询"),
+            Link("quality.index", "数据质量核查", "nav-quality"),
         ),
     ),
     Menu(
