@@ -17,6 +17,7 @@ from models.holidays import Holiday
 from models.job import Job, JobState
 from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
+from models.permissions import RolePermissionOff
 from models.photo import StudentPhoto
 from models.quality import QualityBaseline, QualityCampaign
 from models.seals import Seal
@@ -38,6 +39,7 @@ from models.workflow import (
 )
 
 __all__ = [
+    "RolePermissionOff",
     "QualityBaseline",
     "QualityCampaign",
     "SystemSetting",

@@ -73,6 +73,7 @@ ROUTES: dict[str, Access] = {
     "admin.reopen": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
     "admin.reset": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
     "admin.roles": roles(R.ADMINISTRATOR, at=PROVINCE),
+    "permissions.index": roles(R.ADMINISTRATOR, at=PROVINCE),
     "admin.orgs_index": roles(R.ADMINISTRATOR, at=PROVINCE),
     "admin.org": roles(R.ADMINISTRATOR, at=PROVINCE),  # a unit of the province (administered_unit_or_404)
     "admin.org_template": roles(R.ADMINISTRATOR, at=PROVINCE),

@@ -30,6 +30,7 @@ from webapp import (
     lifecycle,
     menu,
     parameters,
+    permissions,
     processes,
     production,
     quality,
@@ -85,6 +86,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         job_pages.bp,
         admin.bp,
         parameters.bp,
+        permissions.bp,
         school_changes.bp,
         quality.bp,
     ):

@@ -89,6 +89,7 @@ NAV: tuple[Link | Menu, ...] = (
         (
             Link("admin.users", "用户管理", "nav-users"),
             Link("admin.roles", "角色配置", "nav-roles"),
+            Link("permissions.index", "角色权限配置", "nav-permissions"),
             Link("admin.orgs_index", "组织机构与学校", "nav-orgs"),
             Link("admin.org_import", "组织机构导入", "nav-org-import"),
             Link("school_changes.index", "学校合并、撤销", "nav-school-changes"),
