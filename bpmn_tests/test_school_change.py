@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers import orgs
+from models.admission import county_school_id
 from models.audit import AuditEvent
 from models.errors import DomainError
 from models.org import Campus, Cohort, School, SchoolClass, Stage
@@ -104,6 +105,8 @@ def test_a_voided_code_is_never_reused(session, user, schools, change):
         change(primary, kind="撤销", target_code=junior.school_code)
     with pytest.raises(DomainError, match="不能再变更"):
         change(junior, kind="更名", new_name="新名字")
+    with pytest.raises(DomainError, match="学校标识码已作废"):  # nor admit students by its code
+        county_school_id(session, user(COUNTY), junior.school_code)
 
 
 def test_closure_hands_the_records_to_the_designated_school(session, user, schools, change):
