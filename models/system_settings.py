@@ -30,16 +30,16 @@ class Setting:
     label: str
     kind: str  # int | month_day
     default: Any
-    help: str
+    help: str  # shown on the page: plain Chinese, no spec ids
     low: int = 0
     high: int = 0
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("dropout_suspect_days", "疑似辍学：无故缺课上学日数", "int", 3, "F-28，缺课满此天数可标记疑似辍学", 1, 30),
-    Setting("dropout_days", "辍学：无故缺课上学日数", "int", 7, "F-28，满此天数提示确认辍学", 2, 60),
-    Setting("death_deadline_days", "死亡异动办理期限（工作日）", "int", 10, "F-25，超过只提示不拒绝", 1, 60),
-    Setting("graduation_deadline", "毕业办理截止日", "month_day", "07-30", "F-35，逾期提示；北京为07-31"),
+    Setting("dropout_suspect_days", "疑似辍学：无故缺课上学日数", "int", 3, "缺课满此天数可标记疑似辍学", 1, 30),
+    Setting("dropout_days", "辍学：无故缺课上学日数", "int", 7, "缺课满此天数提示确认辍学", 2, 60),
+    Setting("death_deadline_days", "死亡异动办理期限（工作日）", "int", 10, "超过只提示、不拒绝", 1, 60),
+    Setting("graduation_deadline", "毕业办理截止日", "month_day", "07-30", "逾期提示；北京为07-31"),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 
