@@ -13,6 +13,7 @@ from models.business_calendar import CHINA, WorkingCalendar, local_date
 from models.errors import DomainError
 from models.holidays import working_calendar
 from models.student import Student, StudentStatus
+from models.system_settings import setting
 
 
 def _flag(ctx: HandlerContext, student: Student, value: date | None, action: str) -> None:
@@ -34,8 +35,12 @@ def _flag(ctx: HandlerContext, student: Student, value: date | None, action: str
 def mark_suspected(
     ctx: HandlerContext, *, student_id: int, first_absent_on: str, suspect_days: int, dropout_days: int
 ) -> dict[str, Any]:
-    """Set 疑似辍学 when the absence has lasted ``suspect_days`` school days; return when to propose 辍学."""
+    """Set 疑似辍学 when the absence has lasted ``suspect_days`` school days; return when to propose 辍学. The
+    diagram's parameters are the seed values; the province's 基本系统设置 (F-53), read now, take their place, so that
+    a province changes its thresholds without publishing a diagram."""
     student = ctx.session.get_one(Student, student_id)
+    suspect_days = setting(ctx.session, student.school_id, "dropout_suspect_days")
+    dropout_days = setting(ctx.session, student.school_id, "dropout_days")
     transitions.check(student, StudentStatus.DROPOUT)
     first, today = date.fromisoformat(first_absent_on), local_date(ctx.now)
     if first > today:

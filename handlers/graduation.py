@@ -49,8 +49,9 @@ DESTINATIONS = (
 GRADUATION_DEADLINE = (7, 30)  # 30 July (seed 000; Beijing 31 July), a warning, not a block (Q-21)
 
 
-def deadline_warning(on: date) -> str:
-    month, day = GRADUATION_DEADLINE
+def deadline_warning(on: date, deadline: tuple[int, int] = GRADUATION_DEADLINE) -> str:
+    """``deadline``: the province's 毕业办理截止日 (基本系统设置, F-53), 30 July by default."""
+    month, day = deadline
     if (on.month, on.day) > (month, day) and on.month < 9:  # noqa: PLR2004 -- until the new school year
         return f"已超过{month}月{day}日的毕业办理期限，请尽快完成毕业"
     return ""

@@ -207,6 +207,8 @@ def _code_errors(row: dict[str, Any], world: _World) -> list[tuple[str, str]]:
         return [("学校标识码", f"学校标识码第3、4位应为本省代码{prefix}")]
     if code in world.schools and not world.schools[code].org.path.startswith(province.path):
         return [("学校标识码", "该学校标识码已属于其他省份的学校")]
+    if code in world.schools and world.schools[code].closed_at is not None:  # F-50: a voided code is never reused
+        return [("学校标识码", "该学校标识码所属学校已合并或撤销，标识码已作废，不能再使用")]
     return []
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.errors import DomainError
+from models.jurisdiction import SCHOOL_WIDE_ROLES, students_visible_to
 from models.org import Cohort, OrgUnit, School, SchoolClass
 from models.photo import StudentPhoto
 from models.settings import photo_collection_open
@@ -92,6 +93,8 @@ def find_student(session: Session, school: School, filename: str) -> Student:
 def save_one(session: Session, actor: User, school: School, filename: str, data: bytes) -> FileResult:
     try:
         student = find_student(session, school, filename)
+        if not actor.roles & SCHOOL_WIDE_ROLES and not _in_own_class(session, actor, student):
+            raise DomainError(f"班主任只能上传本班学生的照片（{student.name}不在您的班级）")  # F-05
         width, height = check_photo(data)
     except DomainError as err:
         return FileResult(filename, False, err.message)
@@ -99,6 +102,12 @@ def save_one(session: Session, actor: User, school: School, filename: str, data:
     photo.data, photo.width, photo.height, photo.uploaded_by_id = data, width, height, actor.id
     session.add(photo)
     return FileResult(filename, True, f"已匹配{student.name}")
+
+
+def _in_own_class(session: Session, actor: User, student: Student) -> bool:
+    """Whether a homeroom teacher sees ``student`` (a student of one of the teacher's classes)."""
+    visible = students_visible_to(actor).where(Student.id == student.id).with_only_columns(Student.id)
+    return session.scalar(visible) is not None
 
 
 def upload(session: Session, *, actor: User, filename: str, data: bytes) -> list[FileResult]:

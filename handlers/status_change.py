@@ -17,6 +17,7 @@ from models.holidays import working_calendar
 from models.lifecycle import ChangeCode, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
+from models.system_settings import setting
 from models.user import User
 from models.workflow import InstanceEvent
 
@@ -53,6 +54,7 @@ def configure(
     school_review: bool,
     window: str,
     reasons: list[str],
+    attachments: list[str] | None = None,
 ) -> StatusChangeType:
     """异动类型配置 (F-54). Running cases keep the configuration they started with."""
     row = session.get(StatusChangeType, ChangeCode(code))
@@ -67,9 +69,18 @@ def configure(
         "school_review": row.school_review,
         "window": row.window.value,
         "reasons": row.reasons,
+        "required_attachments": row.required_attachments,
     }
+    attachments = row.required_attachments if attachments is None else attachments  # None: left as configured
     row.enabled, row.school_review, row.window, row.reasons = enabled, school_review, kind, reasons
-    after = {"enabled": enabled, "school_review": school_review, "window": kind.value, "reasons": reasons}
+    row.required_attachments = attachments
+    after = {
+        "enabled": enabled,
+        "school_review": school_review,
+        "window": kind.value,
+        "reasons": reasons,
+        "required_attachments": attachments,
+    }
     audit.record(
         session,
         actor=actor,
@@ -105,7 +116,8 @@ def check_request(
         died = date.fromisoformat(death_date)
         if died > today:
             raise DomainError("死亡日期不能晚于今天")
-        warning = death_deadline_warning(died, today, working_calendar(ctx.session))
+        days = setting(ctx.session, student.school_id, "death_deadline_days")
+        warning = death_deadline_warning(died, today, working_calendar(ctx.session), days)
         if warning:
             _warn(ctx, warning)
     else:

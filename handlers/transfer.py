@@ -77,6 +77,8 @@ def check_request(ctx: HandlerContext, *, student_id: int, to_school_id: int, to
     target = check_target_class(ctx, to_school_id, to_class_id)
     from_school = ctx.session.get_one(School, student.school_id)
     to_school = ctx.session.get_one(School, to_school_id)
+    if to_school.closed_at is not None:  # F-50: a merged or closed school takes no one in
+        raise DomainError(f"{to_school.name}已{to_school.closed_reason}，不能转入")
     from_province = ancestor(ctx, from_school.org_id, OrgLevel.PROVINCE)
     if from_province is None or from_province != ancestor(ctx, to_school_id, OrgLevel.PROVINCE):
         raise DomainError("该学生不在本省，请使用跨省转学")

@@ -18,11 +18,14 @@ from models.holidays import Holiday
 from models.job import Job, JobState
 from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
+from models.permissions import RolePermissionOff
 from models.photo import StudentPhoto
+from models.quality import QualityBaseline, QualityCampaign
 from models.reports import ReportCount
 from models.seals import Seal
 from models.settings import ControlledField, PhotoCollection, RegistrationOpening
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
+from models.system_settings import SystemSetting
 from models.transfer_rules import CityReviewRule, OutboundReview, TransferScope
 from models.user import Role, User, UserRole
 from models.workbench import CaseCopy, NoticeKind, Notification, SavedView
@@ -38,6 +41,10 @@ from models.workflow import (
 )
 
 __all__ = [
+    "RolePermissionOff",
+    "QualityBaseline",
+    "QualityCampaign",
+    "SystemSetting",
     "AccessLog",
     "ApiToken",
     "ReportCount",

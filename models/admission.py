@@ -459,6 +459,8 @@ def county_school_id(session: Session, actor: User, school_code: str) -> int:
     school = session.scalars(select(School).where(School.school_code == school_code)).first()
     if school is None or school.record_authority_id != actor.org_id:
         raise DomainError(f"学校标识码{school_code}不是本区县管理的学校")
+    if school.closed_at is not None:  # F-50
+        raise DomainError(f"{school.name}已{school.closed_reason}，学校标识码已作废")
     return school.org_id
 
 

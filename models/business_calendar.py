@@ -90,11 +90,14 @@ def check_window(kind: WindowKind, label: str, on: date) -> None:
         )
 
 
-def death_deadline_warning(death_date: date, on: date, calendar: WorkingCalendar) -> str:
-    """F-25: a warning (not a refusal) when entered later than 10 working days after the death."""
-    deadline = calendar.add_working_days(death_date, DEATH_DEADLINE_WORKING_DAYS)
+def death_deadline_warning(
+    death_date: date, on: date, calendar: WorkingCalendar, days: int = DEATH_DEADLINE_WORKING_DAYS
+) -> str:
+    """F-25: a warning (not a refusal) when entered later than ``days`` working days after the death (基本系统设置,
+    F-53; 10 by default)."""
+    deadline = calendar.add_working_days(death_date, days)
     if on > deadline:
-        return f"已超过死亡后10个工作日的办理期限（应于{deadline:%Y-%m-%d}前办理）"
+        return f"已超过死亡后{days}个工作日的办理期限（应于{deadline:%Y-%m-%d}前办理）"
     return ""
 
 

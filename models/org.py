@@ -5,6 +5,7 @@ Jurisdiction is a prefix match on ``OrgUnit.path`` (``/1/4/9/``): a user sees it
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, select
@@ -82,9 +83,15 @@ class School(Base):
     record_authority_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     name_en: Mapped[str] = mapped_column(String(200), default="无")
     address: Mapped[str] = mapped_column(String(200), default="")
+    # F-50: a merged or closed school keeps its row (history, its students' past) and its code, which is thereby
+    # never given to another school (the unique code column, and the import refuses a closed school's code).
+    closed_at: Mapped[datetime | None]
+    closed_reason: Mapped[str | None] = mapped_column(String(10))  # 合并 | 撤销
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
 
     org: Mapped[OrgUnit] = relationship(foreign_keys=[org_id], back_populates="school")
     record_authority: Mapped[OrgUnit] = relationship(foreign_keys=[record_authority_id])
+    merged_into: Mapped[OrgUnit | None] = relationship(foreign_keys=[merged_into_id])
     campuses: Mapped[list[Campus]] = relationship(back_populates="school")
 
     @property

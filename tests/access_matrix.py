@@ -73,6 +73,7 @@ ROUTES: dict[str, Access] = {
     "admin.reopen": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
     "admin.reset": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
     "admin.roles": roles(R.ADMINISTRATOR, at=PROVINCE),
+    "permissions.index": roles(R.ADMINISTRATOR, at=PROVINCE),
     "admin.orgs_index": roles(R.ADMINISTRATOR, at=PROVINCE),
     "admin.org": roles(R.ADMINISTRATOR, at=PROVINCE),  # a unit of the province (administered_unit_or_404)
     "admin.org_template": roles(R.ADMINISTRATOR, at=PROVINCE),
@@ -209,6 +210,19 @@ ROUTES: dict[str, Access] = {
     "school_classes.class_edit": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR),
     "school_classes.class_delete": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR),
     "school_classes.class_merge": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR),
+    "school_changes.index": roles(R.COUNTY_OFFICER),
+    "school_changes.start": roles(R.COUNTY_OFFICER),  # a school of the county, else 404
+    "quality.index": roles(R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER, R.SCHOOL_REGISTRAR),
+    "quality.open_campaign": roles(R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER),
+    "quality.detail": scoped(
+        "quality_campaign", "campaign_or_404", R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER, R.SCHOOL_REGISTRAR
+    ),
+    "quality.close": scoped(
+        "quality_campaign", "campaign_or_404", R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER
+    ),
+    "parameters.system": roles(R.PROVINCE_OFFICER, at=PROVINCE),
+    "parameters.system_save": roles(R.PROVINCE_OFFICER, at=PROVINCE),
+    "parameters.controlled": roles(R.PROVINCE_OFFICER, at=PROVINCE),
     "class_sizes.index": roles(*CLASS_SIZES),
     "class_sizes.update": roles(*CLASS_SIZES),
     "class_sizes.clear": scoped("class_size_setting", "class_size_setting_or_404", *CLASS_SIZES),

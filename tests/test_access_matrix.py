@@ -29,6 +29,7 @@ from models.class_size import ClassSizeLimit
 from models.job import Job
 from models.lifecycle import PromotionRun
 from models.org import Cohort, SchoolClass, Stage
+from models.quality import QualityCampaign
 from models.user import Role, User
 from models.workbench import NoticeKind, Notification, SavedView
 from tests.access_matrix import ROUTES, Access, unclassified
@@ -284,6 +285,14 @@ def _api_token(w: World, owner: User) -> dict[str, Any]:
     return {"token_id": token.id}
 
 
+def _quality_campaign(w: World, owner: User) -> dict[str, Any]:
+    county = w.user("nanming-county")
+    campaign = QualityCampaign(org_id=county.org_id, title="核查", deadline=date(2032, 7, 31), opened_by_id=county.id)
+    w.session.add(campaign)
+    w.session.flush()
+    return {"campaign_id": campaign.id}
+
+
 # kind → the URL arguments naming one such object of 南明区 (南明第一小学 for a school's objects), made for ``owner``.
 OBJECTS: dict[str, Callable[[World, User], dict[str, Any]]] = {
     "student": _student,
@@ -302,6 +311,7 @@ OBJECTS: dict[str, Callable[[World, User], dict[str, Any]]] = {
     "job": _job,
     "user": _user,
     "api_token": _api_token,
+    "quality_campaign": _quality_campaign,
 }
 # An upload of somebody else is "not there": the view answers as for an expired one (a redirect, nothing shown).
 NOT_THERE = {"upload": (302, 404)}

@@ -30,11 +30,15 @@ from webapp import (
     job_pages,
     lifecycle,
     menu,
+    parameters,
+    permissions,
     prints,
     processes,
     production,
+    quality,
     registration,
     reports,
+    school_changes,
     school_classes,
     security,
     students,
@@ -88,6 +92,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         feed.bp,
         feed.api,
         prints.bp,
+        parameters.bp,
+        permissions.bp,
+        school_changes.bp,
+        quality.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

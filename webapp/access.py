@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app
+from flask import abort, current_app, g, request
 from flask_login import LoginManager, current_user
 
 from handlers.accounts import PasswordPolicy
-from models import jurisdiction
+from models import jurisdiction, permissions
 from models.calendar import Term
 from models.class_size import ClassSizeLimit
 from models.errors import NotFound
@@ -71,7 +71,7 @@ def requires(*roles: Role, at: tuple[OrgLevel, ...] = ()) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if not permission.allows(me()):
+            if not permission.allows(me()) or not _feature_on(me(), permission, request.blueprint or ""):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -84,7 +84,17 @@ def requires(*roles: Role, at: tuple[OrgLevel, ...] = ()) -> Callable[[F], F]:
 def may_open(user: User, endpoint: str) -> bool:
     """Whether ``user`` passes the role check of the view at ``endpoint`` (views without one: any logged-in user)."""
     permission: Permission | None = getattr(current_app.view_functions[endpoint], "permission", None)
-    return permission is None or permission.allows(user)
+    return permission is None or (permission.allows(user) and _feature_on(user, permission, endpoint.split(".")[0]))
+
+
+def _feature_on(user: User, permission: Permission, feature: str) -> bool:
+    """角色配置 of the user's province (models/permissions.py), read once per request."""
+    if feature not in permissions.FEATURES:
+        return True
+    cache: dict[int, set[tuple[OrgLevel, Role, str]]] = g.setdefault("switched_off", {})
+    if user.id not in cache:
+        cache[user.id] = permissions.switched_off_for(db(), user)
+    return permissions.permits(user, permission.roles, feature, cache[user.id])
 
 
 def _or_404(load: Callable[[], Any]) -> Any:

@@ -19,6 +19,7 @@ from models.business_calendar import STAGE_YEARS, grade_level, grade_year, local
 from models.errors import DomainError, NotFound
 from models.lifecycle import ChangeCode, PromotionRun, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
+from models.system_settings import month_day, setting
 from models.user import Role
 from webapp import access_log, xlsx
 from webapp.access import me, requires, student_or_404
@@ -177,8 +178,9 @@ def graduate() -> ResponseReturnValue:
         db().commit()
         whole = "" if chosen else "全班 "  # nothing ticked graduates the class: the page confirmed the count first
         flash(f"{school_class.name}：{whole}{count} 名学生已毕业", "success")
-        if graduation.deadline_warning(today):
-            flash(graduation.deadline_warning(today), "warning")
+        deadline = month_day(setting(db(), me().org_id, "graduation_deadline"))
+        if warning := graduation.deadline_warning(today, deadline):
+            flash(warning, "warning")
     except DomainError as err:
         db().rollback()
         flash(err.message, "danger")
@@ -274,6 +276,11 @@ def promotion_undo(run_id: int) -> ResponseReturnValue:
 # -- 异动类型配置 (F-54) --------------------------------------------------------------------------------------
 
 
+def _listed(text: str) -> list[str]:
+    """A comma-separated list as typed (Chinese or ASCII commas, 、 too), blanks dropped."""
+    return [part.strip() for part in text.replace("，", ",").replace("、", ",").split(",") if part.strip()]
+
+
 @bp.route("/change-types", methods=["GET", "POST"])
 @requires(Role.POLICY_OFFICER, Role.PROVINCE_OFFICER)
 def change_types() -> ResponseReturnValue:
@@ -287,7 +294,8 @@ def change_types() -> ResponseReturnValue:
                 enabled=form.get("enabled") == "y",
                 school_review=form.get("school_review") == "y",
                 window=form.get("window", ""),
-                reasons=[r.strip() for r in form.get("reasons", "").replace("，", ",").split(",") if r.strip()],
+                reasons=_listed(form.get("reasons", "")),
+                attachments=_listed(form["attachments"]) if "attachments" in form else None,
             )
             db().commit()
             flash(f"已保存异动类型「{row.label}」的配置，对新申请生效", "success")

@@ -49,6 +49,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("admissions.plans", "招生计划数", "nav-admission-plans"),
             Link("lifecycle.pending", "异动在办业务查询"),
             Link("lifecycle.status_changes", "异动查询"),
+            Link("quality.index", "数据质量核查", "nav-quality"),
         ),
     ),
     Menu(
@@ -74,6 +75,8 @@ NAV: tuple[Link | Menu, ...] = (
     Menu(
         "系统设置",
         (
+            Link("parameters.system", "基本系统设置", "nav-system-settings"),
+            Link("parameters.controlled", "受控字段设置", "nav-controlled-fields"),
             Link("processes.index", "流程管理"),
             Link("lifecycle.change_types", "异动类型配置"),
             Link("transfer_settings.index", "转学设置", "nav-transfer-settings"),
@@ -88,9 +91,11 @@ NAV: tuple[Link | Menu, ...] = (
         (
             Link("admin.users", "用户管理", "nav-users"),
             Link("admin.roles", "角色配置", "nav-roles"),
+            Link("permissions.index", "角色权限配置", "nav-permissions"),
             Link("admin.orgs_index", "组织机构与学校", "nav-orgs"),
             Link("admin.org_import", "组织机构导入", "nav-org-import"),
             Link("feed.tokens", "数据交换令牌", "nav-api-tokens"),
+            Link("school_changes.index", "学校合并、撤销", "nav-school-changes"),
         ),
     ),
 )
