@@ -23,6 +23,7 @@ from webapp import (
     class_sizes,
     cli,
     db,
+    federation,
     filters,
     holidays,
     inbox,
@@ -56,6 +57,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(app.config["INSTANCE_DIR"])
     clock.set_display_zone(app.config["TIMEZONE"])
+    federation.configure(app)  # before the sessions: a province deployed on its own
     db.init_app(app)
     if app.config["PRODUCTION"]:
         with app.app_context():
@@ -81,6 +83,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         workbench.bp,
         job_pages.bp,
         admin.bp,
+        federation.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

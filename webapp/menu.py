@@ -88,6 +88,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("admin.roles", "角色配置", "nav-roles"),
             Link("admin.orgs_index", "组织机构与学校", "nav-orgs"),
             Link("admin.org_import", "组织机构导入", "nav-org-import"),
+            Link("federation.index", "跨省消息交换", "nav-federation"),
         ),
     ),
 )
