@@ -16,17 +16,19 @@ from typing import Any
 
 import pytest
 from kombu import Connection
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.datastructures import MultiDict
 
 import engine as wf
-from conftest import PASSWORD, own_database
+from conftest import PASSWORD, CaseDriver, own_database
 from federation import broker, envelope, relay
 from federation.inbox import Inbox, retry_dead_letter
 from federation.settings import Settings, new_key, peer_keys, private_key
+from forms import FORMS
 from models.exchange import ExchangeMessage, MessageStatus
 from models.federation import DeadLetter, InboxMessage, InboxStatus
-from models.org import OrgUnit
+from models.org import OrgLevel, OrgUnit, SchoolClass
 from models.student import Student, StudentStatus
 from models.user import User
 from models.workflow import CaseStatus, ProcessInstance
@@ -96,6 +98,15 @@ def provinces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provin
             with province.sessions() as session:
                 for name in ("exchange_ping.bpmn", "exchange_pong.bpmn", "federation_steps.bpmn"):
                     wf.publish(session, (DATA / name).read_bytes(), filename=name)
+                # The demo world holds both provinces; a deployment of its own keeps no student of the other.
+                other = session.scalars(
+                    select(OrgUnit).where(OrgUnit.level == OrgLevel.PROVINCE, OrgUnit.division_code != province.code)
+                ).one()
+                schools = select(OrgUnit.id).where(OrgUnit.path.startswith(other.path, autoescape=True))
+                session.execute(
+                    update(Student).where(Student.school_id.in_(schools)).values(status=StudentStatus.TRANSFERRED_OUT)
+                )
+                session.commit()
         yield pair
     broker.delete_queues(settings_of(GUIZHOU), [GUIZHOU, BEIJING])
 
@@ -374,3 +385,122 @@ def test_the_operator_page_shows_the_exchange_and_retries_a_dead_letter(province
     with beijing.sessions() as session:
         newest = session.scalars(select(DeadLetter).order_by(DeadLetter.id.desc())).first()
         assert (newest.id > letter.id, newest.reason) == (True, letter.reason)
+
+
+def exchange(*sides: Province, twice: bool = False, readers: tuple[Session, ...] = ()) -> None:
+    """Relay and consume on both sides until nothing moves; ``twice``: every message is published twice (a
+    relay that crashes after each publish, before it marks the row sent). ``readers`` (the tests' own sessions)
+    end their read transactions first, and so see what the exchange committed."""
+    for reader in readers:
+        reader.commit()
+    for _ in range(10):
+        moved = 0
+        for side in sides:
+            if twice:
+                with side.sessions() as session:
+                    waiting = session.scalars(
+                        select(ExchangeMessage).where(ExchangeMessage.status == MessageStatus.OUTBOX)
+                    ).all()
+                    uids = [m.uid for m in waiting]
+                if uids:
+                    side.relay()
+                    with side.sessions() as session:
+                        for message in session.scalars(select(ExchangeMessage).where(ExchangeMessage.uid.in_(uids))):
+                            message.status = MessageStatus.OUTBOX
+                        session.commit()
+            moved += side.relay()
+        for side in sides:
+            before = len(side.inbox.tally.outcomes)
+            side.consume()
+            moved += len(side.inbox.tally.outcomes) - before
+        if not moved:
+            for reader in readers:
+                reader.commit()
+            return
+    raise AssertionError("the exchange did not come to rest")
+
+
+def test_a_cross_province_transfer_walks_to_the_archive_with_every_message_delivered_twice(provinces, clock):
+    """跨省转学 (F-31, F-32) between two deployments: 贵州's school takes a 北京 student; each side's database
+    holds its own case; the record arrives by 调档; every message of the exchange arrives twice."""
+    guizhou, beijing = provinces
+    with beijing.sessions() as bj:
+        school = bj.scalars(select(User.org_id).where(User.username == "dongcheng-xx-registrar")).one()
+        student = bj.scalars(
+            select(Student)
+            .where(
+                Student.school_id == school, Student.open_case_id.is_(None), Student.status == StudentStatus.IN_SCHOOL
+            )
+            .order_by(Student.id.desc())
+        ).first()
+        number, name, student_id = student.national_student_id, student.name, student.id
+    gz = guizhou.sessions()
+    registrar = gz.scalars(select(User).where(User.username == "nanming-xx-registrar")).one()
+    beijing_id = gz.scalars(select(OrgUnit.id).where(OrgUnit.division_code == BEIJING)).one()
+    first_class = gz.scalars(select(SchoolClass).where(SchoolClass.cohort.has(school_id=registrar.org_id))).first()
+    fields = {
+        "from_province_id": str(beijing_id),
+        "student_name": name,
+        "national_student_id": number,
+        "to_class_id": str(first_class.id),
+        "reason": "随父母工作调动",
+    }
+    form = FORMS[wf.start_form_key(gz, "transfer_cross_province_in")](formdata=MultiDict(fields))
+    assert form.validate(), form.errors
+    started = wf.start(
+        gz,
+        "transfer_cross_province_in",
+        student_id=None,
+        actor=registrar,
+        data=form.to_task_data(),
+        display=form.display_lines(),
+        to_school_id=registrar.org_id,
+    )
+    case = CaseDriver(gz, started)
+    county = gz.scalars(select(User).where(User.username == "nanming-county")).one()
+    case.submit("to_county_review", by=county, decision="通过")
+    assert case.state == "转学申请已发往转出省"  # nothing crossed yet: the message waits in the outbox
+    exchange(guizhou, beijing, twice=True, readers=(gz,))
+    assert case.state == "等待转出学校审核"
+    bj = beijing.sessions()
+    [out_case] = bj.scalars(
+        select(ProcessInstance).where(ProcessInstance.correlation_key == started.correlation_key)
+    ).all()
+    out = CaseDriver(bj, out_case)
+    assert out.case.student_id == student_id
+    for step, reviewer in (("school_review", "dongcheng-xx-registrar"), ("county_review", "dongcheng-county")):
+        out.submit(step, by=bj.scalars(select(User).where(User.username == reviewer)).one(), decision="通过")
+        exchange(guizhou, beijing, twice=True, readers=(gz, bj))
+    assert (case.state, out.state) == ("等待转入学校调档", "等待转入学校调档")
+    case.submit("pull", by=registrar, action="调档")
+    exchange(guizhou, beijing, twice=True, readers=(gz, bj))
+    assert (case.state, out.state) == ("学籍调档完毕", "学籍调档完毕")
+    assert case.states() == [
+        "转入学校审核通过",
+        "转学申请已发往转出省",
+        "等待转出学校审核",
+        "转出学校审核通过",
+        "转出区县审核通过",
+        "等待转入学校调档",
+        "调档申请已发往转出省",
+        "学籍调档完毕",
+    ]
+    gz.expire_all()
+    bj.expire_all()
+    arrived = gz.get_one(Student, case.case.student_id)
+    assert (arrived.status, arrived.national_student_id, arrived.school_id) == (
+        StudentStatus.IN_SCHOOL,
+        number,
+        registrar.org_id,
+    )
+    assert bj.get_one(Student, student_id).status == StudentStatus.TRANSFERRED_OUT
+    # Exactly one effect on each side: one case each, every message applied once though published twice.
+    assert len(cases(guizhou, started.correlation_key)) == len(cases(beijing, started.correlation_key)) == 1
+    for side in (guizhou, beijing):
+        with side.sessions() as session:
+            statuses = session.scalars(
+                select(InboxMessage.status).where(InboxMessage.correlation == started.correlation_key)
+            ).all()
+        assert statuses and set(statuses) == {InboxStatus.APPLIED}
+    gz.close()
+    bj.close()
