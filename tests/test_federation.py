@@ -11,6 +11,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -420,10 +421,22 @@ def exchange(*sides: Province, twice: bool = False, readers: tuple[Session, ...]
     raise AssertionError("the exchange did not come to rest")
 
 
-def test_a_cross_province_transfer_walks_to_the_archive_with_every_message_delivered_twice(provinces, clock):
-    """跨省转学 (F-31, F-32) between two deployments: 贵州's school takes a 北京 student; each side's database
-    holds its own case; the record arrives by 调档; every message of the exchange arrives twice."""
-    guizhou, beijing = provinces
+@dataclass
+class Transfer:
+    gz: Session
+    bj: Session
+    case: CaseDriver  # the receiving side, in 贵州's database
+    out: CaseDriver  # the sending side, in 北京's database
+    registrar: User
+    student_id: int  # 北京's student
+    number: str
+
+    def user(self, session: Session, username: str) -> User:
+        return session.scalars(select(User).where(User.username == username)).one()
+
+
+def open_transfer(guizhou: Province, beijing: Province, *, twice: bool = False) -> Transfer:
+    """贵州's school applies for a 北京 student, its county passes, the request crosses: 等待转出学校审核."""
     with beijing.sessions() as bj:
         school = bj.scalars(select(User.org_id).where(User.username == "dongcheng-xx-registrar")).one()
         student = bj.scalars(
@@ -460,7 +473,7 @@ def test_a_cross_province_transfer_walks_to_the_archive_with_every_message_deliv
     county = gz.scalars(select(User).where(User.username == "nanming-county")).one()
     case.submit("to_county_review", by=county, decision="通过")
     assert case.state == "转学申请已发往转出省"  # nothing crossed yet: the message waits in the outbox
-    exchange(guizhou, beijing, twice=True, readers=(gz,))
+    exchange(guizhou, beijing, twice=twice, readers=(gz,))
     assert case.state == "等待转出学校审核"
     bj = beijing.sessions()
     [out_case] = bj.scalars(
@@ -468,8 +481,17 @@ def test_a_cross_province_transfer_walks_to_the_archive_with_every_message_deliv
     ).all()
     out = CaseDriver(bj, out_case)
     assert out.case.student_id == student_id
+    return Transfer(gz, bj, case, out, registrar, student_id, number)
+
+
+def test_a_cross_province_transfer_walks_to_the_archive_with_every_message_delivered_twice(provinces, clock):
+    """跨省转学 (F-31, F-32) between two deployments: 贵州's school takes a 北京 student; each side's database
+    holds its own case; the record arrives by 调档; every message of the exchange arrives twice."""
+    guizhou, beijing = provinces
+    t = open_transfer(guizhou, beijing, twice=True)
+    gz, bj, case, out, registrar, student_id, number = t.gz, t.bj, t.case, t.out, t.registrar, t.student_id, t.number
     for step, reviewer in (("school_review", "dongcheng-xx-registrar"), ("county_review", "dongcheng-county")):
-        out.submit(step, by=bj.scalars(select(User).where(User.username == reviewer)).one(), decision="通过")
+        out.submit(step, by=t.user(bj, reviewer), decision="通过")
         exchange(guizhou, beijing, twice=True, readers=(gz, bj))
     assert (case.state, out.state) == ("等待转入学校调档", "等待转入学校调档")
     case.submit("pull", by=registrar, action="调档")
@@ -495,12 +517,29 @@ def test_a_cross_province_transfer_walks_to_the_archive_with_every_message_deliv
     )
     assert bj.get_one(Student, student_id).status == StudentStatus.TRANSFERRED_OUT
     # Exactly one effect on each side: one case each, every message applied once though published twice.
-    assert len(cases(guizhou, started.correlation_key)) == len(cases(beijing, started.correlation_key)) == 1
+    assert len(cases(guizhou, case.case.correlation_key)) == len(cases(beijing, case.case.correlation_key)) == 1
     for side in (guizhou, beijing):
         with side.sessions() as session:
             statuses = session.scalars(
-                select(InboxMessage.status).where(InboxMessage.correlation == started.correlation_key)
+                select(InboxMessage.status).where(InboxMessage.correlation == case.case.correlation_key)
             ).all()
         assert statuses and set(statuses) == {InboxStatus.APPLIED}
     gz.close()
     bj.close()
+
+
+def test_a_revoke_crosses_to_the_sending_province_and_ends_both_cases(provinces, clock):
+    """转学撤销 (F-31): the receiving school revokes while the sending school reviews; both deployments end their
+    case in 转学撤销完毕 and the 北京 student is free for a new application."""
+    guizhou, beijing = provinces
+    t = open_transfer(guizhou, beijing)
+    t.case.submit("await_sending", by=t.registrar, action="撤销转学申请", revoke_reason="家长改变主意")
+    assert t.case.state == "转学撤销申请已发往转出省"
+    exchange(guizhou, beijing, readers=(t.gz, t.bj))
+    assert (t.case.state, t.out.state) == ("转学撤销完毕", "转学撤销完毕")
+    assert t.case.case.status == t.out.case.status == CaseStatus.COMPLETED
+    assert t.case.seats() == [] and t.out.seats() == []
+    t.bj.expire_all()
+    assert t.bj.get_one(Student, t.student_id).open_case_id is None
+    t.gz.close()
+    t.bj.close()
