@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +37,7 @@ from models.student import Student, StudentStatus
 from models.user import User
 from models.workflow import CaseStatus, ProcessInstance
 from webapp import create_app
+from webapp.config import ROOT
 
 DATA = Path(__file__).resolve().parent / "data"
 GUIZHOU, BEIJING = "520000", "110000"
@@ -543,3 +547,59 @@ def test_a_revoke_crosses_to_the_sending_province_and_ends_both_cases(provinces,
     assert t.bj.get_one(Student, t.student_id).open_case_id is None
     t.gz.close()
     t.bj.close()
+
+
+def wait_for(check: Callable[[], bool], what: str, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting: {what}")
+        time.sleep(0.5)
+
+
+def deployment(province: Province, tmp: Path) -> subprocess.Popen:
+    """`flask federation run` of one province, in a process of its own, configured only by its environment."""
+    env = {
+        **os.environ,
+        "XUEJI_DATABASE_URL": province.sessions.kw["bind"].url.render_as_string(hide_password=False),
+        "XUEJI_INSTANCE_DIR": str(tmp / province.code),
+        "XUEJI_SECRET_KEY": "test-secret",
+        "XUEJI_PROVINCE_CODE": province.code,
+        "XUEJI_FEDERATION_URL": BROKER_URL,
+        "XUEJI_FEDERATION_KEY": KEYS[province.code][0],
+        "XUEJI_FEDERATION_PEERS": PEERS,
+        "XUEJI_FEDERATION_PREFIX": PREFIX,
+    }
+    return subprocess.Popen(  # noqa: S603 -- this interpreter running the app's own command
+        [sys.executable, "-m", "flask", "--app", "webapp:create_app", "federation", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_two_deployments_in_processes_of_their_own_answer_each_other(provinces, tmp_path):
+    """Each province's relay and inbox run as `flask federation run` in a process of its own; 北京's starts only
+    after 贵州's message is on the broker (a province that was down), and is killed and restarted once."""
+    guizhou, beijing = provinces
+    ping = start_ping(guizhou)
+    processes = [deployment(guizhou, tmp_path)]
+    try:
+        wait_for(lambda: outbox(guizhou, ping.correlation_key)[0].status == MessageStatus.SENT, "贵州 publishes")
+        processes.append(deployment(beijing, tmp_path))
+        wait_for(lambda: len(cases(beijing, ping.correlation_key)) == 1, "北京 starts the answering case")
+        processes[1].kill()  # wherever it was: before or after its commit, its ack, its answer's publish
+        processes[1].wait()
+        processes[1] = deployment(beijing, tmp_path)
+        wait_for(lambda: cases(guizhou, ping.correlation_key)[0].state_label == "已应答", "the answer arrives")
+        wait_for(
+            lambda: [m.status for m in outbox(guizhou, ping.correlation_key)] == [MessageStatus.CONFIRMED],
+            "北京's receipt",
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+    assert len(cases(beijing, ping.correlation_key)) == 1
+    assert beijing.count(InboxMessage, InboxMessage.correlation == ping.correlation_key) == 1
