@@ -2,11 +2,17 @@
 
 The outbox is written in the sender's transaction (``store.save``); ``deliver`` loads the correlated receiver,
 or creates the case whose start event catches the message, in a transaction of its own.
+
+A province deployed on its own (its session carries ``info["province_code"]``, see federation/) delivers nothing
+of its cases' messages locally: ``deliver`` addresses each to the other province of its case and leaves it in the
+outbox for the broker relay; ``apply_incoming`` is the receiving half, called by the federation inbox inside the
+transaction that records the message id.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent
@@ -21,7 +27,8 @@ from engine.runner import record_event, run_engine
 from models.base import utcnow
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
-from models.org import OrgUnit
+from models.federation import CasePeer
+from models.org import OrgLevel, OrgUnit
 from models.workflow import CaseParty, CaseStatus, ProcessInstance, ProcessVersion
 
 log = logging.getLogger(__name__)
@@ -93,7 +100,10 @@ def deliver(session: Session, limit: int = 1000) -> int:
             break
         message_id = message.id
         try:
-            _deliver_one(session, message)
+            if own_province(session) and message.sender_instance_id is not None:
+                _address(session, message)
+            else:
+                _deliver_one(session, message)
             session.commit()
         except (DomainError, SQLAlchemyError, LookupError) as exc:
             session.rollback()
@@ -167,3 +177,52 @@ def _message_started_case(session: Session, version: ProcessVersion, message: Ex
     session.add(CaseParty(instance_id=instance.id, org_id=org_id))
     record_event(session, instance, "started", bpmn_id=None, title=version.name, actor=None)
     return instance
+
+
+def own_province(session: Session) -> str:
+    """The province code of a deployment of its own; "" in the embedded default (all provinces in one database)."""
+    return str(session.info.get("province_code") or "")
+
+
+def _address(session: Session, message: ExchangeMessage) -> None:
+    """Leave a case's message in the outbox for the relay, addressed to the other province of its case: the
+    province named by ``to_org_id`` for the message that opens the exchange, then always the same one."""
+    peer = session.get(CasePeer, message.correlation, with_for_update=True)
+    if peer is None:
+        destination = province_code_of(session, message.payload.get("to_org_id"))
+        if not destination or destination == own_province(session):
+            raise DomainError("消息没有指向其他省份的接收机构（to_org_id），无法发往外省")
+        peer = CasePeer(correlation=message.correlation, province=destination, sent_seq=0, applied_seq=0)
+        session.add(peer)
+    peer.sent_seq += 1
+    message.uid = str(uuid.uuid4())
+    message.destination = peer.province
+    message.seq = peer.sent_seq
+    message.status = MessageStatus.OUTBOX
+
+
+def province_code_of(session: Session, org_id: object) -> str:
+    """The division code of the province an organisation belongs to ("" when there is none)."""
+    unit = session.get(OrgUnit, org_id) if isinstance(org_id, int) else None
+    while unit is not None and unit.level != OrgLevel.PROVINCE:
+        unit = unit.parent
+    return unit.division_code if unit is not None else ""
+
+
+def apply_incoming(session: Session, *, name: str, correlation: str, payload: dict[str, Any]) -> ExchangeMessage:
+    """The effect of a message from another province, in the caller's transaction (which records its id).
+
+    Organisation ids mean nothing across databases: ``to_org_id`` addressed the receiving province in the
+    sender's database, so it becomes this province here. Raises ``DomainError`` when the case refuses it."""
+    own = own_province(session)
+    payload = dict(payload)
+    if "to_org_id" in payload:
+        province = session.scalars(
+            select(OrgUnit).where(OrgUnit.level == OrgLevel.PROVINCE, OrgUnit.division_code == own)
+        ).first()
+        payload["to_org_id"] = province.id if province is not None else None
+    message = ExchangeMessage(name=name, correlation=correlation, payload=payload)
+    session.add(message)
+    session.flush()
+    _deliver_one(session, message)
+    return message

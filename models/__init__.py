@@ -13,6 +13,7 @@ from models.calendar import AcademicYear, Term
 from models.class_size import ClassSizeLimit
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
+from models.federation import CasePeer, DeadLetter, InboxMessage, InboxStatus
 from models.feed import ApiToken
 from models.holidays import Holiday
 from models.job import Job, JobState
@@ -77,6 +78,10 @@ __all__ = [
     "DomainError",
     "GraduateRejection",
     "ExchangeMessage",
+    "CasePeer",
+    "DeadLetter",
+    "InboxMessage",
+    "InboxStatus",
     "Guardian",
     "Holiday",
     "Job",

@@ -29,6 +29,10 @@ class MessageStatus(StrEnum):
     DELIVERED = "delivered"
     UNDELIVERABLE = "undeliverable"  # nobody waits for it and no process starts with it
     FAILED = "failed"  # the receiver refused it (error kept); a stuck request the relay may return (打回)
+    # A province deployed on its own (federation/): the message leaves through the broker.
+    OUTBOX = "outbox"  # waiting for the relay to publish it
+    SENT = "sent"  # the broker confirmed it (publisher confirm)
+    CONFIRMED = "confirmed"  # the receiving province's receipt came back: applied there
 
 
 class ExchangeMessage(Base):
@@ -45,6 +49,13 @@ class ExchangeMessage(Base):
     error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
+    # Between provinces deployed apart (federation/): the message's id on the wire, the province code it goes to,
+    # its place among the messages of its case to that province (the receiver applies them in this order).
+    uid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    destination: Mapped[str] = mapped_column(String(6), default="")
+    seq: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
 
 
 def failures_by_correlation(session: Session, correlations: list[str]) -> dict[str, str]:

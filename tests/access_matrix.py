@@ -130,6 +130,9 @@ ROUTES: dict[str, Access] = {
     # -- personal data: who read a student, and whether the logs are intact --------------------------------------------
     "access_log.student": scoped("student", "student_or_404", *AUTHORITIES),
     "access_log.verify": roles(R.PROVINCE_OFFICER, R.NATIONAL_OFFICER),
+    # One deployment's exchange with other provinces: a dead letter belongs to the deployment, named in the form.
+    "federation.index": roles(R.PROVINCE_OFFICER, R.ADMINISTRATOR, at=PROVINCE),
+    "federation.retry": roles(R.PROVINCE_OFFICER, R.ADMINISTRATOR, at=PROVINCE),
     # -- lifecycle ---------------------------------------------------------------------------------------------------
     "lifecycle.pending": logged_in(),
     "lifecycle.cleanup": scoped("case", "cleanable_case_or_404", R.SCHOOL_REGISTRAR, R.COUNTY_OFFICER),

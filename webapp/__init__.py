@@ -23,6 +23,7 @@ from webapp import (
     class_sizes,
     cli,
     db,
+    federation,
     feed,
     filters,
     holidays,
@@ -63,6 +64,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(app.config["INSTANCE_DIR"])
     clock.set_display_zone(app.config["TIMEZONE"])
+    federation.configure(app)  # before the sessions: a province deployed on its own
     db.init_app(app)
     if app.config["PRODUCTION"]:
         with app.app_context():
@@ -96,6 +98,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         permissions.bp,
         school_changes.bp,
         quality.bp,
+        federation.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

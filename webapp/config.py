@@ -38,6 +38,14 @@ class Config:
     BROKER_DIR = Path(os.environ.get("XUEJI_BROKER_DIR", INSTANCE_DIR / "broker"))
     BROKER_POLL_SECONDS = float(os.environ.get("XUEJI_BROKER_POLL_SECONDS", "0.5"))
     TICK_SECONDS = float(os.environ.get("XUEJI_TICK_SECONDS", "60"))  # the beat schedule of the periodic tick
+    # One province deployed on its own (issue 15, federation/): its division code and the broker between the
+    # provinces (RabbitMQ), its Ed25519 signing key and the public keys of the others ("110000=<base64>,...",
+    # `flask federation keygen` makes a pair). Unset: the embedded default, every province in one database.
+    PROVINCE_CODE = os.environ.get("XUEJI_PROVINCE_CODE", "")
+    FEDERATION_URL = os.environ.get("XUEJI_FEDERATION_URL", "")
+    FEDERATION_KEY = os.environ.get("XUEJI_FEDERATION_KEY", "")
+    FEDERATION_PEERS = os.environ.get("XUEJI_FEDERATION_PEERS", "")
+    FEDERATION_PREFIX = os.environ.get("XUEJI_FEDERATION_PREFIX", "xueji")
     # Run jobs inside the request that submits them instead of on a worker: only for the web tests, whose app
     # lives inside one rolled-back transaction that no worker could see.
     JOBS_INLINE = False

@@ -96,6 +96,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("admin.org_import", "组织机构导入", "nav-org-import"),
             Link("feed.tokens", "数据交换令牌", "nav-api-tokens"),
             Link("school_changes.index", "学校合并、撤销", "nav-school-changes"),
+            Link("federation.index", "跨省消息交换", "nav-federation"),
         ),
     ),
 )

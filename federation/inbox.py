@@ -1,0 +1,216 @@
+"""The inbox: take messages from the province's queue, apply each once, in order, and acknowledge after commit.
+
+For every message, in one transaction: its id goes into ``federation_inbox`` (unique), and, when it is the next
+one of its case, its effect (``engine.exchange.apply_incoming``), followed by any later messages of the case that
+arrived early. Only after that commit is the broker told (ack). A message whose id is known is acknowledged and
+ignored: a redelivery after a crash between commit and ack, or a relay that published twice. A message that
+cannot be taken (malformed, unknown version, bad signature) is kept as a dead letter with the reason, published
+to the province's dead-letter queue and acknowledged; nothing of the registry changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kombu import Connection, Consumer
+from kombu.message import Message
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine import exchange
+from federation import broker, envelope
+from federation.settings import Settings
+from models.base import utcnow
+from models.errors import DomainError
+from models.exchange import ExchangeMessage, MessageStatus
+from models.federation import CasePeer, DeadLetter, InboxMessage, InboxStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Tally:
+    applied: int = 0
+    held: int = 0  # arrived before an earlier message of its case
+    duplicates: int = 0
+    dead: int = 0
+    receipts: int = 0
+    outcomes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Inbox:
+    settings: Settings
+    sessions: Callable[[], Session]
+    tally: Tally = field(default_factory=Tally)
+    # Tests stop the consumer here: after the commit, before the ack (the broker then redelivers).
+    after_commit: Callable[[dict[str, Any]], None] = lambda _data: None
+
+    def handle(self, message: Message, connection: Connection) -> None:
+        body: bytes = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+        try:
+            data = envelope.open_envelope(body, self.settings.province, self.settings.public_keys)
+            if data["kind"] == "receipt":
+                self._receipt(data)
+                outcome = "receipt"
+            else:
+                outcome, applied = self._receive(data)
+        except envelope.Refused as refused:
+            self._dead(connection, body, refused)
+            message.ack()
+            return
+        self.after_commit(data)
+        message.ack()
+        self.tally.outcomes.append(outcome)
+        if outcome == "applied":
+            self._after_applied(connection, data["origin"], applied)
+
+    def _receive(self, data: dict[str, Any]) -> tuple[str, list[str]]:
+        with self.sessions() as session:
+            if session.scalar(select(InboxMessage.id).where(InboxMessage.uid == data["id"])) is not None:
+                self.tally.duplicates += 1
+                return "duplicate", []
+            peer = session.get(CasePeer, data["correlation"], with_for_update=True)
+            if peer is None:
+                peer = CasePeer(correlation=data["correlation"], province=data["origin"], sent_seq=0, applied_seq=0)
+                session.add(peer)
+            elif peer.province != data["origin"]:
+                # Signed by a province, but about a case it has no part in: it cannot speak for the other one.
+                raise envelope.Refused(f"案件 {data['correlation']} 的对方省份是 {peer.province}，不是发信的省份", data)
+            row = InboxMessage(
+                uid=data["id"],
+                origin=data["origin"],
+                name=data["name"],
+                correlation=data["correlation"],
+                seq=data["seq"],
+                payload=data["payload"],
+                sent_at=_parse_time(data["written_at"]),
+                status=InboxStatus.RECEIVED,
+            )
+            session.add(row)
+            try:
+                session.flush()
+            except IntegrityError:  # the same message taken by another consumer at the same time
+                session.rollback()
+                self.tally.duplicates += 1
+                return "duplicate", []
+            applied = self._apply_in_order(session, peer, row)
+            session.commit()
+            if not applied:
+                self.tally.held += 1
+                return "held", []
+            self.tally.applied += len(applied)
+            return "applied", applied
+
+    def _apply_in_order(self, session: Session, peer: CasePeer, row: InboxMessage | None) -> list[str]:
+        applied = []
+        while row is not None and row.seq == peer.applied_seq + 1:
+            try:
+                with session.begin_nested():
+                    exchange.apply_incoming(session, name=row.name, correlation=row.correlation, payload=row.payload)
+                row.status = InboxStatus.APPLIED
+            except DomainError as exc:
+                # The case refused it, as a local delivery would be refused (failed, the sender's case waits).
+                row.status = InboxStatus.REJECTED
+                row.error = exc.message[:500]
+            row.applied_at = utcnow()
+            peer.applied_seq = row.seq
+            applied.append(row.uid)
+            row = session.scalars(
+                select(InboxMessage).where(
+                    InboxMessage.origin == peer.province,
+                    InboxMessage.correlation == peer.correlation,
+                    InboxMessage.seq == peer.applied_seq + 1,
+                    InboxMessage.status == InboxStatus.RECEIVED,
+                )
+            ).first()
+        return applied
+
+    def _after_applied(self, connection: Connection, origin: str, applied: list[str]) -> None:
+        """The answers the cases threw go to the outbox; the sender learns its messages took effect."""
+        with self.sessions() as session:
+            exchange.deliver(session)
+        receipt = envelope.seal(
+            {
+                "id": str(uuid.uuid4()),
+                "kind": "receipt",
+                "origin": self.settings.province,
+                "destination": origin,
+                "name": "receipt",
+                "correlation": "",
+                "seq": 0,
+                "payload": {"applied": applied},
+                "written_at": utcnow().isoformat(),
+            },
+            self.settings.signing_key,
+        )
+        broker.publish(connection, self.settings, receipt, origin)
+
+    def _receipt(self, data: dict[str, Any]) -> None:
+        uids = [uid for uid in data["payload"].get("applied", []) if isinstance(uid, str)]
+        with self.sessions() as session:
+            for message in session.scalars(
+                select(ExchangeMessage).where(
+                    ExchangeMessage.uid.in_(uids),
+                    ExchangeMessage.destination == data["origin"],
+                    ExchangeMessage.status.in_((MessageStatus.OUTBOX, MessageStatus.SENT)),
+                )
+            ):
+                message.status = MessageStatus.CONFIRMED
+                message.confirmed_at = utcnow()
+            session.commit()
+        self.tally.receipts += 1
+
+    def _dead(self, connection: Connection, body: bytes, refused: envelope.Refused) -> None:
+        log.warning("message refused into the dead-letter queue: %s", refused.reason)
+        with self.sessions() as session:
+            session.add(
+                DeadLetter(
+                    uid=refused.uid,
+                    origin=refused.origin,
+                    reason=refused.reason[:500],
+                    body=body.decode("utf-8", errors="replace"),
+                )
+            )
+            session.commit()
+        broker.publish_dead(connection, self.settings, body, refused.reason)
+        self.tally.dead += 1
+        self.tally.outcomes.append("dead")
+
+    def drain(self, connection: Connection, *, idle: float = 1.0, limit: int | None = None) -> Tally:
+        """Consume until nothing arrives for ``idle`` seconds (or ``limit`` messages were handled)."""
+        queue = broker.inbox_queue(self.settings, self.settings.province)
+        handled = len(self.tally.outcomes)
+        # Publishing (receipts, dead letters) waits for the broker's confirm; on the consuming connection that
+        # wait would take the next delivery inside this one's handler: a connection of its own.
+        with (
+            connection.clone() as publisher,
+            Consumer(connection, queues=[queue], on_message=lambda m: self.handle(m, publisher), prefetch_count=50),
+        ):
+            while limit is None or len(self.tally.outcomes) - handled < limit:
+                try:
+                    connection.drain_events(timeout=idle)
+                except TimeoutError:
+                    break
+        return self.tally
+
+
+def retry_dead_letter(session: Session, settings: Settings, connection: Connection, letter: DeadLetter) -> None:
+    """Put a dead letter back into this province's queue as it was received (after the cause was fixed, e.g.
+    the sender's public key configured); it is checked again like any message."""
+    broker.publish(connection, settings, letter.body.encode(), settings.province)
+    letter.retried_at = utcnow()
+    session.commit()
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
