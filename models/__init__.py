@@ -22,7 +22,7 @@ from models.seals import Seal
 from models.settings import ControlledField, PhotoCollection, RegistrationOpening
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.transfer_rules import CityReviewRule, OutboundReview, TransferScope
-from models.user import Role, User, UserRole
+from models.user import Role, SignInPolicy, User, UserRole
 from models.workbench import CaseCopy, NoticeKind, Notification, SavedView
 from models.workflow import (
     CaseParty,
@@ -82,6 +82,7 @@ __all__ = [
     "ProcessVersion",
     "PromotionRun",
     "Role",
+    "SignInPolicy",
     "School",
     "SchoolClass",
     "Stage",

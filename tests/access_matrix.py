@@ -72,7 +72,7 @@ ROUTES: dict[str, Access] = {
     "admin.enable": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
     "admin.reopen": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
     "admin.reset": scoped("user", "administered_user_or_404", R.ADMINISTRATOR),
-    "admin.roles": roles(R.ADMINISTRATOR, at=PROVINCE),
+    "admin.roles": roles(R.SECURITY_ADMINISTRATOR, at=PROVINCE),
     "admin.orgs_index": roles(R.ADMINISTRATOR, at=PROVINCE),
     "admin.org": roles(R.ADMINISTRATOR, at=PROVINCE),  # a unit of the province (administered_unit_or_404)
     "admin.org_template": roles(R.ADMINISTRATOR, at=PROVINCE),
@@ -128,7 +128,13 @@ ROUTES: dict[str, Access] = {
     "students.start": scoped("student", "student_or_404"),
     # -- personal data: who read a student, and whether the logs are intact --------------------------------------------
     "access_log.student": scoped("student", "student_or_404", *AUTHORITIES),
-    "access_log.verify": roles(R.PROVINCE_OFFICER, R.NATIONAL_OFFICER),
+    "access_log.verify": roles(R.PROVINCE_OFFICER, R.NATIONAL_OFFICER, R.AUDIT_ADMINISTRATOR),
+    "access_log.by_user": roles(R.AUDIT_ADMINISTRATOR),  # users of the auditor's subtree only
+    # -- sign-in past the password: second factor, session, the province's policy ---------------------------------
+    "signin.second_factor": public("the login's second step, for the user whose password was right (in the session)"),
+    "signin.enroll": public("the login's second step at the first sign-in that needs it (the pending user)"),
+    "signin.keepalive": logged_in(),
+    "signin.policy": roles(R.SECURITY_ADMINISTRATOR, at=PROVINCE),
     # -- lifecycle ---------------------------------------------------------------------------------------------------
     "lifecycle.pending": logged_in(),
     "lifecycle.cleanup": scoped("case", "cleanable_case_or_404", R.SCHOOL_REGISTRAR, R.COUNTY_OFFICER),

@@ -16,14 +16,17 @@ from sqlalchemy.orm import joinedload
 
 from models import seals
 from models.access_log import AccessLog
+from models.audit import AuditEvent
 from models.base import utcnow
-from models.user import Role
+from models.clock import local_text
+from models.user import Role, User
+from webapp import xlsx
 from webapp.access import me, requires, student_or_404
 from webapp.db import db
 
 bp = Blueprint("access_log", __name__, url_prefix="/access-log")
 
-# Who may read whom: the authorities over a student (and, once 三员分立 exists, the audit administrator).
+# Who may read whom: the authorities over a student (the audit administrator queries by user: ``by_user``).
 READERS = (Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
 
 
@@ -59,7 +62,7 @@ def init_app(app: Flask) -> None:
 
 
 @bp.get("/verify")
-@requires(Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
+@requires(Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER, Role.AUDIT_ADMINISTRATOR)
 def verify() -> ResponseReturnValue:
     """日志完整性校验: seal what arrived, then recompute both chains."""
     for chain in seals.CHAINS:
@@ -86,3 +89,50 @@ def student(student_id: int) -> ResponseReturnValue:
         .all()
     )
     return render_template("access_log/student.html", student=shown, rows=rows)
+
+
+# -- the audit administrator's query by user (三员分立: reads and exports, changes nothing) ------------------
+
+SIGN_IN_ACTIONS = ("login", "login.failed", "logout")
+AUDIT_LIMIT = 2000
+
+
+@bp.get("/users")
+@requires(Role.AUDIT_ADMINISTRATOR)
+def by_user() -> ResponseReturnValue:
+    """访问日志查询: what one user (of the auditor's subtree) looked at, and its sign-ins; exportable."""
+    username = request.args.get("username", "").strip()
+    subject = db().scalar(select(User).where(User.username == username)) if username else None
+    if subject is not None and not subject.org.path.startswith(me().org.path):
+        subject = None  # another province's user: as if unknown
+    rows: list[AccessLog] = []
+    events: list[AuditEvent] = []
+    if subject is not None:
+        rows = list(
+            db().scalars(
+                select(AccessLog)
+                .options(joinedload(AccessLog.org))
+                .where(AccessLog.user_id == subject.id)
+                .order_by(AccessLog.id.desc())
+                .limit(AUDIT_LIMIT)
+            )
+        )
+        events = list(
+            db().scalars(
+                select(AuditEvent)
+                .where(AuditEvent.entity == "user", AuditEvent.entity_id == subject.id)
+                .where(AuditEvent.action.in_(SIGN_IN_ACTIONS))
+                .order_by(AuditEvent.id.desc())
+                .limit(AUDIT_LIMIT)
+            )
+        )
+        if request.args.get("format") == "xlsx":
+            exported(f"导出：访问日志（{subject.username}）", len(rows))
+            headers = ["时间", "单位", "页面", "学生编号", "记录数", "地址", "用途"]
+            table = [
+                [local_text(r.at), r.org.name, r.page, r.student_id or "", r.rows, r.address, r.purpose] for r in rows
+            ]
+            return xlsx.download(f"访问日志-{subject.username}", headers, table, by=me())
+    return render_template(
+        "access_log/user.html", username=username, subject=subject, rows=rows, events=events, limit=AUDIT_LIMIT
+    )

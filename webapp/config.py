@@ -52,6 +52,14 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
+    # Sessions (issue 22 item 5): signed out after this long without a request, and after this long whatever;
+    # the page warns this many seconds before. One active session per account when SINGLE_SESSION is on.
+    SESSION_IDLE_MINUTES = int(os.environ.get("XUEJI_SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = int(os.environ.get("XUEJI_SESSION_MAX_HOURS", "8"))
+    SESSION_WARN_SECONDS = int(os.environ.get("XUEJI_SESSION_WARN_SECONDS", "120"))
+    SINGLE_SESSION = _flag("XUEJI_SINGLE_SESSION", False)
+    # The demo administrators' TOTP secret (demo data only; production refuses to start while a user has it).
+    DEMO_TOTP_SECRET = "XUEJIDEMOXUEJIDEMOXUEJIDEMO23456"  # noqa: S105 -- documented, like DEMO_PASSWORD
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_MIN_LENGTH = int(os.environ.get("XUEJI_PASSWORD_MIN_LENGTH", "8"))

@@ -88,6 +88,14 @@ NAV: tuple[Link | Menu, ...] = (
             Link("admin.roles", "角色配置", "nav-roles"),
             Link("admin.orgs_index", "组织机构与学校", "nav-orgs"),
             Link("admin.org_import", "组织机构导入", "nav-org-import"),
+            Link("signin.policy", "登录安全策略", "nav-sign-in-policy"),
+        ),
+    ),
+    Menu(
+        "安全审计",
+        (
+            Link("access_log.by_user", "访问日志查询", "nav-access-log"),
+            Link("access_log.verify", "日志完整性校验", "nav-log-verify"),
         ),
     ),
 )
