@@ -219,7 +219,10 @@ def create_admin(province_code: str, province_name: str, username: str, full_nam
         after={"username": username, "org_id": province.id, "roles": [Role.ADMINISTRATOR.value]},
     )
     session.commit()
-    click.echo(f"已建立{province.name}的系统管理员 {username}，请登录后在「系统管理 → 组织机构导入」导入学校")
+    click.echo(
+        f"已建立{province.name}的系统管理员 {username}。首次登录时须用手机身份验证器绑定动态口令；登录后在"
+        "「系统管理 → 组织机构导入」导入学校，在「用户管理」为省级单位建立安全管理员和安全审计员（三员分立）"
+    )
 
 
 def _province(session: Session, code: str, name: str, municipality: bool) -> OrgUnit:
