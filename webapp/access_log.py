@@ -1,6 +1,12 @@
 """Logging every read of personal data: views say whom they showed (``saw``), and one multi-row insert at the end
 of a successful request writes it (a page of fifty students costs one statement). Exports and prints are logged
 with their row count. The pages to read the log are here too: who looked at a student, and what a user looked at.
+
+A page that does not say whom it showed is still logged: every student record the ORM loads while a logged-in user's
+GET request is handled (lists, task pages, the templates' ``case.student.name``) is collected by a load event and
+logged under the page's menu name. What a view says itself takes precedence (it knows the page's purpose better).
+tests/test_access_coverage.py visits every route of the access matrix marked as showing personal data and fails
+for a route that is not marked either way.
 """
 
 from __future__ import annotations
@@ -8,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Flask, g, render_template, request
+from flask import Blueprint, Flask, g, has_request_context, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import joinedload
 
 from models import seals
@@ -19,12 +25,15 @@ from models.access_log import AccessLog
 from models.audit import AuditEvent
 from models.base import utcnow
 from models.clock import local_text
+from models.student import Student
 from models.user import Role, User
-from webapp import xlsx
+from webapp import menu, xlsx
 from webapp.access import me, requires, student_or_404
 from webapp.db import db
 
 bp = Blueprint("access_log", __name__, url_prefix="/access-log")
+# The name a page is logged under when its view does not give one: its menu entry, else its endpoint.
+PAGE_NAMES = {link.endpoint: link.label for link in menu.links()}
 
 # Who may read whom: the authorities over a student (the audit administrator queries by user: ``by_user``).
 READERS = (Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
@@ -43,7 +52,25 @@ def exported(page: str, rows: int, *, purpose: str = "") -> None:
     g.setdefault("access_log", []).append({"student_id": None, "page": page, "purpose": purpose, "rows": rows})
 
 
+def _loaded(student: Student, _context: Any) -> None:
+    """ORM load event: a student record read while handling a request (logged if the request shows a page)."""
+    if has_request_context() and request.endpoint not in _NOT_A_READ:
+        g.setdefault("students_loaded", {})[student.id] = None
+
+
+# Requests that load students without showing them: the log pages themselves show the log, not the pupil.
+_NOT_A_READ = {"static", "vendor"}
+
+
+def _page_name() -> str:
+    return PAGE_NAMES.get(request.endpoint or "", request.endpoint or "")
+
+
 def _write(response: Any) -> Any:
+    loaded = g.pop("students_loaded", None)
+    # A page or a file was shown (200): its students were read. A redirect after a POST is a change, not a read.
+    if loaded and "access_log" not in g and response.status_code == 200:  # noqa: PLR2004
+        saw(loaded, _page_name())
     entries = g.pop("access_log", None)
     if not entries or response.status_code >= 400 or not current_user.is_authenticated:
         return response
@@ -57,6 +84,8 @@ def _write(response: Any) -> Any:
 
 
 def init_app(app: Flask) -> None:
+    if not event.contains(Student, "load", _loaded):
+        event.listen(Student, "load", _loaded)
     app.after_request(_write)
     app.register_blueprint(bp)
 

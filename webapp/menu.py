@@ -113,3 +113,8 @@ def menu_for(user: User) -> list[Link | Menu]:
         if links:
             shown.append(Menu(entry.label, links))
     return shown
+
+
+def links() -> list[Link]:
+    """Every link of NAV, menus flattened."""
+    return [link for entry in NAV for link in ((entry,) if isinstance(entry, Link) else entry.links)]
