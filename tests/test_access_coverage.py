@@ -13,14 +13,20 @@ from models.access_log import AccessLog
 from models.student import Student
 from models.user import Role
 from tests.access_matrix import NO_PERSONAL_DATA, PERSONAL_DATA, ROUTES, Access
-from tests.test_access_matrix import LOGGED_IN_ROLES, OBJECTS, ROLE_USERS, _methods, _request, world  # noqa: F401
+from tests.test_access_matrix import LOGGED_IN_ROLES, OBJECTS, ROLE_USERS, World, _methods, _request
 
 # Who visits a route open to any logged-in user: the county first (it sees lists of its schools' pupils).
 VISITORS = (Role.COUNTY_OFFICER, *LOGGED_IN_ROLES)
 
 
-def _lookup(world) -> dict[str, str]:
-    pupil = world.student_of("nanming-xx-registrar")
+@pytest.fixture
+def built(session, user, student_of, flows, app) -> World:
+    """The objects of 南明区 the access-matrix test builds (tests/test_access_matrix.py OBJECTS)."""
+    return World(session, user, student_of, flows, app)
+
+
+def _lookup(w: World) -> dict[str, str]:
+    pupil = w.student_of("nanming-xx-registrar")
     return {"name": pupil.name, "id_doc_number": pupil.id_doc_number}
 
 
@@ -53,7 +59,8 @@ def _last_id(session) -> int:
 
 
 @pytest.mark.parametrize("endpoint", sorted(PERSONAL_DATA))
-def test_a_page_with_personal_data_logs_who_saw_whom(endpoint, app, world, login_as, session, user):
+def test_a_page_with_personal_data_logs_who_saw_whom(endpoint, app, built, login_as, session, user):
+    world = built
     access = ROUTES[endpoint]
     rule = _rule(app, endpoint)
     # The pupil of the objects built below is looked for whatever the length of its name.
