@@ -64,6 +64,9 @@ class Config:
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_MIN_LENGTH = int(os.environ.get("XUEJI_PASSWORD_MIN_LENGTH", "8"))
     PASSWORD_MIN_CLASSES = int(os.environ.get("XUEJI_PASSWORD_MIN_CLASSES", "3"))  # of 大写、小写、数字、符号
+    # Retention (issue 22 item 7): the personal fields of records whose pupil left this many years ago are
+    # anonymised by a daily job; 0 = never (the bureau decides the period, e.g. 30 years after leaving).
+    RETENTION_YEARS = int(os.environ.get("XUEJI_RETENTION_YEARS", "0"))
     ACCOUNT_DORMANT_DAYS = int(os.environ.get("XUEJI_ACCOUNT_DORMANT_DAYS", "180"))  # 长期未用账号封存
     PAGE_SIZE = 50
     # Static files (CSS, the page scripts) are cached by browsers and proxies for an hour, revalidated by ETag after.
