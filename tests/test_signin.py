@@ -140,3 +140,12 @@ def test_failures_and_sign_outs_are_in_the_trail(client, session, user):
         ("nobody-here", "用户名或密码错误"),
     ]
     assert [e.action for e in trail(session, user(COUNTY).id)][-2:] == ["login", "logout"]
+
+
+def test_wrong_codes_lock_the_account_like_wrong_passwords(client, session, user):
+    password_step(client, ADMIN)
+    for _ in range(5):
+        assert client.post("/login/verify", data={"code": "000000"}).status_code == 422
+    assert client.post("/login/verify", data={"code": pyotp.TOTP(Config.DEMO_TOTP_SECRET).now()}).status_code == 401
+    locked = password_step(client, ADMIN)
+    assert locked.status_code == 200 and "已暂时锁定" in locked.get_data(as_text=True)

@@ -55,7 +55,9 @@ def _authenticate(username: str, password: str) -> tuple[User | None, str]:
         return None, "该账号已停用，请联系上级单位的系统管理员"
     if user.sealed_at is not None:
         return None, "该账号长期未使用，已被封存，请联系上级单位的系统管理员解封"
-    user.failed_logins, user.locked_until = 0, None
+    # The failure count is cleared when the sign-in completes (webapp/signin.complete): a right password does not
+    # reset the count of wrong second-factor codes.
+    user.locked_until = None
     user.last_active_at = now
     session.commit()
     return user, ""

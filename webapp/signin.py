@@ -9,7 +9,7 @@ the code is right, so every page but these stays closed.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -74,6 +74,7 @@ def begin(user: User, target: str, how: str = "password") -> ResponseReturnValue
 def complete(user: User, target: str, how: str) -> ResponseReturnValue:
     for key in ("pending_user", "pending_at", "pending_next", "pending_secret"):
         session.pop(key, None)
+    user.failed_logins = 0
     token, previous = signin.signed_in(db(), user, _address(), utcnow(), how)
     db().commit()
     login_user(user)
@@ -117,6 +118,12 @@ def second_factor() -> ResponseReturnValue:
             return complete(user, session.get("pending_next", ""), how)
         throttle.failed(_address())
         signin.failed(db(), user.username, user, _address(), "动态口令错误")
+        # Wrong codes count with wrong passwords: the same lock ends guessing (a code has only 10^6 values).
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+            session.pop("pending_user", None)
         db().commit()
         flash("动态口令或恢复码不正确", "danger")
         status = 422
