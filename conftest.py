@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import pyotp
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.orm import Session
@@ -294,6 +295,10 @@ def login_as(client: Any) -> Callable[[str], Any]:
         client.post("/logout")
         response = client.post("/login", data={"username": username, "password": PASSWORD})
         assert response.status_code == 302, f"login of {username} failed"
+        if response.location.startswith("/login/verify"):  # an administrator: the demo's second factor
+            code = pyotp.TOTP(Config.DEMO_TOTP_SECRET).now()
+            response = client.post("/login/verify", data={"code": code})
+            assert response.status_code == 302, f"second factor of {username} failed"
         return client
 
     return login

@@ -21,14 +21,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models import audit, jurisdiction
 from models.errors import DomainError
 from models.org import OrgLevel, OrgUnit
-from models.user import ROLE_LABELS, Role, RoleGrant, User, UserRole
+from models.user import ROLE_LABELS, Role, RoleGrant, User, UserRole, separation_problem
 
-# The roles that fit an organisation of each level: an officer's role names its level, a school has its own.
+# The roles that fit an organisation of each level: an officer's role names its level, a school has its own; the
+# three administrators (三员) exist at every level of the education authorities.
+_THREE = (Role.ADMINISTRATOR, Role.SECURITY_ADMINISTRATOR, Role.AUDIT_ADMINISTRATOR)
 ROLES_AT_LEVEL: dict[OrgLevel, tuple[Role, ...]] = {
-    OrgLevel.NATIONAL: (Role.ADMINISTRATOR, Role.NATIONAL_OFFICER, Role.POLICY_OFFICER),
-    OrgLevel.PROVINCE: (Role.ADMINISTRATOR, Role.PROVINCE_OFFICER, Role.POLICY_OFFICER),
-    OrgLevel.CITY: (Role.ADMINISTRATOR, Role.CITY_OFFICER),
-    OrgLevel.COUNTY: (Role.ADMINISTRATOR, Role.COUNTY_OFFICER),
+    OrgLevel.NATIONAL: (*_THREE, Role.NATIONAL_OFFICER, Role.POLICY_OFFICER),
+    OrgLevel.PROVINCE: (*_THREE, Role.PROVINCE_OFFICER, Role.POLICY_OFFICER),
+    OrgLevel.CITY: (*_THREE, Role.CITY_OFFICER),
+    OrgLevel.COUNTY: (*_THREE, Role.COUNTY_OFFICER),
     OrgLevel.SCHOOL: (Role.SCHOOL_REGISTRAR, Role.SCHOOL_REVIEWER, Role.HOMEROOM_TEACHER),
 }
 LEVEL_ORDER = (OrgLevel.NATIONAL, OrgLevel.PROVINCE, OrgLevel.CITY, OrgLevel.COUNTY, OrgLevel.SCHOOL)
@@ -131,10 +133,11 @@ def roles_for(session: Session, granter: User, org: OrgUnit) -> list[Role]:
 
 
 def save_grants(session: Session, actor: User, chosen: dict[OrgLevel, Iterable[Role]]) -> None:
-    """角色配置 of the actor's province, by its province administrator. Each level keeps at least one role, and
-    only roles that fit it or a level below."""
-    if not (actor.has_role(Role.ADMINISTRATOR) and actor.org.level is OrgLevel.PROVINCE):
-        raise DomainError("只有省级系统管理员可以修改角色配置")
+    """角色配置 of the actor's province, by its security administrator (roles and permissions are the security
+    administrator's part of 三员分立). Each level keeps at least one role, and only roles that fit it or a level
+    below."""
+    if not (actor.has_role(Role.SECURITY_ADMINISTRATOR) and actor.org.level is OrgLevel.PROVINCE):
+        raise DomainError("只有省级安全管理员可以修改角色配置")
     province_id = actor.org_id
     before = {level.value: sorted(r.value for r in roles) for level, roles in grants(session, province_id).items()}
     session.execute(delete(RoleGrant).where(RoleGrant.province_id == province_id))
@@ -163,6 +166,8 @@ def _checked_roles(session: Session, actor: User, org: OrgUnit, roles: Iterable[
     if refused:
         names = "、".join(ROLE_LABELS[role] for role in refused)
         raise DomainError(f"您不能给{org.name}的账号授予以下角色：{names}")
+    if (problem := separation_problem(frozenset(wanted))) is not None:
+        raise DomainError(problem)
     return wanted
 
 
@@ -218,6 +223,8 @@ def update_user(session: Session, actor: User, user: User, *, full_name: str, ro
     final = kept | set(chosen)
     if not final:
         raise DomainError("请至少选择一个角色")
+    if (problem := separation_problem(frozenset(final))) is not None:
+        raise DomainError(problem)
     if user.id == actor.id and Role.ADMINISTRATOR not in final:
         raise DomainError("不能取消自己的系统管理员角色，请由上级管理员办理")
     user.full_name = full_name[:50]

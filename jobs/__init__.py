@@ -30,6 +30,7 @@ from models.user import User
 
 RUN_JOB = "xueji.run_job"
 TICK = "xueji.tick"
+RETENTION = "xueji.retention"
 
 
 def init_app(app: Flask) -> Celery:
@@ -61,7 +62,10 @@ def celery_settings(config: Any) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,  # one long job must not hold the next ones hostage
         "broker_connection_retry_on_startup": True,
         "timezone": "Asia/Shanghai",
-        "beat_schedule": {"tick": {"task": TICK, "schedule": timedelta(seconds=config["TICK_SECONDS"])}},
+        "beat_schedule": {
+            "tick": {"task": TICK, "schedule": timedelta(seconds=config["TICK_SECONDS"])},
+            **({"retention": {"task": RETENTION, "schedule": timedelta(days=1)}} if config["RETENTION_YEARS"] else {}),
+        },
         "beat_schedule_filename": str(Path(config["INSTANCE_DIR"]) / "celerybeat-schedule"),
     }
     if broker.startswith("filesystem://"):

@@ -8,7 +8,9 @@ from celery import shared_task
 from celery.signals import worker_ready
 from flask import current_app
 
-from jobs import RUN_JOB, TICK, periodic, runner
+from handlers import retention as retention_policy
+from jobs import RETENTION, RUN_JOB, TICK, periodic, runner
+from models.base import utcnow
 
 
 @shared_task(name=RUN_JOB)
@@ -23,6 +25,18 @@ def tick() -> None:
         days = current_app.config["ACCOUNT_DORMANT_DAYS"]
         minutes = current_app.config["REPORT_REFRESH_MINUTES"]
         periodic.record(session, periodic.tick(session, dormant_days=days, report_minutes=minutes))
+
+
+@shared_task(name=RETENTION)
+def retention() -> int:
+    """Daily (when XUEJI_RETENTION_YEARS is set): anonymise the records past their retention period."""
+    years = current_app.config["RETENTION_YEARS"]
+    if not years:
+        return 0
+    with current_app.extensions["xueji_sessionmaker"]() as session:
+        done = retention_policy.run(session, utcnow(), years, dry_run=False)
+        session.commit()
+        return len(done)
 
 
 @worker_ready.connect

@@ -28,7 +28,7 @@ from models.settings import ControlledField, PhotoCollection, RegistrationOpenin
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.system_settings import SystemSetting
 from models.transfer_rules import CityReviewRule, OutboundReview, TransferScope
-from models.user import Role, User, UserRole
+from models.user import Role, SignInPolicy, User, UserRole
 from models.workbench import CaseCopy, NoticeKind, Notification, SavedView
 from models.workflow import (
     CaseParty,
@@ -98,6 +98,7 @@ __all__ = [
     "ProcessVersion",
     "PromotionRun",
     "Role",
+    "SignInPolicy",
     "School",
     "SchoolClass",
     "Stage",

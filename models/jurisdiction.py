@@ -19,11 +19,12 @@ from models.feed import ApiToken
 from models.job import Job
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
 from models.student import RegistrationState, Student, StudentStatus
-from models.user import Role, User
+from models.user import ADMINISTRATOR_ROLES, Role, User
 from models.workbench import CaseCopy
 from models.workflow import CaseParty, InboxTask, ProcessInstance, TaskStatus
 
-SCHOOL_WIDE_ROLES = frozenset(Role) - {Role.HOMEROOM_TEACHER}
+# The three administrators (三员分立) administer accounts, permissions and logs, and read no pupil's record.
+SCHOOL_WIDE_ROLES = frozenset(Role) - {Role.HOMEROOM_TEACHER} - ADMINISTRATOR_ROLES
 AUTHORITY_ROLES = (Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
 
 

@@ -179,6 +179,8 @@ class Student(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # Retention (issue 22 item 7): when the personal fields of a record past its retention period were anonymised.
+    anonymised_at: Mapped[datetime | None]
 
     school: Mapped[OrgUnit] = relationship()
     school_class: Mapped[SchoolClass | None] = relationship()

@@ -47,6 +47,8 @@ ROLE_USERS: dict[Role, tuple[str, ...]] = {
     R.NATIONAL_OFFICER: ("national",),
     R.POLICY_OFFICER: ("guizhou-policy",),
     R.ADMINISTRATOR: ("nanming-admin", "yunyan-admin", "dongcheng-admin"),
+    R.SECURITY_ADMINISTRATOR: ("guizhou-security", "beijing-security"),
+    R.AUDIT_ADMINISTRATOR: ("guizhou-audit", "beijing-audit"),
 }
 # Who opens an object route that any logged-in user may use: the county, or the school that has the object.
 LOGGED_IN_ROLES = (R.COUNTY_OFFICER, R.SCHOOL_REGISTRAR)

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,12 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from conftest import PASSWORD, own_database
-from jobs import RUN_JOB, runner
+from jobs import RETENTION, RUN_JOB, runner
 from models import bulk
 from models.audit import AuditEvent
 from models.base import utcnow
 from models.job import Job, JobState
-from models.student import Guardian, Student
+from models.student import Guardian, Student, StudentStatus
 from models.workflow import CaseStatus, ProcessInstance
 from tests.rows import valid_row
 from tests.test_student_import import xlsx
@@ -279,6 +279,37 @@ def test_beat_runs_the_tick_on_a_worker(app, worker, db, jobs_db, tmp_path):
         db.rollback()  # a new snapshot (SQLite WAL, PostgreSQL repeatable reads alike)
         refreshed = db.get_one(ProcessInstance, case_id).next_timer_at
         assert refreshed is None or refreshed > utcnow() - timedelta(hours=1)
+
+
+def test_the_retention_job_anonymises_on_a_worker(jobs_db, tmp_path, db):
+    """Issue 22 item 7: the daily retention task, sent to a real worker, anonymises a pupil who left long ago."""
+    app = make_app(jobs_db, tmp_path, RETENTION_YEARS=5)
+    assert "retention" in app.extensions["celery"].conf.beat_schedule
+    with jobs_db.begin() as conn:
+        school_id = conn.scalar(select(Student.school_id).limit(1))
+        student_id = conn.execute(
+            Student.__table__.insert().values(
+                name="离校生",
+                sex="1",
+                birth_date=date(2000, 5, 6),
+                ethnicity="汉族",
+                id_doc_type="1",
+                id_doc_number="520102200005060011",
+                school_id=school_id,
+                status=StudentStatus.GRADUATED.value,
+                graduated_on=date(2016, 7, 1),
+            )
+        ).inserted_primary_key[0]
+    with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        app.extensions["celery"].tasks[RETENTION].delay()
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            db.rollback()  # a new snapshot
+            if db.get_one(Student, student_id).anonymised_at is not None:
+                break
+            time.sleep(0.2)
+    anonymised = db.get_one(Student, student_id)
+    assert (anonymised.name, anonymised.id_doc_number, anonymised.birth_date) == ("已匿名", None, date(2000, 1, 1))
 
 
 def test_on_postgresql_with_redis_as_the_broker(jobs_db, tmp_path, db):

@@ -5,10 +5,12 @@ duplicates, and a county officer account created and logged in — no demo data 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
@@ -110,6 +112,24 @@ def login(client: Any, username: str, password: str) -> Any:
     return client.post("/login", data={"username": username, "password": password})
 
 
+SECRETS: dict[str, str] = {}
+
+
+def admin_login(client: Any, username: str, password: str) -> Any:
+    """An administrator's sign-in: the password, then the second factor, bound with an authenticator app (the test
+    computes the codes) at the first sign-in and asked for at every one after."""
+    first = login(client, username, password)
+    assert first.status_code == 302, first.get_data(as_text=True)
+    if first.location.startswith("/login/enroll"):
+        page = client.get("/login/enroll").get_data(as_text=True)
+        SECRETS[username] = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
+        done = client.post("/login/enroll", data={"code": pyotp.TOTP(SECRETS[username]).now()})
+        assert done.status_code == 200 and "恢复码" in done.get_data(as_text=True)
+        return done
+    assert first.location.startswith("/login/verify")
+    return client.post("/login/verify", data={"code": pyotp.TOTP(SECRETS[username]).now()})
+
+
 def upload(client: Any, data: bytes) -> tuple[Any, str]:
     """Upload for the dry run; returns the page and the upload's token (from the commit form's action)."""
     page = client.post("/admin/orgs/import", data={"file": (io.BytesIO(data), "学校.xlsx")})
@@ -165,7 +185,7 @@ def test_a_fresh_database_becomes_a_working_province(fresh_app, empty_connection
     assert admin.roles == {Role.ADMINISTRATOR} and admin.password_hash.startswith("scrypt:")
 
     client = fresh_app.test_client()
-    assert login(client, "gz-admin", ADMIN_PASSWORD).status_code == 302
+    assert admin_login(client, "gz-admin", ADMIN_PASSWORD).status_code == 200  # enrolled, recovery codes shown
     template = client.get("/admin/orgs/template")
     assert template.status_code == 200 and template.mimetype == XLSX
     assert CalamineWorkbook.from_filelike(io.BytesIO(template.data)).sheet_names == ["学校", "校区"]
@@ -203,6 +223,25 @@ def test_a_fresh_database_becomes_a_working_province(fresh_app, empty_connection
     assert imports[1].after["changed_schools"] == ["2152010100"]
 
     county_officer_works(client, session)
+    the_other_two_administrators(client, session)
+
+
+def the_other_two_administrators(client: Any, session: Session) -> None:
+    """三员分立 from the first administrator: it appoints the province's security and audit administrators, who
+    bind their own second factor at their first sign-in; the security administrator then configures roles."""
+    province = session.scalars(select(OrgUnit).where(OrgUnit.level == OrgLevel.PROVINCE)).one()
+    admin_login(client, "gz-admin", ADMIN_PASSWORD)
+    for username, role in (("gz-security", Role.SECURITY_ADMINISTRATOR), ("gz-audit", Role.AUDIT_ADMINISTRATOR)):
+        data = {"username": username, "full_name": username, "org_id": province.id, "password": "Temp@2026x"}
+        created = client.post("/admin/users/new", data={**data, "roles": [role.value], "confirm": "Temp@2026x"})
+        assert created.status_code == 302, created.get_data(as_text=True)
+    assert client.get("/admin/roles").status_code == 403  # not the system administrator's any more
+    admin_login(client, "gz-security", "Temp@2026x")
+    client.post("/account/password", data={"current": "Temp@2026x", "new": "Sec@2026xyz", "confirm": "Sec@2026xyz"})
+    assert client.get("/admin/roles").status_code == 200
+    admin_login(client, "gz-audit", "Temp@2026x")
+    client.post("/account/password", data={"current": "Temp@2026x", "new": "Aud@2026xyz", "confirm": "Aud@2026xyz"})
+    assert client.get("/access-log/users", query_string={"username": "gz-security"}).status_code == 200
 
 
 def test_failed_rows_come_back_as_a_workbook_and_the_rest_is_imported(fresh_app, empty_connection):
@@ -221,7 +260,7 @@ def test_failed_rows_come_back_as_a_workbook_and_the_rest_is_imported(fresh_app,
     buffer = io.BytesIO()
     book.save(buffer)
     client = fresh_app.test_client()
-    login(client, "gz-admin", ADMIN_PASSWORD)
+    admin_login(client, "gz-admin", ADMIN_PASSWORD)
     page, token = upload(client, buffer.getvalue())
     body = page.get_data(as_text=True)
     assert "学校1所" in body and "有4行有错误" in body

@@ -98,4 +98,12 @@ def test_production_refuses_the_demo_key_demo_mode_and_demo_passwords(db_engine:
         production(db_engine, tmp_path, DEMO_MODE=True)
     with pytest.raises(UnsafeConfiguration, match="演示密码"):
         production(db_engine, tmp_path)
-    assert production(db_engine, tmp_path, DEMO_PASSWORD=PASSWORD + "-not-this-one")
+    # The demo administrators' second factor is the documented secret: refused as well.
+    with pytest.raises(UnsafeConfiguration, match="动态口令密钥"):
+        production(db_engine, tmp_path, DEMO_PASSWORD=PASSWORD + "-not-this-one")
+    assert production(
+        db_engine,
+        tmp_path,
+        DEMO_PASSWORD=PASSWORD + "-not-this-one",
+        DEMO_TOTP_SECRET="ANOTHERSECRETANOTHERSECRET234567",
+    )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from models.audit import AuditEvent
 
-ADMIN = "guizhou-admin"
+ADMIN = "guizhou-security"  # 角色权限配置 is the security administrator's (三员分立)
 
 
 def everything_but(client, cell: str):

@@ -42,6 +42,7 @@ from webapp import (
     school_changes,
     school_classes,
     security,
+    signin,
     students,
     terms,
     transfer_settings,
@@ -72,6 +73,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     csrf.init_app(app)
     access.login_manager.init_app(app)
+    app.before_request(access.auditors_change_nothing)
     for blueprint in (
         auth.bp,
         inbox.bp,
@@ -103,6 +105,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     cli.init_app(app)
     access_log.init_app(app)
+    signin.init_app(app)
     filters.init_app(app)
     _register_assets(app)
     _register_errors(app)

@@ -81,6 +81,19 @@ def requires(*roles: Role, at: tuple[OrgLevel, ...] = ()) -> Callable[[F], F]:
     return decorate
 
 
+# What an audit administrator may still send besides reading: its own sign-in, password and sign-out.
+AUDITOR_MAY_POST = {"auth.logout", "auth.change_password", "auth.login", "signin.second_factor", "signin.enroll"}
+
+
+def auditors_change_nothing() -> None:
+    """三员分立: the audit administrator reads and exports the logs and changes nothing. Checked before every
+    request, beside the role check of each view, so that no page it can reach by any role lets it write."""
+    if request.method in {"GET", "HEAD", "OPTIONS"} or not current_user.is_authenticated:
+        return
+    if me().has_role(Role.AUDIT_ADMINISTRATOR) and request.endpoint not in AUDITOR_MAY_POST:
+        abort(403)
+
+
 def may_open(user: User, endpoint: str) -> bool:
     """Whether ``user`` passes the role check of the view at ``endpoint`` (views without one: any logged-in user)."""
     permission: Permission | None = getattr(current_app.view_functions[endpoint], "permission", None)

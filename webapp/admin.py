@@ -248,7 +248,7 @@ def reset(user_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/roles", methods=["GET", "POST"])
-@requires(Role.ADMINISTRATOR, at=(OrgLevel.PROVINCE,))
+@requires(Role.SECURITY_ADMINISTRATOR, at=(OrgLevel.PROVINCE,))  # roles and permissions: 三员分立
 def roles() -> ResponseReturnValue:
     status = 200
     if request.method == "POST":

@@ -6,18 +6,19 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from handlers import accounts
+from handlers import accounts, signin
 from models.base import utcnow
 from models.errors import DomainError
 from models.user import User
 from webapp import security
+from webapp import signin as second_step
 from webapp.access import me, password_policy
 from webapp.db import db
 from webapp.demo import CITIES, DEMO_SHOWCASE
@@ -54,7 +55,9 @@ def _authenticate(username: str, password: str) -> tuple[User | None, str]:
         return None, "该账号已停用，请联系上级单位的系统管理员"
     if user.sealed_at is not None:
         return None, "该账号长期未使用，已被封存，请联系上级单位的系统管理员解封"
-    user.failed_logins, user.locked_until = 0, None
+    # The failure count is cleared when the sign-in completes (webapp/signin.complete): a right password does not
+    # reset the count of wrong second-factor codes.
+    user.locked_until = None
     user.last_active_at = now
     session.commit()
     return user, ""
@@ -69,19 +72,15 @@ def login() -> ResponseReturnValue:
         if wait:
             flash(f"此网络地址登录失败次数过多，请{(wait + 59) // 60}分钟后再试", "danger")
             return _login_page(form), 429
-        user, error = _authenticate(form.username.data.strip(), form.password.data)
+        username = form.username.data.strip()
+        user, error = _authenticate(username, form.password.data)
         if user is None:
             throttle.failed(address)
+            known = db().scalar(select(User).where(User.username == username))
+            signin.failed(db(), username, known, address, error)
+            db().commit()
         else:
-            login_user(user)
-            target = request.args.get("next", "")
-            # Only local paths: an absolute URL here would make the login page an open redirect.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("inbox.index")
-            if user.must_change_password:
-                flash("首次登录或密码已被重置，请先修改密码", "warning")
-                return redirect(url_for("auth.change_password", next=target))
-            return redirect(target)
+            return second_step.begin(user, request.args.get("next", ""))
         flash(error, "danger")
     return _login_page(form)
 
@@ -104,7 +103,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 # What a user who must change its password may still open: the change itself, logging out, static files.
-_OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "vendor"}
+_OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "vendor", "signin.keepalive"}
 
 
 @bp.before_app_request
@@ -146,6 +145,8 @@ def change_password() -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
+    signin.signed_out(db(), me(), (request.remote_addr or "")[:64], "退出")
+    db().commit()
     logout_user()
     flash("已退出登录", "info")
     return redirect(url_for("auth.login"))

@@ -115,6 +115,7 @@ def attachment(case_id: int, attachment_id: int) -> ResponseReturnValue:
     row = db().get(Attachment, attachment_id)
     if row is None or row.instance_id != case.id:
         abort(404)
+    access_log.saw([case.student_id], "业务附件")
     return Response(
         row.data,
         mimetype=row.content_type,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 import engine
 from handlers import accounts, student_import
+from handlers import retention as retention_policy
 from jobs import imports, periodic
 from models import audit, seals
 from models.base import utcnow
@@ -91,6 +92,26 @@ def tick() -> None:
         f"处理了 {ticked.cases} 个到期业务，执行了 {ticked.promotions} 次升级，封存了 {ticked.sealed} 条日志，"
         f"封存了 {ticked.dormant} 个长期未用账号{'，重新统计了报表' if ticked.reports else ''}"
     )
+
+
+@group.command("retention")
+@click.option("--dry-run", is_flag=True, help="只列出将被匿名化的记录，不做任何修改")
+@click.option("--years", type=int, default=None, help="保存年限（默认取 XUEJI_RETENTION_YEARS）")
+def retention(dry_run: bool, years: int | None) -> None:
+    """到期个人信息匿名化：离校（毕业、转出、辍学、删除等）满保存年限的学籍记录，清除姓名、证件号等个人信息。"""
+    years = years if years is not None else current_app.config["RETENTION_YEARS"]
+    if years <= 0:
+        raise click.ClickException("未设置保存年限：请设置 XUEJI_RETENTION_YEARS 或使用 --years")
+    session = db()
+    found = retention_policy.run(session, utcnow(), years, dry_run=dry_run)
+    for item in found:
+        click.echo(f"学生记录 {item.student_id}\t学校 {item.school_id}\t{item.status.label}\t离校 {item.left_on}")
+    if dry_run:
+        session.rollback()
+        click.echo(f"试运行：将匿名化 {len(found)} 条学籍记录（离校满{years}年），未做任何修改")
+    else:
+        session.commit()
+        click.echo(f"已匿名化 {len(found)} 条学籍记录（离校满{years}年）")
 
 
 @group.command("audit-verify")
@@ -222,7 +243,10 @@ def create_admin(province_code: str, province_name: str, username: str, full_nam
         after={"username": username, "org_id": province.id, "roles": [Role.ADMINISTRATOR.value]},
     )
     session.commit()
-    click.echo(f"已建立{province.name}的系统管理员 {username}，请登录后在「系统管理 → 组织机构导入」导入学校")
+    click.echo(
+        f"已建立{province.name}的系统管理员 {username}。首次登录时须用手机身份验证器绑定动态口令；登录后在"
+        "「系统管理 → 组织机构导入」导入学校，在「用户管理」为省级单位建立安全管理员和安全审计员（三员分立）"
+    )
 
 
 def _province(session: Session, code: str, name: str, municipality: bool) -> OrgUnit:

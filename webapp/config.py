@@ -60,6 +60,14 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
+    # Sessions (issue 22 item 5): signed out after this long without a request, and after this long whatever;
+    # the page warns this many seconds before. One active session per account when SINGLE_SESSION is on.
+    SESSION_IDLE_MINUTES = int(os.environ.get("XUEJI_SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = int(os.environ.get("XUEJI_SESSION_MAX_HOURS", "8"))
+    SESSION_WARN_SECONDS = int(os.environ.get("XUEJI_SESSION_WARN_SECONDS", "120"))
+    SINGLE_SESSION = _flag("XUEJI_SINGLE_SESSION", False)
+    # The demo administrators' TOTP secret (demo data only; production refuses to start while a user has it).
+    DEMO_TOTP_SECRET = "XUEJIDEMOXUEJIDEMOXUEJIDEMO23456"  # noqa: S105 -- documented, like DEMO_PASSWORD
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_MIN_LENGTH = int(os.environ.get("XUEJI_PASSWORD_MIN_LENGTH", "8"))
@@ -72,6 +80,9 @@ class Config:
     FEED_PAGE_SIZE = 100
     FEED_PAGE_MAX = 1000
     FEED_SETTLE_SECONDS = float(os.environ.get("XUEJI_FEED_SETTLE_SECONDS", "5"))
+    # Retention (issue 22 item 7): the personal fields of records whose pupil left this many years ago are
+    # anonymised by a daily job; 0 = never (the bureau decides the period, e.g. 30 years after leaving).
+    RETENTION_YEARS = int(os.environ.get("XUEJI_RETENTION_YEARS", "0"))
     ACCOUNT_DORMANT_DAYS = int(os.environ.get("XUEJI_ACCOUNT_DORMANT_DAYS", "180"))  # 长期未用账号封存
     PAGE_SIZE = 50
     # Static files (CSS, the page scripts) are cached by browsers and proxies for an hour, revalidated by ETag after.

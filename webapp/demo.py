@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +23,8 @@ from models.calendar import AUTUMN, SPRING, AcademicYear, Term
 from models.holidays import Holiday
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage, add_unit
 from models.student import Guardian, Student, StudentStatus
-from models.user import Role, User, UserRole
+from models.user import ADMINISTRATOR_ROLES, Role, User, UserRole
+from webapp.config import Config
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ DEMO_SHOWCASE = [
     "guizhou-province",
     "guizhou-policy",
     "guizhou-admin",
+    "guizhou-security",
+    "guizhou-audit",
     "nanming-admin",
     "dongcheng-xx-registrar",
     "dongcheng-county",
@@ -123,6 +126,10 @@ class _Builder:
             org_id=org.id,
             role_rows=[UserRole(role=role) for role in roles],
         )
+        if set(roles) & ADMINISTRATOR_ROLES:
+            # Administrators sign in with a second factor: the demo's is the documented secret (Config), enrolled
+            # already, so that the demo and the tests can compute the code (the demo's login page shows it).
+            user.totp_secret, user.totp_confirmed_at = Config.DEMO_TOTP_SECRET, datetime.now(UTC)
         self.session.add(user)
         self.users += 1
         return user
@@ -156,6 +163,8 @@ def load(session: Session, *, students: int = 2000, seed: int = 2026, password: 
     b.user(f"{PROVINCE[2]}-province", "省级学籍主管", province, Role.PROVINCE_OFFICER)
     b.user(f"{PROVINCE[2]}-policy", "省级流程管理员", province, Role.POLICY_OFFICER)
     b.user(f"{PROVINCE[2]}-admin", "省级系统管理员", province, Role.ADMINISTRATOR)
+    b.user(f"{PROVINCE[2]}-security", "省级安全管理员", province, Role.SECURITY_ADMINISTRATOR)
+    b.user(f"{PROVINCE[2]}-audit", "省级安全审计员", province, Role.AUDIT_ADMINISTRATOR)
     start_year = today.year if today.month >= 9 else today.year - 1
     _holidays(session)
     _calendar(session, province, start_year)
@@ -197,6 +206,8 @@ def _beijing(gz: _Builder, national: OrgUnit, start_year: int, seed: int) -> lis
     province.is_municipality = True
     b.user(f"{slug}-province", "北京市学籍主管", province, Role.PROVINCE_OFFICER)
     b.user(f"{slug}-admin", "北京市系统管理员", province, Role.ADMINISTRATOR)
+    b.user(f"{slug}-security", "北京市安全管理员", province, Role.SECURITY_ADMINISTRATOR)
+    b.user(f"{slug}-audit", "北京市安全审计员", province, Role.AUDIT_ADMINISTRATOR)
     _calendar(session, province, start_year)
     classes: list = []
     for district in BEIJING_DISTRICTS:

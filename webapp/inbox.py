@@ -97,6 +97,8 @@ def done() -> ResponseReturnValue:
         .all()
     )
     total = db().scalar(select(func.count()).select_from(handled_by(me()).subquery())) or 0
+    # The list names pupils from the cases' summaries, without loading their records: say whom it showed.
+    access_log.saw((row.instance.student_id for row in rows), "已办")
     return render_template("inbox/done.html", rows=rows, page=page, pages=max(1, -(-total // per_page)))
 
 

@@ -27,6 +27,7 @@ from webapp.db import db
 
 bp = Blueprint("lifecycle", __name__, url_prefix="/lifecycle")
 
+ADMISSION_EXPORT_PURPOSE = "完整证件号：招生结果回填（导出招生excel，导入时按学籍号匹配）"
 AUTHORITIES = (Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
 
 
@@ -47,8 +48,9 @@ def _query_page(title: str, run: Callable[..., queries.Page], template_args: dic
     filters = _filters()
     if request.args.get("format") == "xlsx":
         page = run(db(), me(), filters, page=1, per_page=queries.EXPORT_LIMIT)
-        access_log.exported(f"导出：{title}", len(page.rows))
-        return xlsx.download(title, page.headers, page.rows, by=me())
+        full, purpose = xlsx.full_values(me())
+        access_log.exported(f"导出：{title}", len(page.rows), purpose=f"完整证件号：{purpose}" if full else purpose)
+        return xlsx.download(title, page.headers, page.rows, by=me(), full=full)
     page = run(
         db(), me(), filters, page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"]
     )
@@ -56,7 +58,13 @@ def _query_page(title: str, run: Callable[..., queries.Page], template_args: dic
     args = {k: v for k, v in request.args.items() if k not in {"page", "format"}}
     schools = queries.schools_of(db(), me())
     return render_template(
-        "lifecycle/query.html", title=title, result=page, args=args, schools=schools, **template_args
+        "lifecycle/query.html",
+        title=title,
+        result=page,
+        args=args,
+        schools=schools,
+        may_ask_full=xlsx.may_ask_full_values(me()),
+        **template_args,
     )
 
 
@@ -127,8 +135,9 @@ def graduates_for_admission() -> ResponseReturnValue:
     """导出招生excel (F-40, F-56): the graduates in the five-column layout the result import reads back."""
     students = queries.graduated_students(db(), me(), _filters())
     rows = admission_results.graduates_for_admission(db(), students)
-    access_log.exported("导出：导出招生excel", len(rows))
-    return xlsx.download("导出招生excel", list(admission_results.HEADERS), rows, by=me())
+    # The import layout read back by 招生结果导入: its 学籍号 must be whole, so this export's purpose is fixed.
+    access_log.exported("导出：导出招生excel", len(rows), purpose=ADMISSION_EXPORT_PURPOSE)
+    return xlsx.download("导出招生excel", list(admission_results.HEADERS), rows, by=me(), full=True)
 
 
 @bp.get("/graduates/rejected")

@@ -97,6 +97,14 @@ NAV: tuple[Link | Menu, ...] = (
             Link("feed.tokens", "数据交换令牌", "nav-api-tokens"),
             Link("school_changes.index", "学校合并、撤销", "nav-school-changes"),
             Link("federation.index", "跨省消息交换", "nav-federation"),
+            Link("signin.policy", "登录安全策略", "nav-sign-in-policy"),
+        ),
+    ),
+    Menu(
+        "安全审计",
+        (
+            Link("access_log.by_user", "访问日志查询", "nav-access-log"),
+            Link("access_log.verify", "日志完整性校验", "nav-log-verify"),
         ),
     ),
 )
@@ -114,3 +122,8 @@ def menu_for(user: User) -> list[Link | Menu]:
         if links:
             shown.append(Menu(entry.label, links))
     return shown
+
+
+def links() -> list[Link]:
+    """Every link of NAV, menus flattened."""
+    return [link for entry in NAV for link in ((entry,) if isinstance(entry, Link) else entry.links)]

@@ -38,7 +38,7 @@ def _cells() -> list[tuple[OrgLevel, Role, list[str]]]:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@requires(Role.ADMINISTRATOR, at=(OrgLevel.PROVINCE,))
+@requires(Role.SECURITY_ADMINISTRATOR, at=(OrgLevel.PROVINCE,))  # roles and permissions: 三员分立
 def index() -> ResponseReturnValue:
     cells, status = _cells(), 200
     if request.method == "POST":

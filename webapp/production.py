@@ -29,12 +29,20 @@ def refuse_demo_secrets(app: Flask, session: Session) -> None:
         problems.append("生产环境不能开启演示模式（XUEJI_DEMO） / demo mode is on")
     if _demo_password_in_use(session, app.config["DEMO_PASSWORD"]):
         problems.append("有用户仍在使用演示密码，请先修改 / users still have the demo password")
+    if _has_table(session) and session.scalar(
+        select(User.id).where(User.totp_secret == app.config["DEMO_TOTP_SECRET"]).limit(1)
+    ):
+        problems.append("有管理员仍在使用演示的动态口令密钥，请重新绑定 / users still have the demo TOTP secret")
     if problems:
         raise UnsafeConfiguration("生产模式拒绝启动 / refusing to start in production mode: " + "；".join(problems))
 
 
+def _has_table(session: Session) -> bool:
+    return inspect(session.get_bind()).has_table(User.__tablename__)
+
+
 def _demo_password_in_use(session: Session, demo_password: str) -> bool:
-    if not inspect(session.get_bind()).has_table(User.__tablename__):
+    if not _has_table(session):
         return False  # not migrated yet (``flask xueji init-db`` is about to)
     shared = select(User.password_hash).group_by(User.password_hash).having(func.count() > 1)
     named = select(User.password_hash).where(User.username.in_(DEMO_ACCOUNTS))

@@ -9,15 +9,19 @@ from typing import Any
 from unicodedata import east_asian_width
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, request
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.clock import display_zone
-from models.user import User
+from models.user import Role, User
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Columns holding an ID number (the 学籍号 is G + the ID number): masked in exports (issue 22 item 6) unless a role
+# of FULL_VALUE_ROLES asks for full values and says why (logged with the export).
+ID_HEADERS = frozenset({"学籍号", "身份证件号", "身份证号", "个人标识码(学籍号)"})
+FULL_VALUE_ROLES = (Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
 WIDTH_SAMPLE = 1000  # rows measured for column widths: enough to see the data's shape, cheap on big exports
 MAX_WIDTH = 60
 
@@ -26,6 +30,31 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def mask(value: Any) -> Any:
+    """First 6 and last 4 characters only (Q-40, as on the pages)."""
+    if not isinstance(value, str) or len(value) < 11:  # noqa: PLR2004
+        return value
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def masked(headers: list[str], rows: list[list[Any]]) -> list[list[Any]]:
+    columns = [index for index, header in enumerate(headers) if header in ID_HEADERS]
+    if not columns:
+        return rows
+    return [[mask(value) if index in columns else value for index, value in enumerate(row)] for row in rows]
+
+
+def full_values(user: User) -> tuple[bool, str]:
+    """Whether this export may carry full ID numbers: asked (``full=1``), by a role that may, with a reason
+    (``purpose``); and the reason given, for the log."""
+    purpose = (request.args.get("purpose") or "").strip()[:150]
+    return request.args.get("full") == "1" and user.has_role(*FULL_VALUE_ROLES) and bool(purpose), purpose
+
+
+def may_ask_full_values(user: User) -> bool:
+    return user.has_role(*FULL_VALUE_ROLES)
 
 
 def display_width(value: Any) -> int:
@@ -67,9 +96,13 @@ def watermark(user: User) -> str:
     return f"导出：{user.org.name} {user.full_name} {now}，仅供工作使用，不得外传"
 
 
-def download(title: str, headers: list[str], rows: list[list[Any]], *, by: User | None = None) -> Response:
+def download(
+    title: str, headers: list[str], rows: list[list[Any]], *, by: User | None = None, full: bool = False
+) -> Response:
+    """An export; ID numbers masked unless ``full`` (see ``full_values``)."""
+    shown = rows if full else masked(headers, rows)
     return Response(
-        workbook_bytes(title, headers, rows, mark=watermark(by) if by is not None else ""),
+        workbook_bytes(title, headers, shown, mark=watermark(by) if by is not None else ""),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(title)}.xlsx"},
     )
