@@ -294,6 +294,11 @@ def unclassified(endpoints: dict[str, str]) -> list[str]:
 # NO_PERSONAL_DATA whose page shows a pupil's name or ID number fails it too.
 PERSONAL_DATA: frozenset[str] = frozenset(
     {
+        "api.changes",
+        "prints.card",
+        "prints.roster",
+        "prints.batch",
+        "quality.detail",
         "students.search",
         "students.detail",
         "students.start",
@@ -328,6 +333,26 @@ PERSONAL_DATA: frozenset[str] = frozenset(
 )
 NO_PERSONAL_DATA: frozenset[str] = frozenset(
     {
+        "api.openapi",
+        "federation.index",
+        "federation.retry",
+        "feed.issue",
+        "feed.revoke",
+        "feed.tokens",
+        "parameters.controlled",
+        "parameters.system",
+        "parameters.system_save",
+        "permissions.index",
+        "prints.index",
+        "prints.school",
+        "quality.close",
+        "quality.index",
+        "quality.open_campaign",
+        "reports.export",
+        "reports.index",
+        "reports.refresh",
+        "school_changes.index",
+        "school_changes.start",
         "access_log.by_user",
         "access_log.verify",
         "admin.disable",

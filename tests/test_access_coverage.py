@@ -58,8 +58,14 @@ def _last_id(session) -> int:
     return session.scalar(select(func.max(AccessLog.id))) or 0
 
 
+# Routes that take no login but a credential of their own; their log rows are asserted where that credential is made.
+LOGGED_ELSEWHERE = {"api.changes": "tests/test_feed.py asserts the 数据交换接口 rows of a token's calls"}
+
+
 @pytest.mark.parametrize("endpoint", sorted(PERSONAL_DATA))
 def test_a_page_with_personal_data_logs_who_saw_whom(endpoint, app, built, login_as, session, user):
+    if endpoint in LOGGED_ELSEWHERE:
+        pytest.skip(LOGGED_ELSEWHERE[endpoint])
     world = built
     access = ROUTES[endpoint]
     rule = _rule(app, endpoint)
