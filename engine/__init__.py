@@ -17,6 +17,7 @@ from engine.api import (
     tick,
 )
 from engine.lanes import LANES, Seat
+from engine.registry import use_handlers
 from engine.returns import Target
 from engine.scripts import ScriptRejected
 from engine.store import form_class
@@ -77,5 +78,6 @@ __all__ = [
     "tick",
     "unclaim",
     "urge",
+    "use_handlers",
     "withdraw",
 ]

@@ -2,7 +2,7 @@
 
 Defence in depth, not a sandbox (spiffworkflow.md §5): an AST check refuses imports, dunder access,
 ``global``/``nonlocal`` and ``str.format`` escapes; builtins are a whitelist. Service calls go to
-``handlers.HANDLERS`` with the context of the current engine run.
+the handlers the engine was given (``engine.registry``) with the context of the current engine run.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from handlers import HANDLERS, HandlerContext
+from engine.registry import given
+from models.service_tasks import HandlerContext
 
 SAFE_BUILTINS = {
     name: getattr(builtins, name)
@@ -108,7 +109,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
         ctx = _run_context.get()
         if ctx is None:
             raise RuntimeError("service task run outside an engine transaction")
-        result = HANDLERS[operation_name](ctx, **{name: p["value"] for name, p in operation_params.items()})
+        result = given().handlers[operation_name](ctx, **{name: p["value"] for name, p in operation_params.items()})
         return json.dumps(result)
 
 

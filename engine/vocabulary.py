@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 
 from engine.checks import ESCALATIONS
 from engine.lanes import LANES
+from engine.registry import given
 from engine.verbs import Verb
 from forms import FORMS
-from handlers import HANDLERS
-from handlers.registry import REPEATABLE
 from models import codes
 from models.workflow import ProcessVersion
 
@@ -58,8 +57,10 @@ def lanes() -> list[str]:
 def handlers() -> list[dict[str, Any]]:
     """Each handler: its name, what it does (its docstring's first line), its keyword parameters with their types,
     and whether a 退回 may run it again."""
+    registry = given()
     return [
-        {"name": name, **_signature(func), "repeatable": name in REPEATABLE} for name, func in sorted(HANDLERS.items())
+        {"name": name, **_signature(func), "repeatable": name in registry.repeatable}
+        for name, func in sorted(registry.handlers.items())
     ]
 
 

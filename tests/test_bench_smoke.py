@@ -70,12 +70,6 @@ def test_every_bench_has_a_smoke_run():
     assert sorted(p.name for p in (ROOT / "bench").glob("*.py")) == sorted(FIGURES)
 
 
-def test_no_bench_imports_the_tests():
-    for path in (ROOT / "bench").glob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        assert "from conftest" not in source and "import conftest" not in source, path.name
-
-
 @pytest.mark.parametrize("name", sorted(FIGURES))
 def test_bench_runs(name: str, tmp_path: Path):
     """On the suite's database kind: each bench once on a throwaway PostgreSQL database, or on a SQLite file."""
