@@ -8,7 +8,7 @@ every registry change made by handlers commit together or not at all (architectu
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -46,7 +46,7 @@ from models.workflow import (
 
 log = logging.getLogger(__name__)
 
-Display = list[tuple[str, str]]
+Display = Sequence[tuple[str, str]]
 
 
 CANCELLED_LABEL = "已撤销"  # §4.4 cancelled (撤销 / 在办业务清理)

@@ -107,6 +107,7 @@ def state_labels(session: Session) -> list[str]:
     for xml in session.scalars(select(ProcessVersion.bpmn_xml)):
         root = etree.fromstring(xml.encode())
         for prop in root.iter(f"{{{SPIFF}}}property"):
-            if prop.get("name") == "caseState" and prop.get("value"):
-                counts[prop.get("value")] = counts.get(prop.get("value"), 0) + 1
+            label = prop.get("value")
+            if prop.get("name") == "caseState" and label:
+                counts[label] = counts.get(label, 0) + 1
     return sorted(counts, key=lambda label: (-counts[label], label))
