@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.xueji-installed
 # The draft editor's additions to bpmn-js (panel, translation, problem marks), bundled from webapp/assets/editor/.
 EDITOR_JS := webapp/static/build/editor.js
 
-.PHONY: help setup run test e2e lint check-migrations bench bench-promotion bench-registration bench-import bench-smoke \
+.PHONY: help setup run test e2e lint typecheck check-migrations bench bench-promotion bench-registration bench-import bench-smoke \
 	bench-reports bench-prints
 
 help:
@@ -30,6 +30,7 @@ help:
 	@echo "make test   运行测试（tests/ 与 bpmn_tests/；PYTEST_ARGS=... 传给 pytest）"
 	@echo "make e2e    浏览器端到端测试（e2e/，需要 /usr/bin/chromium）"
 	@echo "make lint   ruff check 与 ruff format --check"
+	@echo "make typecheck  mypy 静态类型检查（models/、engine/、handlers/ 严格模式）"
 	@echo "make bench  性能测量（bench/，打印数据，不做断言）"
 
 $(PY):
@@ -66,6 +67,11 @@ e2e: setup
 lint: $(PY_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy --strict on models/, engine/ and handlers/ (settings: [tool.mypy] in pyproject.toml); one line per error,
+# file:line:column: message [code].
+typecheck: $(PY_STAMP)
+	$(VENV)/bin/mypy
 
 # Migrates the database named by XUEJI_DATABASE_URL to head and checks the models add nothing to it.
 check-migrations: $(PY_STAMP)

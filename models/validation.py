@@ -129,7 +129,8 @@ def distance(value: Any) -> str | None:
         number = Decimal(raw)
     except InvalidOperation:
         return None
-    if not number.is_finite() or number < 0 or -number.as_tuple().exponent > 1:  # type: ignore[operator]
+    exponent = number.as_tuple().exponent  # an int for a finite number ('n', 'N' or 'F' for NaN and infinity)
+    if not isinstance(exponent, int) or number < 0 or -exponent > 1:
         return None
     return f"{number:.1f}"
 
