@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.xueji-installed
 # The draft editor's additions to bpmn-js (panel, translation, problem marks), bundled from webapp/assets/editor/.
 EDITOR_JS := webapp/static/build/editor.js
 
-.PHONY: help setup run test e2e lint typecheck check-migrations bench bench-promotion bench-registration bench-import bench-smoke \
+.PHONY: help setup run test e2e lint typecheck check-migrations bench bench-http bench-promotion bench-registration bench-import bench-smoke \
 	bench-reports bench-prints
 
 help:
@@ -93,6 +93,11 @@ bench-promotion: setup
 # Issue 4: import (100,000 rows) and 查重 against 1 M / 10 M students; PostgreSQL only (BENCH_URL=postgresql+psycopg://…).
 bench-registration: setup
 	$(PY) bench/registration_bench.py --url "$(BENCH_URL)" $(BENCH_ARGS)
+
+# Issue 18: reviewers over HTTP (gunicorn, Locust headless) at 50 and 200 users on province-scale data; PostgreSQL
+# only (BENCH_URL=postgresql+psycopg://…, wiped). BENCH_ARGS="--students 500000 --instances 100000" for a smaller run.
+bench-http: setup
+	$(PY) bench/http_load.py --url "$(BENCH_URL)" $(BENCH_ARGS)
 
 # Issue 13: the 100,000-row import through the job path (upload, check job, import job on a real worker), per stage.
 bench-import: setup
