@@ -30,14 +30,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scale import fill_cases, fill_students, timed  # noqa: E402
+from scale import _copy_rows, fill_cases, fill_students, timed  # noqa: E402
 from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import engine as wf  # noqa: E402
 from models.student import Student  # noqa: E402
 from models.user import User  # noqa: E402
-from models.workflow import InboxTask, TaskStatus  # noqa: E402
+from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus  # noqa: E402
 from webapp.config import ROOT, Config  # noqa: E402
 from webapp.demo_database import build_database  # noqa: E402
 
@@ -58,8 +58,10 @@ def build(args: argparse.Namespace) -> Engine:
     return db
 
 
-def start_cases(db: Engine, count: int) -> list[int]:
-    """``count`` real 误操作删除 requests of a school of 南明区, each waiting at the county's review: the tasks."""
+def prepare_tasks(db: Engine, count: int) -> list[int]:
+    """``count`` 误操作删除 requests of a school of 南明区 waiting at the county's review: one started through the
+    engine, the others copies of it in SQL (as bench/scale.py copies its cases), each for a student of its own. The
+    users complete them through the real engine (load, run, save, inbox rows, history, audit)."""
     with Session(db) as session:
         registrar = session.scalars(select(User).where(User.username == "nanming-xx-registrar")).one()
         pupils = session.scalars(
@@ -68,17 +70,44 @@ def start_cases(db: Engine, count: int) -> list[int]:
             .order_by(Student.id.desc())
             .limit(count)
         ).all()
-        cases = []
-        for n, pupil in enumerate(pupils, start=1):
-            case = wf.start(
-                session, "mistaken_deletion", student_id=pupil, actor=registrar, data={"reason": "负载测试"}
-            )
-            cases.append(case.id)
-            if n % 500 == 0:
-                session.commit()
+        case = wf.start(
+            session, "mistaken_deletion", student_id=pupils[0], actor=registrar, data={"reason": "负载测试"}
+        )
+        task = session.scalars(select(InboxTask.id).where(InboxTask.instance_id == case.id)).one()
+        session.execute(text("CREATE TEMP TABLE load_pupil (k int PRIMARY KEY, student_id int)"))
+        session.execute(
+            text("INSERT INTO load_pupil VALUES (:k, :s)"), [{"k": k, "s": s} for k, s in enumerate(pupils[1:])]
+        )
+        copies = len(pupils) - 1
+        first = case.id + 1
+        instance = {"student_id": "(SELECT student_id FROM load_pupil WHERE k = g)", "correlation_key": "md5(g::text)"}
+        _copy_rows(session, ProcessInstance.__table__, [case.id], copies, instance)
+        session.execute(
+            text(
+                "INSERT INTO case_party (instance_id, org_id) SELECT i.id, p.org_id FROM process_instance i "
+                "JOIN case_party p ON p.instance_id = :case WHERE i.id >= :first"
+            ),
+            {"case": case.id, "first": first},
+        )
+        events = list(session.scalars(select(InstanceEvent.id).where(InstanceEvent.instance_id == case.id)))
+        _copy_rows(
+            session,
+            InstanceEvent.__table__,
+            events,
+            copies * len(events),
+            {"instance_id": f"{first} + g / {len(events)}"},
+        )
+        _copy_rows(session, InboxTask.__table__, [task], copies, {"instance_id": f"{first} + g"})
+        session.execute(
+            text(
+                "UPDATE student SET open_case_id = i.id FROM process_instance i "
+                "WHERE i.id >= :first AND student.id = i.student_id"
+            ),
+            {"first": first},
+        )
         session.commit()
         tasks = session.scalars(
-            select(InboxTask.id).where(InboxTask.instance_id.in_(cases), InboxTask.status == TaskStatus.OPEN)
+            select(InboxTask.id).where(InboxTask.instance_id >= case.id, InboxTask.status == TaskStatus.OPEN)
         ).all()
         session.execute(text("ANALYZE"))
         session.commit()
@@ -221,9 +250,7 @@ def main() -> None:
     db = build(args)
     # A reviewer completes one task per three pauses at most: enough for every user of every run, with a margin.
     wanted = int(sum(args.users) * args.duration / (3 * args.think) * 1.2) + 10
-    if args.smoke:
-        wanted = 40
-    tasks = timed(f"{wanted:,} cases started at the county's review", lambda: start_cases(db, wanted))
+    tasks = timed(f"{wanted:,} cases waiting at the county's review", lambda: prepare_tasks(db, wanted))
     with Session(db) as session:
         inbox = session.scalar(select(func.count()).select_from(InboxTask).where(InboxTask.status == TaskStatus.OPEN))
     print(f"open tasks in the database: {inbox:,}")
