@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scale import _copy_rows, fill_cases, fill_students, timed  # noqa: E402
+from scale import _copy_rows, build, timed  # noqa: E402
 from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -39,23 +39,10 @@ from models.student import Student  # noqa: E402
 from models.user import User  # noqa: E402
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus  # noqa: E402
 from webapp.config import ROOT, Config  # noqa: E402
-from webapp.demo_database import build_database  # noqa: E402
 
 LOCUSTFILE = ROOT / "bench" / "load" / "locustfile.py"
 REVIEWER = "nanming-county"
 REQUESTS = ("log in", "inbox page", "task page", "complete task")
-
-
-def build(args: argparse.Namespace) -> Engine:
-    db = timed("demo world and diagrams", lambda: build_database(args.url, students=300))
-    with Session(db) as session:
-        first = timed(f"{args.students:,} students", lambda: fill_students(session, args.students))
-        timed(
-            f"{args.instances:,} cases with parties, history, audit and {args.open:,} open tasks",
-            lambda: fill_cases(session, args.instances, args.open, first, args.students),
-        )
-        session.commit()
-    return db
 
 
 def prepare_tasks(db: Engine, count: int) -> list[int]:
@@ -247,7 +234,7 @@ def main() -> None:
         parser.error("needs --url postgresql+psycopg://… (the data is built with PostgreSQL's generate_series)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("building:", flush=True)
-    db = build(args)
+    db = build(args.url, args.students, args.instances, args.open)
     # A reviewer completes one task per three pauses at most: enough for every user of every run, with a margin.
     wanted = int(sum(args.users) * args.duration / (3 * args.think) * 1.2) + 10
     tasks = timed(f"{wanted:,} cases waiting at the county's review", lambda: prepare_tasks(db, wanted))
