@@ -81,10 +81,14 @@ def registered_in_province(user: User, name: str, id_doc_number: str) -> Select[
 
 
 def registrations_to_review_by(user: User) -> Select[Student]:
-    """F-13: submitted registrations of the schools whose record authority is the user's organisation."""
+    """F-13: submitted registrations of the schools whose record authority is the user's organisation. Named as
+    registering records (which every registration not yet approved is), so that ix_student_school_status finds them
+    among a county's million students instead of a scan: this count is in every page's 待办 badge."""
     authority_schools = select(School.org_id).where(School.record_authority_id == user.org_id)
     return select(Student).where(
-        Student.school_id.in_(authority_schools), Student.registration_state == RegistrationState.SUBMITTED
+        Student.school_id.in_(authority_schools),
+        Student.status == StudentStatus.REGISTERING,
+        Student.registration_state == RegistrationState.SUBMITTED,
     )
 
 
