@@ -33,6 +33,7 @@ from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import engine as wf  # noqa: E402
+import handlers  # noqa: E402
 from models.inbox import InboxFilter, open_tasks  # noqa: E402
 from models.org import Cohort, SchoolClass  # noqa: E402
 from models.student import Student, StudentStatus  # noqa: E402
@@ -177,6 +178,7 @@ def fill_cases(session: Session, count: int, open_tasks_wanted: int, first_stude
 
 def complete_share(url: str, task_ids: list[int], start_at: float) -> float:
     """One worker: connects, waits for the common start, completes its tasks; returns when it finished."""
+    wf.use_handlers(handlers.REGISTRY)  # a spawned process: handed the handlers as create_app hands them
     db = make_engine(url)
     with Session(db) as session:
         county = session.scalars(select(User).where(User.username == "nanming-county")).one()
