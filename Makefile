@@ -22,7 +22,7 @@ NODE_STAMP := node_modules/.xueji-installed
 # The draft editor's additions to bpmn-js (panel, translation, problem marks), bundled from webapp/assets/editor/.
 EDITOR_JS := webapp/static/build/editor.js
 
-.PHONY: help setup run test e2e lint check-migrations bench bench-promotion bench-registration bench-import bench-smoke \
+.PHONY: help setup run test e2e lint typecheck check-migrations bench bench-http bench-promotion bench-registration bench-import bench-smoke \
 	bench-reports bench-prints
 
 help:
@@ -30,6 +30,7 @@ help:
 	@echo "make test   运行测试（tests/ 与 bpmn_tests/；PYTEST_ARGS=... 传给 pytest）"
 	@echo "make e2e    浏览器端到端测试（e2e/，需要 /usr/bin/chromium）"
 	@echo "make lint   ruff check 与 ruff format --check"
+	@echo "make typecheck  mypy 静态类型检查（models/、engine/、handlers/ 严格模式）"
 	@echo "make bench  性能测量（bench/，打印数据，不做断言）"
 
 $(PY):
@@ -67,6 +68,11 @@ lint: $(PY_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy --strict on models/, engine/ and handlers/ (settings: [tool.mypy] in pyproject.toml); one line per error,
+# file:line:column: message [code].
+typecheck: $(PY_STAMP)
+	$(VENV)/bin/mypy
+
 # Migrates the database named by XUEJI_DATABASE_URL to head and checks the models add nothing to it.
 check-migrations: $(PY_STAMP)
 	$(VENV)/bin/alembic upgrade head
@@ -87,6 +93,11 @@ bench-promotion: setup
 # Issue 4: import (100,000 rows) and 查重 against 1 M / 10 M students; PostgreSQL only (BENCH_URL=postgresql+psycopg://…).
 bench-registration: setup
 	$(PY) bench/registration_bench.py --url "$(BENCH_URL)" $(BENCH_ARGS)
+
+# Issue 18: reviewers over HTTP (gunicorn, Locust headless) at 50 and 200 users on province-scale data; PostgreSQL
+# only (BENCH_URL=postgresql+psycopg://…, wiped). BENCH_ARGS="--students 500000 --instances 100000" for a smaller run.
+bench-http: setup
+	$(PY) bench/http_load.py --url "$(BENCH_URL)" $(BENCH_ARGS)
 
 # Issue 13: the 100,000-row import through the job path (upload, check job, import job on a real worker), per stage.
 bench-import: setup

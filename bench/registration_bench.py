@@ -35,8 +35,8 @@ from models.bulk import paused_gc  # noqa: E402
 from models.student import Student  # noqa: E402
 from models.template_columns import COLUMNS  # noqa: E402
 from models.user import User  # noqa: E402
-from tests.rows import valid_row  # noqa: E402
 from webapp.demo_database import build_database  # noqa: E402
+from webapp.demo_rows import valid_row  # noqa: E402
 
 # The generated rows fill every required column of the 72 (and a few optional ones); the rest stay empty.
 ROW = valid_row(0, id_doc_type="其他", id_doc_number="")

@@ -33,6 +33,7 @@ from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import engine as wf  # noqa: E402
+import handlers  # noqa: E402
 from models.inbox import InboxFilter, open_tasks  # noqa: E402
 from models.org import Cohort, SchoolClass  # noqa: E402
 from models.student import Student, StudentStatus  # noqa: E402
@@ -177,6 +178,7 @@ def fill_cases(session: Session, count: int, open_tasks_wanted: int, first_stude
 
 def complete_share(url: str, task_ids: list[int], start_at: float) -> float:
     """One worker: connects, waits for the common start, completes its tasks; returns when it finished."""
+    wf.use_handlers(handlers.REGISTRY)  # a spawned process: handed the handlers as create_app hands them
     db = make_engine(url)
     with Session(db) as session:
         county = session.scalars(select(User).where(User.username == "nanming-county")).one()
@@ -245,6 +247,19 @@ def case_page(db: Engine, url: str) -> None:
     print(f"case page with 200+ steps: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
 
+def build(url: str, students: int, instances: int, open_tasks_wanted: int) -> Engine:
+    """The province: the demo world, then the bulk tables (also bench/http_load.py's data); committed."""
+    db = timed("demo world and diagrams", lambda: build_database(url, students=300))
+    with Session(db) as session:
+        first = timed(f"{students:,} students", lambda: fill_students(session, students))
+        timed(
+            f"{instances:,} cases with parties, history, audit and {open_tasks_wanted:,} open tasks",
+            lambda: fill_cases(session, instances, open_tasks_wanted, first, students),
+        )
+        session.commit()
+    return db
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("XUEJI_BENCH_DATABASE_URL", ""))
@@ -260,14 +275,8 @@ def main() -> None:
         parser.error("needs --url postgresql+psycopg://… (the data is built with PostgreSQL's generate_series)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("building:", flush=True)
-    db = timed("demo world and diagrams", lambda: build_database(args.url, students=300))
+    db = build(args.url, args.students, args.instances, args.open)
     with Session(db) as session:
-        first = timed(f"{args.students:,} students", lambda: fill_students(session, args.students))
-        timed(
-            f"{args.instances:,} cases with parties, history, audit and {args.open:,} open tasks",
-            lambda: fill_cases(session, args.instances, args.open, first, args.students),
-        )
-        session.commit()
         session.execute(text("ANALYZE"))
         session.commit()
         county = session.scalars(select(User).where(User.username == "nanming-county")).one()

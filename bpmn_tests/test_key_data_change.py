@@ -10,7 +10,7 @@ from models.audit import AuditEvent
 from models.errors import DomainError
 from models.settings import ControlledField
 from models.student import Student, StudentStatus
-from tests.rows import id_number
+from webapp.demo_rows import id_number
 
 SCHOOL = "nanming-xx-registrar"
 REVIEWER = "nanming-xx-reviewer"

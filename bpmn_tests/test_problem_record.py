@@ -12,7 +12,7 @@ from models.base import utcnow
 from models.errors import DomainError
 from models.student import RegistrationState, Student, StudentStatus
 from models.workflow import CaseStatus
-from tests.rows import id_number, valid_row
+from webapp.demo_rows import id_number, valid_row
 
 A = "nanming-xx-registrar"  # the new registration's school (南明区)
 B = "yunyan-xx-registrar"  # the existing record's school (云岩区, same city 贵阳市)

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.accounts import log_in, log_out
 from models.template_columns import COLUMNS
-from tests.rows import valid_row
+from webapp.demo_rows import valid_row
 
 JOB_WAIT_MS = 60_000  # a job on a busy machine; nothing asserts how long it took
 

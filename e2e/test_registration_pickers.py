@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.accounts import log_in
-from tests.rows import valid_row
+from webapp.demo_rows import valid_row
 
 pytestmark = pytest.mark.e2e
 

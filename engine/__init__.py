@@ -3,7 +3,6 @@
 from engine.api import (
     EngineFailure,
     PublishRefused,
-    TaskAlreadyHandled,
     cancel,
     complete,
     current_version,
@@ -17,10 +16,11 @@ from engine.api import (
     tick,
 )
 from engine.lanes import LANES, Seat
+from engine.registry import use_handlers
 from engine.returns import Target
 from engine.scripts import ScriptRejected
 from engine.store import form_class
-from engine.verbs import Verb, disabled
+from engine.verbs import TaskAlreadyHandled, Verb, disabled
 from engine.workbench import (
     BulkResult,
     add_signer,
@@ -77,5 +77,6 @@ __all__ = [
     "tick",
     "unclaim",
     "urge",
+    "use_handlers",
     "withdraw",
 ]

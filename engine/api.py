@@ -8,7 +8,7 @@ every registry change made by handlers commit together or not at all (architectu
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -25,13 +25,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import checks, deadlines, notify, refusals, store
 from engine.exchange import deliver, relay
+from engine.registry import given
 from engine.runner import EngineFailure, record_event, run_engine
 from engine.verbs import TaskAlreadyHandled, acting_on
 from forms import designed as designed_forms
-from handlers import HandlerContext
-from handlers.pending import restore_student
 from models.base import utcnow
 from models.errors import DomainError, NotFound
+from models.service_tasks import HandlerContext
 from models.student import Student
 from models.user import User
 from models.workbench import NoticeKind
@@ -46,7 +46,7 @@ from models.workflow import (
 
 log = logging.getLogger(__name__)
 
-Display = list[tuple[str, str]]
+Display = Sequence[tuple[str, str]]
 
 
 CANCELLED_LABEL = "已撤销"  # §4.4 cancelled (撤销 / 在办业务清理)
@@ -356,7 +356,7 @@ def cancel(session: Session, instance_id: int, *, actor: User, reason: str) -> P
         if instance.status != CaseStatus.OPEN:
             raise DomainError(f"业务「{instance.title}」已办结（{instance.state_label}），无需清理")
         workflow = store.load(instance)
-        restore_student(HandlerContext(session=session, actor=actor, case=instance, now=utcnow()))
+        given().restore(HandlerContext(session=session, actor=actor, case=instance, now=utcnow()))
         store.cancel(session, instance, workflow, CANCELLED_LABEL)
         record_event(
             session,

@@ -10,10 +10,10 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.spiff.specs.defaults import NoneTask, ServiceTask
 
 from engine.lanes import LANES
+from engine.registry import given
 from engine.store import properties
 from engine.verbs import Verb, unknown_verbs
 from forms import FORMS
-from handlers import HANDLERS
 
 
 def _name(task_spec: Any) -> str:
@@ -39,7 +39,7 @@ def _problems_of(task_spec: Any, *, called: bool, designed: Collection[str]) -> 
         problems.append(f"元素 {name} 的办理时限（属性 dueWorkingDays）必须是工作日天数")
     if form_key and form_key not in FORMS and form_key not in designed:
         problems.append(f"元素 {name} 指定的表单「{form_key}」不存在")
-    if isinstance(task_spec, ServiceTask) and task_spec.operation_name not in HANDLERS:
+    if isinstance(task_spec, ServiceTask) and task_spec.operation_name not in given().handlers:
         problems.append(f"服务任务 {name} 的处理程序「{task_spec.operation_name}」未注册")
     return problems
 

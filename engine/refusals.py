@@ -142,7 +142,13 @@ _ENGINE: list[_Rule] = [
     ),
 ]
 
-_DEFINITIONS = {"message": "消息", "signal": "信号", "error": "错误", "escalation": "升级", "correlation": "关联"}
+_DEFINITIONS: dict[str, str] = {
+    "message": "消息",
+    "signal": "信号",
+    "error": "错误",
+    "escalation": "升级",
+    "correlation": "关联",
+}
 
 # The XSD's messages (libxml2), after namespaces are shortened to prefixes.
 _SCHEMA: list[_Rule] = [

@@ -26,10 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import store
+from engine.registry import given
 from engine.runner import record_event, record_waiting_state, run_engine
 from engine.scripts import SCRIPT_ENGINE
 from engine.verbs import Verb, check_enabled
-from handlers.registry import REPEATABLE
+from models.base import utcnow
 from models.errors import DomainError
 from models.user import User
 from models.workflow import InboxTask, ProcessInstance, ProcessVersion, TaskStatus
@@ -106,7 +107,7 @@ def _side_effects(removed: list[Any]) -> list[str]:
         spec = task.task_spec
         if store.properties(spec).get("returnBarrier") == "true":
             found.append(_name(task))
-        elif isinstance(spec, ServiceTask) and spec.operation_name not in REPEATABLE:
+        elif isinstance(spec, ServiceTask) and spec.operation_name not in given().repeatable:
             found.append(_name(task))
         elif _throws_message(spec):
             found.append(_name(task))
@@ -226,7 +227,7 @@ def send_back(
         raise DomainError("只能退回到本业务已办理过的步骤")
     holder = _completer(session, instance, chosen)
     name = "发起人" if _is_initiator_form(chosen) else _name(chosen)
-    row.status, row.completed_at, row.completed_by_id = TaskStatus.DONE, store.utcnow(), actor.id
+    row.status, row.completed_at, row.completed_by_id = TaskStatus.DONE, utcnow(), actor.id
     rewind(
         session,
         instance,

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from engine import store
 from engine.scripts import running
-from handlers import HandlerContext
 from models.base import utcnow
 from models.errors import DomainError
+from models.service_tasks import HandlerContext
 from models.user import User
 from models.workflow import CaseStatus, InstanceEvent, ProcessInstance
 

@@ -2,7 +2,7 @@
 
 Defence in depth, not a sandbox (spiffworkflow.md §5): an AST check refuses imports, dunder access,
 ``global``/``nonlocal`` and ``str.format`` escapes; builtins are a whitelist. Service calls go to
-``handlers.HANDLERS`` with the context of the current engine run.
+the handlers the engine was given (``engine.registry``) with the context of the current engine run.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from handlers import HANDLERS, HandlerContext
+from engine.registry import given
+from models.service_tasks import HandlerContext
 
 SAFE_BUILTINS = {
     name: getattr(builtins, name)
@@ -73,6 +74,8 @@ def compile_checked(source: str, mode: str) -> CodeType:
             raise ScriptRejected(f"脚本中不允许访问属性 {node.attr}")
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             raise ScriptRejected(f"脚本中不允许使用名称 {node.id}")
+    if not isinstance(tree, ast.Module | ast.Expression):
+        raise ValueError(f"scripts are compiled in mode 'exec' or 'eval', not {mode!r}")
     # "<string>" is what SpiffWorkflow looks for to report the failing line.
     return compile(tree, "<string>", mode)
 
@@ -90,7 +93,7 @@ def running(ctx: HandlerContext) -> Iterator[None]:
         _run_context.reset(token)
 
 
-class RestrictedEnvironment(TaskDataEnvironment):
+class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]  # SpiffWorkflow ships no types: its classes are Any
     def __init__(self) -> None:
         super().__init__(
             {"__builtins__": SAFE_BUILTINS, "datetime": datetime, "timedelta": timedelta, "timezone": timezone}
@@ -108,16 +111,17 @@ class RestrictedEnvironment(TaskDataEnvironment):
         ctx = _run_context.get()
         if ctx is None:
             raise RuntimeError("service task run outside an engine transaction")
-        result = HANDLERS[operation_name](ctx, **{name: p["value"] for name, p in operation_params.items()})
+        result = given().handlers[operation_name](ctx, **{name: p["value"] for name, p in operation_params.items()})
         return json.dumps(result)
 
 
-class AppScriptEngine(PythonScriptEngine):
+class AppScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow ships no types: its classes are Any
     """3.2.0's call_service hides handler errors behind NameError('script'); keep the real exception."""
 
     def call_service(self, task: Any, **kwargs: Any) -> str:
         try:
-            return self.environment.call_service(task.data, **kwargs)
+            result: str = self.environment.call_service(task.data, **kwargs)  # RestrictedEnvironment's
+            return result
         except SpiffWorkflowException:
             raise
         except Exception as exc:

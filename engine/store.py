@@ -39,11 +39,11 @@ from models.workbench import NoticeKind
 from models.workflow import CaseStatus, InboxTask, ProcessInstance, ProcessVersion, TaskKind, TaskStatus
 
 
-class _StateOnlyConverter(BpmnWorkflowConverter):
+class _StateOnlyConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # SpiffWorkflow ships no types: its classes are Any
     """Instance state without the spec: the spec is stored once per version and put back on load."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = WorkflowConverter.to_dict(self, workflow)
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
@@ -121,12 +121,14 @@ def load(instance: ProcessInstance) -> BpmnWorkflow:
 
 
 def properties(task_spec: Any) -> dict[str, str]:
-    return getattr(task_spec, "extensions", {}).get("properties", {})
+    found: dict[str, str] = getattr(task_spec, "extensions", {}).get("properties", {})
+    return found
 
 
 def effective_lane(task: Any) -> str | None:
     """A task in a called process without lanes takes the lane of the calling activity (pitfall 10)."""
-    lane, workflow = task.task_spec.lane, task.workflow
+    lane: str | None = task.task_spec.lane
+    workflow = task.workflow
     while lane is None and workflow.parent_task_id is not None:
         caller = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
         lane, workflow = caller.task_spec.lane, caller.workflow
@@ -166,7 +168,7 @@ RETURNED_TO_INITIATOR = "已退回发起人"
 def waiting_for_people(workflow: BpmnWorkflow) -> list[Any]:
     """The READY user tasks, and the start event when a case was sent back to its initiator's form (退回): a READY
     start event is not ``manual``, yet it waits for the initiator like a user task."""
-    ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+    ready: list[Any] = workflow.get_tasks(state=TaskState.READY, manual=True)
     starts = [
         t
         for t in workflow.get_tasks(state=TaskState.READY, spec_class=StartEvent)

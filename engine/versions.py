@@ -112,7 +112,8 @@ def migrate(session: Session, case_ids: list[int], target: ProcessVersion, *, by
             session.commit()
         except DomainError as refused:
             session.rollback()
-            title = session.get(ProcessInstance, case_id).title if session.get(ProcessInstance, case_id) else ""
+            case = session.get(ProcessInstance, case_id)
+            title = case.title if case else ""
             results.append(MigrationResult(case_id, title, False, refused.message))
     return results
 

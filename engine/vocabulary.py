@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 
 from engine.checks import ESCALATIONS
 from engine.lanes import LANES
+from engine.registry import given
 from engine.verbs import Verb
 from forms import FORMS
-from handlers import HANDLERS
-from handlers.registry import REPEATABLE
 from models import codes
 from models.workflow import ProcessVersion
 
@@ -58,8 +57,10 @@ def lanes() -> list[str]:
 def handlers() -> list[dict[str, Any]]:
     """Each handler: its name, what it does (its docstring's first line), its keyword parameters with their types,
     and whether a 退回 may run it again."""
+    registry = given()
     return [
-        {"name": name, **_signature(func), "repeatable": name in REPEATABLE} for name, func in sorted(HANDLERS.items())
+        {"name": name, **_signature(func), "repeatable": name in registry.repeatable}
+        for name, func in sorted(registry.handlers.items())
     ]
 
 
@@ -106,6 +107,7 @@ def state_labels(session: Session) -> list[str]:
     for xml in session.scalars(select(ProcessVersion.bpmn_xml)):
         root = etree.fromstring(xml.encode())
         for prop in root.iter(f"{{{SPIFF}}}property"):
-            if prop.get("name") == "caseState" and prop.get("value"):
-                counts[prop.get("value")] = counts.get(prop.get("value"), 0) + 1
+            label = prop.get("value")
+            if prop.get("name") == "caseState" and label:
+                counts[label] = counts.get(label, 0) + 1
     return sorted(counts, key=lambda label: (-counts[label], label))

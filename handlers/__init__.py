@@ -1,10 +1,12 @@
-"""Service-task handlers. Importing this package registers every handler in ``HANDLERS``."""
+"""Service-task handlers. Importing this package registers every handler in ``HANDLERS``; ``REGISTRY`` is what the
+application hands the engine at start (``engine.use_handlers``)."""
 
 from handlers import (
     admissions,
     dropout,
     graduation,
     keydata,
+    pending,
     problems,
     records,
     school_changes,
@@ -12,16 +14,23 @@ from handlers import (
     transfer,
     transfer_cross,
 )
-from handlers.registry import HANDLERS, HandlerContext, handler
+from handlers.registry import HANDLERS, REPEATABLE, HandlerContext, handler
+from models.service_tasks import HandlerRegistry
+
+# The same dict and set the decorator fills: a handler registered (or replaced by a test) later is seen too.
+REGISTRY = HandlerRegistry(handlers=HANDLERS, repeatable=REPEATABLE, restore=pending.restore_student)
 
 __all__ = [
     "HANDLERS",
+    "REGISTRY",
+    "REPEATABLE",
     "HandlerContext",
     "admissions",
     "dropout",
     "graduation",
     "handler",
     "keydata",
+    "pending",
     "problems",
     "records",
     "school_changes",

@@ -150,11 +150,12 @@ class _Known:
         query = select(Student).order_by(Student.id)
         for student in scalars_among(session, query, Student.national_student_id, [r[0] for r in rows if r[0]]):
             students.setdefault(student.national_student_id or "", student)
-        query = select(School).options(joinedload(School.org))
-        schools = {
-            s.org_id: s for s in scalars_among(session, query, School.org_id, [s.school_id for s in students.values()])
+        school_query = select(School).options(joinedload(School.org))
+        student_schools = [s.school_id for s in students.values()]
+        schools = {s.org_id: s for s in scalars_among(session, school_query, School.org_id, student_schools)}
+        by_code = {
+            s.school_code: s for s in scalars_among(session, school_query, School.school_code, [r[3] for r in rows])
         }
-        by_code = {s.school_code: s for s in scalars_among(session, query, School.school_code, [r[3] for r in rows])}
         return cls(students, schools, by_code)
 
 

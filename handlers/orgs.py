@@ -18,10 +18,12 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, contains_eager
 
+from handlers.workbooks import new_workbook
 from models import audit
 from models.errors import DomainError
 from models.org import Campus, OrgLevel, OrgUnit, School, Stage
@@ -103,14 +105,12 @@ class Plan:
 
 def template() -> bytes:
     """An empty workbook of the import's layout, code columns formatted as text (no leading zeros lost)."""
-    book = Workbook()
-    schools = book.active
-    schools.title = SCHOOL_SHEET
+    book, schools = new_workbook(SCHOOL_SHEET)
     campuses = book.create_sheet(CAMPUS_SHEET)
     for sheet, columns in ((schools, SCHOOL_COLUMNS), (campuses, CAMPUS_COLUMNS)):
         sheet.append([header for _key, header in columns])
         for index, (key, _header) in enumerate(columns, start=1):
-            letter = sheet.cell(row=1, column=index).column_letter
+            letter = get_column_letter(index)
             sheet.column_dimensions[letter].width = 22 if key.endswith("name") or key == "address" else 18
             sheet.cell(row=1, column=index).font = Font(bold=True)
             for row in range(2, 202):
@@ -127,7 +127,9 @@ def _text(value: Any) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def _read_sheet(book: CalamineWorkbook, name: str, columns: tuple[tuple[str, str], ...]) -> tuple[list[dict], list]:
+def _read_sheet(
+    book: CalamineWorkbook, name: str, columns: tuple[tuple[str, str], ...]
+) -> tuple[list[dict[str, Any]], list[RowError]]:
     sheet = book.get_sheet_by_name(name)
     lines = sheet.iter_rows()
     header = [_text(value) for value in next(lines, [])]
@@ -193,8 +195,8 @@ def _world(session: Session, province: OrgUnit, codes: Iterable[str]) -> _World:
     ids = [school.org_id for school in schools.values()]
     campuses: dict[tuple[int, str], Campus] = {}
     for start in range(0, len(ids), 1000):
-        query = select(Campus).where(Campus.school_id.in_(ids[start : start + 1000]))
-        campuses.update({(c.school_id, c.name): c for c in session.scalars(query)})
+        in_chunk = select(Campus).where(Campus.school_id.in_(ids[start : start + 1000]))
+        campuses.update({(c.school_id, c.name): c for c in session.scalars(in_chunk)})
     return _World(province, {(u.level, u.division_code): u for u in units}, schools, campuses)
 
 
@@ -493,7 +495,7 @@ def commit(session: Session, actor: User, province: OrgUnit, data: bytes) -> Pla
 def failed_workbook(plan: Plan) -> bytes:
     """The rows that were not imported, as they were read, with the reasons in a last column: fix, import again."""
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])
     for name, columns in ((SCHOOL_SHEET, SCHOOL_COLUMNS), (CAMPUS_SHEET, CAMPUS_COLUMNS)):
         reasons: dict[int, list[str]] = {}
         for error in plan.errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from models.audit import AuditEvent
 from models.student import Student, StudentStatus
 
 # The record fields a case may have changed, and how to read them back from an audit event.
-RESTORABLE = {
+RESTORABLE: dict[str, Callable[[Any], Any]] = {
     "status": StudentStatus,
     "class_id": lambda v: v,
     "suspected_dropout_since": lambda v: date.fromisoformat(v) if v else None,

@@ -7,26 +7,12 @@ diagram, never commit, never import Flask, and return a JSON-ready dict (the tas
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy.orm import Session
+from models.service_tasks import Handler, HandlerContext
 
-from models.user import User
-from models.workflow import ProcessInstance
+__all__ = ["HANDLERS", "REPEATABLE", "Handler", "HandlerContext", "handler"]
 
-Handler = Callable[..., dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
-
-
-@dataclass(frozen=True)
-class HandlerContext:
-    session: Session
-    actor: User | None  # None when a timer or the system acts
-    case: ProcessInstance
-    now: datetime
-
 
 # Handlers that may run again when a case is sent back (退回) across them: they only check and compute, or
 # restate what the form says. Any other completed service task is a barrier that a return cannot cross.

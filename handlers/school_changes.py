@@ -85,7 +85,9 @@ def check(session: Session, school: School, case_id: int | None, form: dict[str,
     return result | _check_campus(session, school, kind, form)
 
 
-def _check_closure(session: Session, school: School, case_id: int | None, kind: str, form: dict[str, Any]) -> dict:
+def _check_closure(
+    session: Session, school: School, case_id: int | None, kind: str, form: dict[str, Any]
+) -> dict[str, Any]:
     pending = pending_business(session, school.org_id, besides=case_id)
     if pending:
         more = "等" if len(pending) > 10 else ""  # noqa: PLR2004 -- ten titles are enough to act on

@@ -132,7 +132,7 @@ def update_cohort(session: Session, actor: User, cohort: Cohort, *, stage: Stage
     if _records_in(session, [k.id for k in cohort.classes]):
         raise DomainError(f"{cohort.name}已有学生，不能修改学段或入学年份")
     _check_cohort(session, school, stage, cohort_year, cohort.id)
-    before = {"年级": cohort.name}
+    before: dict[str, object] = {"年级": cohort.name}
     cohort.stage, cohort.cohort_year = stage, cohort_year
     session.flush()
     _audit(session, actor, "修改年级", cohort, before=before, after={"年级": cohort.name})

@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy.orm import Session
 
 from handlers.registration import check_business_type, context_problems, mark_problem, member_values, student_values
+from handlers.workbooks import new_workbook
 from models import bulk, dedup
 from models.audit import AuditEvent
 from models.errors import DomainError
@@ -147,9 +147,7 @@ class ImportReport:
 def template(school: School | None = None) -> bytes:
     """学生信息模板: row 1 headers, required ones marked ★ in red; option columns with drop-down lists fed from
     a hidden sheet 代码表; the school code pre-filled in the first data rows when a school is given."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "学生信息"
+    wb, ws = new_workbook("学生信息")
     lists = wb.create_sheet("代码表")
     lists.sheet_state = "hidden"
     red, plain = Font(bold=True, color="C00000"), Font(bold=True)
@@ -529,20 +527,17 @@ def _mark_others(session: Session, report: ImportReport, ids: list[int], *, acto
 # -- error workbook -------------------------------------------------------------------------------------------
 
 
-def _plain(cell: Cell, value: Any) -> None:
+def _plain(sheet: Worksheet, row: int, column: int, value: Any) -> None:
     """A string cell whatever the text: "=…" read from an upload never becomes a formula in our export."""
-    cell.value = "" if value is None else str(value)
-    cell.data_type = "s"
+    sheet.cell(row=row, column=column, value="" if value is None else str(value)).data_type = "s"
 
 
 def error_workbook(report: ImportReport) -> bytes:
     """B.6: the failed rows with their original values, then 行号, 列名, 规则编号, 错误说明 (one line per error)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "导入失败的行"
+    wb, ws = new_workbook("导入失败的行")
     headers: list[Column | str] = [*COLUMNS, "行号", "列名", "规则编号", "错误说明"]
     for index, header in enumerate(headers, start=1):
-        _plain(ws.cell(row=1, column=index), header.header if isinstance(header, Column) else header)
+        _plain(ws, 1, index, header.header if isinstance(header, Column) else header)
     by_row: dict[int, list[RowError]] = {}
     for error in report.errors:
         by_row.setdefault(error.row, []).append(error)
@@ -552,10 +547,10 @@ def error_workbook(report: ImportReport) -> bytes:
         source = sources.get(number, {})
         for error in by_row[number]:
             for index, column in enumerate(COLUMNS, start=1):
-                _plain(ws.cell(row=out_row, column=index), source.get(column.key))
+                _plain(ws, out_row, index, source.get(column.key))
             extra = (number or "", error.column, error.rule, error.message)
             for offset, value in enumerate(extra):
-                _plain(ws.cell(row=out_row, column=len(COLUMNS) + 1 + offset), value)
+                _plain(ws, out_row, len(COLUMNS) + 1 + offset, value)
             out_row += 1
     out = io.BytesIO()
     wb.save(out)

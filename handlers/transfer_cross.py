@@ -162,7 +162,8 @@ def validate_request(
         "reason": "",
         "student_id": student.id,
         "school_review": True,
-        "city_review": city_review and has_city_level(ctx, student.school.school.record_authority_id),
+        "city_review": city_review
+        and has_city_level(ctx, ctx.session.get_one(School, student.school_id).record_authority_id),
         "province_review": province_review,
     }
 

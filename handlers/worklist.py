@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from handlers import admission_results
@@ -37,8 +38,8 @@ class Pending:
     count: int
 
 
-def _count(session: Session, query: object) -> int:
-    return session.scalar(select(func.count()).select_from(query.subquery())) or 0  # type: ignore[attr-defined]
+def _count(session: Session, query: Select[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def _school_registrations(session: Session, user: User) -> int:

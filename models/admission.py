@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
@@ -98,7 +99,7 @@ def active_admissions(session: Session, student_id: int) -> list[Admission]:
     )
 
 
-def _set_status(session: Session, admission: Admission, status: AdmissionStatus, actor: User | None, **kw) -> None:
+def _set_status(session: Session, admission: Admission, status: AdmissionStatus, actor: User | None, **kw: Any) -> None:
     before = admission.status.label
     admission.status = status
     audit.record(
@@ -367,11 +368,8 @@ class AdmissionResult(Base):
 
 
 # A result reads as its admission's state, but 录取 reads 已录取 and no admission yet 未录取.
-RESULT_LABELS: dict[AdmissionStatus | None, str] = {
-    **STATUS_LABELS,
-    AdmissionStatus.ADMITTED: "已录取",
-    None: "未录取",
-}
+RESULT_LABELS: dict[AdmissionStatus | None, str] = dict(STATUS_LABELS.items())
+RESULT_LABELS.update({AdmissionStatus.ADMITTED: "已录取", None: "未录取"})
 
 
 class AdmissionPlan(Base):

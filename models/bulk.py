@@ -18,6 +18,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
+import psycopg
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -85,10 +86,12 @@ def _copy(
 ) -> None:
     """COPY the rows; with ``ids``, each row goes with the next id (as the first column)."""
     raw = session.connection().connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):  # the callers COPY on PostgreSQL only
+        raise TypeError(f"COPY needs a psycopg connection, not {type(raw).__name__}")
     names = ", ".join(f'"{c}"' for c in (["id", *columns] if ids is not None else columns))
     values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     plain = _memo_plain()
-    with raw.cursor() as cursor:  # type: ignore[union-attr]
+    with raw.cursor() as cursor:
         statement = f'COPY "{table.name}" ({names}) FROM STDIN'
         with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
             if ids is None:

@@ -97,7 +97,8 @@ def in_school_by_sex(session: Session, class_ids: Collection[int]) -> defaultdic
         .group_by(Student.class_id, Student.sex)
     )
     for class_id, sex, n in rows:
-        counts[class_id][sex] += n
+        if class_id is not None:  # never None (IN the classes); the column is nullable
+            counts[class_id][sex] += n
     return counts
 
 

@@ -6,7 +6,7 @@ a thousand placeholders costs more to render and convert than the index probes t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Set
 from datetime import date
 from typing import Any, TypeVar
 
@@ -29,7 +29,9 @@ def key_of(id_doc_number: str | None, name: str, sex: str, birth_date: date) -> 
     return id_doc_number if id_doc_number else (name, sex, birth_date)
 
 
-def find(session: Session, keys: Iterable[IdKey | PersonKey], *, exclude: set[int] = frozenset()) -> dict:  # type: ignore[assignment]
+def find(
+    session: Session, keys: Iterable[IdKey | PersonKey], *, exclude: Set[int] = frozenset()
+) -> dict[IdKey | PersonKey, list[int]]:
     """Key → ids of the non-deleted records that carry it (records in ``exclude`` left out)."""
     ids = sorted({k for k in keys if isinstance(k, str)})
     people = sorted({k for k in keys if isinstance(k, tuple)})
@@ -41,19 +43,19 @@ def find(session: Session, keys: Iterable[IdKey | PersonKey], *, exclude: set[in
             select(Student.id_doc_number, Student.id).where(among(Student.id_doc_number, ids[i : i + chunk]), alive)
         )
         for number, student_id in rows:
-            if student_id not in exclude:
+            if number is not None and student_id not in exclude:  # never None (IN the numbers); typed optional
                 found.setdefault(number, []).append(student_id)
     # Name first (the leading column of ix_student_name_sex_birth, one index probe per name), then sex and birth
     # date here: a row-value IN list of 1,000 tuples is planned as 1,000 ORed probes and costs a second per chunk.
     wanted = set(people)
     names = sorted({name for name, _, _ in people})
     for i in range(0, len(names), chunk):
-        rows = session.execute(
+        people_rows = session.execute(
             select(Student.name, Student.sex, Student.birth_date, Student.id).where(
                 among(Student.name, names[i : i + chunk]), Student.id_doc_number.is_(None), alive
             )
         )
-        for name, sex, born, student_id in rows:
+        for name, sex, born, student_id in people_rows:
             if (name, sex, born) in wanted and student_id not in exclude:
                 found.setdefault((name, sex, born), []).append(student_id)
     return found
@@ -65,7 +67,7 @@ def at_school(session: Session, ids: list[int], school_id: int) -> set[int]:
 
 
 def scalars_among(
-    session: Session, query: Select[tuple[T]], column: InstrumentedAttribute[Any], values: Iterable[Any]
+    session: Session, query: Select[T], column: InstrumentedAttribute[Any], values: Iterable[Any]
 ) -> Iterator[T]:
     """What ``query`` finds where ``column`` is one of ``values`` (as many as a file holds): one query per chunk."""
     chunk, among = chunking(session)

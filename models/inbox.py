@@ -76,7 +76,7 @@ DUE_STATES = {"overdue": "超期未办", "soon": "两日内到期", "none": "未
 DUE_SOON = timedelta(days=2)
 
 
-def _filtered(user: User, flt: InboxFilter, now: datetime) -> Select[tuple[InboxTask]]:
+def _filtered(user: User, flt: InboxFilter, now: datetime) -> Select[InboxTask]:
     query = tasks_actionable_by(user).where(InboxTask.status == TaskStatus.OPEN)
     if flt.flow:
         query = query.where(InboxTask.process_key == flt.flow)
@@ -125,7 +125,7 @@ def next_task(session: Session, user: User, done: InboxTask) -> InboxTask | None
     return session.scalars(query).first()
 
 
-def handled_by(user: User) -> Select[tuple[InboxTask]]:
+def handled_by(user: User) -> Select[InboxTask]:
     """已办: the tasks the user completed (including 退回 and 加签审核), newest first."""
     return (
         select(InboxTask)
@@ -140,7 +140,7 @@ def task_ids(session: Session, user: User, flt: InboxFilter, limit: int) -> list
     return list(session.scalars(query))
 
 
-def escalated_below(user: User) -> Select[tuple[InboxTask]]:
+def escalated_below(user: User) -> Select[InboxTask]:
     """Overdue tasks reported up by the tick (escalateTo 上级) from organisations below the user's: a superior's
     list to urge, reassign or take back from."""
     return select(InboxTask).where(

@@ -61,11 +61,12 @@ Columns = Any
 
 
 def _yes(s: Columns, key: str) -> ColumnElement[bool]:
-    return s.profile[key].as_string() == "是"
+    return _is(s, key, "是")
 
 
 def _is(s: Columns, key: str, value: str) -> ColumnElement[bool]:
-    return s.profile[key].as_string() == value
+    condition: ColumnElement[bool] = s.profile[key].as_string() == value  # Columns is Any: the class or a subquery
+    return condition
 
 
 # The ★ fields of §3.7 kept in ``profile``: a record missing any of them is incomplete (data completeness).
@@ -135,7 +136,7 @@ def _in_school_counts(session: Session) -> list[dict[str, Any]]:
     if source is None:
         query = query.where(Student.status == StudentStatus.IN_SCHOOL)
     rows = session.execute(query.group_by(s.school_id)).mappings()
-    found = []
+    found: list[dict[str, Any]] = []
     for row in rows:
         found.extend(
             {"school_id": row["school_id"], "metric": key, "value": int(row[key] or 0)}

@@ -22,8 +22,8 @@ from models.audit import AuditEvent
 from models.base import Base
 
 CHAINS: dict[str, Table] = {
-    "audit_event": AuditEvent.__table__,  # type: ignore[dict-item]
-    "access_log": AccessLog.__table__,  # type: ignore[dict-item]
+    "audit_event": AuditEvent.__table__,
+    "access_log": AccessLog.__table__,
 }
 GENESIS = "0" * 64
 BATCH = 5000

@@ -58,19 +58,18 @@ class Result:
 def text(value: Any) -> str:
     """Cell or form value as trimmed half-width text (全角 → 半角)."""
     if value.__class__ is str:
-        if value.isascii():  # the usual cell: nothing to normalise
-            return value.strip()
+        found: str = value
+        if found.isascii():  # the usual cell: nothing to normalise
+            return found.strip()
     elif value is None:
         return ""
     else:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        value = str(value)
-        if value.isascii():
-            return value.strip()
-    if not unicodedata.is_normalized("NFKC", value):
-        value = unicodedata.normalize("NFKC", value)
-    return value.strip()
+        found = str(int(value) if isinstance(value, float) and value.is_integer() else value)
+        if found.isascii():
+            return found.strip()
+    if not unicodedata.is_normalized("NFKC", found):
+        found = unicodedata.normalize("NFKC", found)
+    return found.strip()
 
 
 def normalise_id(value: Any) -> str:
@@ -130,7 +129,8 @@ def distance(value: Any) -> str | None:
         number = Decimal(raw)
     except InvalidOperation:
         return None
-    if not number.is_finite() or number < 0 or -number.as_tuple().exponent > 1:  # type: ignore[operator]
+    exponent = number.as_tuple().exponent  # an int for a finite number ('n', 'N' or 'F' for NaN and infinity)
+    if not isinstance(exponent, int) or number < 0 or -exponent > 1:
         return None
     return f"{number:.1f}"
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, or_, select
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, Integer, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
@@ -239,7 +239,7 @@ def bind_subject(session: Session, case: ProcessInstance, student: Student) -> N
 def open_cases_of(session: Session, students: Sequence[Student]) -> list[ProcessInstance]:
     """Open cases concerning these records: as the subject, or (a problem record) as the other record of a
     two-party case (问题学籍, whose summary names ``other_student``)."""
-    concerns = ProcessInstance.student_id.in_([s.id for s in students])
+    concerns: ColumnElement[bool] = ProcessInstance.student_id.in_([s.id for s in students])
     problem_ids = [str(s.id) for s in students if s.problem_type]
     if problem_ids:  # only problem records are the other record of a case: the JSON test stays rare
         concerns = or_(concerns, ProcessInstance.summary["other_student"].as_string().in_(problem_ids))

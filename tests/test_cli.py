@@ -32,8 +32,8 @@ def test_demo_is_not_loaded_twice(app, session):
 
 def test_the_import_command_checks_then_writes_with_a_progress_bar(app, session, tmp_path):
     from models.student import Student
-    from tests.rows import valid_row
     from tests.test_student_import import xlsx
+    from webapp.demo_rows import valid_row
 
     upload = tmp_path / "class.xlsx"
     upload.write_bytes(xlsx([valid_row(n) for n in range(30)]))

@@ -149,9 +149,11 @@ KILLED = textwrap.dedent(
     from sqlalchemy import create_engine, select
     from sqlalchemy.orm import Session
     import engine as wf
+    import handlers
     from engine import store
     from models.user import User
 
+    wf.use_handlers(handlers.REGISTRY)  # as create_app does at start
     db = create_engine(sys.argv[1])
     task_id = int(sys.argv[2])
     original = store._sync_inbox

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import io
 
-from tests.rows import valid_row
 from tests.test_registration_web import SCHOOL
 from tests.test_student_import import xlsx
+from webapp.demo_rows import valid_row
 
 
 def check(client, data: bytes, name: str = "a.xlsx") -> str:

@@ -29,10 +29,10 @@ from models.base import utcnow
 from models.job import Job, JobState
 from models.student import Guardian, Student, StudentStatus
 from models.workflow import CaseStatus, ProcessInstance
-from tests.rows import valid_row
 from tests.test_student_import import xlsx
 from webapp import create_app
 from webapp.config import ROOT
+from webapp.demo_rows import valid_row
 
 SCHOOL = "nanming-xx-registrar"
 WAIT_SECONDS = 60  # a generous bound for a job to finish on a busy machine; no test asserts how long it took

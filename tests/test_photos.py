@@ -14,7 +14,7 @@ from models.base import utcnow
 from models.errors import DomainError
 from models.photo import StudentPhoto
 from models.settings import PhotoCollection
-from tests.rows import SCHOOL_CODE, valid_row
+from webapp.demo_rows import SCHOOL_CODE, valid_row
 
 SCHOOL = "nanming-xx-registrar"
 

@@ -16,7 +16,7 @@ from models.errors import DomainError
 from models.numbers import new_j_number
 from models.settings import RegistrationOpening
 from models.student import DedupStatus, RegistrationState, Student, StudentStatus
-from tests.rows import valid_row
+from webapp.demo_rows import valid_row
 
 SCHOOL = "nanming-xx-registrar"
 COUNTY = "nanming-county"

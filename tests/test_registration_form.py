@@ -9,8 +9,8 @@ import re
 from sqlalchemy import select
 
 from models.student import Student
-from tests.rows import valid_row
 from tests.test_registration_web import SCHOOL, form_data
+from webapp.demo_rows import valid_row
 
 
 def text(response) -> str:

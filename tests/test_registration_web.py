@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from handlers import student_import
 from models.student import RegistrationState, Student, StudentStatus
-from tests.rows import valid_row
 from tests.test_student_import import xlsx
+from webapp.demo_rows import valid_row
 
 SCHOOL = "nanming-xx-registrar"
 
@@ -200,7 +200,7 @@ def test_a_duplicate_at_entry_opens_a_problem_case_at_once_and_evidence_is_uploa
 
 def test_key_data_change_is_started_with_proof_from_the_student_page(login_as, session, student_of):
     from models.workflow import ProcessInstance
-    from tests.rows import id_number
+    from webapp.demo_rows import id_number
 
     student = student_of(SCHOOL)
     client = login_as(SCHOOL)
@@ -242,7 +242,7 @@ def test_national_officer_issues_g_numbers_from_the_page(login_as):
 def test_proof_is_listed_on_the_case_and_readable_only_within_jurisdiction(login_as, session, student_of):
     from models.attachment import Attachment
     from models.workflow import ProcessInstance
-    from tests.rows import id_number
+    from webapp.demo_rows import id_number
 
     student = student_of(SCHOOL)
     client = login_as(SCHOOL)

@@ -15,7 +15,7 @@ from models.base import utcnow
 from models.org import School
 from models.student import DedupStatus, RegistrationState, Student
 from models.template_columns import COLUMNS
-from tests.rows import valid_row
+from webapp.demo_rows import valid_row
 
 SCHOOL = "nanming-xx-registrar"
 

@@ -138,8 +138,8 @@ def test_no_page_shows_a_spec_id_or_a_login_name(app, login_as, session, one_use
 
 
 def test_an_import_error_table_shows_no_rule_ids(login_as):
-    from tests.rows import valid_row
     from tests.test_student_import import xlsx
+    from webapp.demo_rows import valid_row
 
     rows = [valid_row(n) for n in range(2)]
     rows[1]["distance_km"] = "1.25"

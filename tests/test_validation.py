@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from models.validation import check_id_number, check_national_number, distance, division_code, validate
-from tests.rows import valid_row
+from webapp.demo_rows import valid_row
 
 
 def rules(result):

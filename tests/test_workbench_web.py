@@ -207,7 +207,7 @@ def test_the_badge_is_every_kind_of_pending_work_and_another_county_sees_none(st
     from handlers import registration as reg
     from handlers import worklist
     from models.base import utcnow
-    from tests.rows import valid_row
+    from webapp.demo_rows import valid_row
 
     def badge(client) -> int:
         found = re.search(r'data-testid="pending-badge">(\d+)<', text(client.get("/workbench/copied")))

@@ -10,6 +10,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
+import engine
+import handlers
 import jobs
 from models import clock
 from webapp import (
@@ -66,6 +68,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key(app.config["INSTANCE_DIR"])
     clock.set_display_zone(app.config["TIMEZONE"])
     federation.configure(app)  # before the sessions: a province deployed on its own
+    engine.use_handlers(handlers.REGISTRY)  # the engine does not import handlers: it is handed their registry
     db.init_app(app)
     if app.config["PRODUCTION"]:
         with app.app_context():

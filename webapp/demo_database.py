@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 import engine as wf
+import handlers
 from webapp import demo
 from webapp.cli import alembic_config
 from webapp.config import ROOT, Config
@@ -22,6 +23,7 @@ WORLD_STUDENTS = 144  # two per class of the demo world
 
 def build_database(url: str, students: int = WORLD_STUDENTS, password: str = Config.DEMO_PASSWORD) -> Engine:
     """Empty the database, migrate it to head, load the demo world and publish the diagrams (committed)."""
+    wf.use_handlers(handlers.REGISTRY)  # as create_app does, for the benches that run the engine without an app
     db_engine = make_engine(url)
     if db_engine.dialect.name == "postgresql":
         with db_engine.begin() as conn:

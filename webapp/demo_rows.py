@@ -1,4 +1,5 @@
-"""A valid registration row for 南明第一小学 (school code 2152010201), and helpers to vary it."""
+"""A valid registration row for the demo world's 南明第一小学 (school code 2152010201), and helpers to vary it:
+the uploads of the tests, the browser tests and the benches."""
 
 from __future__ import annotations
 
