@@ -93,7 +93,5 @@ def retry(job_id: int) -> ResponseReturnValue:
     if job.started_by_id != me().id or job.state != JobState.FAILED:
         flash("只有失败的任务可以重试", "warning")
         return redirect(url_for("jobs.show", job_id=job_id))
-    job.state, job.error, job.finished_at, job.cancel_requested = JobState.QUEUED, None, None, False
-    db().commit()
-    jobs.submit(job_id)
+    jobs.requeue(db(), job_id)
     return redirect(url_for("jobs.show", job_id=job_id))

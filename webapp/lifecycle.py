@@ -12,17 +12,20 @@ from flask_login import login_required
 from sqlalchemy import select
 
 import engine
+import jobs
 from handlers import admission_results, graduation, promotion, status_change
+from jobs import lifecycle as job_kinds
 from models import clock, jurisdiction, queries
 from models.base import utcnow
 from models.business_calendar import STAGE_YEARS, grade_level, grade_year, local_date, province_id_of
 from models.errors import DomainError, NotFound
+from models.job import Job
 from models.lifecycle import ChangeCode, PromotionRun, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
 from models.system_settings import month_day, setting
 from models.user import Role
 from webapp import access_log, xlsx
-from webapp.access import me, requires, student_or_404
+from webapp.access import job_or_404, me, requires, student_or_404
 from webapp.db import db
 
 bp = Blueprint("lifecycle", __name__, url_prefix="/lifecycle")
@@ -168,12 +171,21 @@ def graduation_classes() -> ResponseReturnValue:
     cohorts = db().scalars(select(Cohort).where(Cohort.school_id == me().org_id).order_by(Cohort.cohort_year)).all()
     final = [c for c in cohorts if grade_level(c.cohort_year, year) >= STAGE_YEARS[c.stage]]
     classes = [(cls, graduation.class_students(db(), cls.id)) for cohort in final for cls in cohort.classes]
-    return render_template("lifecycle/graduation.html", classes=classes, destinations=graduation.DESTINATIONS)
+    return render_template(
+        "lifecycle/graduation.html", classes=classes, destinations=graduation.DESTINATIONS, job=_started_job()
+    )
+
+
+def _started_job() -> Job | None:
+    """The job this page started (``?job=``), whose bar and then outcome the page shows."""
+    job_id = request.args.get("job", type=int)
+    return job_or_404(job_id) if job_id else None
 
 
 @bp.post("/graduation")
 @requires(Role.SCHOOL_REGISTRAR)
 def graduate() -> ResponseReturnValue:
+    """A job (a county's classes may take longer than a request may): the page shows its bar, then its outcome."""
     class_id = request.form.get("class_id", type=int)
     school_class = db().get(SchoolClass, class_id) if class_id else None
     if school_class is None or school_class.cohort.school_id != me().org_id:
@@ -181,19 +193,24 @@ def graduate() -> ResponseReturnValue:
     chosen = {int(i) for i in request.form.getlist("student_id") if i.isdigit()}
     pupils = graduation.class_students(db(), school_class.id)
     students = [s for s in pupils if s.id in chosen] if chosen else pupils
-    try:
-        today = local_date(utcnow())
-        count = graduation.graduate(db(), me(), students, on=today)
-        db().commit()
-        whole = "" if chosen else "全班 "  # nothing ticked graduates the class: the page confirmed the count first
-        flash(f"{school_class.name}：{whole}{count} 名学生已毕业", "success")
-        deadline = month_day(setting(db(), me().org_id, "graduation_deadline"))
-        if warning := graduation.deadline_warning(today, deadline):
-            flash(warning, "warning")
-    except DomainError as err:
-        db().rollback()
-        flash(err.message, "danger")
-    return redirect(url_for("lifecycle.graduation_classes"))
+    if not students:
+        flash("请选择要毕业的学生", "danger")
+        return redirect(url_for("lifecycle.graduation_classes"))
+    ids = [s.id for s in students]
+    today = local_date(utcnow())
+    job_id = jobs.start(
+        db(),
+        key=job_kinds.graduation_key(school_class.id, ids),
+        kind=job_kinds.GRADUATE,
+        title=f"学生毕业：{school_class.cohort.name} {school_class.name}（{len(ids)}人）",
+        actor=me(),
+        # nothing ticked graduates the class: the page confirmed the count first, and the outcome says 全班
+        params={"class_id": school_class.id, "student_ids": ids, "on": today.isoformat(), "whole_class": not chosen},
+    )
+    deadline = month_day(setting(db(), me().org_id, "graduation_deadline"))
+    if warning := graduation.deadline_warning(today, deadline):
+        flash(warning, "warning")
+    return redirect(url_for("lifecycle.graduation_classes", job=job_id))
 
 
 @bp.post("/graduation/senior")
@@ -263,7 +280,27 @@ def promotion_settings() -> ResponseReturnValue:
             flash(err.message, "danger")
         return redirect(url_for("lifecycle.promotion_settings"))
     runs = db().scalars(select(PromotionRun).where(PromotionRun.org_id == province_id).order_by(PromotionRun.id.desc()))
-    return render_template("lifecycle/promotion.html", runs=list(runs), year=grade_year(db(), province_id))
+    return render_template(
+        "lifecycle/promotion.html", runs=list(runs), year=grade_year(db(), province_id), job=_started_job()
+    )
+
+
+@bp.post("/promotion/<int:run_id>/run")
+@requires(Role.PROVINCE_OFFICER)
+def promotion_run(run_id: int) -> ResponseReturnValue:
+    """立即升级: the scheduled promotion now, as a job (one per run: asked twice, it is the same job)."""
+    run = db().get(PromotionRun, run_id)
+    if run is None or run.org_id != me().org_id:
+        abort(404)
+    job_id = jobs.start(
+        db(),
+        key=job_kinds.promotion_key(run.id),
+        kind=job_kinds.PROMOTE,
+        title=f"升级：{run.from_year}→{run.to_year}学年",
+        actor=me(),
+        params={"run_id": run.id},
+    )
+    return redirect(url_for("lifecycle.promotion_settings", job=job_id))
 
 
 @bp.post("/promotion/<int:run_id>/undo")

@@ -1,0 +1,172 @@
+"""升级 and 毕业 batches as jobs on a real Celery worker (celery.contrib.testing's worker thread over the embedded
+broker) and a database of this module's own with real commits: progress is reported, a batch that breaks midway
+writes nothing, and its retry leaves the registry exactly as one successful run would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+import jobs
+from conftest import PASSWORD, own_database
+from handlers import promotion
+from jobs import RUN_JOB, runner
+from jobs.lifecycle import PROMOTE
+from models import transitions
+from models.audit import AuditEvent
+from models.business_calendar import grade_year
+from models.job import Job, JobState
+from models.lifecycle import PromotionRun, PromotionStatus
+from models.org import Cohort
+from models.student import Student, StudentStatus
+from models.user import User
+from tests.test_jobs import make_app, reported, wait_for  # noqa: F401 -- reported is a fixture
+
+REGISTRAR = "nanming-cz-registrar"
+PROVINCE = "guizhou-province"
+
+
+@pytest.fixture(scope="module")
+def jobs_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with own_database("batches", tmp_path_factory.mktemp("batches_db")) as db_engine:
+        yield db_engine
+
+
+@pytest.fixture
+def app(jobs_db: Engine, tmp_path: Path) -> Any:
+    return make_app(jobs_db, tmp_path)
+
+
+@pytest.fixture
+def worker(app: Any) -> Iterator[Any]:
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        yield app.extensions["celery"]
+
+
+@pytest.fixture
+def db(jobs_db: Engine) -> Iterator[Session]:
+    with Session(jobs_db) as session:
+        yield session
+
+
+def login(app: Any, username: str) -> Any:
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def started(response: Any) -> int:
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].rsplit("job=", 1)[1])
+
+
+def audit_count(db: Session, action: str) -> int:
+    db.rollback()
+    return db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)) or 0
+
+
+def test_a_graduation_job_reports_progress_and_its_retry_graduates_each_student_once(
+    worker, app, db, monkeypatch, request
+):
+    writes = request.getfixturevalue("reported")  # tests/test_jobs.py: every progress write of the worker
+    school_id = db.scalars(select(User.org_id).where(User.username == REGISTRAR)).one()
+    cohort = db.scalars(select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.cohort_year)).first()
+    school_class = cohort.classes[0]
+    pupils = db.scalars(
+        select(Student.id).where(Student.class_id == school_class.id, Student.status == StudentStatus.IN_SCHOOL)
+    ).all()
+    assert len(pupils) >= 2
+    before = audit_count(db, "学生毕业：毕业")
+
+    original, moved = transitions.change_status, []
+
+    def dies_at_the_second(*args: Any, **kwargs: Any) -> Any:
+        if len(moved) == 1:
+            moved.append("died")
+            raise OSError("worker lost")
+        moved.append("moved")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(transitions, "change_status", dies_at_the_second)
+    client = login(app, REGISTRAR)
+    job_id = started(client.post("/lifecycle/graduation", data={"class_id": school_class.id}))
+    failed = wait_for(db, job_id)
+    assert failed.state == JobState.FAILED and "未写入任何数据" in failed.error
+    graduated = select(func.count()).select_from(Student).where(Student.id.in_(pupils), Student.status != "in_school")
+    assert db.scalar(graduated) == 0 and audit_count(db, "学生毕业：毕业") == before
+    page = client.get(f"/lifecycle/graduation?job={job_id}").get_data(as_text=True)
+    assert "任务出错" in page and 'data-testid="job-outcome"' in page
+
+    # Confirmed again: the same job (its key), queued again, and this time it runs through.
+    assert started(client.post("/lifecycle/graduation", data={"class_id": school_class.id})) == job_id
+    done = wait_for(db, job_id)
+    assert done.state == JobState.DONE and done.attempts == 2, done.error
+    db.rollback()
+    assert db.scalar(graduated) == len(pupils)
+    assert audit_count(db, "学生毕业：毕业") == before + len(pupils)
+    stages = [w for w in writes if w["stage"] == "办理毕业"]
+    assert stages[-1]["done"] == stages[-1]["total"] == len(pupils)
+    page = client.get(f"/lifecycle/graduation?job={job_id}").get_data(as_text=True)
+    assert f"{school_class.name}：全班 {len(pupils)} 名学生已毕业" in page
+
+    # The message delivered again, the job run again by hand: nothing more is written.
+    worker.tasks[RUN_JOB].delay(job_id)
+    assert runner.execute(app.extensions["xueji_sessionmaker"], job_id) == JobState.DONE
+    assert audit_count(db, "学生毕业：毕业") == before + len(pupils)
+
+
+def test_a_promotion_job_broken_midway_leaves_the_year_and_its_retry_promotes_once(
+    worker, app, db, monkeypatch, request
+):
+    writes = request.getfixturevalue("reported")  # tests/test_jobs.py: every progress write of the worker
+    province = db.scalars(select(User).where(User.username == PROVINCE)).one()
+    year = grade_year(db, province.org_id)
+    run = promotion.schedule(db, province, province_id=province.org_id, promote_at=datetime(2100, 1, 1, tzinfo=UTC))
+    db.commit()
+    run_id = run.id
+    before = audit_count(db, "升级")
+
+    original, calls = promotion.report, []
+
+    def breaks_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("worker lost")  # after the run was marked done, before its report
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(promotion, "report", breaks_once)
+    client = login(app, PROVINCE)
+    assert "立即升级" in client.get("/lifecycle/promotion").get_data(as_text=True)
+    job_id = started(client.post(f"/lifecycle/promotion/{run_id}/run"))
+    assert wait_for(db, job_id).state == JobState.FAILED
+    db.rollback()
+    assert grade_year(db, province.org_id) == year and audit_count(db, "升级") == before
+    assert db.get_one(PromotionRun, run_id).status == PromotionStatus.SCHEDULED
+
+    assert started(client.post(f"/lifecycle/promotion/{run_id}/run")) == job_id  # the same job, run again
+    done = wait_for(db, job_id)
+    assert done.state == JobState.DONE and done.attempts == 2, done.error
+    db.rollback()
+    assert grade_year(db, province.org_id) == year + 1 and audit_count(db, "升级") == before + 1
+    assert {w["stage"] for w in writes} >= {"升级", "统计在校学生"}
+    page = client.get(f"/lifecycle/promotion?job={job_id}").get_data(as_text=True)
+    assert f"已升级：{year}→{year + 1}学年" in page
+
+    # Another job of the same run (a second key) is refused by the run's state and the database, not by luck.
+    other, _ = jobs.create(
+        db, key=f"{PROMOTE}:again", kind=PROMOTE, title="再次升级", actor=province, params={"run_id": run_id}
+    )
+    assert runner.execute(app.extensions["xueji_sessionmaker"], other, watched=False) == JobState.FAILED
+    db.rollback()
+    assert "不能再次执行" in db.get_one(Job, other).error
+    assert grade_year(db, province.org_id) == year + 1 and audit_count(db, "升级") == before + 1
+    done_runs = select(func.count()).select_from(PromotionRun).where(PromotionRun.status == PromotionStatus.DONE)
+    assert db.scalar(done_runs) == 1
