@@ -122,6 +122,7 @@ ROUTES: dict[str, Access] = {
     "jobs.status": scoped("job", "job_or_404"),
     "jobs.cancel": scoped("job", "job_or_404"),
     "jobs.retry": scoped("job", "job_or_404"),
+    "jobs.download": scoped("job", "job_or_404"),
     # -- students ----------------------------------------------------------------------------------------------------
     "students.search": logged_in(),
     "students.detail": scoped("student", "student_or_404"),

@@ -5,25 +5,28 @@ writes nothing, and its retry leaves the registry exactly as one successful run 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 import jobs
 from conftest import PASSWORD, own_database
-from handlers import promotion
+from handlers import graduation, promotion
 from jobs import RUN_JOB, runner
 from jobs.lifecycle import PROMOTE
 from models import transitions
+from models.access_log import AccessLog
 from models.audit import AuditEvent
 from models.business_calendar import grade_year
 from models.job import Job, JobState
 from models.lifecycle import PromotionRun, PromotionStatus
-from models.org import Cohort
+from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
 from models.user import User
 from tests.test_jobs import make_app, reported, wait_for  # noqa: F401 -- reported is a fixture
@@ -73,13 +76,25 @@ def audit_count(db: Session, action: str) -> int:
     return db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)) or 0
 
 
+def final_class(db: Session, registrar: str, index: int = 0) -> SchoolClass:
+    school_id = db.scalars(select(User.org_id).where(User.username == registrar)).one()
+    cohort = db.scalars(select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.cohort_year)).first()
+    assert len(cohort.classes) >= 2  # noqa: PLR2004 -- one for the graduation job, one for the export
+    return cohort.classes[index]
+
+
+def graduate_a_class(db: Session, registrar: str) -> None:
+    actor = db.scalars(select(User).where(User.username == registrar)).one()
+    pupils = graduation.class_students(db, final_class(db, registrar, -1).id)
+    graduation.graduate(db, actor, pupils, on=date(2027, 7, 1))
+    db.commit()
+
+
 def test_a_graduation_job_reports_progress_and_its_retry_graduates_each_student_once(
     worker, app, db, monkeypatch, request
 ):
     writes = request.getfixturevalue("reported")  # tests/test_jobs.py: every progress write of the worker
-    school_id = db.scalars(select(User.org_id).where(User.username == REGISTRAR)).one()
-    cohort = db.scalars(select(Cohort).where(Cohort.school_id == school_id).order_by(Cohort.cohort_year)).first()
-    school_class = cohort.classes[0]
+    school_class = final_class(db, REGISTRAR)
     pupils = db.scalars(
         select(Student.id).where(Student.class_id == school_class.id, Student.status == StudentStatus.IN_SCHOOL)
     ).all()
@@ -170,3 +185,38 @@ def test_a_promotion_job_broken_midway_leaves_the_year_and_its_retry_promotes_on
     assert grade_year(db, province.org_id) == year + 1 and audit_count(db, "升级") == before + 1
     done_runs = select(func.count()).select_from(PromotionRun).where(PromotionRun.status == PromotionStatus.DONE)
     assert db.scalar(done_runs) == 1
+
+
+def test_a_large_export_is_a_job_whose_workbook_its_starter_downloads_with_the_watermark(worker, app, db, request):
+    writes = request.getfixturevalue("reported")
+    graduate_a_class(db, REGISTRAR)  # graduates of the county to export
+    county = login(app, "nanming-county")
+    at_once = sheet(county.get("/lifecycle/graduates?format=xlsx"))  # small: downloaded at once, as before
+    app.config["EXPORT_INLINE_ROWS"] = 0  # every export is large now
+    response = county.get("/lifecycle/graduates?format=xlsx&school_id=")
+    assert response.status_code == 302
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    job = wait_for(db, job_id)
+    assert job.state == JobState.DONE and job.result["rows"] == len(at_once[1]) - 1 > 0, job.error
+    assert {w["stage"] for w in writes} >= {"查询", "写入Excel"}
+    page = county.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert f"已导出 {job.result['rows']} 条：毕业生查询" in page and 'data-testid="job-download"' in page
+    book = county.get(f"/jobs/{job_id}/file")
+    assert "attachment" in book.headers["Content-Disposition"]
+    header, rows = sheet(book)
+    assert rows == at_once[1] and rows[0][:3] == ["姓名", "性别", "学籍号"]
+    assert header.startswith("导出：") and "不得外传" in header  # the watermark line, as the page's export has it
+    other = login(app, "yunyan-county")
+    assert other.get(f"/jobs/{job_id}/file").status_code == 404
+    db.rollback()
+    logged = select(func.count()).select_from(AccessLog).where(AccessLog.page == "导出：毕业生查询")
+    assert db.scalar(logged) >= 2  # the immediate export and the download of the job's file
+
+
+def sheet(response: Any) -> tuple[str, list[list[Any]]]:
+    assert response.mimetype.endswith("spreadsheetml.sheet"), response.status_code
+    data = response.data
+    response.close()  # a file sent from disk stays open until then
+    book = load_workbook(BytesIO(data))
+    rows = [list(row) for row in book.active.iter_rows(values_only=True)]
+    return book.active.oddHeader.center.text or "", rows

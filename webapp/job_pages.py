@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 import jobs
+from jobs import exports
 from models.base import utcnow
 from models.clock import as_utc
 from models.job import Job, JobState
 from models.jurisdiction import jobs_visible_to
+from webapp import access_log
 from webapp.access import job_or_404, me
 from webapp.db import db
 
@@ -65,6 +67,19 @@ def progress(job: Job) -> dict[str, Any]:
         "finished": job.finished,
         "error": job.error,
     }
+
+
+@bp.get("/<int:job_id>/file")
+@login_required
+def download(job_id: int) -> ResponseReturnValue:
+    """An export job's workbook, for whoever started it (the watermark names them), logged like the page's own
+    export: records leave the server now."""
+    job = job_or_404(job_id)
+    path = exports.file_of(job) if job.started_by_id == me().id and job.state == JobState.DONE else None
+    if path is None:
+        abort(404)
+    access_log.exported(job.title, job.result.get("rows", 0))
+    return send_file(path, as_attachment=True, download_name=f"{job.params.get('title', job.title)}.xlsx")
 
 
 @bp.post("/<int:job_id>/cancel")

@@ -3,6 +3,8 @@ promotion, dropout counts, status-change query. Every list is scoped by jurisdic
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 
@@ -14,6 +16,7 @@ from sqlalchemy import select
 import engine
 import jobs
 from handlers import admission_results, graduation, promotion, status_change
+from jobs import exports
 from jobs import lifecycle as job_kinds
 from models import clock, jurisdiction, queries
 from models.base import utcnow
@@ -47,9 +50,11 @@ def _filters() -> queries.Filters:
 
 
 def _query_page(title: str, run: Callable[..., queries.Page], template_args: dict[str, object]) -> ResponseReturnValue:
-    """Render a query page, or export it whole when ``format=xlsx``."""
+    """Render a query page, or export it whole when ``format=xlsx``: at once, or by a job when it is large."""
     filters = _filters()
     if request.args.get("format") == "xlsx":
+        if run(db(), me(), filters, page=1, per_page=1).total > current_app.config["EXPORT_INLINE_ROWS"]:
+            return _export_job(title, run.__name__, filters)
         page = run(db(), me(), filters, page=1, per_page=queries.EXPORT_LIMIT)
         full, purpose = xlsx.full_values(me())
         access_log.exported(f"导出：{title}", len(page.rows), purpose=f"完整证件号：{purpose}" if full else purpose)
@@ -69,6 +74,21 @@ def _query_page(title: str, run: Callable[..., queries.Page], template_args: dic
         may_ask_full=xlsx.may_ask_full_values(me()),
         **template_args,
     )
+
+
+def _export_job(title: str, query: str, filters: queries.Filters) -> ResponseReturnValue:
+    """A large export, made by a worker: the job page shows its bar and then offers the file."""
+    job_id, _ = jobs.create(
+        db(),
+        key=f"{exports.EXPORT}:{me().id}:{secrets.token_hex(8)}",  # each export is its own (the data moves on)
+        kind=exports.EXPORT,
+        title=f"导出：{title}",
+        actor=me(),
+        params={"title": title, "query": query, "filters": dataclasses.asdict(filters)},
+    )
+    jobs.submit(job_id)
+    flash("导出的数据较多，正在后台生成 Excel 文件；完成后可在本页下载", "info")
+    return redirect(url_for("jobs.show", job_id=job_id))
 
 
 # -- 在办业务 (F-34) -------------------------------------------------------------------------------------------
@@ -137,6 +157,8 @@ def graduates() -> ResponseReturnValue:
 def graduates_for_admission() -> ResponseReturnValue:
     """导出招生excel (F-40, F-56): the graduates in the five-column layout the result import reads back."""
     students = queries.graduated_students(db(), me(), _filters())
+    if len(students) > current_app.config["EXPORT_INLINE_ROWS"]:
+        return _export_job("导出招生excel", exports.ADMISSION, _filters())
     rows = admission_results.graduates_for_admission(db(), students)
     # The import layout read back by 招生结果导入: its 学籍号 must be whole, so this export's purpose is fixed.
     access_log.exported("导出：导出招生excel", len(rows), purpose=ADMISSION_EXPORT_PURPOSE)
