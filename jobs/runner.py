@@ -53,7 +53,7 @@ def kind(name: str, *, writes: bool, after: After | None = None, partial: bool =
 
 def execute(sessions: sessionmaker[Session], job_id: int, *, watched: bool = True) -> JobState | None:
     """Run the job if it still needs running; returns its final state (None: no such job)."""
-    from jobs import exports, imports, lifecycle, migration, prints, reports  # noqa: F401 -- registers their kinds
+    from jobs import exports, imports, lifecycle, migration, prints, reports, workbench  # noqa: F401 -- registers their kinds
 
     with sessions() as session:
         job = session.get(Job, job_id)

@@ -29,6 +29,7 @@ from models.lifecycle import PromotionRun, PromotionStatus
 from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
 from models.user import User
+from models.workflow import InboxTask, ProcessInstance, TaskStatus
 from tests.test_jobs import make_app, reported, wait_for  # noqa: F401 -- reported is a fixture
 
 REGISTRAR = "nanming-cz-registrar"
@@ -220,3 +221,52 @@ def sheet(response: Any) -> tuple[str, list[list[Any]]]:
     book = load_workbook(BytesIO(data))
     rows = [list(row) for row in book.active.iter_rows(values_only=True)]
     return book.active.oddHeader.center.text or "", rows
+
+
+def test_a_bulk_approval_job_broken_midway_keeps_what_it_approved_and_its_retry_approves_the_rest_once(
+    worker, app, db, jobs_db, monkeypatch, request
+):
+    from e2e.test_workbench_flow import seed_transfers
+    from engine import workbench
+
+    writes = request.getfixturevalue("reported")
+    seed_transfers(jobs_db.url.render_as_string(hide_password=False), 4)
+    db.rollback()
+    tasks = db.scalars(
+        select(InboxTask.id)
+        .where(InboxTask.bpmn_id == "to_county_review", InboxTask.status == TaskStatus.OPEN)
+        .order_by(InboxTask.id)
+    ).all()
+    assert len(tasks) == 4  # noqa: PLR2004
+    original, calls = workbench.complete, []
+
+    def dies_at_the_third(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:  # noqa: PLR2004
+            raise OSError("worker lost")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(workbench, "complete", dies_at_the_third)
+    county = login(app, "nanming-county")
+    response = county.post("/workbench/bulk", data={"task_id": [str(t) for t in tasks], "opinion": "同意"})
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    failed = wait_for(db, job_id)
+    assert failed.state == JobState.FAILED and "已办理的部分已保存" in failed.error
+
+    def approved() -> list[int]:
+        db.rollback()
+        return list(
+            db.scalars(select(InboxTask.id).where(InboxTask.id.in_(tasks), InboxTask.status == TaskStatus.DONE))
+        )
+
+    assert approved() == tasks[:2]
+    assert county.post(f"/jobs/{job_id}/retry").status_code == 302
+    done = wait_for(db, job_id)
+    assert done.state == JobState.DONE and done.result["message"] == "共 4 项：成功 4 项，未办理 0 项。"
+    assert [row[3] for row in done.result["results"]] == [True] * 4 and approved() == tasks
+    cases = select(InboxTask.instance_id).where(InboxTask.id.in_(tasks))
+    states = db.scalars(select(ProcessInstance.state_label).where(ProcessInstance.id.in_(cases))).all()
+    assert set(states) == {"待转出学校审核"}  # each case moved one step, once
+    assert [w["done"] for w in writes if w["stage"] == "批量办理"][-1] == 4  # noqa: PLR2004
+    page = county.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert 'data-testid="bulk-results"' in page and page.count("table-success") == 4  # noqa: PLR2004
