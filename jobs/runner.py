@@ -51,10 +51,21 @@ def kind(name: str, *, writes: bool, after: After | None = None, partial: bool =
     return register
 
 
+def kinds() -> dict[str, Kind]:
+    """Every job kind (their modules register them when imported)."""
+    from jobs import exports, imports, lifecycle, migration, prints, reports, workbench  # noqa: F401 -- registers them
+
+    return KINDS
+
+
+def left_behind(kind_name: str) -> str:
+    """What cancelling or interrupting a job of this kind leaves behind, in the user's words."""
+    return _left(kinds()[kind_name])
+
+
 def execute(sessions: sessionmaker[Session], job_id: int, *, watched: bool = True) -> JobState | None:
     """Run the job if it still needs running; returns its final state (None: no such job)."""
-    from jobs import exports, imports, lifecycle, migration, prints, reports, workbench  # noqa: F401 -- registers their kinds
-
+    kinds()
     with sessions() as session:
         job = session.get(Job, job_id)
         if job is None or job.finished:

@@ -132,6 +132,10 @@ def test_a_graduation_job_reports_progress_and_its_retry_graduates_each_student_
     assert stages[-1]["done"] == stages[-1]["total"] == len(pupils)
     page = client.get(f"/lifecycle/graduation?job={job_id}").get_data(as_text=True)
     assert f"{school_class.name}：全班 {len(pupils)} 名学生已毕业" in page
+    watched = app.test_cli_runner().invoke(args=["xueji", "watch-job", str(job_id)])  # the terminal's bar
+    assert (
+        watched.exit_code == 0 and "办理毕业" in watched.output and f"全班 {len(pupils)} 名学生已毕业" in watched.output
+    )
 
     # The message delivered again, the job run again by hand: nothing more is written.
     worker.tasks[RUN_JOB].delay(job_id)
@@ -202,6 +206,8 @@ def test_a_large_export_is_a_job_whose_workbook_its_starter_downloads_with_the_w
     assert {w["stage"] for w in writes} >= {"查询", "写入Excel"}
     page = county.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert f"已导出 {job.result['rows']} 条：毕业生查询" in page and 'data-testid="job-download"' in page
+    watched = app.test_cli_runner().invoke(args=["xueji", "watch-job", str(job_id)])  # the terminal's bar
+    assert watched.exit_code == 0 and "写入Excel" in watched.output and "已导出" in watched.output
     book = county.get(f"/jobs/{job_id}/file")
     assert "attachment" in book.headers["Content-Disposition"]
     header, rows = sheet(book)

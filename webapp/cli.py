@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from jobs import imports, periodic
 from models import audit, seals
 from models.base import utcnow
 from models.errors import DomainError
+from models.job import Job, JobState
 from models.org import OrgLevel, OrgUnit, add_unit
 from models.user import Role, User, UserRole
 from webapp import demo
@@ -150,6 +152,35 @@ class TerminalProgress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+@group.command("watch-job")
+@click.argument("job_id", type=int)
+@click.option("--interval", default=0.5, show_default=True, help="刷新间隔（秒）")
+def watch_job(job_id: int, interval: float) -> None:
+    """在终端显示后台任务的进度条（与任务页面同一数据），直到任务结束；任务失败或取消时退出码为 1。"""
+    session = db()
+    progress = TerminalProgress()
+    try:
+        while True:
+            session.rollback()  # a new snapshot each time: the worker commits the progress meanwhile
+            job = session.get(Job, job_id)
+            if job is None:
+                raise click.ClickException(f"没有任务 {job_id}")
+            if job.stage or job.total:
+                progress(job.done, job.total, job.stage)
+            if job.finished:
+                break
+            time.sleep(interval)
+    finally:
+        progress.close()
+    click.echo(f"{job.title}：{job.state.label}")
+    for stage, seconds in job.result.get("stages", []):
+        click.echo(f"  {stage:<10} {seconds:6.1f} 秒")
+    if job.state != JobState.DONE:
+        raise click.ClickException(job.error or job.state.label)
+    if message := job.result.get("message"):
+        click.echo(message)
 
 
 @group.command("import")

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 import jobs
-from jobs import exports
+from jobs import exports, runner
 from models.base import utcnow
 from models.clock import as_utc
 from models.job import Job, JobState
@@ -35,7 +35,8 @@ def index() -> ResponseReturnValue:
 @login_required
 def show(job_id: int) -> ResponseReturnValue:
     job = job_or_404(job_id)
-    return render_template("jobs/show.html", job=job, mine=job.started_by_id == me().id)
+    left = runner.left_behind(job.kind) if job.kind in runner.kinds() else ""
+    return render_template("jobs/show.html", job=job, mine=job.started_by_id == me().id, left=left)
 
 
 @bp.get("/<int:job_id>.json")
@@ -85,7 +86,8 @@ def download(job_id: int) -> ResponseReturnValue:
 @bp.post("/<int:job_id>/cancel")
 @login_required
 def cancel(job_id: int) -> ResponseReturnValue:
-    """Safe at any point for the jobs there are: they write in one transaction, which a cancel rolls back."""
+    """Safe at any point for the jobs there are: most write in one transaction, which a cancel rolls back; the
+    others commit item by item, each item idempotent (a retry skips what is done)."""
     job = job_or_404(job_id)
     if job.started_by_id != me().id or job.finished:
         flash("该任务不能取消", "warning")
@@ -96,7 +98,7 @@ def cancel(job_id: int) -> ResponseReturnValue:
     else:
         job.cancel_requested = True
         db().commit()
-        flash("已请求取消：任务将在下一步停止，不会写入任何数据", "info")
+        flash(f"已请求取消：任务将在下一步停止，{runner.left_behind(job.kind)}", "info")
     return redirect(url_for("jobs.show", job_id=job_id))
 
 
