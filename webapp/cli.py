@@ -24,7 +24,7 @@ from models.errors import DomainError
 from models.job import Job, JobState
 from models.org import OrgLevel, OrgUnit, add_unit
 from models.user import Role, User, UserRole
-from webapp import demo
+from webapp import demo, demo_import
 from webapp.access import password_policy
 from webapp.config import ROOT
 from webapp.db import db
@@ -152,6 +152,23 @@ class TerminalProgress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+@group.command("demo-import-file")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="演示导入5000行.xlsx")
+@click.option("--user", "username", default="nanming-xx-registrar", show_default=True, help="学校学籍管理员用户名")
+@click.option("--rows", "count", default=demo_import.ROWS, show_default=True, help="行数")
+def demo_import_file(path: Path, username: str, count: int) -> None:
+    """生成演示用的学籍导入文件（默认 5000 行，其中每 250 行有一行出生日期错误，用于查看失败行报告）。"""
+    session = db()
+    actor = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if actor is None:
+        raise click.ClickException(f"没有用户 {username}（先执行 flask xueji demo）")
+    try:
+        path.write_bytes(demo_import.workbook(session, actor, count))
+    except DomainError as err:
+        raise click.ClickException(err.message) from err
+    click.echo(f"已生成 {path}（{count} 行）：以 {username} 登录，在「学籍注册 → 学籍导入」上传")
 
 
 @group.command("watch-job")
