@@ -27,10 +27,12 @@ GRADUATE = "graduation.graduate"
 PROMOTE = "promotion.promote"
 
 
-def graduation_key(class_id: int, student_ids: list[int]) -> str:
-    """One graduation job per class and set of students: the same batch confirmed twice is one job."""
+def graduation_key(class_id: int, student_ids: list[int], batch: str) -> str:
+    """One graduation job per submitted form (``batch``, a token the page renders into it) and set of students:
+    the same form sent twice, or again after a failure, is one job; a page shown anew (say after 毕业生驳回 returned
+    a pupil) starts a new one."""
     digest = hashlib.sha256(",".join(map(str, sorted(student_ids))).encode()).hexdigest()[:16]
-    return f"{GRADUATE}:{class_id}:{digest}"
+    return f"{GRADUATE}:{class_id}:{batch}:{digest}"
 
 
 def promotion_key(run_id: int) -> str:

@@ -4,6 +4,7 @@ writes nothing, and its retry leaves the registry exactly as one successful run 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from io import BytesIO
@@ -113,7 +114,9 @@ def test_a_graduation_job_reports_progress_and_its_retry_graduates_each_student_
 
     monkeypatch.setattr(transitions, "change_status", dies_at_the_second)
     client = login(app, REGISTRAR)
-    job_id = started(client.post("/lifecycle/graduation", data={"class_id": school_class.id}))
+    page = client.get("/lifecycle/graduation").get_data(as_text=True)
+    form = {"class_id": school_class.id, "batch": re.search(r'name="batch" value="(\w+)"', page).group(1)}
+    job_id = started(client.post("/lifecycle/graduation", data=form))
     failed = wait_for(db, job_id)
     assert failed.state == JobState.FAILED and "未写入任何数据" in failed.error
     graduated = select(func.count()).select_from(Student).where(Student.id.in_(pupils), Student.status != "in_school")
@@ -122,7 +125,7 @@ def test_a_graduation_job_reports_progress_and_its_retry_graduates_each_student_
     assert "任务出错" in page and 'data-testid="job-outcome"' in page
 
     # Confirmed again: the same job (its key), queued again, and this time it runs through.
-    assert started(client.post("/lifecycle/graduation", data={"class_id": school_class.id})) == job_id
+    assert started(client.post("/lifecycle/graduation", data=form)) == job_id
     done = wait_for(db, job_id)
     assert done.state == JobState.DONE and done.attempts == 2, done.error
     db.rollback()

@@ -78,7 +78,7 @@ def _query_page(title: str, run: Callable[..., queries.Page], template_args: dic
 
 def _export_job(title: str, query: str, filters: queries.Filters) -> ResponseReturnValue:
     """A large export, made by a worker: the job page shows its bar and then offers the file."""
-    job_id, _ = jobs.create(
+    job_id = jobs.start(
         db(),
         key=f"{exports.EXPORT}:{me().id}:{secrets.token_hex(8)}",  # each export is its own (the data moves on)
         kind=exports.EXPORT,
@@ -86,7 +86,6 @@ def _export_job(title: str, query: str, filters: queries.Filters) -> ResponseRet
         actor=me(),
         params={"title": title, "query": query, "filters": dataclasses.asdict(filters)},
     )
-    jobs.submit(job_id)
     flash("导出的数据较多，正在后台生成 Excel 文件；完成后可在本页下载", "info")
     return redirect(url_for("jobs.show", job_id=job_id))
 
@@ -194,8 +193,18 @@ def graduation_classes() -> ResponseReturnValue:
     final = [c for c in cohorts if grade_level(c.cohort_year, year) >= STAGE_YEARS[c.stage]]
     classes = [(cls, graduation.class_students(db(), cls.id)) for cohort in final for cls in cohort.classes]
     return render_template(
-        "lifecycle/graduation.html", classes=classes, destinations=graduation.DESTINATIONS, job=_started_job()
+        "lifecycle/graduation.html",
+        classes=classes,
+        destinations=graduation.DESTINATIONS,
+        job=_started_job(),
+        batch=secrets.token_hex(8),  # the job key of what this page submits (a form sent twice is one job)
     )
+
+
+def _batch() -> str:
+    """The submitted form's token (graduation.html), or a new one for a form without it."""
+    batch = request.form.get("batch", "")
+    return batch if batch.isalnum() and len(batch) <= 32 else secrets.token_hex(8)  # noqa: PLR2004
 
 
 def _started_job() -> Job | None:
@@ -222,7 +231,7 @@ def graduate() -> ResponseReturnValue:
     today = local_date(utcnow())
     job_id = jobs.start(
         db(),
-        key=job_kinds.graduation_key(school_class.id, ids),
+        key=job_kinds.graduation_key(school_class.id, ids, _batch()),
         kind=job_kinds.GRADUATE,
         title=f"学生毕业：{school_class.cohort.name} {school_class.name}（{len(ids)}人）",
         actor=me(),

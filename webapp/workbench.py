@@ -386,7 +386,7 @@ def bulk() -> ResponseReturnValue:
         flash(err.message, "danger")
         return redirect(url_for("inbox.index"))
     # A job (a county's morning of hundreds of tasks takes longer than a request may); its page lists each result.
-    job_id, _ = jobs.create(
+    job_id = jobs.start(
         db(),
         key=f"{job_kinds.BULK}:{me().id}:{secrets.token_hex(8)}",
         kind=job_kinds.BULK,
@@ -394,7 +394,6 @@ def bulk() -> ResponseReturnValue:
         actor=me(),
         params={"task_ids": ids, "opinion": form.opinion.data or ""},
     )
-    jobs.submit(job_id)
     return redirect(url_for("jobs.show", job_id=job_id))
 
 
