@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
@@ -76,9 +76,13 @@ def download(job_id: int) -> ResponseReturnValue:
     """An export job's workbook, for whoever started it (the watermark names them), logged like the page's own
     export: records leave the server now."""
     job = job_or_404(job_id)
-    path = exports.file_of(job) if job.started_by_id == me().id and job.state == JobState.DONE else None
+    if job.started_by_id != me().id:
+        flash("导出文件只有发起导出的人可以下载", "warning")
+        return redirect(url_for("jobs.show", job_id=job_id))
+    path = exports.file_of(job) if job.state == JobState.DONE else None
     if path is None:
-        abort(404)
+        flash("该任务没有可下载的文件（未完成，或文件已超过保存期限，请重新导出）", "warning")
+        return redirect(url_for("jobs.show", job_id=job_id))
     access_log.exported(job.title, job.result.get("rows", 0))
     return send_file(path, as_attachment=True, download_name=f"{job.params.get('title', job.title)}.xlsx")
 
