@@ -1,8 +1,9 @@
 """Large exports (综合查询 to Excel, 导出招生excel) as jobs: the query and the workbook are made by a worker, the
 file waits in the shared upload folder, and the job page offers it for download to whoever started it.
 
-The workbook is the one the page would have sent (webapp/xlsx.py): the same columns, formula-safe cells and the
-watermark line naming who exported it and when. The job writes nothing to the database but its own row, so it is
+The workbook is the one the page would have sent (webapp/xlsx.py): the same columns, formula-safe cells, ID
+numbers masked unless full values were asked for with a reason, and the watermark line naming who exported it
+and when. The job writes nothing to the database but its own row, so it is
 safe to cancel at any point; the file is written after the last progress report, whole or not at all."""
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def export(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
     title = job.params["title"]
     progress(0, 1, "查询")
     headers, rows = rows_of(session, actor, job.params["query"], queries.Filters(**job.params["filters"]))
-    data = xlsx.workbook_bytes(title, headers, rows, mark=xlsx.watermark(actor), progress=progress)
+    shown = rows if job.params.get("full") else xlsx.masked(headers, rows)
+    data = xlsx.workbook_bytes(title, headers, shown, mark=xlsx.watermark(actor), progress=progress)
     _sweep()
     name = f"{job.id}-{job.attempts}.xlsx"
     partial = folder() / (name + ".part")

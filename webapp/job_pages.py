@@ -83,7 +83,7 @@ def download(job_id: int) -> ResponseReturnValue:
     if path is None:
         flash("该任务没有可下载的文件（未完成，或文件已超过保存期限，请重新导出）", "warning")
         return redirect(url_for("jobs.show", job_id=job_id))
-    access_log.exported(job.title, job.result.get("rows", 0))
+    access_log.exported(job.title, job.result.get("rows", 0), purpose=job.params.get("purpose", ""))
     return send_file(path, as_attachment=True, download_name=f"{job.params.get('title', job.title)}.xlsx")
 
 

@@ -53,10 +53,10 @@ def _query_page(title: str, run: Callable[..., queries.Page], template_args: dic
     """Render a query page, or export it whole when ``format=xlsx``: at once, or by a job when it is large."""
     filters = _filters()
     if request.args.get("format") == "xlsx":
-        if run(db(), me(), filters, page=1, per_page=1).total > current_app.config["EXPORT_INLINE_ROWS"]:
-            return _export_job(title, run.__name__, filters)
-        page = run(db(), me(), filters, page=1, per_page=queries.EXPORT_LIMIT)
         full, purpose = xlsx.full_values(me())
+        if run(db(), me(), filters, page=1, per_page=1).total > current_app.config["EXPORT_INLINE_ROWS"]:
+            return _export_job(title, run.__name__, filters, full=full, purpose=purpose)
+        page = run(db(), me(), filters, page=1, per_page=queries.EXPORT_LIMIT)
         access_log.exported(f"导出：{title}", len(page.rows), purpose=f"完整证件号：{purpose}" if full else purpose)
         return xlsx.download(title, page.headers, page.rows, by=me(), full=full)
     page = run(
@@ -76,7 +76,7 @@ def _query_page(title: str, run: Callable[..., queries.Page], template_args: dic
     )
 
 
-def _export_job(title: str, query: str, filters: queries.Filters) -> ResponseReturnValue:
+def _export_job(title: str, query: str, filters: queries.Filters, *, full: bool, purpose: str) -> ResponseReturnValue:
     """A large export, made by a worker: the job page shows its bar and then offers the file."""
     job_id = jobs.start(
         db(),
@@ -84,7 +84,14 @@ def _export_job(title: str, query: str, filters: queries.Filters) -> ResponseRet
         kind=exports.EXPORT,
         title=f"导出：{title}",
         actor=me(),
-        params={"title": title, "query": query, "filters": dataclasses.asdict(filters)},
+        # ID numbers masked unless full values were asked for with a reason (xlsx.full_values), as at once
+        params={
+            "title": title,
+            "query": query,
+            "filters": dataclasses.asdict(filters),
+            "full": full,
+            "purpose": f"完整证件号：{purpose}" if full and query != exports.ADMISSION else purpose,
+        },
     )
     flash("导出的数据较多，正在后台生成 Excel 文件；完成后可在本页下载", "info")
     return redirect(url_for("jobs.show", job_id=job_id))
@@ -157,7 +164,7 @@ def graduates_for_admission() -> ResponseReturnValue:
     """导出招生excel (F-40, F-56): the graduates in the five-column layout the result import reads back."""
     students = queries.graduated_students(db(), me(), _filters())
     if len(students) > current_app.config["EXPORT_INLINE_ROWS"]:
-        return _export_job("导出招生excel", exports.ADMISSION, _filters())
+        return _export_job("导出招生excel", exports.ADMISSION, _filters(), full=True, purpose=ADMISSION_EXPORT_PURPOSE)
     rows = admission_results.graduates_for_admission(db(), students)
     # The import layout read back by 招生结果导入: its 学籍号 must be whole, so this export's purpose is fixed.
     access_log.exported("导出：导出招生excel", len(rows), purpose=ADMISSION_EXPORT_PURPOSE)

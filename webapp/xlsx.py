@@ -15,8 +15,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.clock import display_zone
-from models.user import Role, User
 from models.job import Progress, no_progress
+from models.user import Role, User
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Columns holding an ID number (the 学籍号 is G + the ID number): masked in exports (issue 22 item 6) unless a role
