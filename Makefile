@@ -13,6 +13,8 @@ CELERY := $(VENV)/bin/celery -A webapp.worker
 # The embedded default's environment: demo mode, plain-HTTP cookies, the SQLite file and broker under instance/.
 RUN_ENV := XUEJI_DEMO=1 XUEJI_SECURE_COOKIES=0
 PYTEST_ARGS ?=
+# The demo's 5,000-row import file, for a newcomer to upload (学籍注册 → 学籍导入) and watch the job's progress bar.
+DEMO_FILE := instance/演示导入5000行.xlsx
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -53,6 +55,7 @@ setup: $(PY_STAMP) $(NODE_STAMP) $(EDITOR_JS)
 # The web application, one Celery worker and beat, together; Ctrl-C stops all three.
 run: setup
 	$(RUN_ENV) $(FLASK) xueji demo
+	[ -f "$(DEMO_FILE)" ] || $(RUN_ENV) $(FLASK) xueji demo-import-file "$(DEMO_FILE)"
 	trap 'kill $$worker $$beat 2>/dev/null; wait' EXIT; \
 	$(RUN_ENV) $(CELERY) worker --pool solo --without-gossip --without-mingle --without-heartbeat --loglevel WARNING & worker=$$!; \
 	$(RUN_ENV) $(CELERY) beat --loglevel WARNING & beat=$$!; \

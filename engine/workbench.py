@@ -438,6 +438,15 @@ class BulkResult:
     message: str
 
 
+def check_bulk(session: Session, task_ids: Sequence[int]) -> None:
+    """批量办理 takes tasks of one step of one flow (one form, one opinion)."""
+    steps = session.execute(
+        select(InboxTask.process_key, InboxTask.bpmn_id).where(InboxTask.id.in_(task_ids)).distinct()
+    ).all()
+    if len(steps) > 1:
+        raise DomainError("批量办理只能选择同一流程同一步骤的任务")
+
+
 def bulk_approve(
     session: Session,
     task_ids: Sequence[int],
@@ -447,11 +456,11 @@ def bulk_approve(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[BulkResult]:
     """批量办理: each task of the same step is approved with one opinion through its own form (so the form's
-    rules hold) in its own transaction; one refusal does not undo the others."""
+    rules hold) in its own transaction; one refusal does not undo the others. A task this user already completed
+    is reported as done, not refused: run again (a retried job), the batch approves nothing twice and still
+    lists every task's outcome."""
+    check_bulk(session, task_ids)
     rows = list(session.scalars(select(InboxTask).where(InboxTask.id.in_(task_ids))))
-    steps = {(row.process_key, row.bpmn_id) for row in rows}
-    if len(steps) > 1:
-        raise DomainError("批量办理只能选择同一流程同一步骤的任务")
     results: list[BulkResult] = []
     by_id = {row.id: row for row in rows}
     for n, task_id in enumerate(dict.fromkeys(task_ids), start=1):
@@ -463,6 +472,9 @@ def bulk_approve(
         form_cls = FORMS.get(row.form_key)
         approval = getattr(form_cls, "approval", None)
         try:
+            if row.status == TaskStatus.DONE and row.completed_by_id == actor.id:
+                results.append(BulkResult(task_id, title, student, True, "已办理"))
+                continue
             if form_cls is None or approval is None:
                 raise DomainError("该步骤的表单不支持批量办理")
             check_enabled(row.instance, row.bpmn_id, Verb.BULK)
@@ -473,8 +485,9 @@ def bulk_approve(
             results.append(BulkResult(task_id, title, student, True, "已办理"))
         except DomainError as err:
             results.append(BulkResult(task_id, title, student, False, err.message))
-        if progress is not None:
-            progress(n, len(task_ids))
+        finally:
+            if progress is not None:
+                progress(n, len(task_ids))
     return results
 
 

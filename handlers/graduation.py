@@ -18,6 +18,7 @@ from handlers.registry import HandlerContext, handler
 from models import admission, audit, transitions
 from models.business_calendar import STAGE_YEARS, grade_level, grade_year, local_date, province_id_of
 from models.errors import DomainError
+from models.job import Progress, no_progress
 from models.lifecycle import GraduateRejection
 from models.org import Cohort, Stage
 from models.student import Student, StudentStatus
@@ -101,14 +102,20 @@ def _case_label(session: Session, case_id: int | None) -> str:
     return f"{case.title}，{case.state_label}"
 
 
-def graduate(session: Session, actor: User, students: Sequence[Student], *, on: date) -> int:
-    """Compulsory-stage 毕业 by the school, no county step (seed 000). Senior graduation goes through the flow."""
+def graduate(
+    session: Session, actor: User, students: Sequence[Student], *, on: date, progress: Progress = no_progress
+) -> int:
+    """Compulsory-stage 毕业 by the school, no county step (seed 000). Senior graduation goes through the flow.
+    All or nothing: the caller commits once, after the last student."""
+    progress(0, len(students), "检查毕业条件")
     check_graduation(session, students)
     senior = [s for s in students if _cohort_of(s).stage is Stage.SENIOR]
     if senior:
         raise DomainError(f"高中阶段毕业须报学籍主管部门核办：{_names(senior)}")
-    for student in students:
+    for done, student in enumerate(students):
+        progress(done, len(students), "办理毕业")
         _graduate_one(session, actor, student, S.GRADUATED, on=on, instance_id=None)
+    progress(len(students), len(students), "办理毕业")
     return len(students)
 
 

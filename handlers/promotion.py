@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from models import audit
 from models.business_calendar import STAGE_YEARS, grade_year
 from models.errors import DomainError
+from models.job import Progress, no_progress
 from models.lifecycle import PromotionRun, PromotionStatus
 from models.org import Cohort, OrgLevel, OrgUnit, SchoolClass, Stage
 from models.student import Student, StudentStatus
@@ -53,8 +54,11 @@ def schedule(session: Session, actor: User, *, province_id: int, promote_at: dat
     return run
 
 
-def promote(session: Session, run_id: int, *, actor: User | None, now: datetime) -> PromotionRun:
+def promote(
+    session: Session, run_id: int, *, actor: User | None, now: datetime, progress: Progress = no_progress
+) -> PromotionRun:
     """Carry out one scheduled promotion. Refused when it already ran or the grade year moved meanwhile."""
+    progress(0, 2, "升级")
     run = session.scalars(
         select(PromotionRun)
         .where(PromotionRun.id == run_id)
@@ -72,7 +76,9 @@ def promote(session: Session, run_id: int, *, actor: User | None, now: datetime)
             session.flush()
     except IntegrityError as exc:
         raise DomainError(f"{run.from_year}学年的升级已经执行过") from exc
+    progress(1, 2, "统计在校学生")
     run.report = report(session, run.org_id, run.to_year)
+    progress(2, 2, "统计在校学生")
     _audit(session, run, actor, "升级", before={"grade_year": run.from_year}, after={"grade_year": run.to_year})
     return run
 

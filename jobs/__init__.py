@@ -116,6 +116,37 @@ def create(
     return job_id, True
 
 
+def start(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    title: str,
+    actor: User | None,
+    params: dict[str, Any],
+) -> int:
+    """Create and submit the job of this key. The same work asked for again finds its job: still queued, running
+    or done, it is shown as it is (never done twice); failed or cancelled, it is queued again (a retry, which
+    starts from nothing since a failed or cancelled job wrote nothing). Returns the job id."""
+    job_id, created = create(session, key=key, kind=kind, title=title, actor=actor, params=params)
+    if not created:
+        if session.get_one(Job, job_id).state not in (JobState.FAILED, JobState.CANCELLED):
+            return job_id
+        requeue(session, job_id)
+        return job_id
+    submit(job_id)
+    return job_id
+
+
+def requeue(session: Session, job_id: int) -> None:
+    """Run a failed or cancelled job again as the same job: what it writes commits with its done state, so at
+    most once."""
+    job = session.get_one(Job, job_id)
+    job.state, job.error, job.finished_at, job.cancel_requested = JobState.QUEUED, None, None, False
+    session.commit()
+    submit(job_id)
+
+
 def submit(job_id: int) -> None:
     """Hand a committed job to a worker. ``JOBS_INLINE`` (the web tests, whose app lives inside one rolled-back
     transaction that no worker can see) runs it here instead, through the same runner."""

@@ -29,7 +29,9 @@ After = Callable[[Session, Job], None]
 
 @dataclass(frozen=True)
 class Kind:
-    run: Run  # does the work in the session (not committing); returns the result summary (JSON)
+    # Does the work in the session (not committing); returns the result summary (JSON), with "result_file" the
+    # name of a file it made for download, if any.
+    run: Run
     writes: bool  # the work writes: its transaction commits with the job's done state, else it is rolled back
     after: After | None = None  # follow-up work of a done job, each piece its own transaction (e.g. opening cases)
     # The work commits item by item (each item idempotent: a retry skips what is done), instead of all at once.
@@ -49,10 +51,21 @@ def kind(name: str, *, writes: bool, after: After | None = None, partial: bool =
     return register
 
 
+def kinds() -> dict[str, Kind]:
+    """Every job kind (their modules register them when imported)."""
+    from jobs import exports, imports, lifecycle, migration, prints, reports, workbench  # noqa: F401 -- registers them
+
+    return KINDS
+
+
+def left_behind(kind_name: str) -> str:
+    """What cancelling or interrupting a job of this kind leaves behind, in the user's words."""
+    return _left(kinds()[kind_name])
+
+
 def execute(sessions: sessionmaker[Session], job_id: int, *, watched: bool = True) -> JobState | None:
     """Run the job if it still needs running; returns its final state (None: no such job)."""
-    from jobs import imports, migration, prints, reports  # noqa: F401 -- registers their kinds
-
+    kinds()
     with sessions() as session:
         job = session.get(Job, job_id)
         if job is None or job.finished:
@@ -84,6 +97,7 @@ def _run(session: Session, job_id: int, work: Kind, progress: Progress) -> JobSt
         if not work.writes:
             session.rollback()  # nothing of the work is kept; the outcome below is a fresh transaction
         job = session.get_one(Job, job_id)
+        job.result_file = result.pop("result_file", None)  # a file the work made (an export), for download
         job.result, job.done = result, job.total
         return _finish(session, job, JobState.DONE)
     except JobCancelled:

@@ -122,6 +122,7 @@ ROUTES: dict[str, Access] = {
     "jobs.status": scoped("job", "job_or_404"),
     "jobs.cancel": scoped("job", "job_or_404"),
     "jobs.retry": scoped("job", "job_or_404"),
+    "jobs.download": scoped("job", "job_or_404"),
     # -- students ----------------------------------------------------------------------------------------------------
     "students.search": logged_in(),
     "students.detail": scoped("student", "student_or_404"),
@@ -153,6 +154,7 @@ ROUTES: dict[str, Access] = {
     "lifecycle.graduation_info": scoped("student", "student_or_404", R.SCHOOL_REGISTRAR),
     "lifecycle.promotion_settings": roles(R.PROVINCE_OFFICER),
     "lifecycle.promotion_undo": scoped("promotion_run", "run.org_id != me().org_id", R.PROVINCE_OFFICER),
+    "lifecycle.promotion_run": scoped("promotion_run", "run.org_id != me().org_id", R.PROVINCE_OFFICER),
     "lifecycle.change_types": roles(R.POLICY_OFFICER, R.PROVINCE_OFFICER),
     "lifecycle.dropouts": roles(*AUTHORITIES, R.SCHOOL_REGISTRAR),
     # -- transfers ---------------------------------------------------------------------------------------------------

@@ -46,3 +46,14 @@ def test_the_import_command_checks_then_writes_with_a_progress_bar(app, session,
     assert len(session.scalars(select(Student).where(Student.name.startswith("测试"))).all()) == 30
     again = runner.invoke(args=[*args, "--commit"])
     assert again.exit_code == 1 and "该生已在本校注册" in again.output and "未导入任何数据" in again.output
+
+
+def test_the_demo_import_file_checks_with_only_its_deliberately_wrong_rows_failing(app, tmp_path):
+    """The demo's 5,000-row file (here 500 rows): every 250th row has an impossible birth date, nothing else."""
+    upload = tmp_path / "demo.xlsx"
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["xueji", "demo-import-file", str(upload), "--rows", "500"])
+    assert made.exit_code == 0, made.output
+    checked = runner.invoke(args=["xueji", "import", str(upload), "--user", "nanming-xx-registrar"])
+    assert checked.exit_code == 1 and "共 2 处错误，涉及 2 行" in checked.output, checked.output
+    assert "第251行「出生日期」" in checked.output and "第501行「出生日期」" in checked.output

@@ -113,7 +113,8 @@ def test_bulk_approval_lists_each_result(start_transfer, session, login_as):
     ids = [open_row(session, c, "to_county_review").id for c in cases]
     county = login_as(COUNTY)
     page = county.post("/workbench/bulk", data={"task_id": [str(i) for i in ids], "opinion": "同意"})
-    assert page.status_code == 200
+    assert page.status_code == 302 and "/jobs/" in page.location  # a job, whose page lists each result
+    page = county.get(page.location)
     assert "共 3 项：成功 3 项，未办理 0 项" in text(page)
     session.expire_all()
     assert {session.get(ProcessInstance, c.id).state_label for c in cases} == {"待转出学校审核"}
@@ -184,7 +185,9 @@ def test_bulk_of_everything_the_filter_selects_beyond_the_page(start_transfer, s
     county = login_as(COUNTY)
     inbox = text(county.get("/", query_string={"step": "to_county_review"}))
     assert "筛选出的全部 3 项" in inbox
-    page = county.post("/workbench/bulk", data={"all": "1", "step": "to_county_review", "opinion": "同意"})
+    page = county.post(
+        "/workbench/bulk", data={"all": "1", "step": "to_county_review", "opinion": "同意"}, follow_redirects=True
+    )
     assert "共 3 项：成功 3 项，未办理 0 项" in text(page)
     session.expire_all()
     assert {session.get(ProcessInstance, c.id).state_label for c in cases} == {"待转出学校审核"}

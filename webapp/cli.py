@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,10 @@ from jobs import imports, periodic
 from models import audit, seals
 from models.base import utcnow
 from models.errors import DomainError
+from models.job import Job, JobState
 from models.org import OrgLevel, OrgUnit, add_unit
 from models.user import Role, User, UserRole
-from webapp import demo
+from webapp import demo, demo_import
 from webapp.access import password_policy
 from webapp.config import ROOT
 from webapp.db import db
@@ -150,6 +152,52 @@ class TerminalProgress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+@group.command("demo-import-file")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="演示导入5000行.xlsx")
+@click.option("--user", "username", default="nanming-xx-registrar", show_default=True, help="学校学籍管理员用户名")
+@click.option("--rows", "count", default=demo_import.ROWS, show_default=True, help="行数")
+def demo_import_file(path: Path, username: str, count: int) -> None:
+    """生成演示用的学籍导入文件（默认 5000 行，其中每 250 行有一行出生日期错误，用于查看失败行报告）。"""
+    session = db()
+    actor = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if actor is None:
+        raise click.ClickException(f"没有用户 {username}（先执行 flask xueji demo）")
+    try:
+        path.write_bytes(demo_import.workbook(session, actor, count))
+    except DomainError as err:
+        raise click.ClickException(err.message) from err
+    click.echo(f"已生成 {path}（{count} 行）：以 {username} 登录，在「学籍注册 → 学籍导入」上传")
+
+
+@group.command("watch-job")
+@click.argument("job_id", type=int)
+@click.option("--interval", default=0.5, show_default=True, help="刷新间隔（秒）")
+def watch_job(job_id: int, interval: float) -> None:
+    """在终端显示后台任务的进度条（与任务页面同一数据），直到任务结束；任务失败或取消时退出码为 1。"""
+    session = db()
+    progress = TerminalProgress()
+    try:
+        while True:
+            session.rollback()  # a new snapshot each time: the worker commits the progress meanwhile
+            job = session.get(Job, job_id)
+            if job is None:
+                raise click.ClickException(f"没有任务 {job_id}")
+            if job.stage or job.total:
+                progress(job.done, job.total, job.stage)
+            if job.finished:
+                break
+            time.sleep(interval)
+    finally:
+        progress.close()
+    click.echo(f"{job.title}：{job.state.label}")
+    for stage, seconds in job.result.get("stages", []):
+        click.echo(f"  {stage:<10} {seconds:6.1f} 秒")
+    if job.state != JobState.DONE:
+        raise click.ClickException(job.error or job.state.label)
+    if message := job.result.get("message"):
+        click.echo(message)
 
 
 @group.command("import")

@@ -49,6 +49,8 @@ class Config:
     # Run jobs inside the request that submits them instead of on a worker: only for the web tests, whose app
     # lives inside one rolled-back transaction that no worker could see.
     JOBS_INLINE = False
+    # An export of more rows than this is made by a job (its page offers the file); smaller ones download at once.
+    EXPORT_INLINE_ROWS = int(os.environ.get("XUEJI_EXPORT_INLINE_ROWS", "5000"))
     # Production refuses to start with the demo secret key or a user whose password is the demo password.
     PRODUCTION = _flag("XUEJI_PRODUCTION", False)
 

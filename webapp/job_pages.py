@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 import jobs
+from jobs import exports, runner
 from models.base import utcnow
 from models.clock import as_utc
 from models.job import Job, JobState
 from models.jurisdiction import jobs_visible_to
+from webapp import access_log
 from webapp.access import job_or_404, me
 from webapp.db import db
 
@@ -33,7 +35,8 @@ def index() -> ResponseReturnValue:
 @login_required
 def show(job_id: int) -> ResponseReturnValue:
     job = job_or_404(job_id)
-    return render_template("jobs/show.html", job=job, mine=job.started_by_id == me().id)
+    left = runner.left_behind(job.kind) if job.kind in runner.kinds() else ""
+    return render_template("jobs/show.html", job=job, mine=job.started_by_id == me().id, left=left)
 
 
 @bp.get("/<int:job_id>.json")
@@ -67,10 +70,28 @@ def progress(job: Job) -> dict[str, Any]:
     }
 
 
+@bp.get("/<int:job_id>/file")
+@login_required
+def download(job_id: int) -> ResponseReturnValue:
+    """An export job's workbook, for whoever started it (the watermark names them), logged like the page's own
+    export: records leave the server now."""
+    job = job_or_404(job_id)
+    if job.started_by_id != me().id:
+        flash("导出文件只有发起导出的人可以下载", "warning")
+        return redirect(url_for("jobs.show", job_id=job_id))
+    path = exports.file_of(job) if job.state == JobState.DONE else None
+    if path is None:
+        flash("该任务没有可下载的文件（未完成，或文件已超过保存期限，请重新导出）", "warning")
+        return redirect(url_for("jobs.show", job_id=job_id))
+    access_log.exported(job.title, job.result.get("rows", 0), purpose=job.params.get("purpose", ""))
+    return send_file(path, as_attachment=True, download_name=f"{job.params.get('title', job.title)}.xlsx")
+
+
 @bp.post("/<int:job_id>/cancel")
 @login_required
 def cancel(job_id: int) -> ResponseReturnValue:
-    """Safe at any point for the jobs there are: they write in one transaction, which a cancel rolls back."""
+    """Safe at any point for the jobs there are: most write in one transaction, which a cancel rolls back; the
+    others commit item by item, each item idempotent (a retry skips what is done)."""
     job = job_or_404(job_id)
     if job.started_by_id != me().id or job.finished:
         flash("该任务不能取消", "warning")
@@ -81,7 +102,7 @@ def cancel(job_id: int) -> ResponseReturnValue:
     else:
         job.cancel_requested = True
         db().commit()
-        flash("已请求取消：任务将在下一步停止，不会写入任何数据", "info")
+        flash(f"已请求取消：任务将在下一步停止，{runner.left_behind(job.kind)}", "info")
     return redirect(url_for("jobs.show", job_id=job_id))
 
 
@@ -93,7 +114,5 @@ def retry(job_id: int) -> ResponseReturnValue:
     if job.started_by_id != me().id or job.state != JobState.FAILED:
         flash("只有失败的任务可以重试", "warning")
         return redirect(url_for("jobs.show", job_id=job_id))
-    job.state, job.error, job.finished_at, job.cancel_requested = JobState.QUEUED, None, None, False
-    db().commit()
-    jobs.submit(job_id)
+    jobs.requeue(db(), job_id)
     return redirect(url_for("jobs.show", job_id=job_id))

@@ -3,6 +3,8 @@ promotion, dropout counts, status-change query. Every list is scoped by jurisdic
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 
@@ -12,17 +14,21 @@ from flask_login import login_required
 from sqlalchemy import select
 
 import engine
+import jobs
 from handlers import admission_results, graduation, promotion, status_change
+from jobs import exports
+from jobs import lifecycle as job_kinds
 from models import clock, jurisdiction, queries
 from models.base import utcnow
 from models.business_calendar import STAGE_YEARS, grade_level, grade_year, local_date, province_id_of
 from models.errors import DomainError, NotFound
+from models.job import Job
 from models.lifecycle import ChangeCode, PromotionRun, StatusChangeType, WindowKind
 from models.org import Cohort, SchoolClass
 from models.system_settings import month_day, setting
 from models.user import Role
 from webapp import access_log, xlsx
-from webapp.access import me, requires, student_or_404
+from webapp.access import job_or_404, me, requires, student_or_404
 from webapp.db import db
 
 bp = Blueprint("lifecycle", __name__, url_prefix="/lifecycle")
@@ -44,11 +50,13 @@ def _filters() -> queries.Filters:
 
 
 def _query_page(title: str, run: Callable[..., queries.Page], template_args: dict[str, object]) -> ResponseReturnValue:
-    """Render a query page, or export it whole when ``format=xlsx``."""
+    """Render a query page, or export it whole when ``format=xlsx``: at once, or by a job when it is large."""
     filters = _filters()
     if request.args.get("format") == "xlsx":
-        page = run(db(), me(), filters, page=1, per_page=queries.EXPORT_LIMIT)
         full, purpose = xlsx.full_values(me())
+        if run(db(), me(), filters, page=1, per_page=1).total > current_app.config["EXPORT_INLINE_ROWS"]:
+            return _export_job(title, run.__name__, filters, full=full, purpose=purpose)
+        page = run(db(), me(), filters, page=1, per_page=queries.EXPORT_LIMIT)
         access_log.exported(f"导出：{title}", len(page.rows), purpose=f"完整证件号：{purpose}" if full else purpose)
         return xlsx.download(title, page.headers, page.rows, by=me(), full=full)
     page = run(
@@ -66,6 +74,27 @@ def _query_page(title: str, run: Callable[..., queries.Page], template_args: dic
         may_ask_full=xlsx.may_ask_full_values(me()),
         **template_args,
     )
+
+
+def _export_job(title: str, query: str, filters: queries.Filters, *, full: bool, purpose: str) -> ResponseReturnValue:
+    """A large export, made by a worker: the job page shows its bar and then offers the file."""
+    job_id = jobs.start(
+        db(),
+        key=f"{exports.EXPORT}:{me().id}:{secrets.token_hex(8)}",  # each export is its own (the data moves on)
+        kind=exports.EXPORT,
+        title=f"导出：{title}",
+        actor=me(),
+        # ID numbers masked unless full values were asked for with a reason (xlsx.full_values), as at once
+        params={
+            "title": title,
+            "query": query,
+            "filters": dataclasses.asdict(filters),
+            "full": full,
+            "purpose": f"完整证件号：{purpose}" if full and query != exports.ADMISSION else purpose,
+        },
+    )
+    flash("导出的数据较多，正在后台生成 Excel 文件；完成后可在本页下载", "info")
+    return redirect(url_for("jobs.show", job_id=job_id))
 
 
 # -- 在办业务 (F-34) -------------------------------------------------------------------------------------------
@@ -134,6 +163,8 @@ def graduates() -> ResponseReturnValue:
 def graduates_for_admission() -> ResponseReturnValue:
     """导出招生excel (F-40, F-56): the graduates in the five-column layout the result import reads back."""
     students = queries.graduated_students(db(), me(), _filters())
+    if len(students) > current_app.config["EXPORT_INLINE_ROWS"]:
+        return _export_job("导出招生excel", exports.ADMISSION, _filters(), full=True, purpose=ADMISSION_EXPORT_PURPOSE)
     rows = admission_results.graduates_for_admission(db(), students)
     # The import layout read back by 招生结果导入: its 学籍号 must be whole, so this export's purpose is fixed.
     access_log.exported("导出：导出招生excel", len(rows), purpose=ADMISSION_EXPORT_PURPOSE)
@@ -168,12 +199,31 @@ def graduation_classes() -> ResponseReturnValue:
     cohorts = db().scalars(select(Cohort).where(Cohort.school_id == me().org_id).order_by(Cohort.cohort_year)).all()
     final = [c for c in cohorts if grade_level(c.cohort_year, year) >= STAGE_YEARS[c.stage]]
     classes = [(cls, graduation.class_students(db(), cls.id)) for cohort in final for cls in cohort.classes]
-    return render_template("lifecycle/graduation.html", classes=classes, destinations=graduation.DESTINATIONS)
+    return render_template(
+        "lifecycle/graduation.html",
+        classes=classes,
+        destinations=graduation.DESTINATIONS,
+        job=_started_job(),
+        batch=secrets.token_hex(8),  # the job key of what this page submits (a form sent twice is one job)
+    )
+
+
+def _batch() -> str:
+    """The submitted form's token (graduation.html), or a new one for a form without it."""
+    batch = request.form.get("batch", "")
+    return batch if batch.isalnum() and len(batch) <= 32 else secrets.token_hex(8)  # noqa: PLR2004
+
+
+def _started_job() -> Job | None:
+    """The job this page started (``?job=``), whose bar and then outcome the page shows."""
+    job_id = request.args.get("job", type=int)
+    return job_or_404(job_id) if job_id else None
 
 
 @bp.post("/graduation")
 @requires(Role.SCHOOL_REGISTRAR)
 def graduate() -> ResponseReturnValue:
+    """A job (a county's classes may take longer than a request may): the page shows its bar, then its outcome."""
     class_id = request.form.get("class_id", type=int)
     school_class = db().get(SchoolClass, class_id) if class_id else None
     if school_class is None or school_class.cohort.school_id != me().org_id:
@@ -181,19 +231,24 @@ def graduate() -> ResponseReturnValue:
     chosen = {int(i) for i in request.form.getlist("student_id") if i.isdigit()}
     pupils = graduation.class_students(db(), school_class.id)
     students = [s for s in pupils if s.id in chosen] if chosen else pupils
-    try:
-        today = local_date(utcnow())
-        count = graduation.graduate(db(), me(), students, on=today)
-        db().commit()
-        whole = "" if chosen else "全班 "  # nothing ticked graduates the class: the page confirmed the count first
-        flash(f"{school_class.name}：{whole}{count} 名学生已毕业", "success")
-        deadline = month_day(setting(db(), me().org_id, "graduation_deadline"))
-        if warning := graduation.deadline_warning(today, deadline):
-            flash(warning, "warning")
-    except DomainError as err:
-        db().rollback()
-        flash(err.message, "danger")
-    return redirect(url_for("lifecycle.graduation_classes"))
+    if not students:
+        flash("请选择要毕业的学生", "danger")
+        return redirect(url_for("lifecycle.graduation_classes"))
+    ids = [s.id for s in students]
+    today = local_date(utcnow())
+    job_id = jobs.start(
+        db(),
+        key=job_kinds.graduation_key(school_class.id, ids, _batch()),
+        kind=job_kinds.GRADUATE,
+        title=f"学生毕业：{school_class.cohort.name} {school_class.name}（{len(ids)}人）",
+        actor=me(),
+        # nothing ticked graduates the class: the page confirmed the count first, and the outcome says 全班
+        params={"class_id": school_class.id, "student_ids": ids, "on": today.isoformat(), "whole_class": not chosen},
+    )
+    deadline = month_day(setting(db(), me().org_id, "graduation_deadline"))
+    if warning := graduation.deadline_warning(today, deadline):
+        flash(warning, "warning")
+    return redirect(url_for("lifecycle.graduation_classes", job=job_id))
 
 
 @bp.post("/graduation/senior")
@@ -263,7 +318,27 @@ def promotion_settings() -> ResponseReturnValue:
             flash(err.message, "danger")
         return redirect(url_for("lifecycle.promotion_settings"))
     runs = db().scalars(select(PromotionRun).where(PromotionRun.org_id == province_id).order_by(PromotionRun.id.desc()))
-    return render_template("lifecycle/promotion.html", runs=list(runs), year=grade_year(db(), province_id))
+    return render_template(
+        "lifecycle/promotion.html", runs=list(runs), year=grade_year(db(), province_id), job=_started_job()
+    )
+
+
+@bp.post("/promotion/<int:run_id>/run")
+@requires(Role.PROVINCE_OFFICER)
+def promotion_run(run_id: int) -> ResponseReturnValue:
+    """立即升级: the scheduled promotion now, as a job (one per run: asked twice, it is the same job)."""
+    run = db().get(PromotionRun, run_id)
+    if run is None or run.org_id != me().org_id:
+        abort(404)
+    job_id = jobs.start(
+        db(),
+        key=job_kinds.promotion_key(run.id),
+        kind=job_kinds.PROMOTE,
+        title=f"升级：{run.from_year}→{run.to_year}学年",
+        actor=me(),
+        params={"run_id": run.id},
+    )
+    return redirect(url_for("lifecycle.promotion_settings", job=job_id))
 
 
 @bp.post("/promotion/<int:run_id>/undo")

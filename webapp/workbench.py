@@ -3,6 +3,7 @@ saved views. Every route loads its task or case through ``webapp.access`` (the o
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,8 +16,10 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 from wtforms import SelectChoice
 
 import engine
+import jobs
 from forms.workbench import BulkForm, CommentForm, NoteForm, PersonForm, ReturnForm, SavedViewForm, SignerForm
 from handlers import worklist
+from jobs import workbench as job_kinds
 from models.base import utcnow
 from models.clock import as_utc
 from models.errors import DomainError, NotFound
@@ -378,11 +381,20 @@ def bulk() -> ResponseReturnValue:
     for task_id in ids:
         task_or_404(task_id)  # each one within the user's inbox, or 404
     try:
-        results = engine.bulk_approve(db(), ids, actor=me(), opinion=form.opinion.data or "")
+        engine.check_bulk(db(), ids)
     except DomainError as err:
         flash(err.message, "danger")
         return redirect(url_for("inbox.index"))
-    return render_template("workbench/bulk.html", results=results)
+    # A job (a county's morning of hundreds of tasks takes longer than a request may); its page lists each result.
+    job_id = jobs.start(
+        db(),
+        key=f"{job_kinds.BULK}:{me().id}:{secrets.token_hex(8)}",
+        kind=job_kinds.BULK,
+        title=f"批量办理（{len(ids)}项）",
+        actor=me(),
+        params={"task_ids": ids, "opinion": form.opinion.data or ""},
+    )
+    return redirect(url_for("jobs.show", job_id=job_id))
 
 
 BULK_LIMIT = 1000

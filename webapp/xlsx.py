@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.clock import display_zone
+from models.job import Progress, no_progress
 from models.user import Role, User
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -24,6 +25,7 @@ ID_HEADERS = frozenset({"学籍号", "身份证件号", "身份证号", "个人�
 FULL_VALUE_ROLES = (Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER, Role.NATIONAL_OFFICER)
 WIDTH_SAMPLE = 1000  # rows measured for column widths: enough to see the data's shape, cheap on big exports
 MAX_WIDTH = 60
+PROGRESS_EVERY = 500  # rows between two progress reports of an export job
 
 
 def safe_cell(value: Any) -> Any:
@@ -71,7 +73,9 @@ def fit_columns(sheet: Worksheet, headers: list[str], rows: list[list[Any]]) -> 
         sheet.column_dimensions[get_column_letter(index + 1)].width = min(widest + 2, MAX_WIDTH)
 
 
-def workbook_bytes(title: str, headers: list[str], rows: list[list[Any]], *, mark: str = "") -> bytes:
+def workbook_bytes(
+    title: str, headers: list[str], rows: list[list[Any]], *, mark: str = "", progress: Progress = no_progress
+) -> bytes:
     """``mark`` (who exported, when) goes into the page header and footer of every printed page and into the
     workbook's properties: an export that leaves the office still says whose it was."""
     book = Workbook()
@@ -83,8 +87,11 @@ def workbook_bytes(title: str, headers: list[str], rows: list[list[Any]], *, mar
         book.properties.creator = mark[:255]
         book.properties.description = mark
     sheet.append([safe_cell(h) for h in headers])
-    for row in rows:
+    for done, row in enumerate(rows):
+        if done % PROGRESS_EVERY == 0:
+            progress(done, len(rows), "写入Excel")
         sheet.append([safe_cell(value) for value in row])
+    progress(len(rows), len(rows), "写入Excel")
     fit_columns(sheet, headers, rows)
     buffer = BytesIO()
     book.save(buffer)
