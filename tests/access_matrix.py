@@ -296,6 +296,7 @@ def unclassified(endpoints: dict[str, str]) -> list[str]:
 # NO_PERSONAL_DATA whose page shows a pupil's name or ID number fails it too.
 PERSONAL_DATA: frozenset[str] = frozenset(
     {
+        "jobs.download",
         "api.changes",
         "prints.card",
         "prints.roster",
@@ -335,6 +336,7 @@ PERSONAL_DATA: frozenset[str] = frozenset(
 )
 NO_PERSONAL_DATA: frozenset[str] = frozenset(
     {
+        "lifecycle.promotion_run",
         "api.openapi",
         "federation.index",
         "federation.retry",
