@@ -8,6 +8,7 @@ from handlers.registration import mark_problem
 from handlers.registry import HandlerContext, handler
 from models import audit, codes, dedup
 from models.attachment import Attachment
+from models.business_calendar import province_id_of
 from models.errors import DomainError
 from models.settings import controlled_fields
 from models.student import DedupStatus, Student, StudentStatus
@@ -46,7 +47,7 @@ def check_request(ctx: HandlerContext, *, student_id: int, form: dict[str, Any])
     student = ctx.session.get_one(Student, student_id)
     if student.status != StudentStatus.IN_SCHOOL:
         raise DomainError(f"学生{student.name}的学籍状态为「{student.status_label}」，须为在校学生才能申请关键数据变更")
-    controlled = controlled_fields(ctx.session)
+    controlled = controlled_fields(ctx.session, province_id_of(ctx.session, student.school_id))
     changes = {}
     for key, column in FIELDS.items():
         raw = str(form.get(key) or "").strip()

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from handlers.keydata import FIELDS, LEVELS
 from models import audit
+from models.business_calendar import province_id_of
 from models.errors import DomainError
-from models.settings import DEFAULT_CONTROLLED, ControlledField, controlled_fields
+from models.settings import DEFAULT_CONTROLLED, ProvinceControlledField, controlled_fields
 from models.system_settings import BY_KEY, SystemSetting, decode, stored
 from models.user import User
 
@@ -67,11 +68,13 @@ def save_controlled(session: Session, actor: User, levels: Mapping[str, str]) ->
     for level in levels.values():
         if level not in LEVELS:
             raise DomainError(f"审批层级「{level}」不是允许的选项")
-    before = {field: level for field, (_label, level) in controlled_fields(session).items()}
+    province_id = province_id_of(session, actor.org_id)
+    before = {field: level for field, (_label, level) in controlled_fields(session, province_id).items()}
     after = dict(levels)
     if before == after:
         return
-    rows = {row.field: row for row in session.scalars(select(ControlledField))}
+    own = ProvinceControlledField.province_id == province_id
+    rows = {row.field: row for row in session.scalars(select(ProvinceControlledField).where(own))}
     for field in CONTROLLABLE:
         row = rows.get(field)
         if field not in after:
@@ -79,7 +82,7 @@ def save_controlled(session: Session, actor: User, levels: Mapping[str, str]) ->
                 session.delete(row)
             continue
         if row is None:
-            row = ControlledField(field=field, label=DEFAULT_CONTROLLED[field][0])
+            row = ProvinceControlledField(province_id=province_id, field=field, label=DEFAULT_CONTROLLED[field][0])
             session.add(row)
         row.approval_level = after[field]
     session.flush()
@@ -87,8 +90,8 @@ def save_controlled(session: Session, actor: User, levels: Mapping[str, str]) ->
         session,
         actor=actor,
         action="受控字段设置",
-        entity="controlled_field",
-        entity_id=0,
+        entity="province_controlled_field",
+        entity_id=province_id,
         before=before,
         after=after,
     )

@@ -24,7 +24,7 @@ from models.photo import StudentPhoto
 from models.quality import QualityBaseline, QualityCampaign
 from models.reports import ReportCount
 from models.seals import Seal
-from models.settings import ControlledField, PhotoCollection, RegistrationOpening
+from models.settings import ControlledField, PhotoCollection, ProvinceControlledField, RegistrationOpening
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.system_settings import SystemSetting
 from models.transfer_rules import CityReviewRule, OutboundReview, TransferScope
@@ -61,6 +61,7 @@ __all__ = [
     "NoticeKind",
     "SavedView",
     "ControlledField",
+    "ProvinceControlledField",
     "DedupStatus",
     "PhotoCollection",
     "RegistrationOpening",

@@ -3,6 +3,7 @@ fields with their approving level (F-51)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, select
@@ -36,8 +37,22 @@ class RegistrationOpening(Base):
 
 
 class ControlledField(Base):
+    """The deployment's default controlled set, for a province that has not set its own."""
+
     __tablename__ = "controlled_field"
 
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(40))
+    approval_level: Mapped[str] = mapped_column(String(10), default="county")  # county | city
+
+
+class ProvinceControlledField(Base):
+    """受控字段设置 of one province (F-51: the province owns it); once a province saves its set, only that set counts
+    for its schools, so one province's choice never changes another's."""
+
+    __tablename__ = "province_controlled_field"
+
+    province_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
     field: Mapped[str] = mapped_column(String(40), primary_key=True)
     label: Mapped[str] = mapped_column(String(40))
     approval_level: Mapped[str] = mapped_column(String(10), default="county")  # county | city
@@ -53,8 +68,12 @@ def in_school_registration_open(session: Session, school: OrgUnit, now: datetime
     return found is not None
 
 
-def controlled_fields(session: Session) -> dict[str, tuple[str, str]]:
-    rows = session.scalars(select(ControlledField)).all()
+def controlled_fields(session: Session, province_id: int) -> dict[str, tuple[str, str]]:
+    """The province's own set, else the deployment's defaults (the table), else the seed's."""
+    own = session.scalars(
+        select(ProvinceControlledField).where(ProvinceControlledField.province_id == province_id)
+    ).all()
+    rows: Sequence[ControlledField | ProvinceControlledField] = own or session.scalars(select(ControlledField)).all()
     if not rows:
         return dict(DEFAULT_CONTROLLED)
     return {row.field: (row.label, row.approval_level) for row in rows}

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from handlers.graduation import deadline_warning
 from models.attachment import store_upload
 from models.audit import AuditEvent
-from models.business_calendar import local_date
+from models.business_calendar import local_date, province_id_of
 from models.errors import DomainError
 from models.holidays import working_calendar
+from models.settings import controlled_fields
 from models.system_settings import SystemSetting, month_day, setting
 
 PROVINCE = "guizhou-province"
@@ -153,3 +154,22 @@ def test_change_type_attachments_and_enabling_apply_to_new_requests(login_as, se
     assert login_as(PROVINCE).post("/lifecycle/change-types", data=data).status_code == 302
     with pytest.raises(DomainError, match="未启用"):
         flows("status_change", student=student_of(SCHOOL), by=user(SCHOOL), change_type="abroad", **abroad)
+
+
+def test_a_province_sets_only_its_own_controlled_fields(login_as, session, user):
+    """F-51: the province owns its set; Beijing's choice leaves Guizhou's (and the page Guizhou sees) as it was."""
+    guizhou = province_id_of(session, user(SCHOOL).org_id)
+    beijing = province_id_of(session, user("dongcheng-xx-registrar").org_id)
+    before = controlled_fields(session, guizhou)
+    keep = ["name", "sex", "birth_date"]
+    data = {"field": keep, **{f"level_{f}": "city" for f in keep}}
+    assert login_as("beijing-province").post("/settings/controlled-fields", data=data).status_code == 302
+    session.expire_all()
+    assert controlled_fields(session, beijing) == {
+        "name": ("姓名", "city"),
+        "sex": ("性别", "city"),
+        "birth_date": ("出生日期", "city"),
+    }
+    assert controlled_fields(session, guizhou) == before and "nationality" in before
+    page = login_as(PROVINCE).get("/settings/controlled-fields").get_data(as_text=True)
+    assert 'value="nationality" checked' in page

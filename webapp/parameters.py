@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from handlers import parameters
+from models.business_calendar import province_id_of
 from models.errors import DomainError
 from models.org import OrgLevel
 from models.settings import DEFAULT_CONTROLLED, controlled_fields
@@ -61,6 +62,6 @@ def controlled() -> ResponseReturnValue:
             db().rollback()
             flash(err.message, "danger")
             status = 422
-    current = controlled_fields(db())
+    current = controlled_fields(db(), province_id_of(db(), me().org_id))
     rows = [(f, DEFAULT_CONTROLLED[f][0], current.get(f)) for f in parameters.CONTROLLABLE]
     return render_template("settings/controlled.html", rows=rows, levels=parameters.LEVEL_LABELS), status

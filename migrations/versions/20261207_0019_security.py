@@ -2,7 +2,7 @@
 retention's anonymisation mark
 
 Revision ID: 0019_security
-Revises: 0015_admin
+Revises: 0022_federation
 Create Date: 2026-12-07 13:55:00
 """
 

@@ -1,7 +1,7 @@
 """admin2: system settings, school changes, data-quality campaigns
 
 Revision ID: 0020_admin2
-Revises: 0015_admin
+Revises: 0021_reports
 Create Date: 2026-12-07 13:52:44.002662
 """
 

@@ -2,7 +2,7 @@
 deployed on its own
 
 Revision ID: 0022_federation
-Revises: 0015_admin
+Revises: 0020_admin2
 Create Date: 2026-12-07 13:38:00.045898
 """
 
