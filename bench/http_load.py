@@ -209,9 +209,13 @@ def report(users: int, stats: dict[str, dict], completed: int, args: argparse.Na
         print(f"  {name}: {row['Request Count']} requests, p50 {row['50%']} ms, p95 {row['95%']} ms")
     submitted = int(stats.get("complete task", {}).get("Request Count", 0))
     submitted -= int(stats.get("complete task", {}).get("Failure Count", 0))
-    if completed != submitted:
+    # Locust stops its users mid-request when the run time is up: a completion the server then finishes has no
+    # answer counted, at most one per user. More done than that, or fewer than answered, is a real error.
+    if not submitted <= completed <= submitted + users:
         print(f"  {submitted} completions answered as submitted, {completed} done in the database")
         failed += 1
+    elif completed != submitted:
+        print(f"  {completed - submitted} completions were in flight when the run ended (done, answer not counted)")
     return failed
 
 
