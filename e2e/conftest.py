@@ -22,7 +22,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+import engine
+import handlers
 from webapp.config import ROOT
+
+# The tests start and advance cases in this process too (not only in the served app, whose create_app wires this).
+engine.use_handlers(handlers.REGISTRY)
 
 CHROMIUM = Path(os.environ.get("XUEJI_CHROMIUM", "/usr/bin/chromium"))  # Debian's package
 CHROMIUM_ARGS = [
