@@ -16,6 +16,7 @@ from models.errors import DomainError
 from models.org import Cohort, School, SchoolClass
 from models.template_columns import COLUMNS
 from models.user import User
+from webapp.demo_rows import valid_row
 
 ROWS = 5000
 WRONG_EVERY = 250  # every 250th row has an impossible birth date: 20 failed rows in the failed-rows workbook
@@ -38,55 +39,18 @@ def rows(school_code: str, class_no: str, count: int = ROWS) -> list[dict[str, A
     for n in range(count):
         month, day = 1 + n % 12, 1 + n // 12 % 28
         made.append(
-            {
-                "school_code": school_code,
-                "name": SURNAMES[n % len(SURNAMES)] + GIVEN[n % 7 * 2 : n % 7 * 2 + 2] + str(n),
-                "sex": "男" if n % 2 == 0 else "女",
-                "birth_date": "20190231" if (n + 1) % WRONG_EVERY == 0 else f"2019{month:02d}{day:02d}",
-                "birthplace_code": "520102",
-                "native_place": "贵州省贵阳市",
-                "ethnicity": "汉族",
-                "nationality": "中国",
-                "id_doc_type": "其他",
-                "overseas_status": "否",
-                "health_status": "健康或良好",
-                "hukou_code": "520102000000",
-                "hukou_type": "非农业户口",
-                "class_no": class_no,
-                "entry_month": "202509",
-                "entry_method": "就近入学",
-                "attendance_mode": "走读",
-                "student_source": "正常入学",
-                "current_address": "贵州省贵阳市南明区花果园1号",
-                "mailing_address": "贵州省贵阳市南明区花果园1号",
-                "home_address": "贵州省贵阳市南明区花果园1号",
-                "phone": "13800000000",
-                "postal_code": "550001",
-                "is_only_child": "是",
-                "had_preschool": "是",
-                "left_behind": "非留守儿童",
-                "is_migrant_child": "否",
-                "is_orphan": "否",
-                "is_martyr_child": "否",
-                "inclusive_placement": "非随班就读",
-                "disability_type": "无残疾",
-                "gov_purchased_seat": "否",
-                "needs_aid": "否",
-                "receives_subsidy": "否",
-                "distance_km": "1.5",
-                "commute_mode": "步行",
-                "needs_school_bus": "否",
-                "m1_name": "家长" + str(n),
-                "m1_relation": "父亲",
-                "m1_phone": "13900000000",
-                "m1_is_guardian": "是",
-                "m1_id_doc_type": "居民身份证",
-                "m1_id_doc_number": PARENT_ID,
-                "m2_name": "母亲" + str(n),
-                "m2_relation": "母亲",
-                "m2_phone": "13700000000",
-                "m2_is_guardian": "是",
-            }
+            valid_row(
+                school_code=school_code,
+                name=SURNAMES[n % len(SURNAMES)] + GIVEN[n % 7 * 2 : n % 7 * 2 + 2] + str(n),
+                sex="男" if n % 2 == 0 else "女",
+                birth_date="20190231" if (n + 1) % WRONG_EVERY == 0 else f"2019{month:02d}{day:02d}",
+                id_doc_type="其他",
+                id_doc_number="",
+                class_no=class_no,
+                m1_name="家长" + str(n),
+                m1_id_doc_number=PARENT_ID,
+                m2_name="母亲" + str(n),
+            )
         )
     return made
 
