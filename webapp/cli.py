@@ -18,7 +18,7 @@ import engine
 from handlers import accounts, student_import
 from handlers import retention as retention_policy
 from jobs import imports, periodic
-from models import audit, seals
+from models import audit, reports, seals
 from models.base import utcnow
 from models.errors import DomainError
 from models.job import Job, JobState
@@ -80,6 +80,10 @@ def load_demo(student_count: int, seed: int) -> None:
         click.echo("演示数据已存在，跳过")
         return
     summary = demo.load(session, students=student_count, seed=seed, password=current_app.config["DEMO_PASSWORD"])
+    # The statistics page reads precounted figures; count them now so that a newcomer's first look shows the demo
+    # world instead of zeros until beat's first tick.
+    reports.refresh(session)
+    session.commit()
     click.echo(summary)
 
 
