@@ -26,6 +26,9 @@ def migrate(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
     case_ids: list[int] = job.params["case_ids"]
     results: list[versions.MigrationResult] = []
     for start in range(0, len(case_ids), CHUNK):
+        # Each case has committed by now; end the reads since then before the progress write, so that the next
+        # chunk's transaction begins after it (SQLite refuses a write in a transaction older than another commit).
+        session.rollback()
         progress(start, len(case_ids), "迁移在办业务")
         results += versions.migrate(session, case_ids[start : start + CHUNK], target, by=actor)
     progress(len(case_ids), len(case_ids), "迁移在办业务")

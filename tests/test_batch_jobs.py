@@ -279,3 +279,41 @@ def test_a_bulk_approval_job_broken_midway_keeps_what_it_approved_and_its_retry_
     assert [w["done"] for w in writes if w["stage"] == "批量办理"][-1] == 4  # noqa: PLR2004
     page = county.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert 'data-testid="bulk-results"' in page and page.count("table-success") == 4  # noqa: PLR2004
+
+
+def test_a_migration_job_of_more_cases_than_one_chunk_moves_each_case_once(
+    worker, app, db, jobs_db, monkeypatch, request
+):
+    """More cases than a chunk (made small here: the worker is a thread of this process), so the job reports
+    progress between chunks while each case commits on its own: on SQLite the next chunk's writes must not run in
+    a transaction begun before that progress write."""
+    import engine
+    from e2e.test_workbench_flow import seed_transfers
+    from jobs import migration
+    from tests.test_processes_web import TRANSFER_EXTRA_STEP
+
+    writes = request.getfixturevalue("reported")
+    monkeypatch.setattr(migration, "CHUNK", 3)
+    count = 8
+    seed_transfers(jobs_db.url.render_as_string(hide_password=False), count)
+    db.rollback()
+    policy = db.scalars(select(User).where(User.username == "guizhou-policy")).one()
+    target = engine.publish(db, TRANSFER_EXTRA_STEP.encode(), filename="transfer_in_province.bpmn", by=policy)
+    db.commit()
+    on_old = select(ProcessInstance.id).where(
+        ProcessInstance.process_key == "transfer_in_province", ProcessInstance.version_id != target.id
+    )
+    waiting = db.scalars(on_old).all()
+    assert len(waiting) >= count
+
+    officer = login(app, "guizhou-policy")
+    job_id = started_job(officer.post("/processes/transfer_in_province/migrate", data={"from_version": "1"}))
+    done = wait_for(db, job_id)
+    assert done.state == JobState.DONE, done.error
+    assert done.result["moved"] == len(waiting) and db.scalars(on_old).all() == []
+    assert [w["done"] for w in writes if w["stage"] == "迁移在办业务"][-1] == len(waiting)
+
+
+def started_job(response: Any) -> int:
+    assert response.status_code == 302, response.get_data(as_text=True)  # noqa: PLR2004
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
