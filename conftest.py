@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 import engine as wf
+import handlers
 from forms import FORMS
 from handlers import graduation
 from models.org import Cohort
@@ -34,6 +35,9 @@ from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskKind,
 from webapp import create_app
 from webapp.config import Config
 from webapp.demo_database import build_database
+
+# Tests that only compile a diagram (no app, no database) check its service tasks against the handlers too.
+wf.use_handlers(handlers.REGISTRY)
 
 PASSWORD = Config.DEMO_PASSWORD
 
@@ -184,12 +188,15 @@ class CaseDriver:
             )
         ).one()
 
-    def form_for(self, bpmn_id: str, **fields: str) -> Any:
+    def form_for(self, bpmn_id: str, by: User | None = None, **fields: str) -> Any:
         task = self.open_task(bpmn_id)
-        return wf.form_class(task.instance.version, task.form_key)(formdata=MultiDict(fields))
+        form = wf.form_class(task.instance.version, task.form_key)(formdata=MultiDict(fields))
+        if by is not None:
+            form.scope(self.session, by)
+        return form
 
     def submit(self, bpmn_id: str, *, by: User, **fields: str) -> ProcessInstance:
-        form = self.form_for(bpmn_id, **fields)
+        form = self.form_for(bpmn_id, by, **fields)
         assert form.validate(), form.errors
         wf.complete(
             self.session, self.open_task(bpmn_id).id, actor=by, data=form.to_task_data(), display=form.display_lines()

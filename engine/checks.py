@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.spiff.specs.defaults import NoneTask, ServiceTask
 
+from engine import variables
 from engine.lanes import LANES
 from engine.registry import given
 from engine.store import properties
@@ -39,14 +40,38 @@ def _problems_of(task_spec: Any, *, called: bool, designed: Collection[str]) -> 
         problems.append(f"元素 {name} 的办理时限（属性 dueWorkingDays）必须是工作日天数")
     if form_key and form_key not in FORMS and form_key not in designed:
         problems.append(f"元素 {name} 指定的表单「{form_key}」不存在")
-    if isinstance(task_spec, ServiceTask) and task_spec.operation_name not in given().handlers:
-        problems.append(f"服务任务 {name} 的处理程序「{task_spec.operation_name}」未注册")
+    if isinstance(task_spec, ServiceTask):
+        problems.extend(_operation_problems(task_spec, name))
     return problems
 
 
-def problems(spec: Any, subprocess_specs: dict[str, Any], designed: Collection[str] = ()) -> list[str]:
+def _operation_problems(task_spec: Any, name: str) -> list[str]:
+    """The service operation is in the catalogue and is given exactly its parameters."""
+    if task_spec.operation_name not in given().handlers:
+        return [f"服务任务 {name} 的处理程序「{task_spec.operation_name}」未注册"]
+    operation = given().operation(task_spec.operation_name)
+    given_params = set(task_spec.operation_params or {})
+    known = {p.name for p in operation.parameters}
+    problems = [
+        f"服务任务 {name} 缺少处理程序「{operation.name}」的参数「{p.name}」（{p.type}）"
+        for p in operation.parameters
+        if p.required and p.name not in given_params
+    ]
+    if not operation.takes_any:
+        usable = "、".join(sorted(known))
+        problems += [
+            f"服务任务 {name} 的参数「{extra}」不是处理程序「{operation.name}」的参数（可用：{usable}）"
+            for extra in sorted(given_params - known)
+        ]
+    return problems
+
+
+def problems(
+    spec: Any, subprocess_specs: dict[str, Any], designed: Mapping[str, dict[str, Any]] | None = None
+) -> list[str]:
     """Chinese messages, each naming the element at fault; empty when the diagram may be published. ``designed``:
-    the keys of the forms the diagram itself defines (forms.designed)."""
+    the forms the diagram itself defines (forms.designed), by key."""
+    designed = designed or {}
     found: list[str] = [f"表单「{key}」与系统内置表单同名，请换一个标识" for key in designed if key in FORMS]
     unknown_lanes: dict[str, list[str]] = {}
     for process_spec, called in [(spec, False), *((s, True) for s in subprocess_specs.values())]:
@@ -57,11 +82,46 @@ def problems(spec: Any, subprocess_specs: dict[str, Any], designed: Collection[s
                 unknown_lanes.setdefault(task_spec.lane, []).append(_name(task_spec))
             found.extend(_problems_of(task_spec, called=called, designed=designed))
     found.extend(_verb_problems(spec, subprocess_specs))
+    found.extend(data_problems(spec, subprocess_specs, designed))
     lanes = [
         f"泳道「{lane}」没有对应的机构解析规则（可用泳道：{'、'.join(LANES)}），无法分派：{'、'.join(names)}"
         for lane, names in unknown_lanes.items()
     ]
     return lanes + found
+
+
+def _form_fields(
+    spec: Any, subprocess_specs: dict[str, Any], designed: Mapping[str, dict[str, Any]]
+) -> dict[str, list[str]]:
+    keys = {properties(t).get("formKey") for t in variables.task_specs(spec, subprocess_specs)} - {None, ""}
+    fields = {key: [f["name"] for f in definition["fields"]] for key, definition in designed.items()}
+    fields.update({key: FORMS[key].variables() for key in keys if key in FORMS})
+    return fields
+
+
+def data_problems(spec: Any, subprocess_specs: dict[str, Any], designed: Mapping[str, dict[str, Any]]) -> list[str]:
+    """A condition reading a variable nothing writes (it would fail, or silently branch, on a real case), and a
+    designed form's field that would overwrite a variable a service task reads from elsewhere."""
+    writers = variables.written(spec, subprocess_specs, _form_fields(spec, subprocess_specs, designed))
+    known = set(writers) | variables.STARTED_WITH
+    found = []
+    for gateway, target, condition in variables.conditions(spec, subprocess_specs):
+        for missing in sorted(variables.names_read(condition) - known):
+            found.append(
+                f"网关 {_name(gateway)} 通往「{target}」的条件「{condition}」读取的变量「{missing}」"
+                "没有任何表单或服务任务写入"
+            )
+    for name, readers in variables.service_reads(spec, subprocess_specs).items():
+        for task_spec, kind in writers.get(name, []):
+            key = properties(task_spec).get("formKey")
+            others = [w for w, _ in writers[name] if properties(w).get("formKey") != key]
+            if kind != "表单" or key not in designed or not (others or name in variables.STARTED_WITH):
+                continue
+            found.append(
+                f"表单「{key}」的字段「{name}」与服务任务 {_name(readers[0])} 需要的变量「{name}」同名，"
+                "提交时会覆盖它：请给该字段换一个字段名"
+            )
+    return list(dict.fromkeys(found))
 
 
 ESCALATIONS = ("上级", "通知")

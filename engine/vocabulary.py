@@ -8,7 +8,6 @@ so that a new form or handler appears in the editor without anybody maintaining 
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from lxml import etree
@@ -19,14 +18,12 @@ from engine.checks import ESCALATIONS
 from engine.lanes import LANES
 from engine.registry import given
 from engine.verbs import Verb
-from forms import FORMS
+from forms import FORMS, designed
 from models import codes
+from models.service_tasks import Operation
 from models.workflow import ProcessVersion
 
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-
-# The ``type`` of a spiffworkflow:parameter, from the handler's annotation (the engine passes the evaluated value).
-_PARAMETER_TYPES = {"int": "int", "str": "str", "dict": "dict", "list": "list", "bool": "bool", "float": "float"}
 
 
 def forms() -> list[dict[str, Any]]:
@@ -34,7 +31,7 @@ def forms() -> list[dict[str, Any]]:
     ``spiffworkflow:variableName`` when the diagram sets one) and, for choice fields, the values each may take (the
     code tables a condition compares with)."""
     return [
-        {"key": key, "title": cls.title or key, "variables": [f.name for f in form], "choices": _choices(form)}
+        {"key": key, "title": cls.title or key, "variables": cls.variables(), "choices": _choices(form)}
         for key, cls in sorted(FORMS.items())
         for form in [cls()]
     ]
@@ -55,31 +52,25 @@ def lanes() -> list[str]:
 
 
 def handlers() -> list[dict[str, Any]]:
-    """Each handler: its name, what it does (its docstring's first line), its keyword parameters with their types,
-    and whether a 退回 may run it again."""
+    """The catalogue of service operations: each handler's name, what it does (its docstring's first line), its
+    typed keyword parameters, its typed results (declared with the handler) and whether a 退回 may run it again."""
     registry = given()
-    return [
-        {"name": name, **_signature(func), "repeatable": name in registry.repeatable}
-        for name, func in sorted(registry.handlers.items())
-    ]
+    return [_operation(registry.operation(name)) for name in sorted(registry.handlers)]
 
 
-def _signature(func: Any) -> dict[str, Any]:
-    params = []
-    for param in list(inspect.signature(func).parameters.values())[1:]:  # the first is the HandlerContext
-        annotation = (
-            param.annotation if isinstance(param.annotation, str) else getattr(param.annotation, "__name__", "")
-        )
-        base = annotation.split("[", 1)[0].split("|", 1)[0].strip()
-        params.append(
-            {
-                "name": param.name,
-                "type": _PARAMETER_TYPES.get(base, "any"),
-                "required": param.default is inspect.Parameter.empty,
-            }
-        )
-    doc = inspect.getdoc(func) or ""
-    return {"description": doc.split("\n", 1)[0], "parameters": params, "result": "dict"}
+def _operation(operation: Operation) -> dict[str, Any]:
+    return {
+        "name": operation.name,
+        "description": operation.description,
+        "parameters": [{"name": p.name, "type": p.type, "required": p.required} for p in operation.parameters],
+        "results": [{"name": name, "type": kind} for name, kind in operation.results.items()],
+        "repeatable": operation.repeatable,
+    }
+
+
+def designed_types() -> dict[str, Any]:
+    """What the form designer offers: the field types of designed forms and the organisation levels."""
+    return {"types": designed.TYPES, "levels": designed.ORG_LEVELS, "attachment_name": designed.ATTACHMENT_NAME}
 
 
 def verbs() -> dict[str, list[str]]:

@@ -32,6 +32,8 @@ class TaskForm(Form):
     opinion_field: ClassVar[str] = "comment"
     # Fields that belong to one decision only: field name → (deciding field, value), shown only for that value.
     shown_when: ClassVar[dict[str, tuple[str, str]]] = {}
+    # Variables to_task_data writes beyond the fields (the publish check counts them as written).
+    also_writes: ClassVar[tuple[str, ...]] = ()
     # Decisions that remove or move a record: (field, value) → what the confirmation says is about to happen.
     confirm_when: ClassVar[dict[tuple[str, str], str]] = {}
 
@@ -42,6 +44,11 @@ class TaskForm(Form):
                 return consequence
         return ""
 
+    @classmethod
+    def variables(cls) -> list[str]:
+        """The diagram variables this form writes: its fields and ``also_writes``."""
+        return [*(field.name for field in cls()), *cls.also_writes]
+
     def outcome(self) -> str:
         """The decision in a word, for the message after submitting (the first choice field's label)."""
         for field in self:
@@ -49,13 +56,17 @@ class TaskForm(Form):
                 return str(field.data)
         return ""
 
+    def scope(self, session: Any, user: Any) -> None:
+        """Limit the pickers to the acting user's jurisdiction (models.jurisdiction); the form is shown or validated
+        for that user. Forms without pickers ignore it."""
+
     def prepare(self, session: Any, case: Any) -> None:
         """Fill choices that depend on the case (e.g. the receiving school's classes) when the form is shown for
         a task rather than on its own page: a form sent back to its initiator (退回) needs them."""
 
     def to_task_data(self) -> dict[str, Any]:
         """Field values as JSON types (task data is serialised; ``date``/``Decimal`` would fail there)."""
-        return {name: _json_safe(field.data) for name, field in self._fields.items()}
+        return {name: _json_safe(getattr(field, "task_value", field.data)) for name, field in self._fields.items()}
 
     def display_lines(self) -> list[tuple[str, str]]:
         """(label, value) pairs for the case history, in the order of the form, empty values left out."""
@@ -65,6 +76,7 @@ class TaskForm(Form):
             if value in (None, "", []):
                 continue
             labels = {c.value: c.label for c in field.iter_choices()} if hasattr(field, "iter_choices") else {}
+            value = getattr(field, "shown", value)
             shown = (
                 "、".join(str(labels.get(v, v)) for v in value) if isinstance(value, list) else labels.get(value, value)
             )

@@ -45,6 +45,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from forms import pickers
 from forms.base import ChineseForm, TaskForm
 from models.codes import TABLES
 
@@ -61,7 +62,11 @@ TYPES = {
     "multichoice": "多选",
     "yesno": "是/否",
     "attachment": "附件",
+    "student": "学生（管辖范围内）",
+    "org": "机构（管辖范围内）",
 }
+# The levels an organisation picker may be limited to (OrgLevel values).
+ORG_LEVELS = {"school": "学校", "county": "区县", "city": "市级"}
 KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")  # flow.step, as the Python forms' keys
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 # The attachment field carries the ids of the files the task page stored first (webapp.attachments.with_evidence).
@@ -83,6 +88,7 @@ FIELD_KEYS = {
     "max",
     "choices",
     "code_table",
+    "level",
 }
 LONGTEXT_MAX = 500
 
@@ -166,6 +172,10 @@ def _field_problems(field: dict[str, Any], earlier: list[str]) -> list[str]:
         problems.append(f"附件字段的字段名须为 {ATTACHMENT_NAME}")
     if kind in ("choice", "multichoice"):
         problems.extend(_choice_problems(field))
+    if "level" in field and (kind != "org" or field["level"] not in ORG_LEVELS):
+        problems.append(
+            f"机构级别（level）只用于机构字段，可用：{'、'.join(f'{k}（{v}）' for k, v in ORG_LEVELS.items())}"
+        )
     return problems + _limit_problems(field)
 
 
@@ -214,6 +224,8 @@ def _build(text: str) -> type[TaskForm]:
         "key": definition["key"],
         "title": definition["title"],
         "takes_files": any(f["type"] == "attachment" for f in definition["fields"]),
+        "pickers": {f["name"]: f.get("level") for f in definition["fields"] if f["type"] in ("student", "org")},
+        "scope": _scope,
         "shown_when": {
             f["name"]: (f["shown_when"]["field"], f["shown_when"]["equals"])
             for f in definition["fields"]
@@ -224,6 +236,12 @@ def _build(text: str) -> type[TaskForm]:
         attrs[field["name"]] = _field(field)
     # ChineseForm's Meta: WTForms' own messages (a date it cannot read, a number) in Chinese too.
     return type(f"Designed[{definition['key']}]", (TaskForm, ChineseForm), attrs)
+
+
+def _scope(form: Any, session: Any, user: Any) -> None:
+    """TaskForm.scope of a designed form: its pickers offer and accept only what the user's jurisdiction holds."""
+    for name, level in form.pickers.items():
+        form[name].limit_to(session, user, level)
 
 
 class RequiredWhen:
@@ -256,7 +274,7 @@ def _validators(field: dict[str, Any]) -> list[Any]:
     if "required_when" in field:  # before Optional, which would end the chain on an empty field
         rule = field["required_when"]
         validators.append(RequiredWhen(rule["field"], rule["equals"], f"{rule['equals']}时必须填写{label}"))
-    verb = "选择" if kind in ("choice", "multichoice", "yesno") else "上传" if kind == "attachment" else "填写"
+    verb = "选择" if kind in ("choice", "multichoice", "yesno", "org") else "上传" if kind == "attachment" else "填写"
     validators.append(InputRequired(f"请{verb}{label}") if field.get("required") else Optional())
     high = field.get("max_length", LONGTEXT_MAX if kind == "longtext" else None)
     low = field.get("min_length", 0)
@@ -292,6 +310,10 @@ _PLAIN: dict[str, Callable[..., Field]] = {
 def _field(field: dict[str, Any]) -> Field:
     label, kind = field["label"], field["type"]
     options = {"validators": _validators(field), "description": field.get("help", "")}
+    if kind == "student":
+        return pickers.StudentField(label, **{**options, "description": options["description"] or "填写全国学籍号"})
+    if kind == "org":
+        return pickers.OrgField(label, **options)
     if kind in _PLAIN:
         return _PLAIN[kind](label, **options)
     choices = _choices(field)

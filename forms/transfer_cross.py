@@ -32,6 +32,8 @@ class _CrossProvinceRequest(TaskForm):
         super().__init__(*args, **kwargs)
         self.from_province_id.label.text = self.province_label
 
+    also_writes: ClassVar[tuple[str, ...]] = ("kind",)
+
     def to_task_data(self) -> dict[str, Any]:
         return {**super().to_task_data(), "kind": self.kind.value}
 

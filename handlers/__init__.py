@@ -14,11 +14,11 @@ from handlers import (
     transfer,
     transfer_cross,
 )
-from handlers.registry import HANDLERS, REPEATABLE, HandlerContext, handler
+from handlers.registry import HANDLERS, REPEATABLE, RESULTS, HandlerContext, handler
 from models.service_tasks import HandlerRegistry
 
 # The same dict and set the decorator fills: a handler registered (or replaced by a test) later is seen too.
-REGISTRY = HandlerRegistry(handlers=HANDLERS, repeatable=REPEATABLE, restore=pending.restore_student)
+REGISTRY = HandlerRegistry(handlers=HANDLERS, repeatable=REPEATABLE, restore=pending.restore_student, results=RESULTS)
 
 __all__ = [
     "HANDLERS",

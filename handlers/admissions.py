@@ -22,7 +22,7 @@ def _admission(ctx: HandlerContext, admission_id: int) -> Admission:
     return ctx.session.get_one(Admission, admission_id)
 
 
-@handler("admissions.school_action")
+@handler("admissions.school_action", results={"deleted": "bool"})
 def school_action(ctx: HandlerContext, *, admission_id: int, form: dict[str, Any]) -> dict[str, Any]:
     """删除 ends this school's admission; 佐证 keeps it, with the school's opinion, for the county."""
     row = _admission(ctx, admission_id)
@@ -35,7 +35,7 @@ def school_action(ctx: HandlerContext, *, admission_id: int, form: dict[str, Any
     return {"deleted": False}
 
 
-@handler("admissions.county_review")
+@handler("admissions.county_review", results={"passed": "bool"})
 def county_review(ctx: HandlerContext, *, admission_id: int, review: dict[str, Any]) -> dict[str, Any]:
     row = _admission(ctx, admission_id)
     if review["decision"] == "通过":
@@ -45,7 +45,7 @@ def county_review(ctx: HandlerContext, *, admission_id: int, review: dict[str, A
     return {"passed": row.county_passed}
 
 
-@handler("admissions.evaluate")
+@handler("admissions.evaluate", results={"survivors": "int", "arbitrate": "bool"})
 def evaluate(ctx: HandlerContext, *, admission_a: int, admission_b: int) -> dict[str, Any]:
     """After both schools: none left → all fail; one left → it is admitted; two → arbitration."""
     adm.lock_student(ctx.session, _admission(ctx, admission_a).student_id)
@@ -59,7 +59,7 @@ def evaluate(ctx: HandlerContext, *, admission_a: int, admission_b: int) -> dict
     return {"survivors": len(survivors), "arbitrate": len(survivors) > 1}
 
 
-@handler("admissions.arbitrate")
+@handler("admissions.arbitrate", results={"winner": "str"})
 def arbitrate(ctx: HandlerContext, *, admission_a: int, admission_b: int, winner: str) -> dict[str, Any]:
     """重复招生仲裁: ``winner`` is "a", "b" or "none"; every admission but the winner is 不录取."""
     rows = {"a": _admission(ctx, admission_a), "b": _admission(ctx, admission_b)}
@@ -74,7 +74,7 @@ def arbitrate(ctx: HandlerContext, *, admission_a: int, admission_b: int, winner
     return {"winner": winner}
 
 
-@handler("admissions.apply_plan_change")
+@handler("admissions.apply_plan_change", results={"passed": "bool"})
 def apply_plan_change(
     ctx: HandlerContext, *, year: int, stage: str, planned: int, review: dict[str, Any]
 ) -> dict[str, Any]:

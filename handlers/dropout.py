@@ -31,7 +31,7 @@ def _flag(ctx: HandlerContext, student: Student, value: date | None, action: str
     )
 
 
-@handler("dropout.mark_suspected")
+@handler("dropout.mark_suspected", results={"since": "date", "absent_days": "int", "escalate_at": "datetime"})
 def mark_suspected(
     ctx: HandlerContext, *, student_id: int, first_absent_on: str, suspect_days: int, dropout_days: int
 ) -> dict[str, Any]:
@@ -65,7 +65,7 @@ def escalation_moment(calendar: WorkingCalendar, first_absent_on: date, dropout_
     ).isoformat()
 
 
-@handler("dropout.clear")
+@handler("dropout.clear", results={"returned_on": "date"})
 def clear(ctx: HandlerContext, *, student_id: int) -> dict[str, Any]:
     """The student is back: the flag goes (F-28 step 4)."""
     student = ctx.session.get_one(Student, student_id)
@@ -74,7 +74,7 @@ def clear(ctx: HandlerContext, *, student_id: int) -> dict[str, Any]:
     return {"returned_on": local_date(ctx.now).isoformat()}
 
 
-@handler("dropout.mark_dropout")
+@handler("dropout.mark_dropout", results={"dropout_on": "date"})
 def mark_dropout(ctx: HandlerContext, *, student_id: int) -> dict[str, Any]:
     """T8: the registrar confirmed 辍学; the county is informed through its counts (Q-15: no approval)."""
     student = ctx.session.get_one(Student, student_id)

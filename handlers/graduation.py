@@ -218,7 +218,7 @@ def senior_application_applies(session: Session, student: Student) -> bool:
     return grade_level(cohort.cohort_year, year) >= MIN_GRADE_TO_LEAVE
 
 
-@handler("graduation.check_senior", repeatable=True)
+@handler("graduation.check_senior", repeatable=True, results={"outcome": "str"})
 def check_senior(ctx: HandlerContext, *, student_id: int, outcome: str) -> dict[str, Any]:
     """A senior-stage application: 在校, senior stage, graduating cohort (肄业: after at least one year)."""
     student = ctx.session.get_one(Student, student_id)
@@ -237,7 +237,7 @@ def check_senior(ctx: HandlerContext, *, student_id: int, outcome: str) -> dict[
     return {"outcome": outcome}
 
 
-@handler("graduation.apply_senior")
+@handler("graduation.apply_senior", results={"graduated_on": "date"})
 def apply_senior(ctx: HandlerContext, *, student_id: int, outcome: str) -> dict[str, Any]:
     student = ctx.session.get_one(Student, student_id)
     on = local_date(ctx.now)

@@ -41,7 +41,9 @@ def _value(column: str, raw: str) -> Any:
     return raw
 
 
-@handler("keydata.check_request", repeatable=True)
+@handler(
+    "keydata.check_request", repeatable=True, results={"changes": "dict", "before": "dict", "approval_level": "str"}
+)
 def check_request(ctx: HandlerContext, *, student_id: int, form: dict[str, Any]) -> dict[str, Any]:
     """Only 在校 records (graduates are first rejected back); only controlled fields; §3.9 on the result; proof."""
     student = ctx.session.get_one(Student, student_id)
@@ -92,7 +94,7 @@ def _check_identity(record: dict[str, Any]) -> None:
         raise DomainError("性别与身份证件号不一致")
 
 
-@handler("keydata.apply")
+@handler("keydata.apply", results={"duplicates": "list"})
 def apply(ctx: HandlerContext, *, student_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     """Approved: change the values, keep old and new in the audit trail, and run 查重 again (F-11 trigger)."""
     student = ctx.session.get_one(Student, student_id)

@@ -47,7 +47,10 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-@handler("problems.open")
+@handler(
+    "problems.open",
+    results={"other_student_id": "int", "problem_type": "str", "a_settled": "bool", "b_settled": "bool"},
+)
 def open_case(ctx: HandlerContext, *, student_id: int, other_student: str) -> dict[str, Any]:
     """Both records become problem records of the type 查重 found; nobody has processed yet (situation 1)."""
     a, b = _record(ctx, student_id), _record(ctx, int(other_student))
@@ -58,7 +61,7 @@ def open_case(ctx: HandlerContext, *, student_id: int, other_student: str) -> di
     return {"other_student_id": b.id, "problem_type": problem_type, "a_settled": False, "b_settled": False}
 
 
-@handler("problems.record_action", repeatable=True)
+@handler("problems.record_action", repeatable=True, results={"state": "str"})
 def record_action(ctx: HandlerContext, *, student_id: int, form: dict[str, Any]) -> dict[str, Any]:
     """佐证 or 变更 was chosen: check it, link the proof, and wait for the record authority."""
     student = _record(ctx, student_id)
@@ -91,7 +94,7 @@ def _check_changes(form: dict[str, Any]) -> None:
         raise DomainError("变更后的出生日期不是有效日期")
 
 
-@handler("problems.delete")
+@handler("problems.delete", results={"state": "str"})
 def delete(ctx: HandlerContext, *, student_id: int, reason: str) -> dict[str, Any]:
     """删除 needs no review; the record stays queryable as 已删除 (§4.2, T15)."""
     student = _record(ctx, student_id)
@@ -113,7 +116,7 @@ def delete(ctx: HandlerContext, *, student_id: int, reason: str) -> dict[str, An
     return {"state": student.problem_state}
 
 
-@handler("problems.apply_review")
+@handler("problems.apply_review", results={"state": "str", "settled": "bool"})
 def apply_review(
     ctx: HandlerContext, *, student_id: int, other_student_id: int, form: dict[str, Any], review: dict[str, Any]
 ) -> dict[str, Any]:
@@ -148,7 +151,7 @@ def _conflict(a: Student, b: Student) -> bool:
     return key(a.id_doc_number, a.name, a.sex, a.birth_date) == key(b.id_doc_number, b.name, b.sex, b.birth_date)
 
 
-@handler("problems.evaluate")
+@handler("problems.evaluate", results={"other_student_id": "int", "outcome": "str"})
 def evaluate(ctx: HandlerContext, *, student_id: int, other_student_id: int) -> dict[str, Any]:
     """Both sides have settled (删除, 佐证通过 or 变更通过): no conflict left ⇒ ``resolved`` (the remaining records
     become normal); otherwise every remaining side's 佐证 was approved ⇒ ``arbitrate`` (situation 4, F-17)."""
@@ -179,7 +182,7 @@ def _resolve(ctx: HandlerContext, records: list[Student]) -> None:
             student.dedup_status = DedupStatus.OK
 
 
-@handler("problems.apply_arbitration")
+@handler("problems.apply_arbitration", results={"passed": "list"})
 def apply_arbitration(
     ctx: HandlerContext, *, student_id: int, other_student_id: int, decision_a: str, decision_b: str
 ) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from models.errors import DomainError
 from models.student import Student, StudentStatus
 
 
-@handler("records.check_deletion_request", repeatable=True)
+@handler("records.check_deletion_request", repeatable=True, results={"status": "str"})
 def check_deletion_request(ctx: HandlerContext, *, student_id: int) -> dict[str, Any]:
     """Only a record that is still 在校 can be withdrawn as a mistaken registration."""
     student = ctx.session.get_one(Student, student_id)
@@ -19,7 +19,7 @@ def check_deletion_request(ctx: HandlerContext, *, student_id: int) -> dict[str,
     return {"status": student.status.value}
 
 
-@handler("records.mark_deleted")
+@handler("records.mark_deleted", results={"deleted_at": "datetime"})
 def mark_deleted(ctx: HandlerContext, *, student_id: int, reason: str) -> dict[str, Any]:
     """Set the record to 已删除; it stays queryable (§4.2). Idempotent: a retried task changes nothing twice."""
     student = ctx.session.get_one(Student, student_id)

@@ -121,12 +121,24 @@ def _check_campus(session: Session, school: School, kind: str, form: dict[str, A
     return {"campus_name": campus, "campus_address_code": address}
 
 
-@handler("school_change.check", repeatable=True)
+@handler(
+    "school_change.check",
+    repeatable=True,
+    results={
+        "kind": "str",
+        "school": "str",
+        "school_code": "str",
+        "new_name": "str",
+        "in_school": "int",
+        "target_id": "int",
+        "target": "str",
+    },
+)
 def check_request(ctx: HandlerContext, *, form: dict[str, Any]) -> dict[str, Any]:
     return check(ctx.session, ctx.session.get_one(School, ctx.case.org_id), ctx.case.id, form)
 
 
-@handler("school_change.apply")
+@handler("school_change.apply", results={"passed": "bool"})
 def apply(ctx: HandlerContext, *, form: dict[str, Any], review: dict[str, Any] | None = None) -> dict[str, Any]:
     """After the review (merge, closure) or directly (filings): re-check, then change; ``passed`` for the gateway."""
     if review is not None and review.get("decision") != "通过":

@@ -93,7 +93,11 @@ def configure(
     return row
 
 
-@handler("status_change.check_request", repeatable=True)
+@handler(
+    "status_change.check_request",
+    repeatable=True,
+    results={"school_review": "bool", "target_status": "str", "label": "str", "warning": "str"},
+)
 def check_request(
     ctx: HandlerContext,
     *,
@@ -174,7 +178,7 @@ def _target_cohort_class(
     return target
 
 
-@handler("status_change.apply")
+@handler("status_change.apply", results={"status": "str", "class_id": "int"})
 def apply(
     ctx: HandlerContext,
     *,

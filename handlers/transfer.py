@@ -66,7 +66,19 @@ def _scope(from_county: int, to_county: int, from_city: OrgUnit | None, to_city:
     return TransferScope.CROSS_COUNTY
 
 
-@handler("transfer.check_request", repeatable=True)
+@handler(
+    "transfer.check_request",
+    repeatable=True,
+    results={
+        "scope": "str",
+        "scope_label": "str",
+        "same_county": "bool",
+        "city_review": "bool",
+        "from_school_name": "str",
+        "to_school_name": "str",
+        "to_class_name": "str",
+    },
+)
 def check_request(ctx: HandlerContext, *, student_id: int, to_school_id: int, to_class_id: int) -> dict[str, Any]:
     """Refuse, with the message the registrar reads, a transfer that may not start (F-29…F-30, F-33)."""
     student = ctx.session.get_one(Student, student_id)
@@ -99,7 +111,7 @@ def check_request(ctx: HandlerContext, *, student_id: int, to_school_id: int, to
     }
 
 
-@handler("transfer.move_student")
+@handler("transfer.move_student", results={"moved": "bool", "moved_on": "date"})
 def move_student(ctx: HandlerContext, *, student_id: int, to_school_id: int, to_class_id: int) -> dict[str, Any]:
     """Enrol the student at the receiving school and class; the audit row keeps the sending school.
     Idempotent: a retried task changes nothing twice."""

@@ -62,7 +62,23 @@ OWN_PROVINCE_STUDENT = {
 }
 
 
-@handler("xp.check_request", repeatable=True)
+# What both checks return: the case summary and the later steps read the same names (F-31, F-43).
+CHECKED = {
+    "city_review": "bool",
+    "from_province_name": "str",
+    "to_province_name": "str",
+    "to_school_name": "str",
+    "to_class_name": "str",
+    "to_class_id": "int",
+    "admission_stage": "str",
+}
+
+
+@handler(
+    "xp.check_request",
+    repeatable=True,
+    results=CHECKED,
+)
 def check_request(
     ctx: HandlerContext,
     *,
@@ -91,7 +107,11 @@ def check_request(
     }
 
 
-@handler("xp.check_admission_request", repeatable=True)
+@handler(
+    "xp.check_admission_request",
+    repeatable=True,
+    results=CHECKED,
+)
 def check_admission_request(
     ctx: HandlerContext, *, national_student_id: str, from_province_id: int, to_school_id: int, stage: str
 ) -> dict[str, Any]:
@@ -134,7 +154,7 @@ def _refusal(student: Student | None, name: str) -> str:
     return ""
 
 
-@handler("xp.validate_request")
+@handler("xp.validate_request", results={"valid": "bool", "reason": "str", "student_id": "int"})
 def validate_request(
     ctx: HandlerContext, *, national_student_id: str, student_name: str, kind: str = CrossProvinceKind.TRANSFER
 ) -> dict[str, Any]:
@@ -171,7 +191,7 @@ def validate_request(
 OUTBOUND_STEPS = ("school_review", "city_review", "province_review")  # the county always reviews
 
 
-@handler("xp.hand_over")
+@handler("xp.hand_over", results={"record": "dict"})
 def hand_over(ctx: HandlerContext, *, student_id: int, to_province_name: str) -> dict[str, Any]:
     """调档 (F-32): hand the record to the relay and mark it 转出 (T13). Idempotent."""
     student = ctx.session.get_one(Student, student_id)
@@ -203,7 +223,7 @@ def _record_of(student: Student) -> dict[str, Any]:
     return record
 
 
-@handler("xp.receive_archive")
+@handler("xp.receive_archive", results={"student_id": "int"})
 def receive_archive(
     ctx: HandlerContext,
     *,

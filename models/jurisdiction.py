@@ -34,13 +34,15 @@ def in_subtree(user: User, org_column: SQLColumnExpression[int]) -> ColumnElemen
     return exists(select(org.id).where(org.id == org_column, org.path.startswith(user.org.path, autoescape=True)))
 
 
+def units_visible_to(user: User, level: OrgLevel | None = None) -> Select[OrgUnit]:
+    """The organisations (of one level, when given) in the user's subtree, in tree order."""
+    query = select(OrgUnit).where(OrgUnit.path.startswith(user.org.path, autoescape=True)).order_by(OrgUnit.id)
+    return query if level is None else query.where(OrgUnit.level == level)
+
+
 def schools_visible_to(user: User) -> Select[OrgUnit]:
     """The schools in the user's subtree, in tree order."""
-    return (
-        select(OrgUnit)
-        .where(OrgUnit.level == OrgLevel.SCHOOL, OrgUnit.path.startswith(user.org.path, autoescape=True))
-        .order_by(OrgUnit.id)
-    )
+    return units_visible_to(user, OrgLevel.SCHOOL)
 
 
 def students_visible_to(user: User) -> Select[Student]:

@@ -83,6 +83,7 @@ ROUTES: dict[str, Access] = {
     # -- the draft editor's choice lists and check (policy officers) ----------------------------------------------
     "processes.choices": roles(R.POLICY_OFFICER),
     "processes.check_draft": roles(R.POLICY_OFFICER),
+    "processes.preview_form": roles(R.POLICY_OFFICER),
     # -- no login ---------------------------------------------------------------------------------------------------
     "auth.login": public("the login page itself"),
     "static": public("the app's CSS and JS"),
@@ -425,6 +426,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset(
         "processes.index",
         "processes.migrate",
         "processes.new_draft",
+        "processes.preview_form",
         "processes.publish",
         "processes.run_scenarios",
         "processes.save_draft",

@@ -106,6 +106,7 @@ def _form_for(row: Any, formdata: Any) -> Any:
     form_cls = engine.form_class(row.instance.version, row.form_key)
     held = (row.draft or {}).get("data") if formdata is None else None
     form = form_cls(formdata, data=held) if held else form_cls(formdata)
+    form.scope(db(), me())
     form.prepare(db(), row.instance)
     return form
 

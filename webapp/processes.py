@@ -8,9 +8,11 @@ from collections.abc import Callable
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 import jobs
 from engine import drafts, versions, vocabulary
+from forms import designed as designed_forms
 from jobs import migration
 from models.errors import DomainError
 from models.user import Role
@@ -80,6 +82,7 @@ CHOICES: dict[str, Callable[[], object]] = {
     "states": lambda: vocabulary.state_labels(db()),
     "verbs": vocabulary.verbs,
     "codes": vocabulary.code_tables,
+    "field_types": vocabulary.designed_types,
 }
 
 
@@ -90,6 +93,29 @@ def choices(name: str) -> ResponseReturnValue:
     if name not in CHOICES:
         abort(404)
     return jsonify(CHOICES[name]())
+
+
+@bp.post("/forms/preview")
+@policy_only
+def preview_form() -> ResponseReturnValue:
+    """The form designer's preview: a designed form's definition (JSON: ``definition``, and ``values`` to try the
+    validation) rendered by the templates the task page uses, as the reviewer will see it; nothing is stored."""
+    body = request.get_json(silent=True) or {}
+    definition = body.get("definition")
+    problems = designed_forms.check(definition)
+    if problems:
+        return jsonify({"problems": problems}), 422
+    values = body.get("values")
+    form_cls = designed_forms.build(definition)
+    form = form_cls(MultiDict(_pairs(values))) if isinstance(values, dict) else form_cls()
+    form.scope(db(), me())
+    if isinstance(values, dict):
+        form.validate()
+    return jsonify({"problems": [], "html": render_template("processes/_form_preview.html", form=form)})
+
+
+def _pairs(values: dict[str, object]) -> list[tuple[str, str]]:
+    return [(name, str(v)) for name, value in values.items() for v in (value if isinstance(value, list) else [value])]
 
 
 @bp.get("/<key>")

@@ -10,7 +10,7 @@
     container: el,
     moddleExtensions: editor.moddleExtensions,
     additionalModules: editor.additionalModules,
-    xuejiPanel: { container: "#properties-panel", choicesUrl: el.dataset.choicesUrl },
+    xuejiPanel: { container: "#properties-panel", choicesUrl: el.dataset.choicesUrl, previewUrl: el.dataset.previewUrl, csrf: csrf },
     xuejiProblems: { checkUrl: el.dataset.checkUrl, list: "#problems", csrf: csrf },
     xuejiSimulation: { output: "#simulation" }
   });

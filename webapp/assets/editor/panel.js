@@ -11,6 +11,9 @@
  * events) does exactly that in Chinese, undoable like any other edit, with no inline script or style (CSP).
  */
 
+import installDesigner from "./designer.js";
+import { el, is } from "./dom.js";
+
 const SPIFF_PROPERTIES = "spiffworkflow:Properties";
 const OPERATOR = "spiffworkflow:ServiceTaskOperator";
 const TIMER_KINDS = [
@@ -19,21 +22,7 @@ const TIMER_KINDS = [
   ["timeCycle", "循环（如 R3/PT1H）"],
 ];
 
-function is(bo, type) {
-  return Boolean(bo && bo.$instanceOf && bo.$instanceOf(type));
-}
 
-function el(tag, attrs, children) {
-  const node = document.createElement(tag);
-  Object.entries(attrs || {}).forEach(([key, value]) => {
-    if (value === undefined || value === null || value === false) return;
-    if (key === "text") node.textContent = value;
-    else if (key in node && key !== "list") node[key] = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  });
-  (children || []).forEach((child) => child && node.appendChild(child));
-  return node;
-}
 
 export default function PropertiesPanel(config, eventBus, modeling, moddle, bpmnFactory, elementRegistry, canvas) {
   this._config = config || {};
@@ -42,7 +31,10 @@ export default function PropertiesPanel(config, eventBus, modeling, moddle, bpmn
   this._bpmnFactory = bpmnFactory;
   this._registry = elementRegistry;
   this._canvas = canvas;
-  this._choices = { forms: [], lanes: [], handlers: [], states: [], verbs: { verbs: [], escalations: [] }, codes: [] };
+  this._choices = {
+    forms: [], lanes: [], handlers: [], states: [], verbs: { verbs: [], escalations: [] }, codes: [],
+    field_types: { types: {}, levels: {} },
+  };
   this._element = null;
   this._container = this._config.container ? document.querySelector(this._config.container) : null;
   if (!this._container) return;
@@ -69,7 +61,7 @@ PropertiesPanel.$inject = ["config.xuejiPanel", "eventBus", "modeling", "moddle"
 PropertiesPanel.prototype._load = async function () {
   const base = this._config.choicesUrl;
   if (!base) return;
-  const names = ["forms", "lanes", "handlers", "states", "verbs", "codes"];
+  const names = ["forms", "lanes", "handlers", "states", "verbs", "codes", "field_types"];
   const answers = await Promise.all(
     names.map((name) => fetch(base.replace("LIST", name), { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null))),
   );
@@ -243,7 +235,11 @@ PropertiesPanel.prototype._variablesBefore = function (flow) {
       });
     }
     const operator = this._extension(node, OPERATOR);
-    if (operator && operator.resultVariable) variables.add(operator.resultVariable);
+    if (operator && operator.resultVariable) {
+      variables.add(operator.resultVariable);
+      const handler = this._choices.handlers.find((h) => h.name === operator.id);
+      (handler ? handler.results || [] : []).forEach((r) => variables.add(`${operator.resultVariable}["${r.name}"]`));
+    }
     (node.incoming || []).forEach((incoming) => queue.push(incoming.sourceRef));
   }
   return { variables: [...variables], values };
@@ -402,6 +398,7 @@ PropertiesPanel.prototype._stateOnly = function (element, bo) {
 
 PropertiesPanel.prototype._userTask = function (element, bo) {
   this._formSelect(element, bo);
+  this._designer(element, bo);
   this._text("表单数据变量（可不填）", "variableName", this._body(bo, "spiffworkflow:VariableName"),
     (value) => this._setBody(element, "spiffworkflow:VariableName", value), { help: "填写后，表单各字段写入此变量之下（如 a_form[\"decision\"]）" });
   this._stateField(element, bo);
@@ -441,11 +438,20 @@ PropertiesPanel.prototype._checkboxes = function (label, prop, options, chosen, 
 
 PropertiesPanel.prototype._serviceTask = function (element, bo) {
   const operator = this._extension(bo, OPERATOR);
-  const options = [["", "（请选择处理程序）"], ...this._choices.handlers.map((h) => [h.name, h.name])];
-  this._select("处理程序", "operator", operator ? operator.id : "", options, (value) => this._setOperator(element, value));
+  const options = [["", "（请从服务操作目录中选择）"], ...this._choices.handlers.map((h) => [h.name, h.description ? `${h.name}：${h.description}` : h.name])];
+  this._select("服务操作", "operator", operator ? operator.id : "", options, (value) => this._setOperator(element, value));
   if (!operator) return;
   const handler = this._choices.handlers.find((h) => h.name === operator.id);
-  if (handler && handler.description) this._container.appendChild(el("div", { className: "form-text mb-2", text: handler.description }));
+  if (handler) {
+    const typed = (list) => list.map((p) => `${p.name}（${p.type}${p.required === false ? "，可不填" : ""}）`).join("、") || "无";
+    const catalogue = el("div", { className: "form-text mb-2 xueji-operation" }, [
+      el("div", { text: handler.description || "" }),
+      el("div", { text: `参数：${typed(handler.parameters)}` }),
+      el("div", { text: `结果：${typed(handler.results || [])}` }),
+    ]);
+    catalogue.dataset.operation = handler.name;
+    this._container.appendChild(catalogue);
+  }
   this._text("结果变量", "resultVariable", operator.resultVariable, (value) =>
     this._modeling.updateModdleProperties(element, operator, { resultVariable: value.trim() }));
   const parameters = operator.parameterList ? operator.parameterList.get("parameters") : [];
@@ -580,3 +586,5 @@ PropertiesPanel.prototype._message = function (element, bo) {
       { help: "收到的消息内容写入此变量" });
   }
 };
+
+installDesigner(PropertiesPanel);
