@@ -72,7 +72,7 @@ export default function installDesigner(Panel) {
 
   Panel.prototype._newForm = function (element, bo, process) {
     let key = `${process.id}.${bo.id}`.toLowerCase().replace(/[^a-z0-9_.]/g, "_");
-    while (this._designed(process, key)) key += "_2";
+    while (this._designed(process, key) || this._choices.forms.some((f) => f.key === key)) key += "_2";
     const definition = {
       key,
       title: bo.name || "新表单",
@@ -105,7 +105,7 @@ export default function installDesigner(Panel) {
     definition.fields.forEach((field, index) => {
       const type = (this._choices.field_types.types || {})[field.type] || field.type;
       const flags = [field.required ? "必填" : "", field.required_when ? `「${field.required_when.equals}」时必填` : ""].filter(Boolean);
-      const item = el("li", { className: `list-group-item py-1 small d-flex justify-content-between align-items-center${index === this._fieldIndex ? " active" : ""}` });
+      const item = el("li", { className: `list-group-item py-1 small d-flex justify-content-between align-items-center${index === this._fieldIndex ? " list-group-item-primary" : ""}` });
       item.dataset.field = field.name;
       const pick = el("button", { type: "button", className: "btn btn-link btn-sm p-0 text-start", text: `${field.label}（${field.name}，${type}${flags.length ? "，" + flags.join("，") : ""}）` });
       pick.addEventListener("click", () => {
