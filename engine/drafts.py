@@ -11,10 +11,11 @@ import re
 from pathlib import Path
 
 from lxml import etree
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from engine import api, scenarios, versions
+from engine import api, scenarios, store, versions
+from models import audit
 from models.base import utcnow
 from models.errors import DomainError
 from models.user import User
@@ -159,10 +160,32 @@ def publish(session: Session, draft: ProcessDraft, *, by: User, note: str, overr
         raise DomainError(f"测试场景未通过（{'、'.join(failed)}）：如确需发布，请填写强制发布的理由")
     if failed:
         note = f"{note}（强制发布：{override_reason.strip()}；未通过场景：{'、'.join(failed)}）".strip()
+    before = session.scalar(
+        select(ProcessVersion).where(ProcessVersion.process_key == draft.process_key, ProcessVersion.is_current)
+    )
     version = api.publish(session, draft.bpmn_xml.encode(), filename=f"{draft.process_key}.bpmn", by=by, note=note)
     draft.status, draft.published_version_id = DraftStatus.PUBLISHED, version.id
+    audit.record(  # who put which diagram, with which designed forms, into force
+        session,
+        actor=by,
+        action="publish_process",
+        entity="process_version",
+        entity_id=version.id,
+        before=_published(before),
+        after={**_published(version), "draft_id": draft.id, "note": version.note},
+    )
     session.commit()
     return version
+
+
+def _published(version: ProcessVersion | None) -> dict[str, object]:
+    if version is None:
+        return {}
+    return {
+        "process_key": version.process_key,
+        "version_no": version.version_no,
+        "forms": store.designed_forms(version),
+    }
 
 
 def discard(session: Session, draft: ProcessDraft) -> None:

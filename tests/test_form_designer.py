@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from engine.api import PublishRefused, compile_diagram
 from forms import designed
 from models.attachment import Attachment
+from models.audit import AuditEvent
 from models.org import OrgUnit
 from models.student import Student
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus
@@ -324,6 +325,10 @@ def test_a_new_city_step_with_a_designed_form_is_published_and_filled_in(login_a
     publish_through_the_web(policy, with_recheck())
     diff = policy.get(f"/processes/{FLOW}/diff?a=1&b=2").get_data(as_text=True)
     assert "表单「市级复核」" in diff and "市级复核" in diff
+    published = session.scalars(select(AuditEvent).where(AuditEvent.action == "publish_process")).all()[-1]
+    assert published.actor.username == POLICY and published.before["version_no"] == 1
+    assert published.after["version_no"] == 2 and published.after["forms"] == {RECHECK["key"]: RECHECK}
+    assert "forms" in published.before and published.before["forms"] == {}
 
     # the running case stays on version 1: the city's 通过 moves the student at once
     running.submit("city_review", by=user("guiyang-city"), **PASS)
