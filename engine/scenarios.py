@@ -81,8 +81,11 @@ def _path(session: Session, case: ProcessInstance | None) -> tuple[list[str], li
     return sorted({i for i in done if i}), sorted(set(current))
 
 
-def _form_data(form_cls: type[TaskForm], data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def _form_data(
+    form_cls: type[TaskForm], data: dict[str, Any], session: Session, actor: User
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     form = form_cls(data=data)
+    form.scope(session, actor)  # the pickers of designed forms answer for the scenario's acting user
     if not form.validate():
         raise ScenarioFailed(f"表单「{form.title or form.key}」未通过校验：{form.errors}")
     return form.to_task_data(), form.display_lines()
@@ -105,7 +108,7 @@ def _start(session: Session, process_key: str, start: dict[str, Any], trail: lis
     form_key = api.start_form_key(session, process_key)
     version = api.current_version(session, process_key)
     data, display = (
-        _form_data(store.form_class(version, form_key), start.get("data", {}))
+        _form_data(store.form_class(version, form_key), start.get("data", {}), session, user)
         if form_key
         else (start.get("data", {}), [])
     )
@@ -127,7 +130,7 @@ def _step(session: Session, case: ProcessInstance, step: dict[str, Any], trail: 
     ).first()
     if actor is None:
         raise ScenarioFailed(f"没有可以办理「{task.title}」的用户")
-    data, display = _form_data(store.form_class(case.version, task.form_key), step.get("data", {}))
+    data, display = _form_data(store.form_class(case.version, task.form_key), step.get("data", {}), session, actor)
     api.complete(session, task.id, actor=actor, data=data, display=display)
     session.refresh(case)
     trail.append(f"{task.title}：{actor.full_name}，状态「{case.state_label}」")

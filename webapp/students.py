@@ -197,6 +197,7 @@ def _start_form(student: Student, form_cls: Any) -> Any:
         ids = save_evidence(request.files.getlist("evidence_files"), student_id=student.id, by=me())
         formdata = with_evidence(request.form, ids)
     form = form_cls(formdata)
+    form.scope(db(), me())
     if "change_type" in form:  # F-54: only enabled status-change types are offered
         form.change_type.choices = [(t.code.value, t.label) for t in status_change.enabled_types(db())]
         classes = db().scalars(
