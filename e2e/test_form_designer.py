@@ -26,7 +26,7 @@ OPINION = "已核对户籍材料，同意变更"
 
 def design_city_form(page: Page) -> None:
     """市级审核 gets a designed form: the default opinion field plus an added 核办结果 choice (the gateway after it
-    reads ``decision``)."""
+    reads ``decision``), moved up, and the opinion made required only for 不通过."""
     panel = page.get_by_test_id("properties-panel")
     select_element(page, "city_review")
     designer = panel.get_by_test_id("form-designer")
@@ -47,7 +47,16 @@ def design_city_form(page: Page) -> None:
     designer.locator("#designer-choices").press("Tab")
     designer.locator("#designer-required").check()
     expect(designer.locator(".xueji-fields")).to_contain_text("核办结果（decision，单选，必填）")
-    expect(panel).to_contain_text("表单写入的变量：opinion、decision")
+
+    # the decision first; the opinion then required only for 不通过
+    designer.get_by_role("button", name="上移：核办结果").click()
+    expect(designer.locator(".xueji-fields li").first).to_contain_text("核办结果")
+    designer.get_by_role("button", name=re.compile("^意见（opinion")).click()
+    designer.locator("#designer-required").uncheck()
+    designer.locator("#designer-when_field").select_option("decision")
+    designer.locator("#designer-when_value").select_option("不通过")
+    expect(designer.locator(".xueji-fields")).to_contain_text("意见（opinion，多行文本，「不通过」时必填）")
+    expect(panel).to_contain_text("表单写入的变量：decision、opinion")
 
 
 def preview(page: Page) -> None:
@@ -59,8 +68,11 @@ def preview(page: Page) -> None:
     expect(shown.get_by_label("不通过")).to_be_visible()
     expect(shown.locator("textarea[name=opinion]")).to_be_visible()
     shown.get_by_role("button", name="提交（预览）").click()
-    expect(designer.get_by_test_id("form-preview")).to_contain_text("请填写意见")
     expect(designer.get_by_test_id("form-preview")).to_contain_text("请选择核办结果")
+    shown = designer.get_by_test_id("form-preview")
+    shown.get_by_label("不通过", exact=True).check()
+    shown.get_by_role("button", name="提交（预览）").click()
+    expect(designer.get_by_test_id("form-preview")).to_contain_text("不通过时必须填写意见")
 
 
 def seed_case_at_the_city(database_url: str) -> tuple[int, int]:
@@ -124,8 +136,9 @@ def test_policy_officer_designs_a_form_and_the_city_fills_it_in(page: Page, live
     page.goto(f"/tasks/{task_id}")
     form = page.get_by_test_id("task-form")
     expect(form).to_contain_text("核办结果")
+    form.get_by_label("不通过", exact=True).check()
     form.get_by_role("button", name="提交").click()
-    expect(page.get_by_test_id("task-form")).to_contain_text("请填写意见")
+    expect(page.get_by_test_id("task-form")).to_contain_text("不通过时必须填写意见")
     form = page.get_by_test_id("task-form")
     form.get_by_label("通过", exact=True).check()
     form.locator("textarea[name=opinion]").fill(OPINION)

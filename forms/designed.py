@@ -14,6 +14,10 @@ A user task names it in ``formKey`` exactly as it names a Python form; publishin
 version (``engine.store``), so a case keeps the form of its version. The built class is a ``TaskForm`` like the
 hand-written ones: the same templates, CSRF, escaping, Chinese messages, task data and history lines.
 
+Besides the plain types, ``student`` (a 全国学籍号 looked up within the acting user's jurisdiction; the task data holds
+the student's id) and ``org`` (an organisation of the user's subtree, optionally of one ``level``) are pickers
+(forms.pickers): the web layer calls ``TaskForm.scope(session, user)`` before showing or validating the form.
+
 Why a small format of our own rather than JSON Schema with a UI schema: the registry's field types (choices from
 Appendix A's code tables, proof attachments, "required when 不通过") are not JSON Schema types and would need custom
 keywords anyway; two schemas per form double what a policy officer edits; and each field here maps onto exactly one

@@ -224,11 +224,21 @@ export default function installDesigner(Panel) {
     const others = definition.fields.filter((f, i) => i < index && (CHOICE_TYPES.includes(f.type) || f.type === "yesno"));
     if (others.length) {
       const rule = field.required_when || {};
-      select("条件必填：当此字段…", "when_field", [["", "（无条件）"], ...others.map((f) => [f.name, f.label])], rule.field || "", (name) =>
-        set("required_when", name ? { field: name, equals: rule.equals || this._valuesOf(others.find((f) => f.name === name))[0] || "" } : ""));
+      select("条件必填：当此字段…", "when_field", [["", "（无条件）"], ...others.map((f) => [f.name, f.label])], rule.field || "", (name) => save((d) => {
+        const target = d.fields[index];
+        delete target.shown_when;
+        if (name) target.required_when = { field: name, equals: this._valuesOf(others.find((f) => f.name === name))[0] || "" };
+        else delete target.required_when;
+      }));
       if (rule.field) {
         const values = this._valuesOf(others.find((f) => f.name === rule.field));
-        select("…等于此值时必须填写", "when_value", values.map((v) => [v, v]), rule.equals, (value) => set("required_when", { field: rule.field, equals: value }));
+        select("…等于此值时必须填写", "when_value", values.map((v) => [v, v]), rule.equals, (value) => save((d) => {
+          d.fields[index].required_when = { field: rule.field, equals: value };
+          if (d.fields[index].shown_when) d.fields[index].shown_when = { field: rule.field, equals: value };
+        }));
+        const shown = el("input", { type: "checkbox", className: "form-check-input", id: "designer-shown", checked: Boolean(field.shown_when) });
+        shown.addEventListener("change", () => set("shown_when", shown.checked ? { field: rule.field, equals: rule.equals } : ""));
+        fieldset.appendChild(el("div", { className: "form-check mb-1" }, [shown, el("label", { className: "form-check-label small", htmlFor: "designer-shown", text: "只在此条件下显示该字段" })]));
       }
     }
   };
