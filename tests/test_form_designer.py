@@ -15,13 +15,15 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from engine import publish
 from engine.api import PublishRefused, compile_diagram
 from forms import designed
 from models.attachment import Attachment
 from models.audit import AuditEvent
-from models.org import OrgUnit
+from models.org import OrgUnit, SchoolClass
 from models.student import Student
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus
+from tests.test_designed_forms import EXTRA_STEP, with_form
 
 FLOW = "transfer_in_province"
 SOURCE = (Path(__file__).resolve().parents[1] / "processes" / f"{FLOW}.bpmn").read_text(encoding="utf-8")
@@ -273,8 +275,6 @@ def test_the_pickers_offer_and_accept_only_the_reviewers_jurisdiction(session, u
 
 
 def class_of(session, user) -> Any:
-    from models.org import SchoolClass
-
     return session.scalars(
         select(SchoolClass).join(SchoolClass.cohort).where(SchoolClass.cohort.has(school_id=user.org_id))
     ).first()
@@ -378,3 +378,53 @@ def test_a_new_city_step_with_a_designed_form_is_published_and_filled_in(login_a
     assert ("转入后就读方式", "住校") in lines
     history = city.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "市级复核意见" in history and "材料齐全，同意" in history
+
+
+def test_the_task_page_limits_the_pickers_to_the_reviewers_county(login_as, flows, user, student_of, session):
+    """Through the inbox: the county's reviewer is offered its own schools and may name only its own pupils."""
+    picking = {
+        "key": "mistaken_deletion.county_recheck",
+        "title": "误操作删除复核",
+        "fields": [
+            {"name": "decision", "label": "复核结果", "type": "choice", "choices": ["删除", "驳回"], "required": True},
+            *PICKERS["fields"],
+        ],
+    }
+    publish(session, with_form(EXTRA_STEP, picking).encode(), filename="mistaken_deletion.bpmn")
+    registrar = user("nanming-xx-registrar")
+    case = flows("mistaken_deletion", student=student_of(registrar.username), by=registrar, reason="重复录入")
+    case.submit("county_review", by=user("nanming-county"), decision="删除")
+    task = case.open_task("county_confirm")
+    county = login_as("nanming-county")
+    page = county.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "南明第一小学" in page and "云岩高级中学" not in page and "填写全国学籍号" in page
+    elsewhere = session.scalars(
+        select(Student).where(Student.school.has(name="云岩高级中学"), Student.national_student_id.is_not(None))
+    ).first()
+    refused = county.post(
+        f"/tasks/{task.id}",
+        data={
+            "decision": "删除",
+            "other_student": elsewhere.national_student_id,
+            "target_school": str(elsewhere.school_id),
+        },
+    )
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert f"您的管辖范围内没有全国学籍号为 {elsewhere.national_student_id} 的学生" in text
+    assert "请在您的管辖范围内选择机构" in text
+    own = session.scalars(
+        select(Student).where(Student.school_id == registrar.org_id, Student.national_student_id.is_not(None))
+    ).first()
+    done = county.post(
+        f"/tasks/{task.id}",
+        data={"decision": "删除", "other_student": own.national_student_id, "target_school": str(registrar.org_id)},
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)
+    session.expire_all()
+    event = session.scalars(
+        select(InstanceEvent).where(
+            InstanceEvent.instance_id == case.case.id, InstanceEvent.bpmn_id == "county_confirm"
+        )
+    ).one()
+    assert ("相关学生", f"{own.name}（{own.national_student_id}）") in [tuple(line) for line in event.data["fields"]]
