@@ -181,6 +181,18 @@ def _common_superior(session: Session, case: ProcessInstance) -> Seat:
     return Seat(unit.id, OFFICER_OF_LEVEL[unit.level], _subject(case) + other_records)
 
 
+def _applying_county(session: Session, case: ProcessInstance) -> Seat:
+    """公文流转 (F-60): the county that drafted the request; the case belongs to it."""
+    return Seat(case.org_id, Role.COUNTY_OFFICER)
+
+
+def _municipal(session: Session, case: ProcessInstance) -> Seat:
+    """市教委审核, 市信息中心汇总 and 服务团队处理 of F-60: the province-level commission above the county (Beijing's
+    municipal commission); the information centre and the service team act through its officers' seat until they
+    have organisations of their own."""
+    return Seat(_ancestor(session, case.org_id, OrgLevel.PROVINCE), Role.PROVINCE_OFFICER)
+
+
 LANES: dict[str, LaneResolver] = {
     "学校": _school,
     "学校审核": _school_reviewer,
@@ -197,4 +209,8 @@ LANES: dict[str, LaneResolver] = {
     "共同上级": _common_superior,
     "对方招生学校": _other_admitting_school,
     "对方招生区县": _other_admitting_county,
+    "申报区县": _applying_county,
+    "市教委": _municipal,
+    "市信息中心": _municipal,
+    "服务团队": _municipal,
 }

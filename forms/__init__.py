@@ -6,6 +6,7 @@ from typing import Any
 
 from forms import (
     admission_plan_change,
+    document_flow,
     dropout,
     duplicate_admission,
     graduation,
@@ -22,6 +23,12 @@ from forms import designed as designed_forms
 from forms.base import TaskForm
 
 FORM_CLASSES: list[type[TaskForm]] = [
+    document_flow.RequestForm,
+    document_flow.SubmitForm,
+    document_flow.ReviewForm,
+    document_flow.ConsolidateForm,
+    document_flow.ProcessForm,
+    document_flow.CloseForm,
     admission_plan_change.RequestForm,
     admission_plan_change.ReviewForm,
     duplicate_admission.OpenForm,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers import regional_rules
 from handlers.registry import HandlerContext, handler
 from models import audit
 from models.business_calendar import initiation_refusal
@@ -98,6 +99,10 @@ def check_request(ctx: HandlerContext, *, student_id: int, to_school_id: int, to
     to_city = ancestor(ctx, to_school.record_authority_id, OrgLevel.CITY)
     scope = _scope(from_school.record_authority_id, to_school.record_authority_id, from_city, to_city)
     stage = target.cohort.stage
+    entry = regional_rules.Entry(to_school_id, stage, target.cohort_id, "转学")
+    regional_rules.enforce(
+        ctx.session, regional_rules.Candidate.of(student), entry, actor=ctx.actor, now=ctx.now, case_id=ctx.case.id
+    )
     needed = city_review_needed(ctx.session, from_province.id, stage, scope)
     city_review = needed and has_city_level(ctx, from_school.record_authority_id)
     return {

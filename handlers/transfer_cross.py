@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from handlers import regional_rules
 from handlers.registry import HandlerContext, handler
 from handlers.transfer import ancestor, check_target_class, check_window, has_city_level
 from models import admission as adm
@@ -93,6 +94,9 @@ def check_request(
     target = check_target_class(ctx, to_school_id, to_class_id)
     school = ctx.session.get_one(School, to_school_id)
     stage = target.cohort.stage
+    who = regional_rules.Candidate(str(ctx.case.summary.get("student_name", "")), None, national_student_id)
+    entry = regional_rules.Entry(to_school_id, stage, target.cohort_id, "转学")
+    regional_rules.enforce(ctx.session, who, entry, actor=ctx.actor, now=ctx.now, case_id=ctx.case.id)
     city_review = city_review_needed(ctx.session, own.id, stage, TransferScope.CROSS_PROVINCE) and has_city_level(
         ctx, school.record_authority_id
     )

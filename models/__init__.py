@@ -11,6 +11,7 @@ from models.base import Base
 from models.business_calendar import BusinessPeriod, PeriodKind
 from models.calendar import AcademicYear, Term
 from models.class_size import ClassSizeLimit
+from models.document_flow import DocumentAttachment, DocumentRequest
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
 from models.federation import CasePeer, DeadLetter, InboxMessage, InboxStatus
@@ -22,6 +23,7 @@ from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, S
 from models.permissions import RolePermissionOff
 from models.photo import StudentPhoto
 from models.quality import QualityBaseline, QualityCampaign
+from models.regional import GradeQuota, RegionalOverride, SchoolAdmissionProfile
 from models.reports import ReportCount
 from models.seals import Seal
 from models.settings import ControlledField, PhotoCollection, ProvinceControlledField, RegistrationOpening
@@ -50,6 +52,11 @@ __all__ = [
     "ApiToken",
     "ReportCount",
     "Seal",
+    "DocumentAttachment",
+    "DocumentRequest",
+    "GradeQuota",
+    "RegionalOverride",
+    "SchoolAdmissionProfile",
     "Admission",
     "AdmissionPlan",
     "AdmissionResult",

@@ -37,6 +37,17 @@ class Attachment(Base):
     uploaded_by: Mapped[User] = relationship()
 
 
+def check_upload(filename: str, data: bytes) -> str:
+    """The content type of an acceptable file (PDF, JPG or PNG by its content, at most 5 MB); refuses anything else
+    in Chinese."""
+    content_type = next((t for signature, t in SIGNATURES.items() if data.startswith(signature)), None)
+    if not data or len(data) > MAX_BYTES:
+        raise DomainError(f"附件「{filename}」为空或超过5MB")
+    if content_type is None:
+        raise DomainError(f"附件「{filename}」格式不支持，请上传 PDF、JPG 或 PNG 文件")
+    return content_type
+
+
 def store_upload(
     session: Session,
     *,
@@ -48,11 +59,7 @@ def store_upload(
     instance_id: int | None = None,
 ) -> Attachment:
     """Keep one evidence file (PDF, JPG or PNG by its content, at most 5 MB); refuses anything else in Chinese."""
-    content_type = next((t for signature, t in SIGNATURES.items() if data.startswith(signature)), None)
-    if not data or len(data) > MAX_BYTES:
-        raise DomainError(f"附件「{filename}」为空或超过5MB")
-    if content_type is None:
-        raise DomainError(f"附件「{filename}」格式不支持，请上传 PDF、JPG 或 PNG 文件")
+    content_type = check_upload(filename, data)
     row = Attachment(
         student_id=student_id,
         instance_id=instance_id,

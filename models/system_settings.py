@@ -28,7 +28,7 @@ MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 class Setting:
     key: str
     label: str
-    kind: str  # int | month_day
+    kind: str  # int | month_day | bool
     default: Any
     help: str  # shown on the page: plain Chinese, no spec ids
     low: int = 0
@@ -40,7 +40,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dropout_days", "辍学：无故缺课上学日数", "int", 7, "缺课满此天数提示确认辍学", 2, 60),
     Setting("death_deadline_days", "死亡异动办理期限（工作日）", "int", 10, "超过只提示、不拒绝", 1, 60),
     Setting("graduation_deadline", "毕业办理截止日", "month_day", "07-30", "逾期提示；北京为07-31"),
+    Setting(
+        "beijing_rules",
+        "地区限制规则包「北京条件」",
+        "bool",
+        False,
+        "启用后，发起转学和招生录取时检查非本市户籍高中生、非示范校转入示范校、学籍总量、外籍学生资格与计划；"
+        "不符合的须由主管部门特批并填写理由",
+    ),
 )
+YES, NO = ("是", "1", "true", "on"), ("否", "0", "false", "off")
 BY_KEY = {s.key: s for s in SETTINGS}
 
 
@@ -64,6 +73,10 @@ def _province_of(session: Session, org_id: int) -> int | None:
 def decode(spec: Setting, raw: str) -> Any:
     """The typed value of a stored or entered text; a clear Chinese refusal when it is not one."""
     raw = raw.strip()
+    if spec.kind == "bool":
+        if raw.lower() not in YES + NO:
+            raise DomainError(f"「{spec.label}」须为“是”或“否”")
+        return raw.lower() in YES
     if spec.kind == "int":
         if not raw.lstrip("-").isdigit():
             raise DomainError(f"「{spec.label}」须为整数")

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 import engine as wf
 from forms import FORMS, transfer_cross
-from handlers import admission_results, class_assignment
+from handlers import admission_results, class_assignment, regional_rules
 from jobs import uploads
 from models import admission as adm
 from models.admission import AdmissionResult
@@ -23,6 +23,7 @@ from models.base import utcnow
 from models.errors import DomainError
 from models.org import School, Stage, other_provinces
 from models.school_year import new_year_refusals
+from models.student import Student
 from models.user import Role, User
 from models.workflow import ProcessInstance
 from webapp import xlsx
@@ -36,8 +37,12 @@ bp = Blueprint("admissions", __name__, url_prefix="/admissions")
 def admit_graduate(
     session: Session, actor: User, *, student_id: int, school_id: int, stage: Stage, setup_checked: bool = False
 ) -> tuple[adm.Admission, ProcessInstance | None]:
-    """Record a school's admission of a graduate and commit; a second school's admission opens F-46."""
+    """Record a school's admission of a graduate and commit; a second school's admission opens F-46. The regional
+    rule pack (F-65) is checked first."""
     try:
+        who = regional_rules.Candidate.of(session.get_one(Student, student_id))
+        entry = regional_rules.Entry(school_id, stage, None, "招生录取")
+        regional_rules.enforce(session, who, entry, actor=actor, now=utcnow())
         admission, earlier = adm.record_admission(
             session, actor, student_id, school_id, stage, now=utcnow(), setup_checked=setup_checked
         )
