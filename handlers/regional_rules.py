@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from models import audit
 from models.errors import DomainError
 from models.jurisdiction import is_superior_of
-from models.org import Cohort, OrgUnit, Stage
+from models.org import Cohort, OrgUnit, School, Stage
 from models.regional import (
+    GradeQuota,
     RegionalOverride,
     SchoolAdmissionProfile,
     foreign_in_school,
@@ -238,3 +239,99 @@ def grant_override(
 
 def _province_id(session: Session, org_id: int) -> int:
     return session.get_one(OrgUnit, org_id).ancestor_ids()[1]
+
+
+def school_by_code(session: Session, actor: User, school_code: str) -> School:
+    """A school below the actor's organisation, by its 学校标识码; else a refusal that reveals nothing further."""
+    school = session.scalars(select(School).where(School.school_code == school_code.strip())).first()
+    if school is None or not is_superior_of(actor, school.org):
+        raise DomainError(f"本辖区没有学校标识码为「{school_code.strip()}」的学校")
+    return school
+
+
+def set_quota(session: Session, actor: User, *, school_code: str, cohort_year: int, stage: Stage, quota: int) -> None:
+    """学籍总量 of one grade, set by an authority above the school; audited."""
+    school = school_by_code(session, actor, school_code)
+    cohort = session.scalars(
+        select(Cohort).where(
+            Cohort.school_id == school.org_id, Cohort.stage == stage, Cohort.cohort_year == cohort_year
+        )
+    ).first()
+    if cohort is None:
+        raise DomainError(f"{school.name}没有{stage.label}{cohort_year}级")
+    if not 0 <= quota <= 100000:  # noqa: PLR2004 -- a grade of a school, not a province
+        raise DomainError("学籍总量须在0到100000之间")
+    row = session.get(GradeQuota, cohort.id)
+    before = {"学籍总量": row.quota} if row else {}
+    if row is None:
+        row = GradeQuota(cohort_id=cohort.id, quota=quota)
+        session.add(row)
+    row.quota, row.changed_by_id = quota, actor.id
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="学籍总量设置",
+        entity="grade_quota",
+        entity_id=cohort.id,
+        before=before,
+        after={"学校": school.name, "年级": cohort.name, "学籍总量": quota},
+    )
+
+
+def set_profile(
+    session: Session,
+    actor: User,
+    *,
+    school_code: str,
+    is_model_school: bool,
+    foreign_qualified: bool,
+    foreign_plan: int | None,
+) -> None:
+    """示范校 and the foreign-student qualification and plan of a school; audited."""
+    school = school_by_code(session, actor, school_code)
+    if foreign_plan is not None and foreign_plan < 0:
+        raise DomainError("外籍学生计划不能为负数")
+    row = session.get(SchoolAdmissionProfile, school.org_id)
+    if row is None:
+        row = SchoolAdmissionProfile(school_id=school.org_id)
+        session.add(row)
+    before = {"示范校": row.is_model_school, "外籍资格": row.foreign_qualified, "外籍计划": row.foreign_plan}
+    row.is_model_school, row.foreign_qualified, row.foreign_plan = is_model_school, foreign_qualified, foreign_plan
+    row.changed_by_id = actor.id
+    session.flush()
+    after = {"示范校": is_model_school, "外籍资格": foreign_qualified, "外籍计划": foreign_plan}
+    audit.record(
+        session,
+        actor=actor,
+        action="学校接收条件设置",
+        entity="school_admission_profile",
+        entity_id=school.org_id,
+        before=before,
+        after={"学校": school.name, **after},
+    )
+
+
+def quotas_visible_to(session: Session, actor: User) -> list[tuple[str, str, int, int]]:
+    """(school, grade, 学籍总量, in-school records) of the grades with a quota below the actor."""
+    rows = session.execute(
+        select(School, Cohort, GradeQuota.quota)
+        .join(Cohort, Cohort.id == GradeQuota.cohort_id)
+        .join(School, School.org_id == Cohort.school_id)
+        .join(OrgUnit, OrgUnit.id == School.org_id)
+        .where(OrgUnit.path.startswith(actor.org.path, autoescape=True))
+        .order_by(School.school_code, Cohort.stage, Cohort.cohort_year)
+    ).all()
+    return [(school.name, cohort.name, quota, records_in_grade(session, cohort.id)) for school, cohort, quota in rows]
+
+
+def overrides_visible_to(session: Session, actor: User) -> list[RegionalOverride]:
+    return list(
+        session.scalars(
+            select(RegionalOverride)
+            .join(OrgUnit, OrgUnit.id == RegionalOverride.to_school_id)
+            .where(OrgUnit.path.startswith(actor.org.path, autoescape=True))
+            .order_by(RegionalOverride.id.desc())
+            .limit(100)
+        )
+    )

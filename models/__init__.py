@@ -29,6 +29,7 @@ from models.seals import Seal
 from models.settings import ControlledField, PhotoCollection, ProvinceControlledField, RegistrationOpening
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.system_settings import SystemSetting
+from models.term_registration import TermRegistration
 from models.transfer_rules import CityReviewRule, OutboundReview, TransferScope
 from models.user import Role, SignInPolicy, User, UserRole
 from models.workbench import CaseCopy, NoticeKind, Notification, SavedView
@@ -52,6 +53,7 @@ __all__ = [
     "ApiToken",
     "ReportCount",
     "Seal",
+    "TermRegistration",
     "DocumentAttachment",
     "DocumentRequest",
     "GradeQuota",

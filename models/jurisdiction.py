@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from models.calendar import Term
 from models.class_size import ClassSizeLimit
+from models.document_flow import DocumentRequest
 from models.errors import NotFound
 from models.feed import ApiToken
 from models.job import Job
@@ -355,3 +356,19 @@ def api_token_or_404(session: Session, user: User, token_id: int) -> ApiToken:
     """A change-feed token (F-63) issued for a unit the administrator manages."""
     administered = units_administered_by(user).with_only_columns(OrgUnit.id)
     return _one_or_404(session, select(ApiToken).where(ApiToken.id == token_id, ApiToken.org_id.in_(administered)))
+
+
+def document_requests_visible_to(user: User) -> Select[DocumentRequest]:
+    """公文流转 (F-60): a county's requests, seen by the county and the authorities above it."""
+    county = aliased(OrgUnit)
+    return (
+        select(DocumentRequest)
+        .join(county, county.id == DocumentRequest.county_id)
+        .where(county.path.startswith(user.org.path, autoescape=True))
+    )
+
+
+def document_request_or_404(session: Session, user: User, request_id: int) -> DocumentRequest:
+    if not user.has_role(*AUTHORITY_ROLES):
+        raise NotFound()
+    return _one_or_404(session, document_requests_visible_to(user).where(DocumentRequest.id == request_id))

@@ -275,6 +275,17 @@ ROUTES: dict[str, Access] = {
     "prints.roster": scoped("class", "own_class_or_404", R.SCHOOL_REGISTRAR, R.SCHOOL_REVIEWER, R.HOMEROOM_TEACHER),
     "prints.school": roles(R.SCHOOL_REGISTRAR),
     "prints.batch": scoped("job", "job_or_404", R.SCHOOL_REGISTRAR),
+    # -- 公文流转 (F-60): the county drafts; the later steps are inbox tasks ---------------------------------------
+    "documents.index": roles(*AUTHORITIES),
+    "documents.new": roles(R.COUNTY_OFFICER),
+    "documents.create": roles(R.COUNTY_OFFICER),
+    "documents.detail": scoped("document_request", "document_request_or_404", *AUTHORITIES),
+    "documents.attachment": scoped("document_request", "document_request_or_404", *AUTHORITIES),
+    # -- 北京条件 (F-65): schools by code within the officer's subtree (school_by_code refuses the others)
+    "regional.index": roles(R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER),
+    "regional.quota": roles(R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER),
+    "regional.profile": roles(R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER),
+    "regional.override": roles(R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER),
 }
 
 
@@ -337,6 +348,17 @@ PERSONAL_DATA: frozenset[str] = frozenset(
 )
 NO_PERSONAL_DATA: frozenset[str] = frozenset(
     {
+        # 公文流转 requests are about counties and schools; their attachments are the county's own files
+        "documents.index",
+        "documents.new",
+        "documents.create",
+        "documents.detail",
+        "documents.attachment",
+        # 北京条件: quotas and school conditions, overrides with a shortened 学籍号 and no name
+        "regional.index",
+        "regional.quota",
+        "regional.profile",
+        "regional.override",
         "lifecycle.promotion_run",
         "api.openapi",
         "federation.index",

@@ -26,6 +26,7 @@ from models import feed
 from models.attachment import store_upload
 from models.calendar import AUTUMN, AcademicYear, Term
 from models.class_size import ClassSizeLimit
+from models.document_flow import DocumentRequest, store_attachment
 from models.job import Job
 from models.lifecycle import PromotionRun
 from models.org import Cohort, SchoolClass, Stage
@@ -296,7 +297,27 @@ def _quality_campaign(w: World, owner: User) -> dict[str, Any]:
 
 
 # kind → the URL arguments naming one such object of 南明区 (南明第一小学 for a school's objects), made for ``owner``.
+def _document_request(w: World, owner: User) -> dict[str, Any]:
+    """A filing of 南明区 (filings may be drafted in any month) with one attachment."""
+    county = w.user("nanming-county")
+    case = w.flows(
+        "document_flow",
+        student=None,
+        by=county,
+        to_school_id=county.org_id,
+        category="filing",
+        doc_type="删除全国临时学籍",
+        student_name="删除全国临时学籍备案",
+    )
+    row = w.session.scalars(select(DocumentRequest).where(DocumentRequest.instance_id == case.case.id)).one()
+    upload = store_attachment(w.session, county, "附件.pdf", b"%PDF-1.4 x")
+    upload.request_id = row.id
+    w.session.commit()
+    return {"request_id": row.id, "attachment_id": upload.id}
+
+
 OBJECTS: dict[str, Callable[[World, User], dict[str, Any]]] = {
+    "document_request": _document_request,
     "student": _student,
     "case": _case,
     "task": _task,

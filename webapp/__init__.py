@@ -25,6 +25,7 @@ from webapp import (
     class_sizes,
     cli,
     db,
+    documents,
     federation,
     feed,
     filters,
@@ -39,6 +40,7 @@ from webapp import (
     processes,
     production,
     quality,
+    regional,
     registration,
     reports,
     school_changes,
@@ -104,6 +106,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         school_changes.bp,
         quality.bp,
         federation.bp,
+        documents.bp,
+        regional.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

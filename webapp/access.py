@@ -17,6 +17,7 @@ from handlers.accounts import PasswordPolicy
 from models import jurisdiction, permissions
 from models.calendar import Term
 from models.class_size import ClassSizeLimit
+from models.document_flow import DocumentRequest
 from models.errors import NotFound
 from models.feed import ApiToken
 from models.job import Job
@@ -123,6 +124,10 @@ def student_or_404(student_id: int) -> Student:
 
 def case_or_404(instance_id: int) -> ProcessInstance:
     return _or_404(lambda: jurisdiction.case_or_404(db(), me(), instance_id))
+
+
+def document_request_or_404(request_id: int) -> DocumentRequest:
+    return _or_404(lambda: jurisdiction.document_request_or_404(db(), me(), request_id))
 
 
 def task_or_404(task_id: int) -> InboxTask:

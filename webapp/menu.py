@@ -50,6 +50,8 @@ NAV: tuple[Link | Menu, ...] = (
             Link("lifecycle.pending", "异动在办业务查询"),
             Link("lifecycle.status_changes", "异动查询"),
             Link("quality.index", "数据质量核查", "nav-quality"),
+            Link("documents.index", "公文流转", "nav-documents"),
+            Link("regional.index", "北京条件（学籍总量与特批）", "nav-regional"),
         ),
     ),
     Menu(

@@ -1,5 +1,5 @@
 """The Beijing pack (issue 17 items 3, 5, 6): 北京条件 regional rules (school profile, 学籍总量, overrides) and the
-公文流转 document flow (requests and their attachments)
+公文流转 document flow (requests and their attachments); 入学注册/学期注册 rows (F-15)
 
 Revision ID: 0029_beijing
 Revises: 0023_province_controlled
@@ -146,8 +146,39 @@ def upgrade() -> None:
     with op.batch_alter_table("document_attachment", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_document_attachment_request_id"), ["request_id"], unique=False)
 
+    op.create_table(
+        "term_registration",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("term_id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind", sa.Enum("admission", "term", name="registrationkind", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column(
+            "outcome",
+            sa.Enum(
+                "registered", "deferred", "not_registered", name="registrationoutcome", native_enum=False, length=15
+            ),
+            nullable=False,
+        ),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("late", sa.Boolean(), nullable=False),
+        sa.Column("by_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["by_id"], ["app_user.id"], name=op.f("fk_term_registration_by_id_app_user")),
+        sa.ForeignKeyConstraint(["student_id"], ["student.id"], name=op.f("fk_term_registration_student_id_student")),
+        sa.ForeignKeyConstraint(["term_id"], ["term.id"], name=op.f("fk_term_registration_term_id_term")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_term_registration")),
+        sa.UniqueConstraint("term_id", "student_id", name=op.f("uq_term_registration_term_id_student_id")),
+    )
+    with op.batch_alter_table("term_registration", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_term_registration_student_id"), ["student_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_term_registration_term_id"), ["term_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("term_registration")
 
     with op.batch_alter_table("document_attachment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_document_attachment_request_id"))
