@@ -286,6 +286,9 @@ ROUTES: dict[str, Access] = {
     "regional.quota": roles(R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER),
     "regional.profile": roles(R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER),
     "regional.override": roles(R.COUNTY_OFFICER, R.CITY_OFFICER, R.PROVINCE_OFFICER),
+    # -- 入学注册 / 学期注册 (F-15): the school's own students of its current term
+    "term_registration.index": roles(R.SCHOOL_REGISTRAR),
+    "term_registration.act": roles(R.SCHOOL_REGISTRAR),
 }
 
 
@@ -344,6 +347,7 @@ PERSONAL_DATA: frozenset[str] = frozenset(
         "admissions.unified",
         "transfers.index",
         "access_log.student",
+        "term_registration.index",
     }
 )
 NO_PERSONAL_DATA: frozenset[str] = frozenset(
@@ -359,6 +363,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset(
         "regional.quota",
         "regional.profile",
         "regional.override",
+        "term_registration.act",
         "lifecycle.promotion_run",
         "api.openapi",
         "federation.index",

@@ -110,3 +110,21 @@ def test_a_new_student_neither_registered_nor_deferred_is_marked_after_the_deadl
     older = pupil(session, user, newest=False)
     with pytest.raises(DomainError, match="只有新生可以标记为未办理注册手续"):
         reg.mark_not_registered(session, user(SCHOOL), older, term, on=date(2026, 9, 15))
+
+
+def test_the_school_page_lists_unconfirmed_students_and_registers_them(session, user, login_as, client):
+    from models.base import utcnow
+    from models.business_calendar import local_date
+
+    term = current_term(session, user(SCHOOL).org_id)
+    term.start_date = local_date(utcnow())
+    session.commit()
+    student = pupil(session, user, newest=False)
+    login_as(SCHOOL)
+    page = client.get("/term-registration/").get_data(as_text=True)
+    assert "学期注册截止" in page and student.name in page
+    client.post("/term-registration/", data={"action": "register", "student_id": str(student.id)})
+    assert student not in unconfirmed(session, student.school_id, term.id)
+    refused = client.post("/term-registration/", data={"action": "defer", "student_id": str(student.id)})
+    assert refused.status_code == 302
+    assert "只有新生可以延期注册" in client.get("/term-registration/").get_data(as_text=True)

@@ -48,6 +48,7 @@ from webapp import (
     security,
     signin,
     students,
+    term_registration,
     terms,
     transfer_settings,
     transfers,
@@ -108,6 +109,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         federation.bp,
         documents.bp,
         regional.bp,
+        term_registration.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

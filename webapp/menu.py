@@ -58,6 +58,7 @@ NAV: tuple[Link | Menu, ...] = (
         "学校管理",
         (
             Link("terms.index", "学期学年设置", "nav-terms"),
+            Link("term_registration.index", "入学注册与学期注册", "nav-term-registration"),
             Link("school_classes.cohorts", "年级信息管理", "nav-cohorts"),
             Link("school_classes.classes", "班级信息管理", "nav-classes"),
             Link("prints.index", "学籍打印", "nav-prints"),
