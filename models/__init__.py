@@ -27,6 +27,7 @@ from models.regional import GradeQuota, RegionalOverride, SchoolAdmissionProfile
 from models.reports import ReportCount
 from models.seals import Seal
 from models.settings import ControlledField, PhotoCollection, ProvinceControlledField, RegistrationOpening
+from models.staged_intake import StagedRecord
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.system_settings import SystemSetting
 from models.term_registration import TermRegistration
@@ -53,6 +54,7 @@ __all__ = [
     "ApiToken",
     "ReportCount",
     "Seal",
+    "StagedRecord",
     "TermRegistration",
     "DocumentAttachment",
     "DocumentRequest",

@@ -1,5 +1,5 @@
 """The Beijing pack (issue 17 items 3, 5, 6): 北京条件 regional rules (school profile, 学籍总量, overrides) and the
-公文流转 document flow (requests and their attachments); 入学注册/学期注册 rows (F-15)
+公文流转 document flow (requests and their attachments); 入学注册/学期注册 rows (F-15); staged intake (F-10)
 
 Revision ID: 0029_beijing
 Revises: 0023_province_controlled
@@ -176,8 +176,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_term_registration_student_id"), ["student_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_term_registration_term_id"), ["term_id"], unique=False)
 
+    op.create_table(
+        "staged_record",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("class_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "source",
+            sa.Enum("preschool", "data_source", name="stagedsource", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("confirmed", sa.Boolean(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("moved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["class_id"], ["school_class.id"], name=op.f("fk_staged_record_class_id_school_class")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["app_user.id"], name=op.f("fk_staged_record_created_by_id_app_user")
+        ),
+        sa.ForeignKeyConstraint(["school_id"], ["school.org_id"], name=op.f("fk_staged_record_school_id_school")),
+        sa.ForeignKeyConstraint(["student_id"], ["student.id"], name=op.f("fk_staged_record_student_id_student")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staged_record")),
+    )
+    with op.batch_alter_table("staged_record", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_staged_record_school_id"), ["school_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("staged_record")
     op.drop_table("term_registration")
 
     with op.batch_alter_table("document_attachment", schema=None) as batch_op:

@@ -1,0 +1,146 @@
+"""学前调档 and 数据核对转入 (F-10): staging, confirmation, the 校验状态 and 转入学籍系统. A staged record passes when
+the registration's own checks (handlers/registration.py) find nothing; moving it registers it as F-07 does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers import registration
+from models import audit
+from models.errors import DomainError
+from models.org import School, SchoolClass
+from models.staged_intake import StagedRecord, StagedSource, waiting_confirmation
+from models.student import Student
+from models.user import User
+from models.validation import validate
+
+# seed 001 b: the pull list carries 居民身份证; children without a household registration (黑户口) use 其他.
+PULL_ID_TYPES = ("居民身份证", "其他")
+BUSINESS_TYPE = "新生注册"
+PASSED, NOT_PASSED = "已通过校验", "未通过校验"
+
+
+def _own(session: Session, actor: User, staged_id: int) -> StagedRecord:
+    row = session.get(StagedRecord, staged_id)
+    if row is None or row.school_id != actor.org_id:
+        raise DomainError("没有这条待转入的记录")
+    return row
+
+
+def stage_pull_list(
+    session: Session, actor: User, school_class: SchoolClass, rows: Iterable[dict[str, Any]]
+) -> list[StagedRecord]:
+    """One class's 学前调档名单 (all rows or none): they wait under 待确认学前学籍."""
+    if school_class.cohort.school_id != actor.org_id:
+        raise DomainError("只能上传本校班级的调档名单")
+    staged = []
+    for number, row in enumerate(rows, start=1):
+        if row.get("id_doc_type") not in PULL_ID_TYPES:
+            raise DomainError(f"第{number}行：身份证件类型须为「居民身份证」，无户口的儿童填「其他」")
+        if not (row.get("name") or "").strip():
+            raise DomainError(f"第{number}行：请填写姓名")
+        data = {**row, "class_no": school_class.class_no}
+        staged.append(
+            StagedRecord(
+                school_id=actor.org_id,
+                class_id=school_class.id,
+                source=StagedSource.PRESCHOOL,
+                data=data,
+                created_by_id=actor.id,
+            )
+        )
+    session.add_all(staged)
+    session.flush()
+    return staged
+
+
+def stage_data_source(session: Session, actor: User, school_id: int, records: Iterable[dict[str, Any]]) -> int:
+    """Records pre-loaded from another programme (营养改善计划), to be checked by the homeroom teachers."""
+    rows = [
+        StagedRecord(
+            school_id=school_id, source=StagedSource.DATA_SOURCE, data=dict(r), confirmed=True, created_by_id=actor.id
+        )
+        for r in records
+    ]
+    session.add_all(rows)
+    session.flush()
+    return len(rows)
+
+
+def confirm_all(session: Session, actor: User) -> int:
+    """待确认学前学籍 → 全部确认 for the actor's school."""
+    rows = session.scalars(
+        select(StagedRecord).where(
+            StagedRecord.school_id == actor.org_id,
+            StagedRecord.source == StagedSource.PRESCHOOL,
+            StagedRecord.confirmed.is_(False),
+        )
+    ).all()
+    for row in rows:
+        row.confirmed = True
+    session.flush()
+    return len(rows)
+
+
+def pulled_for_export(session: Session, actor: User) -> list[StagedRecord]:
+    """调档学生导出: only once every pulled record of the school is confirmed; rows by class."""
+    if waiting_confirmation(session, actor.org_id):
+        raise DomainError("还有待确认的学前学籍，请先在「待确认学前学籍」中全部确认，再导出调档学生")
+    return list(
+        session.scalars(
+            select(StagedRecord)
+            .where(StagedRecord.school_id == actor.org_id, StagedRecord.source == StagedSource.PRESCHOOL)
+            .order_by(StagedRecord.class_id, StagedRecord.id)
+        )
+    )
+
+
+def check(session: Session, actor: User, row: StagedRecord, now: datetime) -> list[str]:
+    """The 校验状态: the registration's problems of this record (empty = 已通过校验)."""
+    school = session.get_one(School, row.school_id)
+    result = validate({**row.data, "school_code": school.school_code}, today=now.date())
+    extra, _class = registration.context_problems(session, actor, school, result, BUSINESS_TYPE)
+    return [problem.message for problem in result.errors + extra]
+
+
+def status(session: Session, actor: User, row: StagedRecord, now: datetime) -> str:
+    return PASSED if not check(session, actor, row, now) else NOT_PASSED
+
+
+def correct(session: Session, actor: User, staged_id: int, changes: dict[str, Any]) -> StagedRecord:
+    """The homeroom teacher's corrections against the paper form (basic data and family members)."""
+    row = _own(session, actor, staged_id)
+    if row.student_id is not None:
+        raise DomainError("该记录已转入学籍系统，请在学籍中维护")
+    row.data = {**row.data, **changes}
+    session.flush()
+    return row
+
+
+def move_into_registration(session: Session, actor: User, staged_id: int, now: datetime) -> Student:
+    """转入学籍系统: only a confirmed record that has passed the checks; it becomes a 未查重 registration (F-07)."""
+    row = _own(session, actor, staged_id)
+    if row.student_id is not None:
+        raise DomainError("该记录已转入学籍系统")
+    if not row.confirmed:
+        raise DomainError("请先确认学前学籍")
+    problems = check(session, actor, row, now)
+    if problems:
+        raise DomainError("未通过校验，数据不完整，请重新核对：" + "；".join(problems[:5]))
+    student = registration.register(session, actor=actor, raw=dict(row.data), business_type=BUSINESS_TYPE, now=now)
+    row.student_id, row.moved_at = student.id, now
+    audit.record(
+        session,
+        actor=actor,
+        action="转入学籍系统",
+        entity="student",
+        entity_id=student.id,
+        before={"来源": row.source.label},
+        after={"注册": student.registration_label},
+    )
+    return student
