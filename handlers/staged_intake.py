@@ -3,17 +3,20 @@ the registration's own checks (handlers/registration.py) find nothing; moving it
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterable
 from datetime import datetime
+from io import BytesIO
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import registration
 from models import audit
 from models.errors import DomainError
-from models.org import School, SchoolClass
+from models.org import Cohort, School, SchoolClass
 from models.staged_intake import StagedRecord, StagedSource, waiting_confirmation
 from models.student import Student
 from models.user import User
@@ -144,3 +147,53 @@ def move_into_registration(session: Session, actor: User, staged_id: int, now: d
         after={"注册": student.registration_label},
     )
     return student
+
+
+# B.4 学前调档名单模板 (Rec. columns): header → registration field.
+PULL_COLUMNS = {
+    "姓名": "name",
+    "性别": "sex",
+    "出生日期": "birth_date",
+    "身份证件类型": "id_doc_type",
+    "身份证件号": "id_doc_number",
+    "班号": "class_no",
+}
+
+
+def read_pull_list(data: bytes) -> list[dict[str, Any]]:
+    """The rows of an uploaded 学前调档名单 (first sheet, header row first); a clear refusal for anything else."""
+    try:
+        sheet = load_workbook(BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+        raise DomainError("请上传学前调档名单模板（.xlsx）") from err
+    rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+    if not rows or [h for h in rows[0] if h] != list(PULL_COLUMNS):
+        raise DomainError("表头应为：" + "、".join(PULL_COLUMNS))
+    return [dict(zip(PULL_COLUMNS.values(), row, strict=False)) for row in rows[1:] if any(row)]
+
+
+def stage_upload(session: Session, actor: User, data: bytes) -> int:
+    """Upload one class at a time (seed 001 b): every row names the same class of the school."""
+    rows = read_pull_list(data)
+    numbers = {row.get("class_no") for row in rows}
+    if len(numbers) != 1:
+        raise DomainError("请一次上传一个班的调档名单（班号须相同）")
+    school_class = session.scalars(
+        select(SchoolClass)
+        .join(Cohort, Cohort.id == SchoolClass.cohort_id)
+        .where(Cohort.school_id == actor.org_id, SchoolClass.class_no == numbers.pop())
+        .order_by(Cohort.cohort_year.desc())
+    ).first()
+    if school_class is None:
+        raise DomainError("本校没有该班号的班级")
+    return len(stage_pull_list(session, actor, school_class, rows))
+
+
+def staged_of(session: Session, actor: User) -> list[StagedRecord]:
+    return list(
+        session.scalars(
+            select(StagedRecord)
+            .where(StagedRecord.school_id == actor.org_id, StagedRecord.student_id.is_(None))
+            .order_by(StagedRecord.source, StagedRecord.class_id, StagedRecord.id)
+        )
+    )

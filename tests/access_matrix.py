@@ -289,6 +289,10 @@ ROUTES: dict[str, Access] = {
     # -- 入学注册 / 学期注册 (F-15): the school's own students of its current term
     "term_registration.index": roles(R.SCHOOL_REGISTRAR),
     "term_registration.act": roles(R.SCHOOL_REGISTRAR),
+    # -- 学前调档 / 数据核对转入 (F-10): the school's own staged records
+    "staged_intake.index": roles(R.SCHOOL_REGISTRAR),
+    "staged_intake.act": roles(R.SCHOOL_REGISTRAR),
+    "staged_intake.export": roles(R.SCHOOL_REGISTRAR),
 }
 
 
@@ -348,6 +352,8 @@ PERSONAL_DATA: frozenset[str] = frozenset(
         "transfers.index",
         "access_log.student",
         "term_registration.index",
+        "staged_intake.index",
+        "staged_intake.export",
     }
 )
 NO_PERSONAL_DATA: frozenset[str] = frozenset(
@@ -364,6 +370,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset(
         "regional.profile",
         "regional.override",
         "term_registration.act",
+        "staged_intake.act",
         "lifecycle.promotion_run",
         "api.openapi",
         "federation.index",

@@ -64,3 +64,40 @@ def test_only_a_record_that_passed_the_checks_moves_into_the_pipeline(session, u
     assert student.registration_state in (RegistrationState.DEDUP_PENDING, RegistrationState.DEDUP_OK)
     with pytest.raises(DomainError, match="已转入学籍系统"):
         staged.move_into_registration(session, actor, incomplete.id, NOW)
+
+
+def _pull_list(rows: list[list[str]]) -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(staged.PULL_COLUMNS))
+    for row in rows:
+        sheet.append(row)
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_school_uploads_confirms_exports_and_moves_on_its_page(session, user, login_as, client):
+    from io import BytesIO
+
+    school_class = first_class(session, user)
+    row = valid_row(305)
+    cells = [row["name"], row["sex"], row["birth_date"], "居民身份证", row["id_doc_number"], school_class.class_no]
+    login_as(SCHOOL)
+    upload = {"action": "upload", "file": (BytesIO(_pull_list([cells])), "调档名单.xlsx")}
+    client.post("/staged-intake/", data=upload, content_type="multipart/form-data")
+    page = client.get("/staged-intake/").get_data(as_text=True)
+    assert row["name"] in page and "待确认 1" in page and "调档学生导出" not in page
+    assert client.get("/staged-intake/export").status_code == 302
+    client.post("/staged-intake/", data={"action": "confirm"})
+    export = client.get("/staged-intake/export")
+    assert export.status_code == 200 and export.mimetype.endswith("spreadsheetml.sheet")
+    page = client.get("/staged-intake/").get_data(as_text=True)
+    assert staged.NOT_PASSED in page and "转入学籍系统</button>" not in page  # the pull list alone is incomplete
+    wrong = {"action": "upload", "file": (BytesIO(b"not a workbook"), "x.xlsx")}
+    client.post("/staged-intake/", data=wrong, content_type="multipart/form-data")
+    assert "请上传学前调档名单模板" in client.get("/staged-intake/").get_data(as_text=True)

@@ -47,6 +47,7 @@ from webapp import (
     school_classes,
     security,
     signin,
+    staged_intake,
     students,
     term_registration,
     terms,
@@ -110,6 +111,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         documents.bp,
         regional.bp,
         term_registration.bp,
+        staged_intake.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -59,6 +59,7 @@ NAV: tuple[Link | Menu, ...] = (
         (
             Link("terms.index", "学期学年设置", "nav-terms"),
             Link("term_registration.index", "入学注册与学期注册", "nav-term-registration"),
+            Link("staged_intake.index", "学前调档与数据核对转入", "nav-staged-intake"),
             Link("school_classes.cohorts", "年级信息管理", "nav-cohorts"),
             Link("school_classes.classes", "班级信息管理", "nav-classes"),
             Link("prints.index", "学籍打印", "nav-prints"),
