@@ -141,3 +141,14 @@ def test_a_type_of_the_other_category_is_refused_by_the_form(session, user, flow
     form = RequestForm(formdata=MultiDict({"category": "filing", "doc_type": RED_HEADER_TYPES[0], "student_name": "x"}))
     assert not form.validate()
     assert "不是平台备案的事项类型" in form.errors["doc_type"][0]
+
+
+def test_the_database_keeps_one_request_per_window_when_two_submissions_race(session, user, flows, clock, monkeypatch):
+    clock.set(2027, 3, 5)
+    first, second = draft(flows, user), draft(flows, user, doc_type=RED_HEADER_TYPES[0])
+    first.submit("submit", by=user(DONGCHENG), comment="")
+    # The second officer's check ran before the first submission committed: only the unique key is left.
+    monkeypatch.setattr("handlers.document_flow.timing_refusal", lambda *args: None)
+    with pytest.raises(DomainError, match="每个时间窗口只能提交一份"):
+        second.submit("submit", by=user(DONGCHENG), comment="")
+    assert request_of(session, second).status == DocStatus.DRAFT

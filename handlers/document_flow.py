@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from handlers.registry import HandlerContext, handler
 from models import audit
@@ -142,12 +143,23 @@ def submit(ctx: HandlerContext, *, request_id: int) -> dict[str, Any]:
     refusal = timing_refusal(ctx, row.county_id, row.category, row.doc_type)
     if refusal:
         raise DomainError(refusal)
-    if row.category == DocCategory.RED_HEADER:
-        row.window_key, row.window_label = window_of(ctx, row.county_id)
     row.submitted_at = ctx.now
+    if row.category == DocCategory.RED_HEADER:
+        _take_place(ctx, row, *window_of(ctx, row.county_id))
     _set_status(ctx, row, DocStatus.SUBMITTED, 时间窗口=row.window_label)
-    ctx.session.flush()  # the unique (county, window) key refuses a concurrent second request here
     return {"filing": row.category == DocCategory.FILING}
+
+
+def _take_place(ctx: HandlerContext, row: DocumentRequest, key: str, label: str) -> None:
+    """The county's place in the window; the unique (county, window) key refuses a second one even when two
+    submissions pass the check at the same moment."""
+    ctx.session.flush()
+    try:
+        with ctx.session.begin_nested():
+            row.window_key, row.window_label = key, label
+            ctx.session.flush()
+    except IntegrityError as err:
+        raise DomainError(f"本区县在本时间窗口（{label}）已提交红头文件申请，每个时间窗口只能提交一份") from err
 
 
 @handler("docflow.review")
