@@ -80,3 +80,16 @@ def test_the_county_sets_quota_and_conditions_and_grants_an_override(login_as, c
         "/regional/quota", data={**quota, "school_code": "1111111111", "quota": "1"}, follow_redirects=True
     )
     assert "本辖区没有学校标识码" in other.get_data(as_text=True)
+
+
+def test_the_province_switches_the_pack_on_in_the_basic_settings(login_as, client, session, user):
+    login_as("beijing-province")
+    assert "地区限制规则包「北京条件」" in client.get("/settings/system").get_data(as_text=True)
+    client.post("/settings/system", data={"beijing_rules": "是"})
+    assert 'data-testid="pack-state">' in client.get("/regional/").get_data(as_text=True)
+    assert "本省已启用" in client.get("/regional/").get_data(as_text=True)
+    login_as("nanming-county")  # 贵州 keeps it off
+    assert "本省未启用" in client.get("/regional/").get_data(as_text=True)
+    login_as("beijing-province")
+    refused = client.post("/settings/system", data={"beijing_rules": "也许"})
+    assert refused.status_code == 422 and "须为“是”或“否”" in refused.get_data(as_text=True)
