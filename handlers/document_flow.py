@@ -92,7 +92,7 @@ def _set_status(ctx: HandlerContext, row: DocumentRequest, status: DocStatus, **
     )
 
 
-@handler("docflow.draft")
+@handler("docflow.draft", results={"request_id": "int", "filing": "bool", "attachments": "int"})
 def draft(
     ctx: HandlerContext,
     *,
@@ -136,7 +136,7 @@ def draft(
     return {"request_id": row.id, "filing": kind == DocCategory.FILING, "attachments": len(uploads)}
 
 
-@handler("docflow.submit")
+@handler("docflow.submit", results={"filing": "bool"})
 def submit(ctx: HandlerContext, *, request_id: int) -> dict[str, Any]:
     """区县申报: the months and the one-request-per-window rule are decided now, when the place is taken."""
     row = _request(ctx, request_id)
@@ -162,7 +162,7 @@ def _take_place(ctx: HandlerContext, row: DocumentRequest, key: str, label: str)
         raise DomainError(f"本区县在本时间窗口（{label}）已提交红头文件申请，每个时间窗口只能提交一份") from err
 
 
-@handler("docflow.review")
+@handler("docflow.review", results={"passed": "bool"})
 def review(ctx: HandlerContext, *, request_id: int, review: dict[str, Any]) -> dict[str, Any]:
     """市教委审核: 不通过 ends the request and gives the county's place in the window back."""
     row = _request(ctx, request_id)
@@ -175,14 +175,14 @@ def review(ctx: HandlerContext, *, request_id: int, review: dict[str, Any]) -> d
     return {"passed": passed}
 
 
-@handler("docflow.advance")
+@handler("docflow.advance", results={"status": "str"})
 def advance(ctx: HandlerContext, *, request_id: int, status: str) -> dict[str, Any]:
     """市信息中心汇总 / 服务团队处理: the request moves on."""
     _set_status(ctx, _request(ctx, request_id), DocStatus(status))
     return {"status": status}
 
 
-@handler("docflow.close")
+@handler("docflow.close", results={"closed_on": "date"})
 def close(ctx: HandlerContext, *, request_id: int, result: str) -> dict[str, Any]:
     """结果反馈: the service team's result, which the county reads on the request."""
     row = _request(ctx, request_id)
