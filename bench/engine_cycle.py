@@ -1,11 +1,15 @@
 """Benchmark: what one reviewer action costs end to end (engine + database), and the inbox query.
 
     python bench/engine_cycle.py [--cases 200] [--url postgresql+psycopg://postgres@127.0.0.1/xueji_bench] [--smoke]
+        [--workers 1,2,4 --completions 300]
 
 Builds a fresh database (SQLite file by default), loads the demo world, then times: starting a 误操作删除
-case, completing the county review, and listing a county inbox holding every open task. Prints medians and the
-machine; asserts nothing about time. ``--smoke``: a few cases in the tests' small world, to show the bench still runs.
-The database named by --url is wiped.
+case, completing the county review, and listing a county inbox holding every open task. Prints medians, the CPU
+seconds and SQL statements per completion (which do not depend on what else runs on the machine) and the machine;
+asserts nothing about time. On PostgreSQL it then completes ``--completions`` tasks with each number of
+``--workers`` processes (bench/scale.py's measurement, on students added as bench/scale.py adds them).
+``--smoke``: a few cases in the tests' small world, to show the bench still runs. The database named by --url is
+wiped.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import select  # noqa: E402
+from scale import completions, fill_students  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import engine as wf  # noqa: E402
@@ -42,10 +47,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--url", default=os.environ.get("XUEJI_BENCH_DATABASE_URL"))
+    parser.add_argument("--workers", default="1,2,4", help="worker processes completing tasks (PostgreSQL only)")
+    parser.add_argument("--completions", type=int, default=300, help="tasks completed by each number of workers")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: does the bench still run?")
     args = parser.parse_args()
     if args.smoke:
-        args.cases = 5
+        args.cases, args.completions = 5, 4
     url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
     db_engine = build_database(url, students=WORLD_STUDENTS if args.smoke else 2000)
     with Session(db_engine) as session:
@@ -72,18 +79,35 @@ def main() -> None:
         ]
         open_count = open_tasks(session, county).total
         counties = {u.org_id: u for u in session.scalars(select(User).where(User.username.like("%-county")))}
-        tasks = session.scalars(select(InboxTask).where(InboxTask.status == TaskStatus.OPEN)).all()
-        completes = [
-            timed(lambda t=t: wf.complete(session, t.id, actor=counties[t.org_id], data={"decision": "删除"}))
-            for t in tasks
+        tasks = [
+            (t.id, counties[t.org_id])
+            for t in session.scalars(select(InboxTask).where(InboxTask.status == TaskStatus.OPEN))
         ]
+        sent = [0]
+        event.listen(db_engine, "before_cursor_execute", lambda *_: sent.__setitem__(0, sent[0] + 1))
+        cpu = time.process_time()
+        completes = [
+            timed(lambda t=t, by=by: wf.complete(session, t, actor=by, data={"decision": "删除"})) for t, by in tasks
+        ]
+        cpu, statements = time.process_time() - cpu, sent[0]
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, database {db_engine.dialect.name}"
     )
     print(f"start case            median {statistics.median(starts):6.2f} ms  (n={len(starts)})")
     print(f"complete county task  median {statistics.median(completes):6.2f} ms  (n={len(completes)})")
+    print(
+        f"  per completion: Python CPU {cpu / len(completes) * 1000:.1f} ms, "
+        f"{statements / len(completes):.1f} SQL statements"
+    )
     print(f"inbox page, {open_count:4d} open median {statistics.median(inbox):6.2f} ms  (n={len(inbox)})")
+    if db_engine.dialect.name == "postgresql" and args.workers:
+        workers = tuple(int(n) for n in args.workers.split(","))
+        with Session(db_engine) as session:
+            # Enough free pupils at 南明区's primary school for every worker count (spread over all 14 schools).
+            fill_students(session, args.completions * len(workers) * 16)
+            session.commit()
+        completions(url, db_engine, args.completions, workers)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Engine, func, select, text  # noqa: E402
+from sqlalchemy import Engine, event, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import engine as wf  # noqa: E402
@@ -176,27 +176,48 @@ def fill_cases(session: Session, count: int, open_tasks_wanted: int, first_stude
     )
 
 
-def complete_share(url: str, task_ids: list[int], start_at: float) -> float:
-    """One worker: connects, waits for the common start, completes its tasks; returns when it finished."""
+def _server_cpu(session: Session) -> float:
+    """CPU seconds the PostgreSQL backend serving this session has used (the server runs on this machine)."""
+    pid = session.scalar(text("SELECT pg_backend_pid()"))
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def complete_share(url: str, task_ids: list[int], start_at: float) -> tuple[float, float, float, int]:
+    """One worker: connects, waits for the common start, completes its tasks. Returns when it finished, its own
+    CPU seconds, its PostgreSQL backend's CPU seconds and the SQL statements it sent (figures that do not depend
+    on what else the machine runs)."""
     wf.use_handlers(handlers.REGISTRY)  # a spawned process: handed the handlers as create_app hands them
     db = make_engine(url)
+    sent = [0]
+
+    @event.listens_for(db, "before_cursor_execute")
+    def _count(*_: object) -> None:
+        sent[0] += 1
+
     with Session(db) as session:
         county = session.scalars(select(User).where(User.username == "nanming-county")).one()
+        server_before = _server_cpu(session)
+        session.commit()
         time.sleep(max(0.0, start_at - time.time()))
+        cpu_before, sent[0] = time.process_time(), 0
         for task_id in task_ids:
             wf.complete(session, task_id, actor=county, data={"decision": "驳回", "review_comment": "基准"})
+        ended, cpu, statements = time.time(), time.process_time() - cpu_before, sent[0]
+        server = _server_cpu(session) - server_before
     db.dispose()
-    return time.time()
+    return ended, cpu, server, statements
 
 
-def completions(url: str, db: Engine, count: int) -> None:
+def completions(url: str, db: Engine, count: int, worker_counts: tuple[int, ...] = (1, 2, 4)) -> None:
+    """Task completions through the engine API by 1, 2 and 4 worker processes, each with its own connection."""
     with Session(db) as session:
         registrar = session.scalars(select(User).where(User.username == "nanming-xx-registrar")).one()
         pupils = session.scalars(
             select(Student.id)
             .where(Student.school_id == registrar.org_id, Student.open_case_id.is_(None))
             .order_by(Student.id.desc())
-            .limit(count * 3)
+            .limit(count * len(worker_counts))
         ).all()
         cases = []
         for pupil in pupils:
@@ -207,14 +228,22 @@ def completions(url: str, db: Engine, count: int) -> None:
                 select(InboxTask.id).where(InboxTask.instance_id.in_(cases), InboxTask.status == TaskStatus.OPEN)
             )
         )
-    for workers in (1, 2, 4):
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    for workers in worker_counts:
         batch, tasks = tasks[:count], tasks[count:]
         shares = [batch[i::workers] for i in range(workers)]
         start_at = time.time() + 15  # after every worker has imported and connected
         with multiprocessing.get_context("spawn").Pool(workers) as pool:
-            ends = pool.starmap(complete_share, [(url, share, start_at) for share in shares])
-        elapsed = max(ends) - start_at
-        print(f"task completions, {workers} worker(s): {len(batch) / elapsed:.0f}/s ({len(batch)} in {elapsed:.1f} s)")
+            results = pool.starmap(complete_share, [(url, share, start_at) for share in shares])
+        elapsed = max(r[0] for r in results) - start_at
+        python = sum(r[1] for r in results) / len(batch) * 1000
+        server = sum(r[2] for r in results) / len(batch) * 1000
+        sent = sum(r[3] for r in results) / len(batch)
+        print(
+            f"task completions, {workers} worker(s): {len(batch) / elapsed:.0f}/s ({len(batch)} in {elapsed:.1f} s); "
+            f"per completion: CPU {python:.1f} ms Python + {server:.1f} ms PostgreSQL, {sent:.1f} SQL statements",
+            flush=True,
+        )
 
 
 def case_page(db: Engine, url: str) -> None:

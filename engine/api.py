@@ -19,8 +19,8 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import checks, deadlines, notify, refusals, store
@@ -41,6 +41,7 @@ from models.workflow import (
     InboxTask,
     ProcessInstance,
     ProcessVersion,
+    TaskKind,
     TaskStatus,
 )
 
@@ -237,25 +238,32 @@ def start(
         session.commit()
     except BaseException:
         session.rollback()
+        store.outbox_written(session)
         raise
-    deliver(session)
+    if store.outbox_written(session):
+        deliver(session)
     return instance
 
 
 @contextmanager
 def _one_action(session: Session) -> Iterator[None]:
     """One user action on a case: all of it commits, or none of it; a concurrent save reads as already handled.
-    Messages the action sent are delivered after the commit."""
+    Messages the action sent are delivered after the commit. An action that sent none skips the delivery pass (a
+    query and a transaction left open per action): a message left pending otherwise, by a crash between commit
+    and delivery, is delivered by the next ``tick``."""
     try:
         yield
         session.commit()
     except StaleDataError as exc:
         session.rollback()
+        store.outbox_written(session)
         raise TaskAlreadyHandled() from exc
     except BaseException:
         session.rollback()
+        store.outbox_written(session)
         raise
-    deliver(session)
+    if store.outbox_written(session):
+        deliver(session)
 
 
 def complete(
@@ -265,8 +273,8 @@ def complete(
     ``TaskAlreadyHandled`` and nothing of it is written. A delegate's submission (委派) goes back to the
     delegator to confirm instead of completing the task."""
     with _one_action(session):
-        row, instance = locked_row(session, task_id)
-        acting_on(session, instance, row, actor)
+        row, instance, signs = locked_row_and_signs(session, task_id)
+        acting_on(session, instance, row, actor, signs=signs)
         if row.delegated_by_id is not None:
             give_back(session, instance, row, actor=actor, data=data, display=display)
         else:
@@ -276,12 +284,34 @@ def complete(
 
 def locked_row(session: Session, task_id: int) -> tuple[InboxTask, ProcessInstance]:
     """An inbox row and its case, the case locked and both read afresh: another reviewer may have just acted."""
-    row = session.get(InboxTask, task_id)
-    if row is None:
-        raise NotFound()
-    instance = lock_case(session, row.instance_id)
-    session.refresh(row)
+    row, instance, _ = locked_row_and_signs(session, task_id)
     return row, instance
+
+
+def locked_row_and_signs(session: Session, task_id: int) -> tuple[InboxTask, ProcessInstance, list[InboxTask]]:
+    """``locked_row`` and the row's open 加签 rows, in two statements: the case is locked through the row's
+    ``instance_id`` (which never changes), then the row and its signs are read afresh under the lock."""
+    of_row = select(InboxTask.instance_id).where(InboxTask.id == task_id).scalar_subquery()
+    instance = session.scalars(_locking(select(ProcessInstance).where(ProcessInstance.id == of_row))).one_or_none()
+    if instance is None:
+        raise NotFound()
+    rows = session.scalars(
+        select(InboxTask)
+        .where(
+            or_(
+                InboxTask.id == task_id,
+                and_(
+                    InboxTask.parent_id == task_id,
+                    InboxTask.status == TaskStatus.OPEN,
+                    InboxTask.kind == TaskKind.SIGN,
+                ),
+            )
+        )
+        .order_by(InboxTask.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    row = next(r for r in rows if r.id == task_id)
+    return row, instance, [r for r in rows if r.id != task_id]
 
 
 def finish(
@@ -373,12 +403,23 @@ def cancel(session: Session, instance_id: int, *, actor: User, reason: str) -> P
 
 def lock_case(session: Session, instance_id: int) -> ProcessInstance:
     """The case row, locked for this transaction and read afresh: whoever acts on a case holds this lock."""
-    return session.scalars(
-        select(ProcessInstance)
-        .where(ProcessInstance.id == instance_id)
-        .with_for_update()
+    return session.scalars(_locking(select(ProcessInstance).where(ProcessInstance.id == instance_id))).one()
+
+
+def _locking(query: Select[ProcessInstance]) -> Select[ProcessInstance]:
+    """Lock the case row only (``OF``: never the version row every case of a diagram shares, nor the student), read
+    with its version and student, which the action reads next. The version's XML and spec stay unread: the spec
+    is cached per version and hash (``store.spec_for``)."""
+    return (
+        query.options(
+            joinedload(ProcessInstance.version, innerjoin=True)
+            .defer(ProcessVersion.bpmn_xml)
+            .defer(ProcessVersion.spec_json),
+            joinedload(ProcessInstance.student),
+        )
+        .with_for_update(of=ProcessInstance)
         .execution_options(populate_existing=True)
-    ).one()
+    )
 
 
 def tick(session: Session, now: datetime | None = None) -> int:

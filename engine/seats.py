@@ -36,7 +36,10 @@ def check_not_locked(session: Session, instance: ProcessInstance, lane: str) -> 
 
 
 def add_party(session: Session, instance: ProcessInstance, org_id: int) -> None:
-    """The organisation of a seat takes part in the case (and so sees it)."""
+    """The organisation of a seat takes part in the case (and so sees it). The case's school and receiving school
+    took part from its start (``engine.api.start``): no query for them."""
+    if org_id in (instance.org_id, instance.to_school_id):
+        return
     known = session.scalar(select(CaseParty.id).where(CaseParty.instance_id == instance.id, CaseParty.org_id == org_id))
     pending = any(
         isinstance(obj, CaseParty) and obj.instance_id == instance.id and obj.org_id == org_id for obj in session.new

@@ -11,8 +11,8 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import cache, lru_cache
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -77,8 +77,26 @@ def spec_to_json(
     return text, hashlib.sha256(text.encode()).hexdigest()
 
 
-@lru_cache(maxsize=256)
-def _spec_from_json(version_id: int, spec_json: str) -> tuple[Any, dict[str, Any]]:
+# Parsed specs and designed forms by (version id, spec hash): the hash names the spec's content, so a hit needs
+# neither the stored JSON (hundreds of kB, left unread by ``engine.api``'s case lock) nor parsing it, and another
+# database with the same version id (tests, benches) cannot be served a stale spec.
+_SPECS: dict[tuple[int, str], tuple[Any, dict[str, Any]]] = {}
+_FORMS: dict[tuple[int, str], dict[str, dict[str, Any]]] = {}
+_CACHED = 256
+T = TypeVar("T")
+
+
+def _remember(cache: dict[tuple[int, str], T], version: ProcessVersion, parse: Callable[[str], T]) -> T:
+    key = (version.id, version.spec_hash)
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= _CACHED:
+            cache.clear()
+        found = cache[key] = parse(version.spec_json)
+    return found
+
+
+def _parse_specs(spec_json: str) -> tuple[Any, dict[str, Any]]:
     blob = json.loads(spec_json)
     return (
         SPEC_SERIALIZER.from_dict(blob["spec"]),
@@ -86,19 +104,18 @@ def _spec_from_json(version_id: int, spec_json: str) -> tuple[Any, dict[str, Any
     )
 
 
-def spec_for(version: ProcessVersion) -> tuple[Any, dict[str, Any]]:
-    return _spec_from_json(version.id, version.spec_json)
-
-
-@lru_cache(maxsize=256)
-def _forms_from_json(version_id: int, spec_json: str) -> dict[str, dict[str, Any]]:
+def _parse_forms(spec_json: str) -> dict[str, dict[str, Any]]:
     forms: dict[str, dict[str, Any]] = json.loads(spec_json).get("forms", {})
     return forms
 
 
+def spec_for(version: ProcessVersion) -> tuple[Any, dict[str, Any]]:
+    return _remember(_SPECS, version, _parse_specs)
+
+
 def designed_forms(version: ProcessVersion) -> dict[str, dict[str, Any]]:
     """The forms the version's diagram designs (forms.designed), by key, as published."""
-    return _forms_from_json(version.id, version.spec_json)
+    return _remember(_FORMS, version, _parse_forms)
 
 
 def form_class(version: ProcessVersion, key: str) -> type[TaskForm]:
@@ -265,12 +282,21 @@ def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
 MESSAGE = "MessageEventDefinition"
 
 
+OUTBOX_WRITTEN = "xueji_outbox_written"
+
+
+def outbox_written(session: Session) -> bool:
+    """Whether the session's last transaction queued a message (and forget it): only then is a delivery pass due."""
+    return bool(session.info.pop(OUTBOX_WRITTEN, False))
+
+
 def _collect_messages(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     """Queue the messages the workflow threw (``get_events`` empties the queue: pitfall 6) and index what it
     now waits for."""
     for thrown in workflow.get_events():
         definition = thrown.event_definition
         if isinstance(definition, MessageEventDefinition):
+            session.info[OUTBOX_WRITTEN] = True
             session.add(
                 ExchangeMessage(
                     name=definition.name,

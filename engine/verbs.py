@@ -74,8 +74,11 @@ def open_signs(session: Session, row: InboxTask) -> list[InboxTask]:
     )
 
 
-def acting_on(session: Session, instance: ProcessInstance, row: InboxTask, actor: User) -> None:
-    """Raise unless ``actor`` may act on ``row`` now. The caller holds the case lock and has read ``row`` again."""
+def acting_on(
+    session: Session, instance: ProcessInstance, row: InboxTask, actor: User, *, signs: list[InboxTask] | None = None
+) -> None:
+    """Raise unless ``actor`` may act on ``row`` now. The caller holds the case lock and has read ``row`` again
+    (and ``signs``, its open 加签 rows, when it read them with it)."""
     if row.status != TaskStatus.OPEN:
         raise TaskAlreadyHandled()
     if not may_act(actor, row):
@@ -83,7 +86,7 @@ def acting_on(session: Session, instance: ProcessInstance, row: InboxTask, actor
             holder = row.claimed_by.full_name if row.claimed_by else ""
             raise DomainError(f"该任务已由{holder}认领办理")
         raise NotFound()
-    signs = open_signs(session, row)
+    signs = open_signs(session, row) if signs is None else signs
     if signs:
         names = "、".join(s.claimed_by.full_name for s in signs if s.claimed_by)
         raise DomainError(f"该任务正在等待加签人{names}审核，审核后才能继续办理")

@@ -279,17 +279,20 @@ def sign(session: Session, task_id: int, *, actor: User, agree: bool, opinion: s
 
 
 def return_targets(session: Session, task_id: int, *, actor: User) -> list[Target]:
-    row, instance = locked_row(session, task_id)
+    """What the task page offers to send back to. Only read, so neither locked nor rolled back: a rollback here
+    expired everything the page had loaded and the page read each listed colleague again (74 statements);
+    ``send_back`` checks again under the lock."""
+    row = session.get(InboxTask, task_id)
+    if row is None:
+        return []
+    instance = row.instance
     try:
-        try:
-            acting_on(session, instance, row, actor)
-        except DomainError:
-            return []  # not the actor's to act on now (claimed, locked, waiting for a signer)
-        if row.kind != TaskKind.TASK or Verb.RETURN.value in disabled(instance, row.bpmn_id):
-            return []
-        return returns.targets(session, instance, row)
-    finally:
-        session.rollback()  # only read: release the case lock
+        acting_on(session, instance, row, actor)
+    except DomainError:
+        return []  # not the actor's to act on now (claimed, locked, waiting for a signer)
+    if row.kind != TaskKind.TASK or Verb.RETURN.value in disabled(instance, row.bpmn_id):
+        return []
+    return returns.targets(session, instance, row)
 
 
 def send_back(session: Session, task_id: int, *, actor: User, target_uuid: str, reason: str) -> Target:

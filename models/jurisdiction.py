@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from models.calendar import Term
 from models.class_size import ClassSizeLimit
@@ -22,7 +22,7 @@ from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
 from models.student import RegistrationState, Student, StudentStatus
 from models.user import ADMINISTRATOR_ROLES, Role, User
 from models.workbench import CaseCopy
-from models.workflow import CaseParty, InboxTask, ProcessInstance, TaskStatus
+from models.workflow import CaseParty, InboxTask, ProcessInstance, ProcessVersion, TaskStatus
 
 # The three administrators (三员分立) administer accounts, permissions and logs, and read no pupil's record.
 SCHOOL_WIDE_ROLES = frozenset(Role) - {Role.HOMEROOM_TEACHER} - ADMINISTRATOR_ROLES
@@ -154,6 +154,7 @@ def colleagues_for(session: Session, user: User, case: ProcessInstance, verb: st
         select(User)
         .join(OrgUnit, OrgUnit.id == User.org_id)
         .where(User.active, User.id != user.id, allowed)
+        .options(contains_eager(User.org))  # each is listed with its organisation's name
         .order_by(OrgUnit.path, User.full_name)
     )
 
@@ -187,7 +188,17 @@ def cleanable_case_or_404(session: Session, user: User, instance_id: int) -> Pro
 
 
 def task_or_404(session: Session, user: User, task_id: int) -> InboxTask:
-    task = session.scalars(tasks_actionable_by(user).where(InboxTask.id == task_id)).one_or_none()
+    # The task page reads the case, its version and student next: read with the row (the version without its XML
+    # and spec JSON, which the engine reads only when its cache of that version misses).
+    case = joinedload(InboxTask.instance)
+    task = session.scalars(
+        tasks_actionable_by(user)
+        .where(InboxTask.id == task_id)
+        .options(
+            case.joinedload(ProcessInstance.version).defer(ProcessVersion.bpmn_xml).defer(ProcessVersion.spec_json),
+            case.joinedload(ProcessInstance.student),
+        )
+    ).one_or_none()
     if task is None:
         raise NotFound()
     return task

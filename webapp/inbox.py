@@ -13,19 +13,17 @@ from sqlalchemy.orm import joinedload
 
 import engine
 from forms.workbench import BulkForm, SavedViewForm
-from handlers import worklist
 from models.admission import RecordLocked
 from models.errors import DomainError, NotFound
 from models.inbox import (
     DUE_STATES,
     SORTS,
     InboxFilter,
-    counts_by_flow,
     escalated_below,
     handled_by,
     next_task,
+    open_steps,
     open_tasks,
-    steps_of,
 )
 from models.jurisdiction import cases_visible_to, may_act
 from models.workflow import CaseStatus, InboxTask, ProcessInstance, SignMode, TaskKind
@@ -33,7 +31,7 @@ from webapp import access_log
 from webapp.access import me, task_or_404
 from webapp.attachments import save_evidence, with_evidence
 from webapp.db import db
-from webapp.workbench import saved_views, task_panel
+from webapp.workbench import pending_work, saved_views, task_panel
 
 bp = Blueprint("inbox", __name__)
 
@@ -52,6 +50,7 @@ def index() -> ResponseReturnValue:
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PAGE_SIZE"],
     )
+    steps = open_steps(db(), me())
     return render_template(
         "inbox/index.html",
         page=page,
@@ -59,15 +58,15 @@ def index() -> ResponseReturnValue:
         flt=flt,
         flow=flt.flow,
         flows=engine.published_flows(db()),
-        steps=steps_of(db(), me()),
+        steps=steps.steps,
         due_states=DUE_STATES,
         views=saved_views(),
         view_form=SavedViewForm(),
         bulk_form=BulkForm(),
         escalated_below=db().scalar(select(func.count()).select_from(escalated_below(me()).subquery())),
-        worklist=[item for item in worklist.pending_for(db(), me()) if item.key != "inbox.index"],
+        worklist=[item for item in pending_work() if item.key != "inbox.index"],
         next_up=_next_up(),
-        by_flow=counts_by_flow(db(), me()),
+        by_flow=steps.by_flow,
         in_flight=db()
         .scalars(
             cases_visible_to(me())

@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
@@ -333,6 +333,13 @@ def open_notification(notification_id: int) -> ResponseReturnValue:
     return redirect(url_for("workbench.notifications"))
 
 
+def pending_work() -> list[worklist.Pending]:
+    """The user's kinds of waiting work with their counts, counted once per request (the bell and the inbox)."""
+    if "pending_work" not in g:
+        g.pending_work = worklist.pending_for(db(), me())
+    return list(g.pending_work)
+
+
 @bp.app_context_processor
 def bell() -> dict[str, Any]:
     """The navbar's bell: unread notifications and unread copies of the signed-in user (one indexed count each)."""
@@ -340,7 +347,7 @@ def bell() -> dict[str, Any]:
         return {}
     unread = db().scalar(select(func.count()).where(Notification.user_id == me().id, Notification.read_at.is_(None)))
     copies = db().scalar(select(func.count()).where(CaseCopy.user_id == me().id, CaseCopy.read_at.is_(None)))
-    pending = worklist.total(worklist.pending_for(db(), me()))
+    pending = worklist.total(pending_work())
     return {"bell_unread": unread or 0, "copies_unread": copies or 0, "pending_total": pending}
 
 
