@@ -24,7 +24,7 @@ NODE_STAMP := node_modules/.xueji-installed
 # The draft editor's additions to bpmn-js (panel, translation, problem marks), bundled from webapp/assets/editor/.
 EDITOR_JS := webapp/static/build/editor.js
 
-.PHONY: help setup run test e2e lint typecheck check-migrations bench bench-http bench-promotion bench-registration bench-import bench-smoke \
+.PHONY: help setup run test e2e lint typecheck check-migrations bench bench-scale bench-http bench-promotion bench-registration bench-import bench-smoke \
 	bench-reports bench-prints
 
 help:
@@ -83,6 +83,11 @@ check-migrations: $(PY_STAMP)
 
 bench: setup
 	$(PY) bench/engine_cycle.py $(BENCH_ARGS)
+
+# Issue 18: a province in SQL (5 M students, 1 M cases; BENCH_ARGS="--students 1000000 --cases 200000" for a smaller
+# one), then the inbox, completions by 1, 2 and 4 workers and the case page; PostgreSQL only (BENCH_URL, wiped).
+bench-scale: setup
+	$(PY) bench/scale.py --url "$(BENCH_URL)" $(BENCH_ARGS)
 
 # Every bench at tiny sizes (also part of `make test`); the PostgreSQL ones with XUEJI_TEST_DATABASE_URL=postgresql…
 bench-smoke: setup

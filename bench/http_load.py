@@ -223,12 +223,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("XUEJI_BENCH_DATABASE_URL", ""))
     parser.add_argument("--students", type=int, default=5_000_000)
-    parser.add_argument("--instances", type=int, default=1_000_000)
+    parser.add_argument("--instances", "--cases", dest="instances", type=int, default=1_000_000)
     parser.add_argument("--open", type=int, default=10_000)
     parser.add_argument("--users", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--duration", type=int, default=60, help="seconds per number of users")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds a reviewer pauses between clicks")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)")
+    parser.add_argument("--reuse", action="store_true", help="the data an earlier bench/scale.py run built")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to show the bench still runs")
     args = parser.parse_args()
     if args.smoke:
@@ -238,7 +239,7 @@ def main() -> None:
         parser.error("needs --url postgresql+psycopg://… (the data is built with PostgreSQL's generate_series)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("building:", flush=True)
-    db = build(args.url, args.students, args.instances, args.open)
+    db = build(args.url, args.students, args.instances, args.open, reuse=args.reuse)
     # A reviewer completes one task per three pauses at most: enough for every user of every run, with a margin.
     wanted = int(sum(args.users) * args.duration / (3 * args.think) * 1.2) + 10
     tasks = timed(f"{wanted:,} cases waiting at the county's review", lambda: prepare_tasks(db, wanted))

@@ -1,7 +1,7 @@
 """Benchmark at province scale (issue 18): builds the data in SQL, then prints the figures. Asserts nothing.
 
     python bench/scale.py --url postgresql+psycopg://postgres@127.0.0.1/xueji_scale \\
-        [--students 5000000] [--instances 1000000] [--open 10000] [--completions 600]
+        [--students 5000000] [--cases 1000000] [--open 10000] [--completions 600]
 
 The database named by --url is wiped. The demo world (organisations, schools, users, diagrams) is loaded first;
 then every bulk table is filled by ``INSERT … SELECT … generate_series`` from real template rows, never through
@@ -276,8 +276,12 @@ def case_page(db: Engine, url: str) -> None:
     print(f"case page with 200+ steps: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
 
-def build(url: str, students: int, instances: int, open_tasks_wanted: int) -> Engine:
-    """The province: the demo world, then the bulk tables (also bench/http_load.py's data); committed."""
+def build(url: str, students: int, instances: int, open_tasks_wanted: int, *, reuse: bool = False) -> Engine:
+    """The province: the demo world, then the bulk tables (also bench/http_load.py's data); committed. ``reuse``:
+    the database as an earlier run left it, neither wiped nor built again (building 5 M students takes a while)."""
+    if reuse:
+        wf.use_handlers(handlers.REGISTRY)  # as build_database hands them
+        return make_engine(url)
     db = timed("demo world and diagrams", lambda: build_database(url, students=300))
     with Session(db) as session:
         first = timed(f"{students:,} students", lambda: fill_students(session, students))
@@ -293,9 +297,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("XUEJI_BENCH_DATABASE_URL", ""))
     parser.add_argument("--students", type=int, default=5_000_000)
-    parser.add_argument("--instances", type=int, default=1_000_000)
+    parser.add_argument("--instances", "--cases", dest="instances", type=int, default=1_000_000)
     parser.add_argument("--open", type=int, default=10_000)
     parser.add_argument("--completions", type=int, default=600)
+    parser.add_argument("--reuse", action="store_true", help="measure on the data an earlier run built")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to show the bench still runs")
     args = parser.parse_args()
     if args.smoke:
@@ -304,7 +309,7 @@ def main() -> None:
         parser.error("needs --url postgresql+psycopg://… (the data is built with PostgreSQL's generate_series)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("building:", flush=True)
-    db = build(args.url, args.students, args.instances, args.open)
+    db = build(args.url, args.students, args.instances, args.open, reuse=args.reuse)
     with Session(db) as session:
         session.execute(text("ANALYZE"))
         session.commit()
