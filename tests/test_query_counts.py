@@ -279,9 +279,9 @@ def test_the_task_page_costs_a_fixed_number_of_statements(session, user, connect
 
 
 # The inbox: the user and roles (2), the page's tasks counted and read (2), steps and counts by flow (1), flows,
-# saved views, escalations, own cases in flight (4), the waiting work counted once for the page and the bell (4),
-# the bell's two counts and the permissions (3), the access log (1). Before: 22, with the waiting work counted
-# twice and the steps and the counts by flow read in two scans of the open tasks.
+# saved views, escalations (the user's organisation and a count), own cases in flight (5), the waiting work counted
+# once for the page and the bell (4), the bell's two counts and the permissions (3), the access log (1). Before: 23,
+# with the waiting work counted twice and the steps and the counts by flow read in two scans of the open tasks.
 INBOX_STATEMENTS = 18
 
 
