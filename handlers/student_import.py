@@ -35,7 +35,7 @@ from models.org import School, SchoolClass
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.template_columns import COLUMNS, HEADER_ALIASES, Column
 from models.user import User
-from models.validation import Problem, Result, validate
+from models.validation import Problem, Result, validate_rows
 
 MAX_ROWS = 200_000
 EVERY = 500  # rows between two progress reports (the listener throttles further)
@@ -297,13 +297,9 @@ def validate_file(data: bytes, today: date, progress: Progress = no_progress) ->
     """Reading and the per-row §3.9 rules: everything that depends on the file alone."""
     progress(0, 1, "读取文件")
     rows, read_errors = read(data)
-    total = len(rows)
-    results = []
-    for done, row in enumerate(rows):
-        if not done % EVERY:
-            progress(done, total, "逐行校验")
-        results.append(validate(row, today=today))
-    progress(total, total, "逐行校验")
+    progress(0, len(rows), "逐行校验")
+    results = validate_rows(rows, today=today)
+    progress(len(rows), len(rows), "逐行校验")
     return Validated(digest(data), today, rows, read_errors, results)
 
 

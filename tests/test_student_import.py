@@ -275,7 +275,7 @@ def test_commit_reuses_the_dry_runs_row_validation_of_the_same_file(session, use
     def no_second_validation(*args, **kwargs):
         raise AssertionError("the commit validated the rows again")
 
-    monkeypatch.setattr(imp, "validate", no_second_validation)
+    monkeypatch.setattr(imp, "validate_rows", no_second_validation)
     before = count()
     report, committed = imp.commit(
         session, actor=user(SCHOOL), data=data, business_type="新生注册", now=utcnow(), validated=checked.validated
