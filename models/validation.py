@@ -408,6 +408,11 @@ def check_national_number(number: str) -> bool:
 
 # -- many rows at once (imports) ----------------------------------------------------------------------------
 
+
+def _quiet(done: int, total: int) -> None:
+    """No progress reporting."""
+
+
 RECORD_KEYS: tuple[str, ...] = ()  # the keys of every record validate() returns, in its order (set below)
 Check = tuple[Any, bool]  # (normalised value, passes on its own)
 
@@ -424,7 +429,7 @@ def validate_rows(rows: Sequence[Mapping[str, Any]], *, today: date) -> list[Res
 
 
 def validate_columns(
-    columns: Mapping[str, Sequence[Any]], count: int, *, today: date
+    columns: Mapping[str, Sequence[Any]], count: int, *, today: date, progress: Callable[[int, int], None] = _quiet
 ) -> tuple[dict[str, list[Any]], dict[int, list[Problem]]]:
     """``validate()`` of ``count`` rows given column by column (field → its values; a missing field is empty):
     the records as columns (each key of ``RECORD_KEYS`` → its values) and the problems of each row that has any.
@@ -433,12 +438,16 @@ def validate_columns(
     holds a handful), then the rules that join fields run per row on the normalised values. A row that does not
     pass everything cleanly is handed to ``validate()`` itself, so every problem, its message and its order are
     validate()'s own; the fast path only ever decides that a row is clean and what its record is
-    (tests/test_validation.py compares the two on a corpus of broken rows)."""
-    found = _Columns(columns, count)
+    (tests/test_validation.py compares the two on a corpus of broken rows). ``progress(done, total)`` is called
+    after each field and every 500 rows handed to validate() (a job's callback may raise to cancel)."""
+    found = _Columns(columns, count, progress)
     found.fields()
     found.joined(today)
     problems = {}
-    for i in sorted(found.suspect):
+    steps = len(found.values) + len(found.suspect)
+    for done, i in enumerate(sorted(found.suspect)):
+        if not done % 500:
+            progress(len(found.values) + done, steps)
         result = validate({key: column[i] for key, column in columns.items()}, today=today)
         for key, value in result.record.items():
             found.values[key][i] = value
@@ -450,21 +459,27 @@ def validate_columns(
 class _Columns:
     """The normalised columns of many rows, and the rows that some rule may find fault with."""
 
-    def __init__(self, columns: Mapping[str, Sequence[Any]], count: int) -> None:
-        self.columns, self.count = columns, count
+    def __init__(self, columns: Mapping[str, Sequence[Any]], count: int, progress: Callable[[int, int], None]) -> None:
+        self.columns, self.count, self.progress = columns, count, progress
         self.values: dict[str, list[Any]] = {}
         self.suspect: set[int] = set()
         self.ids: dict[str | None, bool] = {}  # ID number → passes V-02 (with a known division)
 
     def column(self, key: str, check: Callable[[Any], Check]) -> list[Any]:
         """The field normalised, each distinct text once; rows whose value fails its own rule become suspect."""
+        self.progress(len(self.values), len(RECORD_KEYS))
         raw = self.columns.get(key) or [None] * self.count
         distinct = set(raw)
-        memo = {v: check(v) for v in distinct if v.__class__ is str}
-        checked = [memo[v] if v.__class__ is str else check(v) for v in raw]
-        if len(memo) < len(distinct) or not all(ok for _, ok in memo.values()):
+        if any(v.__class__ is not str for v in distinct):  # numbers, dates: 1 == 1.0 == True share a set entry
+            checked = [check(v) for v in raw]
             self.suspect.update(i for i, (_, ok) in enumerate(checked) if not ok)
-        self.values[key] = values = [value for value, _ in checked]
+            self.values[key] = values = [value for value, _ in checked]
+            return values
+        memo = {v: check(v) for v in distinct}
+        failing = {v for v, (_, ok) in memo.items() if not ok}
+        if failing:
+            self.suspect.update(i for i, v in enumerate(raw) if v in failing)
+        self.values[key] = values = list(map({v: value for v, (value, _) in memo.items()}.__getitem__, raw))
         return values
 
     def fields(self) -> None:
