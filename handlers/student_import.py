@@ -14,7 +14,7 @@ import zipfile
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, overload
 
@@ -68,10 +68,10 @@ class Validated:
     """What the dry run learnt from the file alone (reading and the §3.9 rules, no database), column by column:
     the commit of the very same file (same sha256, same day) reuses it and re-runs only the checks that need the
     database. Row ``i`` is the file's row ``numbers[i]``; ``values`` holds each record key's column, ``problems``
-    the §3.9 problems of each row that has any, ``cells`` the uploaded cells (template key → column), kept only
-    while an error workbook may need them (a row breaks a §3.9 rule), and ``head`` the first rows' cells (the
-    preview). Without the cells, an error workbook of the database checks' errors is made by checking the file
-    again when it is asked for (webapp/registration.py)."""
+    the §3.9 problems of each row that has any, ``cells`` the uploaded cells (template key → column; their texts
+    mostly the very strings of ``values``), ``head`` the first rows' cells (the preview). Kept between the
+    requests, the cells stay only while an error workbook may need them (a row breaks a §3.9 rule); without them
+    an error workbook of the database checks' errors is made by checking the file again (webapp/registration.py)."""
 
     digest: str  # sha256 of the file
     today: date  # the rules compare dates with today (入学年月)
@@ -382,9 +382,7 @@ def validate_file(data: bytes, today: date, progress: Progress = no_progress) ->
     progress(len(numbers), len(numbers), "逐行校验")
     found = Validated(digest(data), today, numbers, values, problems, read_errors, cells, [])
     found.head.extend(found.row(i) for i in range(min(HEAD_ROWS, count)))
-    # The cells go unless a row breaks a rule: most of the memory of a large file (a column of 民族 holds
-    # 100,000 strings, its validated column one).
-    return found if found.failed else replace(found, cells=None)
+    return found
 
 
 @bulk.paused_gc()
