@@ -275,7 +275,7 @@ def read_columns(data: bytes) -> tuple[list[int], dict[str, Sequence[Any]], list
     if problems:
         return [], {}, problems
     numbers: list[int] = []  # blank rows are skipped; the Excel row number of each row stays for the messages
-    columns = _Columns()
+    columns = _SheetColumns()
     for number, values in enumerate(lines, start=2):
         if _filled(values):
             numbers.append(number)
@@ -289,7 +289,7 @@ def read_columns(data: bytes) -> tuple[list[int], dict[str, Sequence[Any]], list
     return numbers, cells, []
 
 
-class _Columns:
+class _SheetColumns:
     """The template's columns of the rows added, made a few thousand rows at a time. Equal texts of a column
     become one string object: a 100,000-row file has some 4 M filled cells, and a column of 民族 or 是/否 then
     holds a handful of strings instead of 100,000 (most of the memory of reading a large file)."""
