@@ -10,7 +10,9 @@ What dominates (2026-12-07, 2 cores, measured loaded: read CPU seconds, not wall
 (about 7 s CPU: the student table's 8 indexes, some 700,000 foreign-key checks over students, family members and
 audit rows, the jsonb profiles), then reading (4.8 s: python-calamine parsing the 162 MB sheet XML in Rust, about
 3.3 s, and making 7 M Python cells). Validation (0.5 s, column by column), 查重 (0.6 s) and keeping the check
-(0.4 s) are small; Python's side of the write (2.3 s) runs beside the server's (COPY's queued writer).
+(0.4 s) are small; Python's side of the write (2.3 s) runs beside the server's (COPY's queued writer). The write's
+wall seconds are about twice its CPU seconds on this machine: the server waits on the disk (the default 128 MB of
+shared_buffers fill, and each dirty page evicted first flushes the WAL; pg_stat_bgwriter's buffers_backend).
 """
 
 from __future__ import annotations
