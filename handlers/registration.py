@@ -3,7 +3,7 @@ with the L number. Functions take the session and the acting user, never commit,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit, dedup, numbers, transitions
+from models import audit, bulk, dedup, numbers, transitions
 from models.errors import DomainError
 from models.org import Cohort, OrgUnit, School, SchoolClass
 from models.settings import in_school_registration_open
@@ -84,35 +84,66 @@ def student_values(
     record: dict[str, Any], *, school: School, class_id: int | None, actor: User, business_type: str
 ) -> dict[str, Any]:
     """Column values of a new registration (未查重) from a validated record."""
+    columns = student_columns(
+        {k: [v] for k, v in record.items()},
+        1,
+        school=school,
+        class_ids=[class_id],
+        actor=actor,
+        business_type=business_type,
+    )
+    return _one_row(columns)
+
+
+def student_columns(
+    values: Mapping[str, Sequence[Any]],
+    count: int,
+    *,
+    school: School,
+    class_ids: Sequence[int | None],
+    actor: User,
+    business_type: str,
+) -> bulk.Columns:
+    """``student_values`` of ``count`` validated records given column by column (an import's)."""
+    division = school.org.division_code
     return {
-        **{k: record[k] for k in STUDENT_COLUMNS if k != "nationality"},
-        "nationality": record.get("nationality") or "中国",
-        **{k: record[k] for k in RECORD_COLUMNS},
-        "school_id": school.org_id,
-        "class_id": class_id,
-        "status": StudentStatus.REGISTERING,
-        "registration_state": RegistrationState.DEDUP_PENDING,
-        "registration_type": business_type,
-        "dedup_status": DedupStatus.PENDING,
-        "is_out_of_county": bool(record["hukou_code"]) and record["hukou_code"][:6] != school.org.division_code,
-        "profile": {k: record[k] for k in _profile_keys(tuple(record))},
-        "created_by_id": actor.id,
+        **{k: values[k] for k in STUDENT_COLUMNS if k != "nationality"},
+        "nationality": [n or "中国" for n in values["nationality"]],
+        **{k: values[k] for k in RECORD_COLUMNS},
+        "school_id": [school.org_id] * count,
+        "class_id": class_ids,
+        "status": [StudentStatus.REGISTERING] * count,
+        "registration_state": [RegistrationState.DEDUP_PENDING] * count,
+        "registration_type": [business_type] * count,
+        "dedup_status": [DedupStatus.PENDING] * count,
+        "is_out_of_county": [bool(code) and code[:6] != division for code in values["hukou_code"]],
+        "profile": bulk.JsonObjects({k: values[k] for k in _profile_keys(tuple(values))}),
+        "created_by_id": [actor.id] * count,
     }
 
 
 def member_values(record: dict[str, Any], seq: int) -> dict[str, Any]:
     """Column values of family member ``seq`` (1 or 2, §3.8)."""
-    own, profile = _member_keys(tuple(record), f"m{seq}_")
+    return _one_row(member_columns({k: [v] for k, v in record.items()}, 1, seq))
+
+
+def member_columns(values: Mapping[str, Sequence[Any]], count: int, seq: int) -> bulk.Columns:
+    """``member_values`` of ``count`` validated records given column by column (an import's)."""
+    own, profile = _member_keys(tuple(values), f"m{seq}_")
     return {
-        "seq": seq,
-        "name": record[own["name"]],
-        "relation": record[own["relation"]],
-        "phone": record[own["phone"]],
-        "is_guardian": record[own["is_guardian"]] == "是",
-        "id_doc_type": record[own["id_doc_type"]],
-        "id_doc_number": record[own["id_doc_number"]],
-        "profile": {name: record[key] for name, key in profile},
+        "seq": [seq] * count,
+        "name": values[own["name"]],
+        "relation": values[own["relation"]],
+        "phone": values[own["phone"]],
+        "is_guardian": [g == "是" for g in values[own["is_guardian"]]],
+        "id_doc_type": values[own["id_doc_type"]],
+        "id_doc_number": values[own["id_doc_number"]],
+        "profile": bulk.JsonObjects({name: values[key] for name, key in profile}),
     }
+
+
+def _one_row(columns: bulk.Columns) -> dict[str, Any]:
+    return {k: next(c.dicts()) if isinstance(c, bulk.JsonObjects) else c[0] for k, c in columns.items()}
 
 
 @lru_cache(maxsize=64)

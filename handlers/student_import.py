@@ -13,10 +13,10 @@ import re
 import zipfile
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, overload
 
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy.orm import Session
 
-from handlers.registration import check_business_type, context_problems, mark_problem, member_values, student_values
+from handlers.registration import check_business_type, context_problems, mark_problem, member_columns, student_columns
 from handlers.workbooks import new_workbook
 from models import bulk, dedup
 from models.audit import AuditEvent
@@ -35,9 +35,10 @@ from models.org import School, SchoolClass
 from models.student import DedupStatus, Guardian, RegistrationState, Student, StudentStatus
 from models.template_columns import COLUMNS, HEADER_ALIASES, Column
 from models.user import User
-from models.validation import Problem, Result, validate
+from models.validation import RECORD_KEYS, Problem, Result, validate_columns
 
 MAX_ROWS = 200_000
+HEAD_ROWS = 10  # the first rows' cells, kept for the preview
 EVERY = 500  # rows between two progress reports (the listener throttles further)
 STUDENT_DEFAULTS = {  # columns a new registration leaves empty (Core inserts need every key in every row)
     "national_student_id": None,
@@ -64,55 +65,62 @@ class RowError:
 
 @dataclass(frozen=True)
 class Validated:
-    """What the dry run learnt from the file alone (reading and the per-row §3.9 rules, no database): the commit
-    of the very same file (same sha256, same day) reuses it and re-runs only the checks that need the database."""
+    """What the dry run learnt from the file alone (reading and the §3.9 rules, no database), column by column:
+    the commit of the very same file (same sha256, same day) reuses it and re-runs only the checks that need the
+    database. Row ``i`` is the file's row ``numbers[i]``; ``values`` holds each record key's column, ``problems``
+    the §3.9 problems of each row that has any, ``cells`` the uploaded cells (template key → column; their texts
+    mostly the very strings of ``values``), ``head`` the first rows' cells (the preview). Kept between the
+    requests, the cells stay only while an error workbook may need them (a row breaks a §3.9 rule); without them
+    an error workbook of the database checks' errors is made by checking the file again (webapp/registration.py)."""
 
     digest: str  # sha256 of the file
     today: date  # the rules compare dates with today (入学年月)
-    rows: list[dict[str, Any]]
+    numbers: list[int]
+    values: dict[str, list[Any]]
+    problems: dict[int, list[Problem]]
     read_errors: list[RowError]
-    results: list[Result]
+    cells: dict[str, Sequence[Any]] | None
+    head: list[dict[str, Any]]
 
     def fits(self, data: bytes, today: date) -> bool:
         return self.today == today and self.digest == digest(data)
 
+    @property
+    def failed(self) -> bool:
+        return bool(self.read_errors) or any(p.severity == "error" for ps in self.problems.values() for p in ps)
+
+    def record(self, i: int) -> dict[str, Any]:
+        return {key: self.values[key][i] for key in RECORD_KEYS}
+
+    def row(self, i: int) -> dict[str, Any]:
+        """The uploaded cells of row ``i`` (only its number when they were not kept)."""
+        if self.cells is not None:
+            return {key: column[i] for key, column in self.cells.items()} | {"_row": self.numbers[i]}
+        return self.head[i] if i < len(self.head) else {"_row": self.numbers[i]}
+
     def __getstate__(self) -> dict[str, Any]:
-        """Kept between the dry run and the commit (jobs/uploads.py) in a compact form: each field of the records
-        as a column of codes (an array of ints) into that column's distinct values. Pickle remembers every object
-        it writes, 8 M cells at 100,000 rows; a column of a few distinct values (民族, 是/否, codes) pickles as
-        raw bytes and loads in a fraction of the time. The uploaded rows are kept only when an error workbook may
-        be asked for (a row has an error)."""
-        keys = tuple(self.results[0].record) if self.results else ()
-        if any(tuple(result.record) != keys for result in self.results):
-            return dict(vars(self))  # not one shape (never seen): pickled as it is
-        columns = []
-        for column in zip(*(result.record.values() for result in self.results), strict=True):
+        """Kept between the dry run and the commit (jobs/uploads.py) in a compact form: each column of the
+        records as codes (an array of ints) into that column's distinct values. Pickle remembers every object it
+        writes, 8 M cells at 100,000 rows; a column of a few distinct values (民族, 是/否, codes) pickles as raw
+        bytes and loads in a fraction of the time. The uploaded cells are kept only when an error workbook may be
+        asked for (a row has an error)."""
+        columns = {}
+        for key, column in self.values.items():
             distinct: dict[Any, int] = {}
             codes = array("I", [distinct.setdefault(value, len(distinct)) for value in column])
             if any(value.__class__ not in _CODED for value in distinct):
                 return dict(vars(self))  # 1 == 1.0 == True would share a code: never seen in a record
-            columns.append((list(distinct), codes))
-        failed = self.read_errors or any(result.errors for result in self.results)
-        return {
-            "digest": self.digest,
-            "today": self.today,
-            "read_errors": self.read_errors,
-            "keys": keys,
-            "columns": columns,
-            "problems": {i: result.problems for i, result in enumerate(self.results) if result.problems},
-            "rows": self.rows if failed else array("I", [row["_row"] for row in self.rows]),
-        }
+            columns[key] = (list(distinct), codes)
+        return {**vars(self), "values": columns, "numbers": array("I", self.numbers)} | (
+            {} if self.failed else {"cells": None}
+        )
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        if "keys" in state:
-            keys, problems = state.pop("keys"), state.pop("problems")
-            columns = [[distinct[code] for code in codes] for distinct, codes in state.pop("columns")]
-            state["results"] = [
-                Result(dict(zip(keys, values, strict=True)), problems.get(i, []))
-                for i, values in enumerate(zip(*columns, strict=True))
-            ]
-            if isinstance(state["rows"], array):
-                state["rows"] = [{"_row": number} for number in state["rows"]]
+        if isinstance(state["numbers"], array):
+            state["numbers"] = state["numbers"].tolist()
+            state["values"] = {
+                key: [distinct[code] for code in codes] for key, (distinct, codes) in state["values"].items()
+            }
         for name, value in state.items():
             object.__setattr__(self, name, value)
 
@@ -120,22 +128,49 @@ class Validated:
 _CODED = frozenset({str, type(None), date})  # the value types of a validated record
 
 
+class _Rows(Sequence[dict[str, Any]]):
+    """Rows of a report as dicts (uploaded cells and "_row"), made only when asked for."""
+
+    def __init__(self, validated: Validated | None, make: Callable[[Validated, int], dict[str, Any]]) -> None:
+        self.validated, self.make = validated, make
+
+    def __len__(self) -> int:
+        return len(self.validated.numbers) if self.validated is not None else 0
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        if self.validated is None or not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return self.make(self.validated, i % len(self))
+
+
 @dataclass
 class ImportReport:
-    rows: list[dict[str, Any]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     # 查重 of the rows against the database before anything is written: 查重 key → ids of existing records.
     existing: dict[Any, list[int]] = field(default_factory=dict)
-    # The validated records (the very dicts of ``validated``, not copies: 100,000 rows × 80 fields), and the class
-    # of each (None when it has no class number).
-    records: list[dict[str, Any]] = field(default_factory=list)
-    classes: list[SchoolClass | None] = field(default_factory=list)
+    classes: list[SchoolClass | None] = field(default_factory=list)  # the class of each row (None: no class number)
     validated: Validated | None = None  # pass to commit() (validated=…) so that it does not validate again
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def rows(self) -> _Rows:
+        """The uploaded rows (cells and "_row"), one dict each as it is read."""
+        return _Rows(self.validated, Validated.row)
+
+    @property
+    def records(self) -> _Rows:
+        """The validated records, one dict each as it is read."""
+        return _Rows(self.validated, Validated.record)
 
     def failed_rows(self) -> set[int]:
         return {e.row for e in self.errors}
@@ -216,11 +251,18 @@ def _has_formula(archive: zipfile.ZipFile, name: str) -> bool:
 
 def read(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
     """Rows of the first sheet keyed by field, or the problems that make the file unreadable."""
+    numbers, cells, problems = read_columns(data)
+    return [{key: column[i] for key, column in cells.items()} | {"_row": n} for i, n in enumerate(numbers)], problems
+
+
+def read_columns(data: bytes) -> tuple[list[int], dict[str, Sequence[Any]], list[RowError]]:
+    """The first sheet's rows as columns: the Excel row number of each row, and each template field's cells
+    (blank rows skipped); or the problems that make the file unreadable (and no rows)."""
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
     except (CalamineError, ValueError, OSError, IndexError):
-        return [], [RowError(0, "", "F-08", "文件不是有效的Excel（.xlsx）文件，请使用下载的学生信息模板")]
+        return [], {}, [RowError(0, "", "F-08", "文件不是有效的Excel（.xlsx）文件，请使用下载的学生信息模板")]
     problems = _structure_problems(data)
     for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
         where = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
@@ -228,22 +270,57 @@ def read(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
     lines = sheet.iter_rows()  # rows as lists of cells ('' when empty), without building the whole sheet first
     header = next(lines, [])
     if not any(str(v).strip() for v in header):
-        return [], [RowError(1, "", "F-08", "文件是空的：第1行应为学生信息模板的表头")]
+        return [], {}, [RowError(1, "", "F-08", "文件是空的：第1行应为学生信息模板的表头")]
     problems += _header_problems([_header(v) for v in header])
     if problems:
-        return [], problems
-    keys = tuple(c.key for c in COLUMNS)
-    # Blank rows are skipped; "_row" keeps the Excel row number for the messages.
-    rows = [
-        dict(zip(keys, values, strict=False), _row=number)
-        for number, values in enumerate(lines, start=2)
-        if _filled(values)
-    ]
-    if not rows:
-        return [], [RowError(2, "", "F-08", "文件中没有学生数据（从第2行开始填写）")]
-    if len(rows) > MAX_ROWS:
-        return [], [RowError(0, "", "F-08", f"一次最多导入{MAX_ROWS}行")]
-    return rows, []
+        return [], {}, problems
+    numbers: list[int] = []  # blank rows are skipped; the Excel row number of each row stays for the messages
+    columns = _SheetColumns()
+    for number, values in enumerate(lines, start=2):
+        if _filled(values):
+            numbers.append(number)
+            columns.add(values)
+    del lines, sheet, workbook  # the parsed sheet's memory goes before the columns are made
+    if not numbers:
+        return [], {}, [RowError(2, "", "F-08", "文件中没有学生数据（从第2行开始填写）")]
+    if len(numbers) > MAX_ROWS:
+        return [], {}, [RowError(0, "", "F-08", f"一次最多导入{MAX_ROWS}行")]
+    cells: dict[str, Sequence[Any]] = dict(zip((c.key for c in COLUMNS), columns.done(), strict=True))
+    return numbers, cells, []
+
+
+class _SheetColumns:
+    """The template's columns of the rows added, made a few thousand rows at a time. Equal texts of a column
+    become one string object: a 100,000-row file has some 4 M filled cells, and a column of 民族 or 是/否 then
+    holds a handful of strings instead of 100,000 (most of the memory of reading a large file)."""
+
+    CHUNK = 5000
+
+    def __init__(self) -> None:
+        self.columns: list[list[Any]] = [[] for _ in COLUMNS]
+        self.texts: list[dict[str, str]] = [{} for _ in COLUMNS]
+        self.rows: list[list[Any]] = []
+
+    def add(self, values: list[Any]) -> None:
+        self.rows.append(values)
+        if len(self.rows) == self.CHUNK:
+            self._flush()
+
+    def done(self) -> list[list[Any]]:
+        self._flush()
+        return self.columns
+
+    def _flush(self) -> None:
+        if not self.rows:
+            return
+        for column, texts, cells in zip(self.columns, self.texts, zip(*self.rows, strict=False), strict=False):
+            if set(map(type, cells)) == {str}:  # a number or date never shares (1 == 1.0 == True)
+                column.extend(map(texts.setdefault, cells, cells))
+            else:
+                column.extend(cells)
+        for column in self.columns[len(self.rows[0]) :]:  # a row narrower than the template: empty cells
+            column.extend([""] * len(self.rows))
+        self.rows.clear()
 
 
 def _filled(values: list[Any]) -> bool:
@@ -294,17 +371,18 @@ def digest(data: bytes) -> str:
 
 @bulk.paused_gc()
 def validate_file(data: bytes, today: date, progress: Progress = no_progress) -> Validated:
-    """Reading and the per-row §3.9 rules: everything that depends on the file alone."""
+    """Reading and the §3.9 rules: everything that depends on the file alone."""
     progress(0, 1, "读取文件")
-    rows, read_errors = read(data)
-    total = len(rows)
-    results = []
-    for done, row in enumerate(rows):
-        if not done % EVERY:
-            progress(done, total, "逐行校验")
-        results.append(validate(row, today=today))
-    progress(total, total, "逐行校验")
-    return Validated(digest(data), today, rows, read_errors, results)
+    numbers, cells, read_errors = read_columns(data)
+    count = len(numbers)
+    progress(0, count, "逐行校验")
+    values, problems = validate_columns(
+        cells, count, today=today, progress=lambda done, steps: progress(count * done // steps, count, "逐行校验")
+    )
+    progress(len(numbers), len(numbers), "逐行校验")
+    found = Validated(digest(data), today, numbers, values, problems, read_errors, cells, [])
+    found.head.extend(found.row(i) for i in range(min(HEAD_ROWS, count)))
+    return found
 
 
 @bulk.paused_gc()
@@ -326,24 +404,27 @@ def dry_run(
     check_business_type(session, school.org, business_type, now)
     if validated is None or not validated.fits(data, now.date()):
         validated = validate_file(data, now.date(), progress)
-    report = ImportReport(rows=validated.rows, errors=list(validated.read_errors), validated=validated)
-    classes: dict[str, Any] = {}
+    report = ImportReport(errors=list(validated.read_errors), validated=validated)
+    classes: dict[Any, Any] = {}
     seen: dict[Any, int] = {}
-    total = len(validated.rows)
-    for done, (row, result) in enumerate(zip(validated.rows, validated.results, strict=True)):
-        if not done % EVERY:
-            progress(done, total, "班级与文件内查重")
-        number = row["_row"]
-        extra, school_class = _context(session, actor, school, result, business_type=business_type, cache=classes)
-        if result.problems or extra:
+    total = len(validated.numbers)
+    progress(0, total, "班级与文件内查重")
+    v = validated.values
+    rows = zip(validated.numbers, v["class_no"], v["school_code"], strict=True)
+    people = zip(v["id_doc_number"], v["name"], v["sex"], v["birth_date"], strict=True)
+    for i, ((number, class_no, code), (id_doc_number, name, sex, born)) in enumerate(zip(rows, people, strict=True)):
+        extra, school_class = classes.get((class_no, code)) or _context(
+            session, actor, school, class_no, code, business_type=business_type, cache=classes
+        )
+        problems = validated.problems.get(i)
+        if problems or extra:
+            result = Result(problems=problems or [])
             for problem in result.errors + extra:
                 report.errors.append(_row_error(number, problem))
             report.warnings += [_row_error(number, p) for p in result.warnings]
-        record = result.record
-        report.records.append(record)
         report.classes.append(school_class)
-        if record.get("sex") and record.get("birth_date"):
-            key = dedup.key_of(record["id_doc_number"], record["name"], record["sex"], record["birth_date"])
+        if sex and born:
+            key = dedup.key_of(id_doc_number, name, sex, born)
             if key in seen:
                 report.errors.append(RowError(number, "姓名", "V-17", f"与第{seen[key]}行是同一学生（文件内重复）"))
             seen.setdefault(key, number)
@@ -354,21 +435,26 @@ def dry_run(
 
 
 def _context(
-    session: Session, actor: User, school: School, result: Any, *, business_type: str, cache: dict[Any, Any]
+    session: Session,
+    actor: User,
+    school: School,
+    class_no: str,
+    code: str,
+    *,
+    business_type: str,
+    cache: dict[Any, Any],
 ) -> Any:
-    """context_problems, cached per class number and school code (a class of 50 rows costs one class lookup)."""
-    class_no = result.record.get("class_no") or ""
-    own_code = result.record.get("school_code") == school.school_code
-    key = (class_no, own_code)
-    if key not in cache:
-        if class_no not in cache:
-            cache[class_no] = context_problems(session, actor, school, result, business_type)
-        problems, school_class = cache[class_no]
-        problems = [p for p in problems if p.field != "school_code"]
-        if not own_code:
-            problems.append(Problem("school_code", "V-21", f"学校标识码应为本校的{school.school_code}"))
-        cache[key] = problems, school_class
-    return cache[key]
+    """context_problems of a class number and school code, kept in ``cache`` under both (a class of 50 rows
+    costs one class lookup)."""
+    own_code = code == school.school_code
+    if class_no not in cache:
+        result = Result({"school_code": school.school_code, "class_no": class_no})
+        cache[class_no] = context_problems(session, actor, school, result, business_type)
+    problems, school_class = cache[class_no]
+    if not own_code:
+        problems = [*problems, Problem("school_code", "V-21", f"学校标识码应为本校的{school.school_code}")]
+    cache[class_no, code] = problems, school_class
+    return cache[class_no, code]
 
 
 def _already_here(session: Session, school: School, report: ImportReport, seen: dict[Any, int]) -> None:
@@ -413,11 +499,11 @@ def commit(
     )
     if not report.ok:
         return report, Committed()
-    progress(0, len(report.records), "写入学籍库")
+    progress(0, len(report.classes), "写入学籍库")
     school = session.get_one(School, actor.org_id)
     ids = _insert(
         session,
-        report.records,
+        report.validated,
         report.classes,
         report.existing,
         school=school,
@@ -426,22 +512,18 @@ def commit(
         now=now,
         progress=progress,
     )
-    before: dict[str, Any] = {}  # one object for every row: written once per batch (bulk encodes it once)
-    after = {"status": StudentStatus.REGISTERING.value, "registration_type": business_type}
-    audit_rows = (
-        {
-            "at": now,
-            "actor_id": actor.id,
-            "actor_org_id": actor.org_id,
-            "action": "学籍注册",
-            "entity": "student",
-            "entity_id": student_id,
-            "before": before,
-            "after": after,
-        }
-        for student_id in ids
-    )
-    bulk.insert_rows(session, AuditEvent.__table__, audit_rows)
+    count = len(ids)
+    audit_rows: bulk.Columns = {
+        "at": [now] * count,
+        "actor_id": [actor.id] * count,
+        "actor_org_id": [actor.org_id] * count,
+        "action": ["学籍注册"] * count,
+        "entity": ["student"] * count,
+        "entity_id": ids,
+        "before": [{}] * count,  # one object for every row: encoded once
+        "after": [{"status": StudentStatus.REGISTERING.value, "registration_type": business_type}] * count,
+    }
+    bulk.insert_columns(session, AuditEvent.__table__, audit_rows, count)
     problems = _mark_others(session, report, ids, actor=actor)
     session.flush()
     progress(len(ids), len(ids), "写入学籍库")
@@ -450,7 +532,7 @@ def commit(
 
 def _insert(
     session: Session,
-    records: list[dict[str, Any]],
+    validated: Validated | None,
     classes: list[SchoolClass | None],
     existing: dict[Any, list[int]],
     *,
@@ -460,53 +542,57 @@ def _insert(
     now: datetime,
     progress: Progress = no_progress,
 ) -> list[int]:
-    """Set-based inserts of the students (their new ids, in order) and their two family members each; the rows
-    are generated as they are written."""
-    rows = (
-        {
-            **STUDENT_DEFAULTS,
-            **student_values(
-                record,
-                school=school,
-                class_id=school_class.id if school_class else None,
-                actor=actor,
-                business_type=business_type,
-            ),
-            **_dedup_values(record, existing),
-            "created_at": now,
-        }
-        for record, school_class in zip(_reporting(records, progress, "写入学籍库"), classes, strict=True)
+    """Set-based inserts of the students (their new ids, in order) and their two family members each, column by
+    column from the validated records; the rows are generated as they are written."""
+    count = len(classes)
+    if validated is None or not count:
+        return []
+    values = validated.values
+    class_ids = [school_class.id if school_class else None for school_class in classes]
+    columns = student_columns(
+        values, count, school=school, class_ids=class_ids, actor=actor, business_type=business_type
     )
-    ids = bulk.insert_returning_ids(session, Student.__table__, rows, len(records))
-    members = (
-        {**member_values(record, seq), "student_id": student_id}
-        for student_id, record in zip(ids, records, strict=True)
-        for seq in (1, 2)
+    columns |= {key: [value] * count for key, value in STUDENT_DEFAULTS.items()}
+    columns |= _dedup_columns(values, count, existing) | {"created_at": [now] * count}
+    ids = bulk.insert_columns(
+        session,
+        Student.__table__,
+        columns,
+        count,
+        returning_ids=True,
+        progress=lambda done: progress(done, count, "写入学籍库"),
     )
-    bulk.insert_rows(session, Guardian.__table__, members)
+    for seq in (1, 2):
+        members = member_columns(values, count, seq) | {"student_id": ids}
+        bulk.insert_columns(session, Guardian.__table__, members, count)
     return ids
 
 
-def _reporting(records: list[dict[str, Any]], progress: Progress, stage: str) -> Iterator[dict[str, Any]]:
-    """The records, reporting every so many as they are consumed (by an insert that streams them)."""
-    total = len(records)
-    for done, record in enumerate(records):
-        if not done % EVERY:
-            progress(done, total, stage)
-        yield record
-
-
-def _dedup_values(record: dict[str, Any], existing: dict[Any, list[int]]) -> dict[str, Any]:
+def _dedup_columns(values: dict[str, list[Any]], count: int, existing: dict[Any, list[int]]) -> bulk.Columns:
     """F-11 decided before the insert: the dry run's 查重 of each row against the whole database (rows of one file
     cannot collide with each other: V-17)."""
-    key = dedup.key_of(record["id_doc_number"], record["name"], record["sex"], record["birth_date"])
-    if key in existing:
-        return {**_DEDUP_PROBLEM, "problem_type": "2" if record["id_doc_number"] else "3"}
-    return _DEDUP_OK
+    if not existing:
+        return {
+            "dedup_status": [DedupStatus.OK] * count,
+            "registration_state": [RegistrationState.DEDUP_OK] * count,
+        }
+    people = zip(values["id_doc_number"], values["name"], values["sex"], values["birth_date"], strict=True)
+    found = [dedup.key_of(*person) in existing for person in people]
+    return {
+        "dedup_status": [DedupStatus.PROBLEM if f else DedupStatus.OK for f in found],
+        "registration_state": [RegistrationState.DEDUP_PROBLEM if f else RegistrationState.DEDUP_OK for f in found],
+        "problem_type": [
+            ("2" if number else "3") if f else None for f, number in zip(found, values["id_doc_number"], strict=True)
+        ],
+    }
 
 
-_DEDUP_PROBLEM = {"dedup_status": DedupStatus.PROBLEM, "registration_state": RegistrationState.DEDUP_PROBLEM}
-_DEDUP_OK = {"dedup_status": DedupStatus.OK, "registration_state": RegistrationState.DEDUP_OK}
+def _records(validated: Validated | None) -> Iterator[dict[str, Any]]:
+    """The validated records, one dict each, made as they are consumed."""
+    if validated is None:
+        return
+    for values in zip(*(validated.values[key] for key in RECORD_KEYS), strict=True):
+        yield dict(zip(RECORD_KEYS, values, strict=True))
 
 
 def _mark_others(session: Session, report: ImportReport, ids: list[int], *, actor: User) -> list[tuple[int, int]]:
@@ -514,7 +600,7 @@ def _mark_others(session: Session, report: ImportReport, ids: list[int], *, acto
     problems: list[tuple[int, int]] = []
     if not report.existing:
         return problems
-    for student_id, record in zip(ids, report.records, strict=True):
+    for student_id, record in zip(ids, _records(report.validated), strict=True):
         key = dedup.key_of(record["id_doc_number"], record["name"], record["sex"], record["birth_date"])
         others = report.existing.get(key, [])
         for other_id in others:
@@ -542,9 +628,9 @@ def error_workbook(report: ImportReport) -> bytes:
     for error in report.errors:
         by_row.setdefault(error.row, []).append(error)
     out_row = 2
-    sources = {row["_row"]: row for row in report.rows}
+    where = {number: i for i, number in enumerate(report.validated.numbers)} if report.validated else {}
     for number in sorted(by_row):
-        source = sources.get(number, {})
+        source = report.rows[where[number]] if number in where else {}
         for error in by_row[number]:
             for index, column in enumerate(COLUMNS, start=1):
                 _plain(ws, out_row, index, source.get(column.key))

@@ -46,10 +46,14 @@ PREVIEW_ROWS = 10
 def summary(report: student_import.ImportReport) -> dict[str, Any]:
     """What the job page shows of a report (JSON): the first errors and warnings, and how many there are."""
 
-    names = {row.get("_row"): str(row.get("name") or "") for row in report.rows}
+    validated = report.validated
+    where = {number: i for i, number in enumerate(validated.numbers)} if validated else {}
+
+    def name(number: int) -> str:
+        return str(validated.values["name"][where[number]] or "") if validated and number in where else ""
 
     def rows(errors: list[student_import.RowError], limit: int) -> list[list[Any]]:
-        return [[e.row, e.column, e.rule, e.message, names.get(e.row, "")] for e in errors[:limit]]
+        return [[e.row, e.column, e.rule, e.message, name(e.row)] for e in errors[:limit]]
 
     preview = [
         [row.get("_row"), row.get("name"), row.get("sex"), row.get("birth_date"), row.get("class_no")]
@@ -84,7 +88,7 @@ def dry_run(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
 def _keep_errors(actor: User, job: Job, report: student_import.ImportReport, progress: Progress) -> None:
     """The error workbook, made here while the whole report is at hand, so that its download is instant."""
     path = uploads.errors_path(actor.id, job.params["token"])
-    without_cells = bool(report.rows) and report.rows[0].keys() == {"_row"}  # a kept check's compact rows
+    without_cells = report.validated is not None and report.validated.cells is None  # a kept check's compact form
     if report.ok or without_cells:  # the download checks the file again then (webapp/registration.py)
         path.unlink(missing_ok=True)
         return

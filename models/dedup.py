@@ -38,13 +38,9 @@ def find(
     found: dict[IdKey | PersonKey, list[int]] = {}
     alive = Student.status != StudentStatus.DELETED
     chunk, among = chunking(session)
-    for i in range(0, len(ids), chunk):
-        rows = session.execute(
-            select(Student.id_doc_number, Student.id).where(among(Student.id_doc_number, ids[i : i + chunk]), alive)
-        )
-        for number, student_id in rows:
-            if number is not None and student_id not in exclude:  # never None (IN the numbers); typed optional
-                found.setdefault(number, []).append(student_id)
+    for number, student_id in by_id_number(session, ids):
+        if student_id not in exclude:
+            found.setdefault(number, []).append(student_id)
     # Name first (the leading column of ix_student_name_sex_birth, one index probe per name), then sex and birth
     # date here: a row-value IN list of 1,000 tuples is planned as 1,000 ORed probes and costs a second per chunk.
     wanted = set(people)
@@ -59,6 +55,21 @@ def find(
             if (name, sex, born) in wanted and student_id not in exclude:
                 found.setdefault((name, sex, born), []).append(student_id)
     return found
+
+
+def by_id_number(session: Session, numbers: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """(ID number, id) of each non-deleted record carrying one of ``numbers``: the one place where 查重 and the
+    import look students up by ID number (one query per chunk)."""
+    chunk, among = chunking(session)
+    wanted = sorted(set(numbers))
+    alive = Student.status != StudentStatus.DELETED
+    for i in range(0, len(wanted), chunk):
+        rows = session.execute(
+            select(Student.id_doc_number, Student.id).where(among(Student.id_doc_number, wanted[i : i + chunk]), alive)
+        )
+        for number, student_id in rows:
+            if number is not None:  # never None (among the numbers); typed optional
+                yield number, student_id
 
 
 def at_school(session: Session, ids: list[int], school_id: int) -> set[int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -190,7 +191,7 @@ PLACEMENT_DISABILITY = {
 }
 
 
-def validate(raw: dict[str, Any], *, today: date | None = None) -> Result:
+def validate(raw: Mapping[str, Any], *, today: date | None = None) -> Result:
     """All §3.9 rules on one record; the caller adds the context rules (school code, class, 查重)."""
     today = today or date.today()
     r = Result()
@@ -226,7 +227,7 @@ STUDENT_CHOICE_ENTRIES = _choice_entries(CHOICES, "")
 MEMBER_CHOICE_ENTRIES = {seq: _choice_entries(MEMBER_CHOICES, f"m{seq}_", f"成员{seq}") for seq in (1, 2)}
 
 
-def _choices(raw: dict[str, Any], r: Result, entries: tuple[Choice, ...]) -> None:
+def _choices(raw: Mapping[str, Any], r: Result, entries: tuple[Choice, ...]) -> None:
     record = r.record
     for key, field_name, label, allowed, required in entries:
         value = text(raw.get(field_name))
@@ -247,7 +248,7 @@ def _code_of(value: str, table: dict[str, str]) -> str | None:
     return next((code for code, name in table.items() if name == value), None)
 
 
-def _sex_birth_and_id(raw: dict[str, Any], r: Result) -> None:
+def _sex_birth_and_id(raw: Mapping[str, Any], r: Result) -> None:
     sex = _code_of(text(raw.get("sex")), codes.SEXES)
     if sex is None:
         r.error("sex", "V-01", "请选择性别" if not text(raw.get("sex")) else "性别应为「男」或「女」")
@@ -301,7 +302,7 @@ def _known_division_in(division: str, year: str) -> bool:
     return True
 
 
-def _codes_and_numbers(raw: dict[str, Any], r: Result, today: date) -> None:
+def _codes_and_numbers(raw: Mapping[str, Any], r: Result, today: date) -> None:
     for key, label in (("birthplace_code", "出生地行政区划代码"), ("hukou_code", "户口所在地行政区划代码")):
         code = division_code(raw.get(key))
         if code is None:
@@ -350,7 +351,7 @@ def _placement(r: Result) -> None:
         r.warn("health_status", "V-13", "健康状况为残疾时应填写残疾人类型，反之亦然")
 
 
-def _members(raw: dict[str, Any], r: Result) -> None:
+def _members(raw: Mapping[str, Any], r: Result) -> None:
     student_has_id = r.record.get("id_doc_type") not in (None, "Z") and bool(r.record.get("id_doc_number"))
     valid_member_ids = 0
     guardians = 0
@@ -380,7 +381,7 @@ def _members(raw: dict[str, Any], r: Result) -> None:
         r.error("m1_id_doc_number", "V-03", "学生无身份证件号时，须至少填写一名家庭成员的身份证件类型和证件号")
 
 
-def _member_id(raw: dict[str, Any], r: Result, p: str, label: str) -> int:
+def _member_id(raw: Mapping[str, Any], r: Result, p: str, label: str) -> int:
     type_text = text(raw.get(p + "id_doc_type"))
     doc_type = _code_of(type_text, codes.ID_DOC_TYPES) if type_text else None
     number = normalise_id(raw.get(p + "id_doc_number"))
@@ -403,3 +404,260 @@ def _member_id(raw: dict[str, Any], r: Result, p: str, label: str) -> int:
 def check_national_number(number: str) -> bool:
     """V-18: ``^[GLJ]\\d{17}[\\dX]$`` (§3.6)."""
     return bool(NATIONAL_ID_PATTERN.fullmatch(number))
+
+
+# -- many rows at once (imports) ----------------------------------------------------------------------------
+
+
+def _quiet(done: int, total: int) -> None:
+    """No progress reporting."""
+
+
+RECORD_KEYS: tuple[str, ...] = ()  # the keys of every record validate() returns, in its order (set below)
+Check = tuple[Any, bool]  # (normalised value, passes on its own)
+
+
+def validate_rows(rows: Sequence[Mapping[str, Any]], *, today: date) -> list[Result]:
+    """``validate()`` of each row, as ``validate_columns`` computes it."""
+    columns = {key: [row.get(key) for row in rows] for key in {key for row in rows for key in row}}
+    values, problems = validate_columns(columns, len(rows), today=today)
+    ordered = [values[key] for key in RECORD_KEYS]
+    return [
+        Result(dict(zip(RECORD_KEYS, record, strict=True)), problems.get(i, []))
+        for i, record in enumerate(zip(*ordered, strict=True))
+    ]
+
+
+def validate_columns(
+    columns: Mapping[str, Sequence[Any]], count: int, *, today: date, progress: Callable[[int, int], None] = _quiet
+) -> tuple[dict[str, list[Any]], dict[int, list[Problem]]]:
+    """``validate()`` of ``count`` rows given column by column (field → its values; a missing field is empty):
+    the records as columns (each key of ``RECORD_KEYS`` → its values) and the problems of each row that has any.
+
+    Each field's normaliser and its own rule run once per distinct value of the column (a 民族 or 是/否 column
+    holds a handful), then the rules that join fields run per row on the normalised values. A row that does not
+    pass everything cleanly is handed to ``validate()`` itself, so every problem, its message and its order are
+    validate()'s own; the fast path only ever decides that a row is clean and what its record is
+    (tests/test_validation.py compares the two on a corpus of broken rows). ``progress(done, total)`` is called
+    after each field and every 500 rows handed to validate() (a job's callback may raise to cancel)."""
+    found = _Columns(columns, count, progress)
+    found.fields()
+    found.joined(today)
+    problems = {}
+    steps = len(found.values) + len(found.suspect)
+    for done, i in enumerate(sorted(found.suspect)):
+        if not done % 500:
+            progress(len(found.values) + done, steps)
+        result = validate({key: column[i] for key, column in columns.items()}, today=today)
+        for key, value in result.record.items():
+            found.values[key][i] = value
+        if result.problems:
+            problems[i] = result.problems
+    return found.values, problems
+
+
+class _Columns:
+    """The normalised columns of many rows, and the rows that some rule may find fault with."""
+
+    def __init__(self, columns: Mapping[str, Sequence[Any]], count: int, progress: Callable[[int, int], None]) -> None:
+        self.columns, self.count, self.progress = columns, count, progress
+        self.values: dict[str, list[Any]] = {}
+        self.suspect: set[int] = set()
+        self.ids: dict[str | None, bool] = {}  # ID number → passes V-02 (with a known division)
+
+    def column(self, key: str, check: Callable[[Any], Check]) -> list[Any]:
+        """The field normalised, each distinct text once; rows whose value fails its own rule become suspect."""
+        self.progress(len(self.values), len(RECORD_KEYS))
+        raw = self.columns.get(key) or [None] * self.count
+        distinct = set(raw)
+        if any(v.__class__ is not str for v in distinct):  # numbers, dates: 1 == 1.0 == True share a set entry
+            checked = [check(v) for v in raw]
+            self.suspect.update(i for i, (_, ok) in enumerate(checked) if not ok)
+            self.values[key] = values = [value for value, _ in checked]
+            return values
+        memo = {v: check(v) for v in distinct}
+        failing = {v for v, (_, ok) in memo.items() if not ok}
+        if failing:
+            self.suspect.update(i for i, v in enumerate(raw) if v in failing)
+        self.values[key] = values = list(map({v: value for v, (value, _) in memo.items()}.__getitem__, raw))
+        return values
+
+    def fields(self) -> None:
+        for key in REQUIRED_TEXT:
+            self.column(key, _required_text)
+        self.suspect.update(i for i, name in enumerate(self.values["name"]) if len(name) > 50)
+        for key in OPTIONAL_TEXT:
+            self.column(key, _any_text)
+        for entry in STUDENT_CHOICE_ENTRIES:
+            self.column(entry[1], _choice_check(entry))
+        checks: dict[str, Callable[[Any], Check]] = {
+            "sex": _sex_check,
+            "birth_date": _birth_check,
+            "id_doc_type": _doc_type_check,
+        }
+        checks |= {"id_doc_number": _any_id, "birthplace_code": _division_check, "hukou_code": _division_check}
+        checks |= {"entry_month": _entry_check, "phone": _required_phone, "postal_code": _postal_check}
+        checks |= {"distance_km": _distance_check}
+        for seq in (1, 2):
+            p = f"m{seq}_"
+            checks |= {p + "name": _required_text}
+            checks |= {p + key: _any_text for key in ("relation_note", "employer", "current_address", "job_title")}
+            checks |= {entry[1]: _choice_check(entry) for entry in MEMBER_CHOICE_ENTRIES[seq]}
+            checks |= {p + "hukou_code": _member_division_check, p + "phone": _required_phone}
+            checks |= {p + "is_guardian": _guardian_check, p + "id_doc_type": _member_doc_type_check}
+            checks |= {p + "id_doc_number": _any_id}
+        for key, check in checks.items():
+            self.column(key, check)
+
+    def joined(self, today: date) -> None:
+        """The rules that join fields, on the rows not yet suspect; then empty ID numbers become None."""
+        v = self.values
+        people = zip(v["id_doc_type"], v["id_doc_number"], v["birth_date"], v["sex"], v["entry_month"], strict=True)
+        placements = zip(v["inclusive_placement"], v["disability_type"], v["health_status"], strict=True)
+        guardians = zip(v["m1_is_guardian"], v["m2_is_guardian"], strict=True)
+        members = zip(
+            v["m1_id_doc_type"], v["m1_id_doc_number"], v["m2_id_doc_type"], v["m2_id_doc_number"], strict=True
+        )
+        months: dict[date, str] = {}
+        this_month = f"{today:%Y%m}"
+        for i, (person, placement, guardian, member) in enumerate(
+            zip(people, placements, guardians, members, strict=True)
+        ):
+            if i in self.suspect:
+                continue
+            doc_type, number, born, sex, entry = person
+            month = months.get(born) or months.setdefault(born, f"{born:%Y%m}")
+            if (
+                not self._person(doc_type, number, born, sex)
+                or entry < month
+                or entry > this_month
+                or not _placement_clean(*placement)
+                or "是" not in guardian
+                or not self._members(doc_type not in (None, "Z") and bool(number), *member)
+            ):
+                self.suspect.add(i)
+        for key in ("id_doc_number", "m1_id_doc_number", "m2_id_doc_number"):
+            v[key] = [number or None for number in v[key]]
+
+    def _resident(self, number: str, *, known_division: bool) -> bool:
+        key = number if known_division else f"-{number}"
+        clean = self.ids.get(key)
+        if clean is None:
+            clean = bool(number) and check_id_number(number) is None
+            clean = self.ids[key] = clean and (not known_division or _known_division(number))
+        return clean
+
+    def _person(self, doc_type: str, number: str, born: date, sex: str) -> bool:
+        if doc_type == "1":
+            return (
+                self._resident(number, known_division=True) and id_birth_date(number) == born and id_sex(number) == sex
+            )
+        return doc_type == "Z" or 0 < len(number) <= 30
+
+    def _members(self, student_has_id: bool, *member: str | None) -> bool:
+        valid_ids = 0
+        for doc_type, number in (member[:2], member[2:]):
+            if doc_type == "1":
+                if not number or not self._resident(number, known_division=False):
+                    return False
+                valid_ids += 1
+            else:
+                valid_ids += bool(doc_type and doc_type != "Z" and number)
+        return student_has_id or valid_ids > 0
+
+
+def _placement_clean(placement: str, disability: str, health: str) -> bool:
+    allowed = PLACEMENT_DISABILITY.get(placement or "")
+    if allowed and disability not in allowed:
+        return False
+    return (health == "残疾") == (disability not in (None, "", "无残疾"))
+
+
+def _required_text(value: Any) -> Check:
+    found = text(value)
+    return found, bool(found)
+
+
+def _any_text(value: Any) -> Check:
+    return text(value), True
+
+
+def _any_id(value: Any) -> Check:
+    return normalise_id(value), True
+
+
+def _choice_check(entry: Choice) -> Callable[[Any], Check]:
+    key, _, _, allowed, required = entry
+
+    def check(value: Any) -> Check:
+        found = text(value)
+        if key == "ethnicity":
+            found = codes.ETHNICITY_ALIASES.get(found, found)
+        return found, (found in allowed) if found else not required
+
+    return check
+
+
+def _sex_check(value: Any) -> Check:
+    sex = _code_of(text(value), codes.SEXES)
+    return sex, sex is not None
+
+
+def _birth_check(value: Any) -> Check:
+    born = parse_date(value)
+    return born, born is not None
+
+
+def _doc_type_check(value: Any) -> Check:
+    doc_type = _code_of(text(value), codes.ID_DOC_TYPES)
+    return doc_type, doc_type is not None
+
+
+def _member_doc_type_check(value: Any) -> Check:
+    found = text(value)
+    doc_type = _code_of(found, codes.ID_DOC_TYPES) if found else None
+    return doc_type, not found or doc_type is not None
+
+
+def _division_check(value: Any) -> Check:
+    code = division_code(value)
+    return code, code is not None and code.endswith("000000")
+
+
+def _member_division_check(value: Any) -> Check:
+    if not text(value):
+        return "", True
+    code = division_code(value)
+    return code or "", code is not None
+
+
+def _entry_check(value: Any) -> Check:
+    entry = text(value)
+    return entry, bool(re.fullmatch(r"\d{4}(0[1-9]|1[0-2])", entry))
+
+
+def _required_phone(value: Any) -> Check:
+    phone = text(value)
+    if not phone:
+        return phone, False
+    return phone, bool(PHONE_PATTERN.fullmatch(phone)) and not (
+        phone.startswith("1") and "-" not in phone and len(phone) != 11
+    )
+
+
+def _postal_check(value: Any) -> Check:
+    postal = text(value)
+    return postal, bool(re.fullmatch(r"\d{6}", postal))
+
+
+def _distance_check(value: Any) -> Check:
+    km = distance(value)
+    return km, km is not None
+
+
+def _guardian_check(value: Any) -> Check:
+    found = text(value) or "是"
+    return found, found in codes.YES_NO
+
+
+RECORD_KEYS = tuple(validate({}, today=date(2000, 1, 1)).record)

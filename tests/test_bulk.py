@@ -35,24 +35,25 @@ def test_generated_rows_keep_their_own_json_even_when_python_reuses_object_ids(s
     assert [(n, before, after) for n, before, after in stored] == [(n, shared, {"n": n}) for n in range(500)]
 
 
-def test_insert_returning_ids_gives_the_new_ids_in_row_order(session, student_of):
+def test_insert_columns_gives_the_new_ids_in_row_order_and_each_row_its_json(session, student_of):
     student = student_of("nanming-xx-registrar")
     session.execute(Guardian.__table__.delete().where(Guardian.student_id == student.id))
-    rows = (
-        {
-            "student_id": student.id,
-            "seq": seq,
-            "name": f"成员{seq}",
-            "relation": "父亲",
-            "phone": "13900000000",
-            "is_guardian": True,
-            "id_doc_type": None,
-            "id_doc_number": None,
-            "profile": {},
-        }
-        for seq in (2, 1)
-    )
-    ids = bulk.insert_returning_ids(session, Guardian.__table__, rows, 2)
-    names = dict(session.execute(select(Guardian.id, Guardian.name).where(Guardian.id.in_(ids))).all())
-    assert [names[i] for i in ids] == ["成员2", "成员1"]
-    assert bulk.insert_returning_ids(session, Guardian.__table__, iter(()), 0) == []
+    columns: bulk.Columns = {
+        "student_id": [student.id] * 2,
+        "seq": [2, 1],
+        "name": ["成员2", "成员1"],
+        "relation": ["父亲", "母亲"],
+        "phone": ["13900000000"] * 2,
+        "is_guardian": [True, False],
+        "id_doc_type": [None, "1"],
+        "id_doc_number": [None, "110105200801010014"],
+        "profile": bulk.JsonObjects({"note": ["", '说明"引号"'], "code": [None, "520102000000"]}),
+    }
+    ids = bulk.insert_columns(session, Guardian.__table__, columns, 2, returning_ids=True)
+    stored = {g.id: g for g in session.scalars(select(Guardian).where(Guardian.id.in_(ids)))}
+    assert [stored[i].name for i in ids] == ["成员2", "成员1"]
+    assert [stored[i].profile for i in ids] == [
+        {"note": "", "code": None},
+        {"note": '说明"引号"', "code": "520102000000"},
+    ]
+    assert bulk.insert_columns(session, Guardian.__table__, columns, 0, returning_ids=True) == []

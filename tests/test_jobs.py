@@ -180,15 +180,15 @@ def test_a_commit_that_breaks_midway_writes_nothing_and_its_retry_writes_it_once
     before = counts(db)
     checked = wait_for(db, upload(client, 300))
     token = checked.params["token"]
-    original, broken = bulk.insert_rows, []
+    original, broken = bulk.insert_columns, []
 
-    def dies_after_the_students(session: Session, table: Any, rows: Any) -> None:
+    def dies_after_the_students(session: Session, table: Any, *args: Any, **kwargs: Any) -> Any:
         if table is Guardian.__table__ and not broken:
             broken.append(True)  # the students of this transaction are written, their families not yet
             raise OSError("worker lost")
-        original(session, table, rows)
+        return original(session, table, *args, **kwargs)
 
-    monkeypatch.setattr(bulk, "insert_rows", dies_after_the_students)
+    monkeypatch.setattr(bulk, "insert_columns", dies_after_the_students)
     job_id = upload(client, 300, action="确认导入", token=token)
     failed = wait_for(db, job_id)
     assert broken and failed.state == JobState.FAILED and "未写入任何数据" in failed.error
@@ -222,17 +222,16 @@ def test_a_queued_import_cancelled_never_runs(app, client, db, jobs_db):
 
 
 def test_a_running_check_cancelled_stops_at_its_next_step(worker, client, db, monkeypatch, reported):
-    from handlers import student_import
+    from models import validation
 
-    original, gate, reached = student_import.validate, threading.Event(), threading.Event()
+    original, gate, reached = validation._postal_check, threading.Event(), threading.Event()
 
-    def waits_at_row_600(row: dict[str, Any], **kwargs: Any) -> Any:
-        if row["_row"] == 602:
-            reached.set()
-            gate.wait(WAIT_SECONDS)
-        return original(row, **kwargs)
+    def waits_in_the_postal_code_column(value: Any) -> Any:  # a column checked midway through the rules
+        reached.set()
+        gate.wait(WAIT_SECONDS)
+        return original(value)
 
-    monkeypatch.setattr(student_import, "validate", waits_at_row_600)
+    monkeypatch.setattr(validation, "_postal_check", waits_in_the_postal_code_column)
     job_id = upload(client, 1200)
     assert reached.wait(WAIT_SECONDS)
     assert wait_for(db, job_id, JobState.RUNNING).stage == "逐行校验"

@@ -277,7 +277,7 @@ def test_the_commit_request_reuses_the_dry_run_of_the_same_upload(login_as, sess
     def no_second_validation(*args, **kwargs):
         raise AssertionError("the commit validated the rows again")
 
-    monkeypatch.setattr(student_import, "validate", no_second_validation)
+    monkeypatch.setattr(student_import, "validate_columns", no_second_validation)
     done = client.post("/registration/import", data={"token": token, "business_type": "新生注册", "action": "确认导入"})
     assert done.status_code == 302
     assert len(session.scalars(select(Student).where(Student.name.startswith("测试"))).all()) == 2

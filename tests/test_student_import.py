@@ -275,7 +275,7 @@ def test_commit_reuses_the_dry_runs_row_validation_of_the_same_file(session, use
     def no_second_validation(*args, **kwargs):
         raise AssertionError("the commit validated the rows again")
 
-    monkeypatch.setattr(imp, "validate", no_second_validation)
+    monkeypatch.setattr(imp, "validate_columns", no_second_validation)
     before = count()
     report, committed = imp.commit(
         session, actor=user(SCHOOL), data=data, business_type="新生注册", now=utcnow(), validated=checked.validated
@@ -332,12 +332,15 @@ def test_a_dry_run_kept_between_requests_comes_back_the_same():
 
     clean = imp.validate_file(xlsx([valid_row(n) for n in range(3)]), utcnow().date())
     back = pickle.loads(pickle.dumps(clean))  # noqa: S301 (our own bytes)
-    assert [r.record for r in back.results] == [r.record for r in clean.results]
-    assert [r.problems for r in back.results] == [r.problems for r in clean.results]
-    assert (back.digest, back.today, [row["_row"] for row in back.rows]) == (clean.digest, clean.today, [2, 3, 4])
-    assert back.rows[0] == {"_row": 2}  # a clean file's uploaded cells are not kept: no error workbook needs them
+    assert [back.record(i) for i in range(3)] == [clean.record(i) for i in range(3)]
+    assert back.values == clean.values and back.problems == clean.problems == {}
+    assert (back.digest, back.today, back.numbers) == (clean.digest, clean.today, [2, 3, 4])
+    assert back.cells is None  # kept between requests, no error workbook needs a clean file's cells
+    assert back.row(0) == clean.row(0) and back.row(0)["name"] == valid_row(0)["name"]  # the preview's
 
     rows = [valid_row(0), valid_row(1, distance_km="1.25")]
     failed = imp.validate_file(xlsx(rows), utcnow().date())
     back = pickle.loads(pickle.dumps(failed))  # noqa: S301 (our own bytes)
-    assert back.rows == failed.rows and back.results[1].errors == failed.results[1].errors
+    assert [back.row(i) for i in range(2)] == [failed.row(i) for i in range(2)]
+    assert back.row(1)["distance_km"] == "1.25" and back.row(1)["_row"] == 3
+    assert back.problems == failed.problems and [p.rule for p in back.problems[1]] == ["V-08"]

@@ -121,3 +121,47 @@ def test_entry_month_not_before_birth_nor_in_the_future():
 def test_phone_and_postal_code():
     result = validate(valid_row(phone="1380000", postal_code="55000"))
     assert {("phone", "V-14"), ("postal_code", "V-15")} <= rules(result)
+
+
+def broken_rows():
+    """Valid rows with one field, then several at random, set to values that break (or just bend) the rules."""
+    import random
+    from datetime import datetime
+
+    from models.template_columns import COLUMNS
+
+    pool = [
+        *("", "  ", None, "abc", "是", "否", "1", "2", "Z", "男", "女", "其他", "居民身份证", "汉", "毛难族", "汉族"),
+        *(1.0, 2, 2.5, True, "2.05", "-1", "１２３", "1.5 ", "x" * 51, "19990230", "20190101", "2019-01-01"),
+        *(datetime(2019, 1, 1, 8, 0), date(2018, 5, 6), "520102", "110105001001", "5201020000001"),
+        *("110101200001011234", "11010519491231002X", "11010519491231002x", "990105200801010014", "４４"),
+        *("13800000000", "1380000", "010-12345678", "138000000001", "201801", "209901", "2025-9", "202509"),
+        *("视力残疾随班就读", "非随班就读", "视力残疾", "无残疾", "残疾", "健康或良好", "父亲", "非留守儿童"),
+    ]
+    options = {o for c in COLUMNS for o in c.options}
+    base = [valid_row(n) for n in range(6)] + [valid_row(7, id_doc_type="其他", id_doc_number="")]
+    rows = []
+    for column in COLUMNS:
+        for value in [*pool, *options]:
+            rows.append({**base[len(rows) % len(base)], column.key: value})
+    chance = random.Random(13)
+    for n in range(3000):
+        row = dict(chance.choice(base))
+        for column in chance.sample(COLUMNS, chance.randint(1, 4)):
+            row[column.key] = chance.choice([*pool, *options])
+        if n % 7 == 0:
+            row.pop(chance.choice(COLUMNS).key, None)
+        rows.append(row)
+    return [*base, *rows]
+
+
+def test_many_rows_at_once_give_exactly_what_one_row_at_a_time_gives():
+    from models.validation import validate_rows
+
+    rows = broken_rows()
+    today = date(2026, 3, 1)
+    together = validate_rows(rows, today=today)
+    alone = [validate(row, today=today) for row in rows]
+    assert sum(not r.problems for r in alone) > 500  # the corpus has clean rows as well as broken ones
+    for row, got, expected in zip(rows, together, alone, strict=True):
+        assert (got.record, got.problems) == (expected.record, expected.problems), row
