@@ -24,11 +24,12 @@ NODE_STAMP := node_modules/.xueji-installed
 # The draft editor's additions to bpmn-js (panel, translation, problem marks), bundled from webapp/assets/editor/.
 EDITOR_JS := webapp/static/build/editor.js
 
-.PHONY: help setup run test e2e lint typecheck check-migrations bench bench-scale bench-http bench-promotion bench-registration bench-import bench-smoke \
+.PHONY: help setup run demo-provinces test e2e lint typecheck check-migrations bench bench-scale bench-http bench-promotion bench-registration bench-import bench-smoke \
 	bench-reports bench-prints
 
 help:
 	@echo "make run    安装依赖、载入演示数据并启动 http://$(HOST):$(PORT)（网页、后台任务 worker 与定时 beat）"
+	@echo "make demo-provinces  两省独立部署演示（贵州 $(PORT)、北京 $(PORT)+1 端口，需要 RabbitMQ）"
 	@echo "make test   运行测试（tests/ 与 bpmn_tests/；PYTEST_ARGS=... 传给 pytest）"
 	@echo "make e2e    浏览器端到端测试（e2e/，需要 /usr/bin/chromium）"
 	@echo "make lint   ruff check 与 ruff format --check"
@@ -60,6 +61,12 @@ run: setup
 	$(RUN_ENV) $(CELERY) worker --pool solo --without-gossip --without-mingle --without-heartbeat --loglevel WARNING & worker=$$!; \
 	$(RUN_ENV) $(CELERY) beat --loglevel WARNING & beat=$$!; \
 	$(RUN_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
+
+# Issue 15: two provinces deployed apart — 贵州 on PORT, 北京 on PORT+1, two databases (instance/provinces/, or
+# XUEJI_DATABASE_URL_520000 / _110000), one RabbitMQ (XUEJI_FEDERATION_URL, default guest@127.0.0.1:5672), each
+# with its relay and inbox loop; Ctrl-C stops all. docs/federation.md.
+demo-provinces: setup
+	$(PY) -m federation.demo --host $(HOST) --port $(PORT)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

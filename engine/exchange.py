@@ -50,16 +50,33 @@ def receiver_of(session: Session, message: ExchangeMessage) -> ProcessInstance |
     return next((case for case in candidates if message.name in case.waiting_for.split()), None)
 
 
+# spec_hash → the message names the spec's start events catch (a published spec never changes): every message
+# that starts a case, or reaches none, asks; the current specs need not be read again for it.
+_START_MESSAGES: dict[str, frozenset[str]] = {}
+
+
 def message_start_version(session: Session, name: str) -> ProcessVersion | None:
     """The current version of the process whose start event catches ``name``."""
-    for version in session.scalars(select(ProcessVersion).where(ProcessVersion.is_current)):
-        spec, _ = store.spec_for(version)
-        for task_spec in spec.task_specs.values():
-            definition = getattr(task_spec, "event_definition", None)
-            if isinstance(task_spec, StartEvent) and isinstance(definition, MessageEventDefinition):
-                if definition.name == name:
-                    return version
+    current = session.execute(
+        select(ProcessVersion.id, ProcessVersion.spec_hash).where(ProcessVersion.is_current).order_by(ProcessVersion.id)
+    ).all()
+    for version_id, spec_hash in current:
+        names = _START_MESSAGES.get(spec_hash)
+        if names is None:
+            names = _START_MESSAGES[spec_hash] = _start_messages(session.get_one(ProcessVersion, version_id))
+        if name in names:
+            return session.get_one(ProcessVersion, version_id)
     return None
+
+
+def _start_messages(version: ProcessVersion) -> frozenset[str]:
+    spec, _ = store.spec_for(version)
+    return frozenset(
+        task_spec.event_definition.name
+        for task_spec in spec.task_specs.values()
+        if isinstance(task_spec, StartEvent)
+        and isinstance(getattr(task_spec, "event_definition", None), MessageEventDefinition)
+    )
 
 
 def event_for(message: ExchangeMessage) -> BpmnEvent:

@@ -14,8 +14,10 @@ RAW = {"content_type": "application/json", "content_encoding": "binary"}  # byte
 
 
 def connect(settings: Settings) -> Connection:
-    # Publisher confirms: publish() returns only once the broker has the message (raises otherwise).
-    return Connection(settings.url, transport_options={"confirm_publish": True}, connect_timeout=5)
+    # Publisher confirms: publish() returns only once the broker has the message (raises otherwise). A broker
+    # that is gone fails fast (two tries): the caller's loop retries, and nothing uncommitted was marked sent.
+    options = {"confirm_publish": True, "max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+    return Connection(settings.url, transport_options=options, connect_timeout=5)
 
 
 def exchanges(settings: Settings) -> tuple[Exchange, Exchange]:

@@ -4,6 +4,10 @@ Version 1 fields (all required): ``v``, ``id`` (uuid), ``kind`` ("message" or "r
 ``destination`` (province codes), ``name`` (the BPMN message name), ``correlation``, ``seq`` (the message's place
 among its case's messages to that province), ``payload`` (object), ``written_at`` (ISO time the outbox row was
 written) and ``sig`` (base64 signature of the canonical JSON of every other field).
+
+The payload of every message name the cross-province diagrams exchange is checked against its schema for the
+message's version (``PAYLOADS``): a known name with a payload that does not fit is refused like a malformed
+envelope. A name without a schema is left to the engine, which keeps it undeliverable when no process takes it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,28 @@ FIELDS: dict[str, tuple[type, int]] = {
     "payload": (dict, 0),
     "written_at": (str, 40),
     "sig": (str, 200),
+}
+
+
+# (message name, version) → field → (types, required). Optional fields may be missing or null; no other field
+# may appear (a field this version does not know is a sender speaking a newer version without saying so).
+PayloadSchema = dict[str, tuple[tuple[type, ...], bool]]
+TEXT, NUMBER, OBJECT, LIST = (str,), (int,), (dict,), (list,)
+PAYLOADS: dict[tuple[str, int], PayloadSchema] = {
+    ("xp_request", 1): {
+        "to_org_id": (NUMBER, True),
+        "national_student_id": (TEXT, True),
+        "student_name": (TEXT, True),
+        "to_province_name": (TEXT, False),
+        "to_school_name": (TEXT, False),
+        "to_class_name": (TEXT, False),
+        "reason": (TEXT, False),
+        "kind": (TEXT, False),
+    },
+    ("xp_status", 1): {"state": (TEXT, True), "reason": (TEXT, False), "record": (OBJECT, False)},
+    ("xp_revoke", 1): {"reason": (TEXT, False)},
+    ("xp_pull", 1): {"to_school_name": (TEXT, False)},
+    ("receipt", 1): {"applied": (LIST, True), "rejected": (LIST, False)},
 }
 
 
@@ -79,4 +105,23 @@ def open_envelope(body: bytes, own: str, keys: Mapping[str, Ed25519PublicKey]) -
         key.verify(base64.b64decode(data["sig"], validate=True), canonical(data))
     except (InvalidSignature, ValueError) as exc:
         raise Refused(f"签名无效：消息不是省份 {data['origin']} 签发的，或内容被改动", data) from exc
+    check_payload(data)
     return data
+
+
+def check_payload(data: Mapping[str, Any]) -> None:
+    schema = PAYLOADS.get((data["name"], data["v"]))
+    if schema is None:
+        return
+    payload: Mapping[str, Any] = data["payload"]
+    where = f"消息内容不符合 {data['name']}（版本 {data['v']}）的格式"
+    for name, (types, required) in schema.items():
+        value = payload.get(name)
+        if value is None:
+            if required:
+                raise Refused(f"{where}：缺少字段 {name}", data)
+        elif not isinstance(value, types) or isinstance(value, bool):
+            raise Refused(f"{where}：字段 {name} 的类型不对", data)
+    extra = sorted(set(payload) - set(schema))
+    if extra:
+        raise Refused(f"{where}：多余的字段 {'、'.join(extra)}", data)

@@ -2,7 +2,8 @@
 
 For every message, in one transaction: its id goes into ``federation_inbox`` (unique), and, when it is the next
 one of its case, its effect (``engine.exchange.apply_incoming``), followed by any later messages of the case that
-arrived early. Only after that commit is the broker told (ack). A message whose id is known is acknowledged and
+arrived early. After that commit the answers the cases threw are routed to the outbox and a signed receipt goes
+back to the sender; only then is the broker told (ack). A message whose id is known is acknowledged and
 ignored: a redelivery after a crash between commit and ack, or a relay that published twice. A message that
 cannot be taken (malformed, unknown version, bad signature) is kept as a dead letter with the reason, published
 to the province's dead-letter queue and acknowledged; nothing of the registry changes.
@@ -25,13 +26,15 @@ from sqlalchemy.orm import Session
 
 from engine import exchange
 from federation import broker, envelope
-from federation.settings import Settings
+from federation.settings import NATIONAL, Settings
 from models.base import utcnow
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
 from models.federation import CasePeer, DeadLetter, InboxMessage, InboxStatus
 
 log = logging.getLogger(__name__)
+
+Settled = tuple[str, str]  # a message's id and, when the case refused it, why
 
 
 @dataclass
@@ -54,33 +57,38 @@ class Inbox:
 
     def handle(self, message: Message, connection: Connection) -> None:
         body: bytes = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+        settled: list[Settled] = []
         try:
             data = envelope.open_envelope(body, self.settings.province, self.settings.public_keys)
             if data["kind"] == "receipt":
                 self._receipt(data)
                 outcome = "receipt"
             else:
-                outcome, applied = self._receive(data)
+                outcome, settled = self._receive(data)
         except envelope.Refused as refused:
             self._dead(connection, body, refused)
             message.ack()
             return
         self.after_commit(data)
+        if settled:
+            # Before the ack: a consumer that dies here gets the message again, as a duplicate, and says it again.
+            self._after_applied(connection, data["origin"], settled)
         message.ack()
         self.tally.outcomes.append(outcome)
-        if outcome == "applied":
-            self._after_applied(connection, data["origin"], applied)
 
-    def _receive(self, data: dict[str, Any]) -> tuple[str, list[str]]:
+    def _receive(self, data: dict[str, Any]) -> tuple[str, list[Settled]]:
         with self.sessions() as session:
-            if session.scalar(select(InboxMessage.id).where(InboxMessage.uid == data["id"])) is not None:
+            known = session.scalars(select(InboxMessage).where(InboxMessage.uid == data["id"])).first()
+            if known is not None:
                 self.tally.duplicates += 1
-                return "duplicate", []
-            peer = session.get(CasePeer, data["correlation"], with_for_update=True)
-            if peer is None:
+                # Its receipt may be what was lost (the consumer died after the commit): say it again.
+                return "duplicate", [] if known.status == InboxStatus.RECEIVED else [(known.uid, known.error)]
+            national = data["origin"] == NATIONAL
+            peer = None if national else session.get(CasePeer, data["correlation"], with_for_update=True)
+            if peer is None and not national:
                 peer = CasePeer(correlation=data["correlation"], province=data["origin"], sent_seq=0, applied_seq=0)
                 session.add(peer)
-            elif peer.province != data["origin"]:
+            elif peer is not None and peer.province != data["origin"]:
                 # Signed by a province, but about a case it has no part in: it cannot speak for the other one.
                 raise envelope.Refused(f"案件 {data['correlation']} 的对方省份是 {peer.province}，不是发信的省份", data)
             row = InboxMessage(
@@ -100,7 +108,8 @@ class Inbox:
                 session.rollback()
                 self.tally.duplicates += 1
                 return "duplicate", []
-            applied = self._apply_in_order(session, peer, row)
+            # The national centre's word (异常结束, 打回) is not one of the two provinces' numbered messages.
+            applied = [self._apply(session, row)] if peer is None else self._apply_in_order(session, peer, row)
             session.commit()
             if not applied:
                 self.tally.held += 1
@@ -108,20 +117,23 @@ class Inbox:
             self.tally.applied += len(applied)
             return "applied", applied
 
-    def _apply_in_order(self, session: Session, peer: CasePeer, row: InboxMessage | None) -> list[str]:
+    def _apply(self, session: Session, row: InboxMessage) -> Settled:
+        try:
+            with session.begin_nested():
+                exchange.apply_incoming(session, name=row.name, correlation=row.correlation, payload=row.payload)
+            row.status = InboxStatus.APPLIED
+        except DomainError as exc:
+            # The case refused it, as a local delivery would be refused (failed, the sender's case waits).
+            row.status = InboxStatus.REJECTED
+            row.error = exc.message[:500]
+        row.applied_at = utcnow()
+        return row.uid, row.error
+
+    def _apply_in_order(self, session: Session, peer: CasePeer, row: InboxMessage | None) -> list[Settled]:
         applied = []
         while row is not None and row.seq == peer.applied_seq + 1:
-            try:
-                with session.begin_nested():
-                    exchange.apply_incoming(session, name=row.name, correlation=row.correlation, payload=row.payload)
-                row.status = InboxStatus.APPLIED
-            except DomainError as exc:
-                # The case refused it, as a local delivery would be refused (failed, the sender's case waits).
-                row.status = InboxStatus.REJECTED
-                row.error = exc.message[:500]
-            row.applied_at = utcnow()
+            applied.append(self._apply(session, row))
             peer.applied_seq = row.seq
-            applied.append(row.uid)
             row = session.scalars(
                 select(InboxMessage).where(
                     InboxMessage.origin == peer.province,
@@ -132,8 +144,8 @@ class Inbox:
             ).first()
         return applied
 
-    def _after_applied(self, connection: Connection, origin: str, applied: list[str]) -> None:
-        """The answers the cases threw go to the outbox; the sender learns its messages took effect."""
+    def _after_applied(self, connection: Connection, origin: str, settled: list[Settled]) -> None:
+        """The answers the cases threw go to the outbox; the sender learns what its messages did here."""
         with self.sessions() as session:
             exchange.deliver(session)
         receipt = envelope.seal(
@@ -145,7 +157,10 @@ class Inbox:
                 "name": "receipt",
                 "correlation": "",
                 "seq": 0,
-                "payload": {"applied": applied},
+                "payload": {
+                    "applied": [uid for uid, error in settled if not error],
+                    "rejected": [[uid, error] for uid, error in settled if error],
+                },
                 "written_at": utcnow().isoformat(),
             },
             self.settings.signing_key,
@@ -153,16 +168,24 @@ class Inbox:
         broker.publish(connection, self.settings, receipt, origin)
 
     def _receipt(self, data: dict[str, Any]) -> None:
-        uids = [uid for uid in data["payload"].get("applied", []) if isinstance(uid, str)]
+        """Applied there: confirmed; refused by the case there: failed with its reason, the request is stuck
+        (F-31 1-7) and the province's 打回 page shows why."""
+        payload = data["payload"]
+        outcomes = {uid: "" for uid in payload["applied"] if isinstance(uid, str)}
+        for item in payload.get("rejected") or []:
+            if isinstance(item, list) and len(item) == 2 and all(isinstance(part, str) for part in item):
+                outcomes[item[0]] = item[1]
         with self.sessions() as session:
             for message in session.scalars(
                 select(ExchangeMessage).where(
-                    ExchangeMessage.uid.in_(uids),
+                    ExchangeMessage.uid.in_(outcomes),
                     ExchangeMessage.destination == data["origin"],
                     ExchangeMessage.status.in_((MessageStatus.OUTBOX, MessageStatus.SENT)),
                 )
             ):
-                message.status = MessageStatus.CONFIRMED
+                error = outcomes[message.uid or ""]
+                message.status = MessageStatus.FAILED if error else MessageStatus.CONFIRMED
+                message.error = error[:500]
                 message.confirmed_at = utcnow()
             session.commit()
         self.tally.receipts += 1

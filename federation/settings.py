@@ -11,6 +11,10 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+# The national centre (全国学籍系统) as a party of the exchange: its 异常结束 and 打回 of a province's requests
+# arrive as messages it signs, about any case, outside the order of the two provinces' messages.
+NATIONAL = "000000"
+
 
 @dataclass(frozen=True)
 class Settings:

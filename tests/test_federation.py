@@ -7,10 +7,12 @@ the dead-letter queue."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,25 +21,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from amqp.exceptions import AMQPError
 from kombu import Connection
-from sqlalchemy import func, select, update
+from kombu.exceptions import KombuError
+from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.datastructures import MultiDict
 
 import engine as wf
+import handlers
 from conftest import PASSWORD, CaseDriver, own_database
 from federation import broker, envelope, relay
+from federation.demo import keep_own_province
 from federation.inbox import Inbox, retry_dead_letter
-from federation.settings import Settings, new_key, peer_keys, private_key
+from federation.settings import NATIONAL, Settings, new_key, peer_keys, private_key
 from forms import FORMS
+from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
 from models.federation import DeadLetter, InboxMessage, InboxStatus
-from models.org import OrgLevel, OrgUnit, SchoolClass
+from models.org import OrgUnit, SchoolClass
 from models.student import Student, StudentStatus
 from models.user import User
-from models.workflow import CaseStatus, ProcessInstance
+from models.workflow import CaseStatus, InstanceEvent, ProcessInstance
 from webapp import create_app
 from webapp.config import ROOT
+from webapp.transfers import CROSS_PROVINCE_STATES
 
 DATA = Path(__file__).resolve().parent / "data"
 GUIZHOU, BEIJING = "520000", "110000"
@@ -58,14 +66,14 @@ pytestmark = pytest.mark.skipif(
     reason="RabbitMQ is not reachable on 127.0.0.1:5672 (.ci/run starts it; or set XUEJI_TEST_FEDERATION_URL)",
 )
 
-KEYS = {GUIZHOU: new_key(), BEIJING: new_key()}
+KEYS = {GUIZHOU: new_key(), BEIJING: new_key(), NATIONAL: new_key()}
 PEERS = ",".join(f"{code}={public}" for code, (_, public) in KEYS.items())
 
 
-def settings_of(code: str) -> Settings:
+def settings_of(code: str, url: str = BROKER_URL) -> Settings:
     return Settings(
         province=code,
-        url=BROKER_URL,
+        url=url,
         signing_key=private_key(KEYS[code][0]),
         public_keys=peer_keys(PEERS),
         prefix=PREFIX,
@@ -75,9 +83,9 @@ def settings_of(code: str) -> Settings:
 class Province:
     """One deployment: its database, its settings, its inbox."""
 
-    def __init__(self, code: str, db_engine: Any) -> None:
+    def __init__(self, code: str, db_engine: Any, url: str = BROKER_URL) -> None:
         self.code = code
-        self.settings = settings_of(code)
+        self.settings = settings_of(code, url)
         self.sessions: Callable[[], Session] = sessionmaker(bind=db_engine, info={"province_code": code})
         self.inbox = Inbox(self.settings, self.sessions)
 
@@ -85,9 +93,9 @@ class Province:
         with self.sessions() as session, broker.connect(self.settings) as connection:
             return relay.publish_outbox(session, self.settings, connection)
 
-    def consume(self, **kwargs: Any) -> None:
+    def consume(self, idle: float = 0.3, **kwargs: Any) -> None:
         with broker.connect(self.settings) as connection:
-            self.inbox.drain(connection, **kwargs)
+            self.inbox.drain(connection, idle=idle, **kwargs)
 
     def count(self, model: Any, *where: Any) -> int:
         with self.sessions() as session:
@@ -103,17 +111,9 @@ def provinces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provin
             with province.sessions() as session:
                 for name in ("exchange_ping.bpmn", "exchange_pong.bpmn", "federation_steps.bpmn"):
                     wf.publish(session, (DATA / name).read_bytes(), filename=name)
-                # The demo world holds both provinces; a deployment of its own keeps no student of the other.
-                other = session.scalars(
-                    select(OrgUnit).where(OrgUnit.level == OrgLevel.PROVINCE, OrgUnit.division_code != province.code)
-                ).one()
-                schools = select(OrgUnit.id).where(OrgUnit.path.startswith(other.path, autoescape=True))
-                session.execute(
-                    update(Student).where(Student.school_id.in_(schools)).values(status=StudentStatus.TRANSFERRED_OUT)
-                )
-                session.commit()
+                keep_own_province(session, province.code)
         yield pair
-    broker.delete_queues(settings_of(GUIZHOU), [GUIZHOU, BEIJING])
+    broker.delete_queues(settings_of(GUIZHOU), [GUIZHOU, BEIJING, NATIONAL])
 
 
 def start_ping(guizhou: Province) -> ProcessInstance:
@@ -318,6 +318,30 @@ def test_forged_unknown_version_and_malformed_messages_go_to_the_dead_letter_que
     assert headers[-4:] == new
 
 
+def test_a_payload_that_does_not_fit_its_message_schema_goes_to_the_dead_letter_queue(provinces):
+    """Signed correctly by 贵州, of a known message name, but not what version 1 of that message carries."""
+    guizhou, beijing = provinces
+    correlation = f"fed-schema-{uuid.uuid4().hex[:8]}"
+    before = registry_size(beijing)
+    letters_before = beijing.count(DeadLetter)
+    request = {"to_org_id": 1, "national_student_id": "G110101201001010000", "student_name": "王小明"}
+    for name, payload in (
+        ("xp_request", {**request, "student_name": None}),
+        ("xp_status", {"state": 5}),
+        ("xp_request", {**request, "grade": "三年级"}),
+    ):
+        publish_raw(GUIZHOU, sealed(GUIZHOU, name, correlation, 1, payload), BEIJING)
+    beijing.consume()
+    assert registry_size(beijing) == before
+    with beijing.sessions() as session:
+        reasons = session.scalars(select(DeadLetter.reason).order_by(DeadLetter.id)).all()[letters_before:]
+    assert reasons == [
+        "消息内容不符合 xp_request（版本 1）的格式：缺少字段 student_name",
+        "消息内容不符合 xp_status（版本 1）的格式：字段 state 的类型不对",
+        "消息内容不符合 xp_request（版本 1）的格式：多余的字段 grade",
+    ]
+
+
 def test_a_dead_letter_retried_after_the_key_is_configured_is_applied(provinces):
     guizhou, beijing = provinces
     correlation = f"fed-retry-{uuid.uuid4().hex[:8]}"
@@ -392,80 +416,257 @@ def test_the_operator_page_shows_the_exchange_and_retries_a_dead_letter(province
         assert (newest.id > letter.id, newest.reason) == (True, letter.reason)
 
 
-def exchange(*sides: Province, twice: bool = False, readers: tuple[Session, ...] = ()) -> None:
-    """Relay and consume on both sides until nothing moves; ``twice``: every message is published twice (a
-    relay that crashes after each publish, before it marks the row sent). ``readers`` (the tests' own sessions)
-    end their read transactions first, and so see what the exchange committed."""
+class BrokerProxy:
+    """A TCP forwarder between the provinces and RabbitMQ, started by the tests. ``cut()`` closes every connection
+    through it and refuses new ones until ``restore()``: to both provinces the broker went away and came back (the
+    shared RabbitMQ itself is never restarted: other test runs use it)."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self.cuts = 0
+        self.live: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.live |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                self._close(end)
+
+    def _close(self, end: socket.socket) -> None:
+        with self.lock:
+            self.live.discard(end)
+        try:
+            end.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        end.close()
+
+    def cut(self) -> None:
+        self.up = False
+        self.cuts += 1
+        with self.lock:
+            ends = list(self.live)
+        for end in ends:
+            self._close(end)
+
+    def restore(self) -> None:
+        self.up = True
+
+    def close(self) -> None:
+        self.listener.close()
+        self.cut()
+
+
+BROKEN = (OSError, KombuError, AMQPError)  # what a client sees when the broker goes away under it
+
+
+@pytest.fixture(scope="module")
+def proxy() -> Iterator[BrokerProxy]:
+    target = make_url(BROKER_URL.replace("amqp://", "postgresql://", 1))  # host and port, parsed
+    running = BrokerProxy((target.host or "127.0.0.1", target.port or 5672))
+    yield running
+    running.close()
+
+
+@dataclass
+class Faults:
+    """The faults of one scenario, each fired once at the n-th occasion it could: ``relay-cut <code>`` the broker
+    goes away as that province's relay starts publishing; ``kill <code>`` that province's consumer dies after its
+    commit, before its ack; ``cut <code>`` the broker goes away after that commit, before the ack. Always: every
+    message is published twice (the first copy by a relay that died before marking it sent) and the waiting
+    messages newest first (so a case's later messages overtake the earlier ones)."""
+
+    pending: dict[str, int]
+
+    def fire(self, name: str) -> bool:
+        if name not in self.pending:
+            return False
+        self.pending[name] -= 1
+        if self.pending[name] > 0:
+            return False
+        del self.pending[name]
+        return True
+
+
+def faults_for(*codes: str, at: int = 2) -> Faults:
+    return Faults({f"{fault} {code}": at for code in codes for fault in ("relay-cut", "kill", "cut")})
+
+
+def chaotic_relay(side: Province, proxy: BrokerProxy, faults: Faults) -> int:
+    with side.sessions() as session:
+        waiting = session.scalars(
+            select(ExchangeMessage)
+            .where(ExchangeMessage.status == MessageStatus.OUTBOX)
+            .order_by(ExchangeMessage.id.desc())
+        ).all()
+        bodies = [(relay.sealed(side.settings, message), message.destination) for message in waiting]
+    if not bodies:
+        return 0
+    with broker.connect(side.settings) as connection:
+        for body, destination in bodies:
+            broker.publish(connection, side.settings, body, destination)
+    if faults.fire(f"relay-cut {side.code}"):
+        with side.sessions() as session, broker.connect(side.settings) as connection:
+            connection.ensure_connection()
+            proxy.cut()
+            with pytest.raises(BROKEN):
+                relay.publish_outbox(session, side.settings, connection)
+        proxy.restore()
+        assert side.count(ExchangeMessage, ExchangeMessage.status == MessageStatus.OUTBOX) == len(bodies)
+    return len(bodies) + side.relay()
+
+
+def queued(side: Province) -> int:
+    with broker.connect(side.settings) as connection:
+        queue = broker.inbox_queue(side.settings, side.code).bind(connection.default_channel)
+        return queue.queue_declare().message_count
+
+
+def chaotic_consume(side: Province, proxy: BrokerProxy, faults: Faults) -> int:
+    before = len(side.inbox.tally.outcomes)
+    moved = 0
+    if queued(side):
+        if faults.fire(f"kill {side.code}"):
+            dying = Inbox(side.settings, side.sessions, after_commit=die)
+            connection = Connection(side.settings.url)
+            with pytest.raises(Killed):
+                dying.drain(connection, idle=0.1)
+            connection.release()  # the channel closes without an ack: RabbitMQ puts the message back
+            moved += 1
+        if queued(side) and faults.fire(f"cut {side.code}"):
+            cutting = Inbox(side.settings, side.sessions, after_commit=lambda _data: proxy.cut())
+            with pytest.raises(BROKEN), broker.connect(side.settings) as connection:
+                cutting.drain(connection, idle=0.1)
+            proxy.restore()
+            moved += 1
+    side.consume(idle=0.1)
+    return moved + len(side.inbox.tally.outcomes) - before
+
+
+def die(_data: dict[str, Any]) -> None:
+    raise Killed()
+
+
+def chaotic_exchange(sides: tuple[Province, ...], proxy: BrokerProxy, faults: Faults, *readers: Session) -> None:
+    """Relay and consume on both sides, through the faults, until nothing moves. ``readers`` (the tests' own
+    sessions) end their read transactions first, and so see what the exchange committed."""
     for reader in readers:
         reader.commit()
-    for _ in range(10):
-        moved = 0
-        for side in sides:
-            if twice:
-                with side.sessions() as session:
-                    waiting = session.scalars(
-                        select(ExchangeMessage).where(ExchangeMessage.status == MessageStatus.OUTBOX)
-                    ).all()
-                    uids = [m.uid for m in waiting]
-                if uids:
-                    side.relay()
-                    with side.sessions() as session:
-                        for message in session.scalars(select(ExchangeMessage).where(ExchangeMessage.uid.in_(uids))):
-                            message.status = MessageStatus.OUTBOX
-                        session.commit()
-            moved += side.relay()
-        for side in sides:
-            before = len(side.inbox.tally.outcomes)
-            side.consume()
-            moved += len(side.inbox.tally.outcomes) - before
-        if not moved:
+    for _ in range(12):
+        moved = sum(chaotic_relay(side, proxy, faults) for side in sides)
+        moved += sum(chaotic_consume(side, proxy, faults) for side in sides)
+        # At rest only when nothing is left on the broker either (a short idle wait may have missed a delivery).
+        if not moved and not sum(queued(side) for side in sides):
             for reader in readers:
                 reader.commit()
             return
     raise AssertionError("the exchange did not come to rest")
 
 
+@pytest.fixture
+def through_proxy(provinces, proxy) -> tuple[Province, Province]:
+    """The two deployments again, talking to the broker only through the proxy."""
+    return tuple(Province(side.code, side.sessions.kw["bind"], proxy.url()) for side in provinces)
+
+
+# (school registrar, county officer) of the school that receives and of the school that sends, per province
+RECEIVING = {
+    GUIZHOU: ("nanming-xx-registrar", "nanming-county"),
+    BEIJING: ("dongcheng-xx-registrar", "dongcheng-county"),
+}
+SENDING = {
+    BEIJING: ("dongcheng-xx-registrar", "dongcheng-county"),
+    GUIZHOU: ("yunyan-xx-registrar", "yunyan-county"),
+}
+VERBATIM = set(CROSS_PROVINCE_STATES)  # the 19 of domain.md F-31, each 通过/不通过 pair as two
+
+
 @dataclass
 class Transfer:
-    gz: Session
-    bj: Session
-    case: CaseDriver  # the receiving side, in 贵州's database
-    out: CaseDriver  # the sending side, in 北京's database
-    registrar: User
-    student_id: int  # 北京's student
+    receiving: Province
+    sending: Province
+    rs: Session  # the receiving province's database
+    ss: Session  # the sending province's
+    case: CaseDriver  # the receiving side
+    student_id: int  # the sending province's student
     number: str
+    name: str
 
     def user(self, session: Session, username: str) -> User:
         return session.scalars(select(User).where(User.username == username)).one()
 
+    def out(self) -> CaseDriver:
+        [out_case] = self.ss.scalars(
+            select(ProcessInstance).where(ProcessInstance.correlation_key == self.case.case.correlation_key)
+        ).all()
+        return CaseDriver(self.ss, out_case)
 
-def open_transfer(guizhou: Province, beijing: Province, *, twice: bool = False) -> Transfer:
-    """贵州's school applies for a 北京 student, its county passes, the request crosses: 等待转出学校审核."""
-    with beijing.sessions() as bj:
-        school = bj.scalars(select(User.org_id).where(User.username == "dongcheng-xx-registrar")).one()
-        student = bj.scalars(
+    def submit_out(self, step: str, reviewer: str, **fields: str) -> None:
+        self.out().submit(step, by=self.user(self.ss, reviewer), **fields)
+
+    def close(self) -> None:
+        self.rs.close()
+        self.ss.close()
+
+
+def apply_for_transfer(receiving: Province, sending: Province) -> Transfer:
+    """The receiving school applies for a student of the sending province and its county passes: the request
+    waits in the receiving province's outbox (转学申请已发往转出省)."""
+    school, county = RECEIVING[receiving.code]
+    with sending.sessions() as ss:
+        school_id = ss.scalars(select(User.org_id).where(User.username == SENDING[sending.code][0])).one()
+        student = ss.scalars(
             select(Student)
             .where(
-                Student.school_id == school, Student.open_case_id.is_(None), Student.status == StudentStatus.IN_SCHOOL
+                Student.school_id == school_id,
+                Student.open_case_id.is_(None),
+                Student.status == StudentStatus.IN_SCHOOL,
             )
             .order_by(Student.id.desc())
         ).first()
         number, name, student_id = student.national_student_id, student.name, student.id
-    gz = guizhou.sessions()
-    registrar = gz.scalars(select(User).where(User.username == "nanming-xx-registrar")).one()
-    beijing_id = gz.scalars(select(OrgUnit.id).where(OrgUnit.division_code == BEIJING)).one()
-    first_class = gz.scalars(select(SchoolClass).where(SchoolClass.cohort.has(school_id=registrar.org_id))).first()
+    rs = receiving.sessions()
+    registrar = rs.scalars(select(User).where(User.username == school)).one()
+    sending_id = rs.scalars(select(OrgUnit.id).where(OrgUnit.division_code == sending.code)).one()
+    first_class = rs.scalars(select(SchoolClass).where(SchoolClass.cohort.has(school_id=registrar.org_id))).first()
     fields = {
-        "from_province_id": str(beijing_id),
+        "from_province_id": str(sending_id),
         "student_name": name,
         "national_student_id": number,
         "to_class_id": str(first_class.id),
         "reason": "随父母工作调动",
     }
-    form = FORMS[wf.start_form_key(gz, "transfer_cross_province_in")](formdata=MultiDict(fields))
+    form = FORMS[wf.start_form_key(rs, "transfer_cross_province_in")](formdata=MultiDict(fields))
     assert form.validate(), form.errors
     started = wf.start(
-        gz,
+        rs,
         "transfer_cross_province_in",
         student_id=None,
         actor=registrar,
@@ -473,35 +674,58 @@ def open_transfer(guizhou: Province, beijing: Province, *, twice: bool = False) 
         display=form.display_lines(),
         to_school_id=registrar.org_id,
     )
-    case = CaseDriver(gz, started)
-    county = gz.scalars(select(User).where(User.username == "nanming-county")).one()
-    case.submit("to_county_review", by=county, decision="通过")
+    case = CaseDriver(rs, started)
+    case.submit("to_county_review", by=rs.scalars(select(User).where(User.username == county)).one(), decision="通过")
     assert case.state == "转学申请已发往转出省"  # nothing crossed yet: the message waits in the outbox
-    exchange(guizhou, beijing, twice=twice, readers=(gz,))
-    assert case.state == "等待转出学校审核"
-    bj = beijing.sessions()
-    [out_case] = bj.scalars(
-        select(ProcessInstance).where(ProcessInstance.correlation_key == started.correlation_key)
-    ).all()
-    out = CaseDriver(bj, out_case)
-    assert out.case.student_id == student_id
-    return Transfer(gz, bj, case, out, registrar, student_id, number)
+    return Transfer(receiving, sending, rs, sending.sessions(), case, student_id, number, name)
 
 
-def test_a_cross_province_transfer_walks_to_the_archive_with_every_message_delivered_twice(provinces, clock):
-    """跨省转学 (F-31, F-32) between two deployments: 贵州's school takes a 北京 student; each side's database
-    holds its own case; the record arrives by 调档; every message of the exchange arrives twice."""
-    guizhou, beijing = provinces
-    t = open_transfer(guizhou, beijing, twice=True)
-    gz, bj, case, out, registrar, student_id, number = t.gz, t.bj, t.case, t.out, t.registrar, t.student_id, t.number
-    for step, reviewer in (("school_review", "dongcheng-xx-registrar"), ("county_review", "dongcheng-county")):
-        out.submit(step, by=t.user(bj, reviewer), decision="通过")
-        exchange(guizhou, beijing, twice=True, readers=(gz, bj))
-    assert (case.state, out.state) == ("等待转入学校调档", "等待转入学校调档")
-    case.submit("pull", by=registrar, action="调档")
-    exchange(guizhou, beijing, twice=True, readers=(gz, bj))
-    assert (case.state, out.state) == ("学籍调档完毕", "学籍调档完毕")
-    assert case.states() == [
+def assert_exactly_one_effect(t: Transfer, *, sending_cases: int = 1) -> None:
+    """Whatever was delivered twice, redelivered or reordered: one case on each side, every message settled once
+    (nothing kept waiting for an earlier one), every message sent answered by a receipt, and no state but the
+    verbatim ones."""
+    correlation = t.case.case.correlation_key
+    assert len(cases(t.receiving, correlation)) == 1
+    assert len(cases(t.sending, correlation)) == sending_cases
+    for side in (t.receiving, t.sending):
+        with side.sessions() as session:
+            inbox = session.execute(
+                select(InboxMessage.uid, InboxMessage.status).where(InboxMessage.correlation == correlation)
+            ).all()
+            sent = session.scalars(
+                select(ExchangeMessage.status).where(
+                    ExchangeMessage.correlation == correlation, ExchangeMessage.sender_instance_id.is_not(None)
+                )
+            ).all()
+            shown = session.scalars(
+                select(InstanceEvent.state_label)
+                .join(ProcessInstance)
+                .where(ProcessInstance.correlation_key == correlation, InstanceEvent.state_label != "")
+            ).all()
+        assert InboxStatus.RECEIVED not in {status for _, status in inbox}
+        assert set(sent) <= {MessageStatus.CONFIRMED, MessageStatus.FAILED}
+        assert set(shown) <= VERBATIM | {"待转出区县审核"}  # the sending side's own step between its reviews
+
+
+def walk_transfer(receiving: Province, sending: Province, proxy: BrokerProxy) -> None:
+    """跨省转学 (F-31, F-32) between two deployments through every fault: the request crosses, the sending school
+    and county pass (their three answers cross newest first), the archive is pulled, the record arrives."""
+    faults = faults_for(receiving.code, sending.code)
+    t = apply_for_transfer(receiving, sending)
+    chaotic_exchange((receiving, sending), proxy, faults, t.rs, t.ss)
+    assert t.case.state == "等待转出学校审核"
+    out = t.out()
+    assert out.case.student_id == t.student_id
+    school, county = SENDING[sending.code]
+    t.submit_out("school_review", school, decision="通过")
+    t.submit_out("county_review", county, decision="通过")
+    chaotic_exchange((receiving, sending), proxy, faults, t.rs, t.ss)
+    assert (t.case.state, out.state) == ("等待转入学校调档", "等待转入学校调档")
+    t.case.submit("pull", by=t.user(t.rs, RECEIVING[receiving.code][0]), action="调档")
+    chaotic_exchange((receiving, sending), proxy, faults, t.rs, t.ss)
+    assert faults.pending == {}  # every fault happened
+    assert (t.case.state, out.state) == ("学籍调档完毕", "学籍调档完毕")
+    assert t.case.states() == [
         "转入学校审核通过",
         "转学申请已发往转出省",
         "等待转出学校审核",
@@ -511,42 +735,126 @@ def test_a_cross_province_transfer_walks_to_the_archive_with_every_message_deliv
         "调档申请已发往转出省",
         "学籍调档完毕",
     ]
-    gz.expire_all()
-    bj.expire_all()
-    arrived = gz.get_one(Student, case.case.student_id)
-    assert (arrived.status, arrived.national_student_id, arrived.school_id) == (
-        StudentStatus.IN_SCHOOL,
-        number,
-        registrar.org_id,
+    assert_exactly_one_effect(t)
+    t.rs.expire_all()
+    t.ss.expire_all()
+    arrived = t.rs.scalars(
+        select(Student).where(Student.national_student_id == t.number, Student.status == StudentStatus.IN_SCHOOL)
+    ).all()
+    assert [(s.id, s.status) for s in arrived] == [(t.case.case.student_id, StudentStatus.IN_SCHOOL)]
+    assert arrived[0].school_id == t.user(t.rs, RECEIVING[receiving.code][0]).org_id
+    assert t.ss.get_one(Student, t.student_id).status == StudentStatus.TRANSFERRED_OUT
+    t.close()
+
+
+def test_a_transfer_from_beijing_to_guizhou_through_every_fault(through_proxy, proxy, clock):
+    guizhou, beijing = through_proxy
+    walk_transfer(guizhou, beijing, proxy)
+
+
+def test_a_transfer_from_guizhou_to_beijing_through_every_fault(through_proxy, proxy, clock):
+    guizhou, beijing = through_proxy
+    walk_transfer(beijing, guizhou, proxy)
+
+
+def test_a_revoke_sent_before_the_request_crossed_overtakes_it_and_ends_both_cases(through_proxy, proxy, clock):
+    """转学撤销 (F-31): the receiving school revokes while its request is still in the outbox; request and revoke
+    cross newest first, the sending province applies them in order (the case starts, then is revoked) and its two
+    answers cross newest first too; both cases end in 转学撤销完毕 and the student is free again."""
+    guizhou, beijing = through_proxy
+    faults = faults_for(GUIZHOU, BEIJING, at=1)
+    t = apply_for_transfer(guizhou, beijing)
+    t.case.submit(
+        "await_sending", by=t.user(t.rs, RECEIVING[GUIZHOU][0]), action="撤销转学申请", revoke_reason="家长改变主意"
     )
-    assert bj.get_one(Student, student_id).status == StudentStatus.TRANSFERRED_OUT
-    # Exactly one effect on each side: one case each, every message applied once though published twice.
-    assert len(cases(guizhou, case.case.correlation_key)) == len(cases(beijing, case.case.correlation_key)) == 1
-    for side in (guizhou, beijing):
-        with side.sessions() as session:
-            statuses = session.scalars(
-                select(InboxMessage.status).where(InboxMessage.correlation == case.case.correlation_key)
-            ).all()
-        assert statuses and set(statuses) == {InboxStatus.APPLIED}
-    gz.close()
-    bj.close()
-
-
-def test_a_revoke_crosses_to_the_sending_province_and_ends_both_cases(provinces, clock):
-    """转学撤销 (F-31): the receiving school revokes while the sending school reviews; both deployments end their
-    case in 转学撤销完毕 and the 北京 student is free for a new application."""
-    guizhou, beijing = provinces
-    t = open_transfer(guizhou, beijing)
-    t.case.submit("await_sending", by=t.registrar, action="撤销转学申请", revoke_reason="家长改变主意")
     assert t.case.state == "转学撤销申请已发往转出省"
-    exchange(guizhou, beijing, readers=(t.gz, t.bj))
-    assert (t.case.state, t.out.state) == ("转学撤销完毕", "转学撤销完毕")
-    assert t.case.case.status == t.out.case.status == CaseStatus.COMPLETED
-    assert t.case.seats() == [] and t.out.seats() == []
-    t.bj.expire_all()
-    assert t.bj.get_one(Student, t.student_id).open_case_id is None
-    t.gz.close()
-    t.bj.close()
+    chaotic_exchange((guizhou, beijing), proxy, faults, t.rs, t.ss)
+    assert faults.pending == {}
+    out = t.out()
+    assert (t.case.state, out.state) == ("转学撤销完毕", "转学撤销完毕")
+    assert t.case.states() == ["转入学校审核通过", "转学申请已发往转出省", "转学撤销申请已发往转出省", "转学撤销完毕"]
+    assert t.case.case.status == out.case.status == CaseStatus.COMPLETED
+    assert t.case.seats() == [] and out.seats() == []
+    assert_exactly_one_effect(t)
+    t.ss.expire_all()
+    assert t.ss.get_one(Student, t.student_id).open_case_id is None
+    t.close()
+
+
+def stuck_request(receiving: Province, sending: Province, proxy: BrokerProxy, faults: Faults) -> Transfer:
+    """A request the sending province could not take (its check failed with an error): the receiving case stays
+    转学申请已发往转出省, its message comes back failed with the reason (F-31 1-7)."""
+
+    def broken(_ctx: Any, **_kwargs: Any) -> None:
+        raise DomainError("转出省系统异常：附件无法读取")
+
+    t = apply_for_transfer(receiving, sending)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(handlers.HANDLERS, "xp.validate_request", broken)
+        chaotic_exchange((receiving, sending), proxy, faults, t.rs, t.ss)
+    assert t.case.state == "转学申请已发往转出省"
+    [request] = outbox(receiving, t.case.case.correlation_key)
+    assert (request.status, request.error) == (MessageStatus.FAILED, "转出省系统异常：附件无法读取")
+    assert cases(sending, t.case.case.correlation_key) == []
+    return t
+
+
+def national_says(t: Transfer, proxy: BrokerProxy, faults: Faults, action: str, reason: str) -> None:
+    """The national centre's signed word about the request, published twice (same id), through the faults."""
+    national = settings_of(NATIONAL, proxy.url())
+    body = relay.national_action(national, t.receiving.code, t.case.case.correlation_key, action, reason)
+    for _ in range(2):
+        with broker.connect(national) as connection:
+            broker.publish(connection, national, body, t.receiving.code)
+    chaotic_exchange((t.receiving, t.sending), proxy, faults, t.rs, t.ss)
+
+
+def test_the_national_centre_ends_a_stuck_request_abnormally(through_proxy, proxy, clock):
+    guizhou, beijing = through_proxy
+    faults = faults_for(GUIZHOU, BEIJING, at=1)
+    del faults.pending[f"relay-cut {GUIZHOU}"]  # 贵州 refuses the request: it never has a message to send
+    t = stuck_request(beijing, guizhou, proxy, faults)
+    national_says(t, proxy, faults, "异常结束", "学期切换，未校验的申请结束")
+    assert faults.pending == {}
+    assert (t.case.state, t.case.case.status) == ("异常结束", CaseStatus.COMPLETED)
+    assert t.case.states() == ["转入学校审核通过", "转学申请已发往转出省", "异常结束"]
+    assert_exactly_one_effect(t, sending_cases=0)
+    with beijing.sessions() as session:
+        [national] = session.scalars(select(InboxMessage).where(InboxMessage.origin == NATIONAL)).all()[-1:]
+        assert (national.correlation, national.status) == (t.case.case.correlation_key, InboxStatus.APPLIED)
+    assert guizhou.count(Student, Student.national_student_id == t.number, Student.open_case_id.is_not(None)) == 0
+    t.close()
+
+
+def test_a_stuck_request_returned_by_the_national_centre_is_resubmitted_and_crosses(through_proxy, proxy, clock):
+    guizhou, beijing = through_proxy
+    faults = faults_for(GUIZHOU, BEIJING, at=1)
+    t = stuck_request(guizhou, beijing, proxy, faults)
+    national_says(t, proxy, faults, "打回", "由本级系统统一打回")
+    assert t.case.state == "转出省校验未通过"
+    school, county = RECEIVING[GUIZHOU]
+    t.case.submit(
+        "resubmit",
+        by=t.user(t.rs, school),
+        action="重新提交申请",
+        student_name=t.name,
+        national_student_id=t.number,
+    )
+    t.case.submit("to_county_review", by=t.user(t.rs, county), decision="通过")
+    chaotic_exchange((guizhou, beijing), proxy, faults, t.rs, t.ss)
+    assert faults.pending == {}
+    assert t.case.state == "等待转出学校审核"
+    assert t.case.states() == [
+        "转入学校审核通过",
+        "转学申请已发往转出省",
+        "转出省校验未通过",
+        "转入学校审核通过",
+        "转学申请已发往转出省",
+        "等待转出学校审核",
+    ]
+    assert t.out().seats() == [("school_review", "东城第一小学", "school_registrar")]
+    assert_exactly_one_effect(t)
+    t.close()
 
 
 def wait_for(check: Callable[[], bool], what: str, seconds: float = 300) -> None:
@@ -603,3 +911,51 @@ def test_two_deployments_in_processes_of_their_own_answer_each_other(provinces, 
             process.wait(timeout=30)
     assert len(cases(beijing, ping.correlation_key)) == 1
     assert beijing.count(InboxMessage, InboxMessage.correlation == ping.correlation_key) == 1
+
+
+def free_port_pair() -> int:
+    """A port p with p + 1 free as well (the demo serves 贵州 on p, 北京 on p + 1)."""
+    for _ in range(20):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        with socket.socket() as second:
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise AssertionError("no two free ports in a row")
+
+
+def test_make_demo_provinces_starts_both_provinces_and_their_loops(provinces, tmp_path):
+    """`make demo-provinces` runs ``python -m federation.demo``; with --check it starts the two web applications
+    and the two relay/inbox loops on the provinces' databases, waits until the pages answer, and stops."""
+    guizhou, beijing = provinces
+    prefix = f"{PREFIX}-demo"
+    port = free_port_pair()
+    env = {
+        **os.environ,
+        "XUEJI_PROVINCES_DIR": str(tmp_path),
+        "XUEJI_FEDERATION_URL": BROKER_URL,
+        "XUEJI_FEDERATION_PREFIX": prefix,
+        **{
+            f"XUEJI_DATABASE_URL_{side.code}": side.sessions.kw["bind"].url.render_as_string(hide_password=False)
+            for side in (guizhou, beijing)
+        },
+    }
+    try:
+        done = subprocess.run(  # noqa: S603 -- this interpreter running the project's own module
+            [sys.executable, "-m", "federation.demo", "--check", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        broker.delete_queues(dataclasses.replace(settings_of(GUIZHOU), prefix=prefix), [GUIZHOU, BEIJING])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"贵州（520000）：http://127.0.0.1:{port}" in done.stdout
+    assert f"北京（110000）：http://127.0.0.1:{port + 1}" in done.stdout
+    assert (tmp_path / "keys.json").exists()
