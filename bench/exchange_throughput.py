@@ -5,7 +5,8 @@
 Two databases, one per province (--url and a sibling "<name>_b"; SQLite files by default), both wiped and built
 with the demo world. 贵州 writes messages to its outbox in batches as a case step would and its relay publishes
 them (publisher confirms, signed); 北京's inbox, in a thread of its own with its own connection, records each id
-and applies it (no case waits for these probes: the inbox, routing and commit are timed, not a case's work).
+and applies it — what has arrived together in one transaction, one receipt per sender, then the acks (no case
+waits for these probes: the inbox, routing and commit are timed, not a case's work).
 Prints messages per second through the whole path and the end-to-end latency (outbox row written → applied in
 the other province's database) p50/p95. Needs RabbitMQ; queues are named xueji-bench-<pid>.* and deleted.
 """

@@ -55,67 +55,77 @@ class Inbox:
     # Tests stop the consumer here: after the commit, before the ack (the broker then redelivers).
     after_commit: Callable[[dict[str, Any]], None] = lambda _data: None
 
-    def handle(self, message: Message, connection: Connection) -> None:
-        body: bytes = message.body if isinstance(message.body, bytes) else str(message.body).encode()
-        settled: list[Settled] = []
-        try:
-            data = envelope.open_envelope(body, self.settings.province, self.settings.public_keys)
-            if data["kind"] == "receipt":
-                self._receipt(data)
-                outcome = "receipt"
-            else:
-                outcome, settled = self._receive(data)
-        except envelope.Refused as refused:
-            self._dead(connection, body, refused)
-            message.ack()
-            return
-        self.after_commit(data)
-        if settled:
-            # Before the ack: a consumer that dies here gets the message again, as a duplicate, and says it again.
-            self._after_applied(connection, data["origin"], settled)
-        message.ack()
-        self.tally.outcomes.append(outcome)
-
-    def _receive(self, data: dict[str, Any]) -> tuple[str, list[Settled]]:
+    def handle(self, messages: list[Message], connection: Connection) -> None:
+        """The deliveries at hand, in one transaction (one commit, one receipt per sender, for all of them);
+        each message in a savepoint of its own, so a refused one takes nothing of the others with it."""
+        taken: list[tuple[Message, dict[str, Any], str]] = []
+        settled: dict[str, list[Settled]] = {}
+        refused: list[tuple[Message, bytes, envelope.Refused]] = []
         with self.sessions() as session:
-            known = session.scalars(select(InboxMessage).where(InboxMessage.uid == data["id"])).first()
-            if known is not None:
-                self.tally.duplicates += 1
-                # Its receipt may be what was lost (the consumer died after the commit): say it again.
-                return "duplicate", [] if known.status == InboxStatus.RECEIVED else [(known.uid, known.error)]
-            national = data["origin"] == NATIONAL
-            peer = None if national else session.get(CasePeer, data["correlation"], with_for_update=True)
-            if peer is None and not national:
-                peer = CasePeer(correlation=data["correlation"], province=data["origin"], sent_seq=0, applied_seq=0)
-                session.add(peer)
-            elif peer is not None and peer.province != data["origin"]:
-                # Signed by a province, but about a case it has no part in: it cannot speak for the other one.
-                raise envelope.Refused(f"案件 {data['correlation']} 的对方省份是 {peer.province}，不是发信的省份", data)
-            row = InboxMessage(
-                uid=data["id"],
-                origin=data["origin"],
-                name=data["name"],
-                correlation=data["correlation"],
-                seq=data["seq"],
-                payload=data["payload"],
-                sent_at=_parse_time(data["written_at"]),
-                status=InboxStatus.RECEIVED,
-            )
-            session.add(row)
-            try:
-                session.flush()
-            except IntegrityError:  # the same message taken by another consumer at the same time
-                session.rollback()
-                self.tally.duplicates += 1
-                return "duplicate", []
-            # The national centre's word (异常结束, 打回) is not one of the two provinces' numbered messages.
-            applied = [self._apply(session, row)] if peer is None else self._apply_in_order(session, peer, row)
+            for message in messages:
+                body: bytes = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+                try:
+                    data = envelope.open_envelope(body, self.settings.province, self.settings.public_keys)
+                    with session.begin_nested():
+                        if data["kind"] == "receipt":
+                            outcome, done = self._receipt(session, data), []
+                        else:
+                            outcome, done = self._receive(session, data)
+                except envelope.Refused as exc:
+                    refused.append((message, body, exc))
+                    continue
+                except IntegrityError:  # the same message taken by another consumer at the same time
+                    self.tally.duplicates += 1
+                    outcome, done = "duplicate", []
+                taken.append((message, data, outcome))
+                if done:
+                    settled.setdefault(data["origin"], []).extend(done)
             session.commit()
-            if not applied:
-                self.tally.held += 1
-                return "held", []
-            self.tally.applied += len(applied)
-            return "applied", applied
+        for message, body, exc in refused:
+            self._dead(connection, body, exc)
+            message.ack()
+        for _, data, _ in taken:
+            self.after_commit(data)
+        if settled:
+            # Before the ack: a consumer that dies here gets the messages again, as duplicates, and says it again.
+            self._after_applied(connection, settled)
+        for message, _, outcome in taken:
+            message.ack()
+            self.tally.outcomes.append(outcome)
+
+    def _receive(self, session: Session, data: dict[str, Any]) -> tuple[str, list[Settled]]:
+        known = session.scalars(select(InboxMessage).where(InboxMessage.uid == data["id"])).first()
+        if known is not None:
+            self.tally.duplicates += 1
+            # Its receipt may be what was lost (the consumer died after the commit): say it again.
+            return "duplicate", [] if known.status == InboxStatus.RECEIVED else [(known.uid, known.error)]
+        national = data["origin"] == NATIONAL
+        peer = None if national else session.get(CasePeer, data["correlation"], with_for_update=True)
+        if peer is None and not national:
+            peer = CasePeer(correlation=data["correlation"], province=data["origin"], sent_seq=0, applied_seq=0)
+            session.add(peer)
+        elif peer is not None and peer.province != data["origin"]:
+            # Signed by a province, but about a case it has no part in: it cannot speak for the other one.
+            raise envelope.Refused(f"案件 {data['correlation']} 的对方省份是 {peer.province}，不是发信的省份", data)
+        row = InboxMessage(
+            uid=data["id"],
+            origin=data["origin"],
+            name=data["name"],
+            correlation=data["correlation"],
+            seq=data["seq"],
+            payload=data["payload"],
+            sent_at=_parse_time(data["written_at"]),
+            status=InboxStatus.RECEIVED,
+        )
+        session.add(row)
+        session.flush()
+        # The national centre's word (异常结束, 打回) is not one of the two provinces' numbered messages.
+        applied = [self._apply(session, row)] if peer is None else self._apply_in_order(session, peer, row)
+        if not applied:
+            self.tally.held += 1
+            return "held", []
+        self.tally.applied += len(applied)
+        return "applied", applied
 
     def _apply(self, session: Session, row: InboxMessage) -> Settled:
         try:
@@ -144,30 +154,31 @@ class Inbox:
             ).first()
         return applied
 
-    def _after_applied(self, connection: Connection, origin: str, settled: list[Settled]) -> None:
-        """The answers the cases threw go to the outbox; the sender learns what its messages did here."""
+    def _after_applied(self, connection: Connection, settled: dict[str, list[Settled]]) -> None:
+        """The answers the cases threw go to the outbox; each sender learns what its messages did here."""
         with self.sessions() as session:
             exchange.deliver(session)
-        receipt = envelope.seal(
-            {
-                "id": str(uuid.uuid4()),
-                "kind": "receipt",
-                "origin": self.settings.province,
-                "destination": origin,
-                "name": "receipt",
-                "correlation": "",
-                "seq": 0,
-                "payload": {
-                    "applied": [uid for uid, error in settled if not error],
-                    "rejected": [[uid, error] for uid, error in settled if error],
+        for origin, done in settled.items():
+            receipt = envelope.seal(
+                {
+                    "id": str(uuid.uuid4()),
+                    "kind": "receipt",
+                    "origin": self.settings.province,
+                    "destination": origin,
+                    "name": "receipt",
+                    "correlation": "",
+                    "seq": 0,
+                    "payload": {
+                        "applied": [uid for uid, error in done if not error],
+                        "rejected": [[uid, error] for uid, error in done if error],
+                    },
+                    "written_at": utcnow().isoformat(),
                 },
-                "written_at": utcnow().isoformat(),
-            },
-            self.settings.signing_key,
-        )
-        broker.publish(connection, self.settings, receipt, origin)
+                self.settings.signing_key,
+            )
+            broker.publish(connection, self.settings, receipt, origin)
 
-    def _receipt(self, data: dict[str, Any]) -> None:
+    def _receipt(self, session: Session, data: dict[str, Any]) -> str:
         """Applied there: confirmed; refused by the case there: failed with its reason, the request is stuck
         (F-31 1-7) and the province's 打回 page shows why."""
         payload = data["payload"]
@@ -175,20 +186,19 @@ class Inbox:
         for item in payload.get("rejected") or []:
             if isinstance(item, list) and len(item) == 2 and all(isinstance(part, str) for part in item):
                 outcomes[item[0]] = item[1]
-        with self.sessions() as session:
-            for message in session.scalars(
-                select(ExchangeMessage).where(
-                    ExchangeMessage.uid.in_(outcomes),
-                    ExchangeMessage.destination == data["origin"],
-                    ExchangeMessage.status.in_((MessageStatus.OUTBOX, MessageStatus.SENT)),
-                )
-            ):
-                error = outcomes[message.uid or ""]
-                message.status = MessageStatus.FAILED if error else MessageStatus.CONFIRMED
-                message.error = error[:500]
-                message.confirmed_at = utcnow()
-            session.commit()
+        for message in session.scalars(
+            select(ExchangeMessage).where(
+                ExchangeMessage.uid.in_(outcomes),
+                ExchangeMessage.destination == data["origin"],
+                ExchangeMessage.status.in_((MessageStatus.OUTBOX, MessageStatus.SENT)),
+            )
+        ):
+            error = outcomes[message.uid or ""]
+            message.status = MessageStatus.FAILED if error else MessageStatus.CONFIRMED
+            message.error = error[:500]
+            message.confirmed_at = utcnow()
         self.tally.receipts += 1
+        return "receipt"
 
     def _dead(self, connection: Connection, body: bytes, refused: envelope.Refused) -> None:
         log.warning("message refused into the dead-letter queue: %s", refused.reason)
@@ -206,21 +216,29 @@ class Inbox:
         self.tally.dead += 1
         self.tally.outcomes.append("dead")
 
-    def drain(self, connection: Connection, *, idle: float = 1.0, limit: int | None = None) -> Tally:
-        """Consume until nothing arrives for ``idle`` seconds (or ``limit`` messages were handled)."""
+    def drain(self, connection: Connection, *, idle: float = 1.0, limit: int | None = None, batch: int = 100) -> Tally:
+        """Consume until nothing arrives for ``idle`` seconds (or ``limit`` messages were handled), handling what
+        has arrived together, up to ``batch`` messages a transaction."""
         queue = broker.inbox_queue(self.settings, self.settings.province)
         handled = len(self.tally.outcomes)
+        arrived: list[Message] = []
         # Publishing (receipts, dead letters) waits for the broker's confirm; on the consuming connection that
         # wait would take the next delivery inside this one's handler: a connection of its own.
         with (
             connection.clone() as publisher,
-            Consumer(connection, queues=[queue], on_message=lambda m: self.handle(m, publisher), prefetch_count=50),
+            Consumer(connection, queues=[queue], on_message=arrived.append, prefetch_count=batch),
         ):
             while limit is None or len(self.tally.outcomes) - handled < limit:
                 try:
                     connection.drain_events(timeout=idle)
+                    while len(arrived) < batch:  # what else is already here, without waiting for more
+                        connection.drain_events(timeout=0.001)
                 except TimeoutError:
+                    pass
+                if not arrived:
                     break
+                self.handle(arrived, publisher)
+                arrived.clear()
         return self.tally
 
 
