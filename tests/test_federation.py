@@ -857,6 +857,38 @@ def test_a_stuck_request_returned_by_the_national_centre_is_resubmitted_and_cros
     t.close()
 
 
+def test_flask_federation_national_sends_the_centres_signed_word(provinces, tmp_path):
+    """`flask federation national` run by the national centre (XUEJI_PROVINCE_CODE=000000) publishes a signed
+    异常结束 the province's inbox takes from 000000 about any case; without the centre's code it refuses."""
+    guizhou, beijing = provinces
+    correlation = f"fed-national-{uuid.uuid4().hex[:8]}"
+
+    def app_of(code: str) -> Any:
+        return create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret",
+                "INSTANCE_DIR": tmp_path / code,
+                "DB_ENGINE": beijing.sessions.kw["bind"],
+                "PROVINCE_CODE": code,
+                "FEDERATION_URL": BROKER_URL,
+                "FEDERATION_KEY": KEYS[code][0],
+                "FEDERATION_PEERS": PEERS,
+                "FEDERATION_PREFIX": PREFIX,
+            }
+        )
+
+    args = ["federation", "national", "--to", BEIJING, "--correlation", correlation, "--action", "异常结束"]
+    refused = app_of(GUIZHOU).test_cli_runner().invoke(args=[*args, "--reason", "学期切换"])
+    assert refused.exit_code != 0 and "000000" in refused.output
+    sent = app_of(NATIONAL).test_cli_runner().invoke(args=[*args, "--reason", "学期切换"])
+    assert sent.exit_code == 0, sent.output
+    beijing.consume()
+    with beijing.sessions() as session:
+        row = session.scalars(select(InboxMessage).where(InboxMessage.correlation == correlation)).one()
+    assert (row.origin, row.name, row.payload) == (NATIONAL, "xp_status", {"state": "异常结束", "reason": "学期切换"})
+
+
 def wait_for(check: Callable[[], bool], what: str, seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while not check():
