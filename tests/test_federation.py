@@ -878,10 +878,15 @@ def test_flask_federation_national_sends_the_centres_signed_word(provinces, tmp_
             }
         )
 
-    args = ["federation", "national", "--to", BEIJING, "--correlation", correlation, "--action", "异常结束"]
-    refused = app_of(GUIZHOU).test_cli_runner().invoke(args=[*args, "--reason", "学期切换"])
+    def invoke(code: str) -> Any:
+        app = app_of(code)
+        args = ["federation", "national", "--to", BEIJING, "--correlation", correlation, "--action", "异常结束"]
+        with app.app_context():  # what the flask command gives every command
+            return app.test_cli_runner().invoke(args=[*args, "--reason", "学期切换"])
+
+    refused = invoke(GUIZHOU)
     assert refused.exit_code != 0 and "000000" in refused.output
-    sent = app_of(NATIONAL).test_cli_runner().invoke(args=[*args, "--reason", "学期切换"])
+    sent = invoke(NATIONAL)
     assert sent.exit_code == 0, sent.output
     beijing.consume()
     with beijing.sessions() as session:
