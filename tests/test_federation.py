@@ -902,7 +902,7 @@ def wait_for(check: Callable[[], bool], what: str, seconds: float = 300) -> None
         time.sleep(0.5)
 
 
-def deployment(province: Province, tmp: Path) -> subprocess.Popen:
+def deployment(province: Province, tmp: Path, url: str = BROKER_URL) -> subprocess.Popen:
     """`flask federation run` of one province, in a process of its own, configured only by its environment."""
     env = {
         **os.environ,
@@ -910,7 +910,7 @@ def deployment(province: Province, tmp: Path) -> subprocess.Popen:
         "XUEJI_INSTANCE_DIR": str(tmp / province.code),
         "XUEJI_SECRET_KEY": "test-secret",
         "XUEJI_PROVINCE_CODE": province.code,
-        "XUEJI_FEDERATION_URL": BROKER_URL,
+        "XUEJI_FEDERATION_URL": url,
         "XUEJI_FEDERATION_KEY": KEYS[province.code][0],
         "XUEJI_FEDERATION_PEERS": PEERS,
         "XUEJI_FEDERATION_PREFIX": PREFIX,
@@ -924,24 +924,28 @@ def deployment(province: Province, tmp: Path) -> subprocess.Popen:
     )
 
 
-def test_two_deployments_in_processes_of_their_own_answer_each_other(provinces, tmp_path):
-    """Each province's relay and inbox run as `flask federation run` in a process of its own; 北京's starts only
-    after 贵州's message is on the broker (a province that was down), and is killed and restarted once."""
+def test_two_deployments_in_processes_of_their_own_answer_each_other(provinces, proxy, tmp_path):
+    """Each province's relay and inbox run as `flask federation run` in a process of its own, through the proxy;
+    the broker goes away under 贵州's running loop once its message is out (it reconnects by itself); 北京's starts
+    only then (a province that was down), and is killed and restarted once."""
     guizhou, beijing = provinces
     ping = start_ping(guizhou)
-    processes = [deployment(guizhou, tmp_path)]
+    processes = [deployment(guizhou, tmp_path, proxy.url())]
     try:
         wait_for(lambda: outbox(guizhou, ping.correlation_key)[0].status == MessageStatus.SENT, "贵州 publishes")
-        processes.append(deployment(beijing, tmp_path))
+        proxy.cut()
+        proxy.restore()
+        processes.append(deployment(beijing, tmp_path, proxy.url()))
         wait_for(lambda: len(cases(beijing, ping.correlation_key)) == 1, "北京 starts the answering case")
         processes[1].kill()  # wherever it was: before or after its commit, its ack, its answer's publish
         processes[1].wait()
-        processes[1] = deployment(beijing, tmp_path)
+        processes[1] = deployment(beijing, tmp_path, proxy.url())
         wait_for(lambda: cases(guizhou, ping.correlation_key)[0].state_label == "已应答", "the answer arrives")
         wait_for(
             lambda: [m.status for m in outbox(guizhou, ping.correlation_key)] == [MessageStatus.CONFIRMED],
             "北京's receipt",
         )
+        assert processes[0].poll() is None  # 贵州's loop outlived the broker's going away
     finally:
         for process in processes:
             process.terminate()
