@@ -42,7 +42,7 @@ from models.federation import DeadLetter, InboxMessage, InboxStatus
 from models.org import OrgUnit, SchoolClass
 from models.student import Student, StudentStatus
 from models.user import User
-from models.workflow import CaseStatus, InstanceEvent, ProcessInstance
+from models.workflow import CaseStatus, InboxTask, InstanceEvent, ProcessInstance, TaskStatus
 from webapp import create_app
 from webapp.config import ROOT
 from webapp.transfers import CROSS_PROVINCE_STATES
@@ -1000,3 +1000,101 @@ def test_make_demo_provinces_starts_both_provinces_and_their_loops(provinces, tm
     assert f"贵州（520000）：http://127.0.0.1:{port}" in done.stdout
     assert f"北京（110000）：http://127.0.0.1:{port + 1}" in done.stdout
     assert (tmp_path / "keys.json").exists()
+
+
+def test_a_transfer_walked_through_both_provinces_web_applications(provinces, clock, tmp_path):
+    """What a newcomer does in `make demo-provinces`, through the two applications' pages: 贵州's school applies
+    for a 北京 student and its county passes; 北京's school and county pass in their own application; 贵州's school
+    pulls the archive. The broker carries everything between the steps."""
+    guizhou, beijing = provinces
+
+    def app_of(side: Province) -> Any:
+        return create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret",
+                "INSTANCE_DIR": tmp_path / side.code,
+                "DB_ENGINE": side.sessions.kw["bind"],
+                "WTF_CSRF_ENABLED": False,
+                "SESSION_COOKIE_SECURE": False,
+                "PROVINCE_CODE": side.code,
+                "FEDERATION_URL": BROKER_URL,
+                "FEDERATION_KEY": KEYS[side.code][0],
+                "FEDERATION_PEERS": PEERS,
+                "FEDERATION_PREFIX": PREFIX,
+            }
+        )
+
+    apps = {GUIZHOU: app_of(guizhou), BEIJING: app_of(beijing)}
+
+    def signed_in(side: Province, username: str) -> Any:
+        client = apps[side.code].test_client()
+        assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+        return client
+
+    def task_of(side: Province, correlation: str) -> int:
+        with side.sessions() as session:
+            return session.scalars(
+                select(InboxTask.id)
+                .join(ProcessInstance)
+                .where(ProcessInstance.correlation_key == correlation, InboxTask.status == TaskStatus.OPEN)
+            ).one()
+
+    def state(side: Province, correlation: str) -> str:
+        return cases(side, correlation)[0].state_label
+
+    with beijing.sessions() as session:
+        school = session.scalars(select(User.org_id).where(User.username == "dongcheng-xx-registrar")).one()
+        student = session.scalars(
+            select(Student)
+            .where(
+                Student.school_id == school, Student.open_case_id.is_(None), Student.status == StudentStatus.IN_SCHOOL
+            )
+            .order_by(Student.id)
+        ).first()
+    with guizhou.sessions() as session:
+        beijing_id = session.scalars(select(OrgUnit.id).where(OrgUnit.division_code == BEIJING)).one()
+        registrar = session.scalars(select(User).where(User.username == "nanming-xx-registrar")).one()
+        to_class = session.scalars(
+            select(SchoolClass).where(SchoolClass.cohort.has(school_id=registrar.org_id))
+        ).first()
+    school_gz = signed_in(guizhou, "nanming-xx-registrar")
+    applied = school_gz.post(
+        "/transfers/cross-province/new",
+        data={
+            "from_province_id": str(beijing_id),
+            "student_name": student.name,
+            "national_student_id": student.national_student_id,
+            "to_class_id": str(to_class.id),
+            "reason": "随父母回黔工作",
+        },
+    )
+    assert applied.status_code == 302, applied.get_data(as_text=True)
+    with guizhou.sessions() as session:
+        correlation = session.scalars(
+            select(ProcessInstance.correlation_key).order_by(ProcessInstance.id.desc())
+        ).first()
+    steps = [
+        (guizhou, "nanming-county", {"decision": "通过"}, "等待转出学校审核"),
+        (beijing, "dongcheng-xx-registrar", {"decision": "通过"}, "转出学校审核通过"),
+        (beijing, "dongcheng-county", {"decision": "通过"}, "等待转入学校调档"),
+        (guizhou, "nanming-xx-registrar", {"action": "调档"}, "学籍调档完毕"),
+    ]
+    for side, username, fields, then in steps:
+        done = signed_in(side, username).post(f"/tasks/{task_of(side, correlation)}", data=fields)
+        assert done.status_code == 302, done.get_data(as_text=True)
+        for _ in range(3):  # out and back: the request or answer, then the receipts
+            for other in (guizhou, beijing):
+                other.relay()
+            for other in (guizhou, beijing):
+                other.consume()
+        assert state(guizhou, correlation) == then
+    page = school_gz.get("/transfers/?direction=in").get_data(as_text=True)
+    assert student.name in page and "学籍调档完毕" in page
+    with guizhou.sessions() as session:
+        arrived = session.scalars(
+            select(Student).where(
+                Student.national_student_id == student.national_student_id, Student.status == StudentStatus.IN_SCHOOL
+            )
+        ).one()
+        assert arrived.school_id == registrar.org_id
