@@ -8,6 +8,7 @@ printing user and time (who printed it, like the Excel exports' watermark).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -174,8 +175,50 @@ def roster_story(roster: Roster) -> list[Flowable]:
     return story
 
 
-def pdf(stories: Iterable[list[Flowable]], *, title: str, mark: str) -> bytes:
-    """One PDF of the stories, each starting on a new page."""
+# Where the seal sits on the first page (F-61 位置锁定): bottom right, above the footer; centre and radius in points.
+SEAL_CENTRE = (A4[0] - 45 * mm, 40 * mm)
+SEAL_RADIUS = 21 * mm
+
+
+def draw_seal(canvas: Any, org_name: str) -> None:
+    """A red round seal: a double ring, the five-pointed star, the organisation's name along the upper arc."""
+    x, y = SEAL_CENTRE
+    canvas.saveState()
+    red = colors.Color(0.85, 0.05, 0.05, alpha=0.85)
+    canvas.setStrokeColor(red)
+    canvas.setFillColor(red)
+    canvas.setLineWidth(2.2)
+    canvas.circle(x, y, SEAL_RADIUS)
+    canvas.setLineWidth(0.6)
+    canvas.circle(x, y, SEAL_RADIUS - 2.2 * mm)
+    star, outer, inner = canvas.beginPath(), SEAL_RADIUS * 0.32, SEAL_RADIUS * 0.13
+    for point in range(10):
+        radius = outer if point % 2 == 0 else inner
+        angle = math.pi / 2 + point * math.pi / 5
+        px, py = x + radius * math.cos(angle), y + radius * math.sin(angle)
+        star.moveTo(px, py) if point == 0 else star.lineTo(px, py)
+    star.close()
+    canvas.drawPath(star, stroke=0, fill=1)
+    name = org_name[:16]
+    size = 9 if len(name) <= 10 else 7
+    canvas.setFont(FONT, size)
+    sweep = math.radians(min(220, 22 * len(name)))
+    for index, char in enumerate(name):
+        angle = math.pi / 2 + sweep / 2 - (sweep * (index + 0.5) / len(name))
+        ring = SEAL_RADIUS - 2.2 * mm - size - 1
+        canvas.saveState()
+        canvas.translate(x + ring * math.cos(angle), y + ring * math.sin(angle))
+        canvas.rotate(math.degrees(angle) - 90)
+        canvas.drawCentredString(0, 0, char)
+        canvas.restoreState()
+    canvas.setFont(FONT, 7)
+    canvas.drawCentredString(x, y - SEAL_RADIUS * 0.62, "电子印章")
+    canvas.restoreState()
+
+
+def pdf(stories: Iterable[list[Flowable]], *, title: str, mark: str, seal: str = "") -> bytes:
+    """One PDF of the stories, each starting on a new page; ``seal``: the organisation whose seal image the first
+    page carries (the signature is added afterwards, handlers.sealing)."""
     buffer = BytesIO()
     document, footer = _document(buffer, title, mark)
     story: list[Flowable] = []
@@ -185,7 +228,13 @@ def pdf(stories: Iterable[list[Flowable]], *, title: str, mark: str) -> bytes:
         story.extend(part)
     if not story:
         story.append(Paragraph("没有可打印的内容", TITLE))
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
+
+    def first_page(canvas: Any, doc: Any) -> None:
+        footer(canvas, doc)
+        if seal:
+            draw_seal(canvas, seal)
+
+    document.build(story, onFirstPage=first_page, onLaterPages=footer)
     return buffer.getvalue()
 
 
@@ -266,3 +315,31 @@ def school_rosters(session: Session, school_id: int) -> list[Roster]:
     ):
         by_class.setdefault(student.class_id or 0, []).append(student)
     return [roster_of(session, klass, by_class.get(klass.id, [])) for klass in classes if by_class.get(klass.id)]
+
+
+# -- 学生学籍信息确认表 (F-59) ----------------------------------------------------------------------------------------
+
+
+def confirmation_story(card: Card, upload_code: str) -> list[Flowable]:
+    """The form a parent checks and signs: the record as it stands, an empty 变更 column beside each line, the
+    family members, and the 上传号 by which the photo of the signed form is uploaded."""
+    rows: list[list[Any]] = [["项目", "当前信息", "变更（如有错误，请填写正确信息）"]]
+    rows += [[label, Paragraph(_text(value), CELL), ""] for label, value in card.fields]
+    table = Table(rows, colWidths=[30 * mm, 75 * mm, 75 * mm], repeatRows=1)
+    table.setStyle(GRID)
+    table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)]))
+    return [
+        Paragraph("学生学籍信息确认表", TITLE),
+        Paragraph(f"{_text(card.school)}　基础信息表拍照上传号：{upload_code}", SUBTITLE),
+        table,
+        Paragraph("家庭成员或监护人", HEADING),
+        _list_table(("姓名", "关系", "联系电话", "是否监护人"), card.members or [("", "", "", "")], (45, 35, 60, 40)),
+        Spacer(1, 5 * mm),
+        Paragraph(
+            "请家长核对以上信息，在“变更”栏填写需更正的内容并签字；姓名、性别、出生日期、民族、身份证件类型、身份证件号"
+            "的更正须提供户口簿等证明材料。签字后请在家长服务平台上传本表照片（或交班主任代传）。",
+            CELL,
+        ),
+        Spacer(1, 8 * mm),
+        Paragraph("家长（监护人）签字：　　　　　　　　　　　联系电话：　　　　　　　　　　日期：", CELL),
+    ]

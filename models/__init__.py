@@ -14,6 +14,7 @@ from models.class_size import ClassSizeLimit
 from models.document_flow import DocumentAttachment, DocumentRequest
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
+from models.family import ConfirmationForm, FamilyAccessLog, FamilyRequest, ParentAccount, ParentLink
 from models.federation import CasePeer, DeadLetter, InboxMessage, InboxStatus
 from models.feed import ApiToken
 from models.holidays import Holiday
@@ -25,6 +26,7 @@ from models.photo import StudentPhoto
 from models.quality import QualityBaseline, QualityCampaign
 from models.regional import GradeQuota, RegionalOverride, SchoolAdmissionProfile
 from models.reports import ReportCount
+from models.seal_key import SealKey
 from models.seals import Seal
 from models.settings import ControlledField, PhotoCollection, ProvinceControlledField, RegistrationOpening
 from models.staged_intake import StagedRecord
@@ -46,6 +48,12 @@ from models.workflow import (
 )
 
 __all__ = [
+    "ConfirmationForm",
+    "FamilyAccessLog",
+    "FamilyRequest",
+    "ParentAccount",
+    "ParentLink",
+    "SealKey",
     "RolePermissionOff",
     "QualityBaseline",
     "QualityCampaign",

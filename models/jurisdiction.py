@@ -16,6 +16,7 @@ from models.calendar import Term
 from models.class_size import ClassSizeLimit
 from models.document_flow import DocumentRequest
 from models.errors import NotFound
+from models.family import FamilyRequest, ParentLink
 from models.feed import ApiToken
 from models.job import Job
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
@@ -171,6 +172,43 @@ def case_or_404(session: Session, user: User, instance_id: int) -> ProcessInstan
     if case is None:
         raise NotFound()
     return case
+
+
+# -- parents (F-62): a parent sees its own children, bound by their registration code, and nothing else ----------
+
+
+def children_of(parent_id: int) -> Select[Student]:
+    bound = select(ParentLink.student_id).where(ParentLink.parent_id == parent_id)
+    return select(Student).where(Student.id.in_(bound), Student.status != StudentStatus.DELETED).order_by(Student.id)
+
+
+def child_or_404(session: Session, parent_id: int, student_id: int) -> Student:
+    student = session.scalars(children_of(parent_id).where(Student.id == student_id)).one_or_none()
+    if student is None:
+        raise NotFound()
+    return student
+
+
+def child_case_or_404(session: Session, parent_id: int, instance_id: int) -> ProcessInstance:
+    """A case of one of the parent's children."""
+    children = children_of(parent_id).with_only_columns(Student.id)
+    case = session.scalars(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id, ProcessInstance.student_id.in_(children))
+    ).one_or_none()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def family_request_or_404(session: Session, user: User, request_id: int) -> FamilyRequest:
+    """A parent's correction of a student the (school) user sees."""
+    visible = students_visible_to(user).with_only_columns(Student.id)
+    row = session.scalars(
+        select(FamilyRequest).where(FamilyRequest.id == request_id, FamilyRequest.student_id.in_(visible))
+    ).one_or_none()
+    if row is None:
+        raise NotFound()
+    return row
 
 
 def may_clean_up(user: User, case: ProcessInstance) -> bool:
@@ -345,6 +383,19 @@ def units_administered_by(user: User) -> Select[OrgUnit]:
     """The organisations where ``user`` may create accounts, in tree order (none unless an administrator)."""
     query = select(OrgUnit).where(OrgUnit.path.startswith(user.org.path, autoescape=True)).order_by(OrgUnit.path)
     return query if user.has_role(Role.ADMINISTRATOR) else query.where(OrgUnit.id.is_(None))
+
+
+def units_sealed_by(user: User) -> Select[OrgUnit]:
+    """印章制作 (F-61): the security administrator's organisation and those below it (none for anyone else)."""
+    query = select(OrgUnit).where(OrgUnit.path.startswith(user.org.path, autoescape=True)).order_by(OrgUnit.path)
+    return query if user.has_role(Role.SECURITY_ADMINISTRATOR) else query.where(OrgUnit.id.is_(None))
+
+
+def seal_unit_or_404(session: Session, user: User, org_id: int) -> OrgUnit:
+    unit = session.scalars(units_sealed_by(user).where(OrgUnit.id == org_id)).one_or_none()
+    if unit is None:
+        raise NotFound()
+    return unit
 
 
 def users_administered_by(user: User) -> Select[User]:

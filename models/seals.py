@@ -20,10 +20,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models.access_log import AccessLog
 from models.audit import AuditEvent
 from models.base import Base
+from models.family import FamilyAccessLog
 
 CHAINS: dict[str, Table] = {
     "audit_event": AuditEvent.__table__,
     "access_log": AccessLog.__table__,
+    "family_access_log": FamilyAccessLog.__table__,
 }
 GENESIS = "0" * 64
 BATCH = 5000
@@ -84,7 +86,7 @@ class Broken:
         return f"{CHAIN_LABELS[self.chain]}第 {self.row_id} 条记录{self.what}"
 
 
-CHAIN_LABELS = {"audit_event": "操作日志", "access_log": "访问日志"}
+CHAIN_LABELS = {"audit_event": "操作日志", "access_log": "访问日志", "family_access_log": "家长访问日志"}
 
 
 def verify(session: Session, chain: str) -> Broken | None:

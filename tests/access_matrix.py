@@ -12,6 +12,10 @@ How to classify a new route (endpoint = "<blueprint>.<function name>", as in ``u
   (``models.jurisdiction.*_visible_to``) and it takes no object id from the URL.
 - ``roles(Role.X, ...)``: ``@requires(Role.X, ...)`` and no object id in the URL (or an id of something shared by
   every province, such as a diagram or a national holiday).
+- ``parent()`` / ``parent("loader")``: a page of the parents' portal (F-62): a parent's own sign-in, not a staff
+  login; anonymous visitors and staff alike are sent to ``/portal/login``. With a loader (``own_child_or_404``,
+  ``child_case_or_404``), the URL names a child or a case and another parent gets 404
+  (``test_a_parent_gets_404_for_another_childs_objects``).
 - ``scoped("kind", "loader", Role.X, ...)``: the URL names an object (``/students/<int:student_id>``, a case, a task,
   an attachment, a class, ...) and the view loads it through ``loader`` (e.g. ``student_or_404`` of
   ``webapp.access``), which answers 404 outside the user's jurisdiction; the loader's name must appear in the
@@ -42,6 +46,7 @@ class Access:
     loader: str = ""
     why: str = ""
     levels: tuple[str, ...] = ()  # ``requires(..., at=...)``: only users of organisations at these levels
+    parent: bool = False  # the parents' portal: its own sign-in (F-62)
 
 
 def public(why: str) -> Access:
@@ -54,6 +59,10 @@ def logged_in() -> Access:
 
 def roles(*allowed: Role, at: tuple[str, ...] = ()) -> Access:
     return Access(roles=allowed, levels=at)
+
+
+def parent(loader: str = "") -> Access:
+    return Access(parent=True, loader=loader)
 
 
 def scoped(kind: str, loader: str, *allowed: Role) -> Access:
@@ -269,6 +278,30 @@ ROUTES: dict[str, Access] = {
     "feed.revoke": scoped("api_token", "api_token_or_404", R.ADMINISTRATOR),
     "api.changes": public("a bearer token of its own instead of a login: 401 without one (tests/test_feed.py)"),
     "api.openapi": public("the API's published description, no data"),
+    # -- 家长核对 (F-59): the school's side; a homeroom teacher's statistics and students are its own classes'
+    "families.index": roles(*SCHOOL),
+    "families.form_pdf": scoped("student", "student_or_404", *SCHOOL),
+    "families.photo": scoped("confirmation_photo", "student_or_404", *SCHOOL),
+    "families.reset_code": scoped("student", "student_or_404", *SCHOOL),
+    "families.upload": roles(*SCHOOL),
+    "families.reset_password": roles(*SCHOOL),
+    "families.decide": scoped("family_request", "family_request_or_404", *SCHOOL),
+    # -- 家长服务平台 (F-62): parents, by their own sign-in
+    "portal.login": public("the parents' sign-in page"),
+    "portal.register": public("a parent registers with the school-issued code and the phone on record"),
+    "portal.logout": parent(),
+    "portal.password": parent(),
+    "portal.index": parent(),
+    "portal.child": parent("own_child_or_404"),
+    "portal.form_pdf": parent("own_child_or_404"),
+    "portal.photo": parent("own_child_or_404"),
+    "portal.upload": parent("own_child_or_404"),
+    "portal.correct": parent("own_child_or_404"),
+    "portal.case": parent("child_case_or_404"),
+    # -- 电子签章 (F-61): the security administrator holds the keys; anybody verifies a PDF
+    "seals.index": roles(R.SECURITY_ADMINISTRATOR),
+    "seals.create": roles(R.SECURITY_ADMINISTRATOR),
+    "seals.verify": public("anybody checks a downloaded PDF; it answers with the sealing organisation only"),
     # -- prints (学籍卡片, 学生花名册, 全校批量打印): a homeroom teacher's roster of another class is 404 too
     "prints.index": roles(R.SCHOOL_REGISTRAR, R.SCHOOL_REVIEWER, R.HOMEROOM_TEACHER),
     "prints.card": scoped("student", "student_or_404"),
@@ -320,6 +353,14 @@ PERSONAL_DATA: frozenset[str] = frozenset(
         "prints.card",
         "prints.roster",
         "prints.batch",
+        "families.index",
+        "families.form_pdf",
+        "families.photo",
+        "portal.index",
+        "portal.child",
+        "portal.form_pdf",
+        "portal.photo",
+        "portal.case",
         "quality.detail",
         "students.search",
         "students.detail",
@@ -373,6 +414,19 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset(
         "staged_intake.act",
         "lifecycle.promotion_run",
         "api.openapi",
+        "families.upload",
+        "families.reset_code",
+        "families.reset_password",
+        "families.decide",
+        "portal.login",
+        "portal.register",
+        "portal.logout",
+        "portal.password",
+        "portal.upload",
+        "portal.correct",
+        "seals.index",
+        "seals.create",
+        "seals.verify",
         "federation.index",
         "federation.retry",
         "feed.issue",

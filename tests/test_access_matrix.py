@@ -12,7 +12,7 @@ import inspect
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -22,15 +22,18 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import NumberConverter
 
+from handlers import families
 from models import feed
 from models.attachment import store_upload
 from models.calendar import AUTUMN, AcademicYear, Term
 from models.class_size import ClassSizeLimit
 from models.document_flow import DocumentRequest, store_attachment
+from models.family import FamilyRequest, ParentAccount, ParentLink
 from models.job import Job
 from models.lifecycle import PromotionRun
 from models.org import Cohort, SchoolClass, Stage
 from models.quality import QualityCampaign
+from models.student import Student
 from models.user import Role, User
 from models.workbench import NoticeKind, Notification, SavedView
 from tests.access_matrix import ROUTES, Access, unclassified
@@ -125,6 +128,8 @@ def test_anonymous_visitors_are_sent_to_login(client, app):
         response = _request(client, rule)
         if ROUTES[rule.endpoint].public:
             assert "/login" not in (response.location or ""), rule.endpoint
+        elif ROUTES[rule.endpoint].parent:
+            assert response.status_code == 302 and response.location.startswith("/portal/login"), rule.endpoint
         else:
             assert response.status_code == 302 and response.location.startswith("/login"), rule.endpoint
 
@@ -137,6 +142,11 @@ def test_each_role_gets_403_exactly_where_the_table_says(role, app, login_as, us
     for rule in _rules(app):
         access = ROUTES[rule.endpoint]
         if access.public or rule.endpoint == "auth.logout":
+            continue
+        if access.parent:  # a staff sign-in is no parent's: the portal's own login (the auditor's POST: 403 first)
+            response = _request(client, rule)
+            if response.status_code != 403 and not (response.location or "").startswith("/portal/login"):
+                wrong.append(f"{rule.endpoint}: {response.status_code}, expected the portal's login")
             continue
         allowed = (not access.roles or role in access.roles) and (not access.levels or level in access.levels)
         if not allowed:
@@ -288,6 +298,27 @@ def _api_token(w: World, owner: User) -> dict[str, Any]:
     return {"token_id": token.id}
 
 
+def _confirmation_photo(w: World, owner: User) -> dict[str, Any]:
+    pupil = w.student_of("nanming-xx-registrar")
+    form = families.form_of(w.session, pupil)
+    form.photo, form.photo_type, form.uploaded_at = b"\xff\xd8\xff a photo", "image/jpeg", datetime.now(UTC)
+    w.session.commit()
+    return {"student_id": pupil.id}
+
+
+def _family_request(w: World, owner: User) -> dict[str, Any]:
+    pupil = w.student_of("nanming-xx-registrar")
+    account = ParentAccount(phone=f"139{secrets.randbelow(10**8):08d}", password_hash="x")
+    w.session.add(account)
+    w.session.flush()
+    row = FamilyRequest(
+        student_id=pupil.id, parent_id=account.id, field="home_address", new_value="贵阳市南明区某路1号"
+    )
+    w.session.add(row)
+    w.session.commit()
+    return {"request_id": row.id, "decision": "reject"}
+
+
 def _quality_campaign(w: World, owner: User) -> dict[str, Any]:
     county = w.user("nanming-county")
     campaign = QualityCampaign(org_id=county.org_id, title="核查", deadline=date(2032, 7, 31), opened_by_id=county.id)
@@ -335,6 +366,8 @@ OBJECTS: dict[str, Callable[[World, User], dict[str, Any]]] = {
     "user": _user,
     "api_token": _api_token,
     "quality_campaign": _quality_campaign,
+    "confirmation_photo": _confirmation_photo,
+    "family_request": _family_request,
 }
 # An upload of somebody else is "not there": the view answers as for an expired one (a redirect, nothing shown).
 NOT_THERE = {"upload": (302, 404)}
@@ -364,3 +397,26 @@ def test_objects_of_this_county_are_404_to_other_counties_and_provinces(endpoint
     # The same URL for its own users: the 404s above are about jurisdiction, not about a wrong id.
     answers = {owner.username: _request(login_as(owner.username), rule, args).status_code for owner in owners}
     assert any(s not in (403, 404) and s < 500 for s in answers.values()), f"{endpoint} answered its own {answers}"
+
+
+# -- the parents' portal (F-62): a parent sees its own children only ---------------------------------------------------
+
+
+def test_a_parent_gets_404_for_another_childs_objects(app, world, session):
+    """Every portal route that names a child or a case, for a pupil of another family: 404 (tests/test_families.py
+    shows the same URLs answer the child's own parent)."""
+    registrar = world.user("nanming-xx-registrar")
+    bound = select(ParentLink.student_id)
+    pupil = session.scalars(
+        select(Student).where(Student.school_id == registrar.org_id, Student.id.not_in(bound)).order_by(Student.id)
+    ).first()
+    case = world.flows("mistaken_deletion", student=pupil, by=registrar, reason="误录入").case
+    client = app.test_client()
+    response = client.post("/portal/login", data={"phone": "13800000001", "password": "Xueji@2026"})
+    assert response.status_code == 302
+    named = [r for r in _rules(app) if ROUTES[r.endpoint].parent and r.arguments]
+    assert named
+    for rule in named:
+        args = {"student_id": pupil.id, "case_id": case.id, "field": "home_address", "value": "x"}
+        assert ROUTES[rule.endpoint].loader in inspect.getsource(inspect.unwrap(app.view_functions[rule.endpoint]))
+        assert _request(client, rule, args).status_code == 404, rule.endpoint

@@ -26,6 +26,7 @@ from webapp import (
     cli,
     db,
     documents,
+    families,
     federation,
     feed,
     filters,
@@ -36,6 +37,7 @@ from webapp import (
     menu,
     parameters,
     permissions,
+    portal,
     prints,
     processes,
     production,
@@ -45,6 +47,7 @@ from webapp import (
     reports,
     school_changes,
     school_classes,
+    seals,
     security,
     signin,
     staged_intake,
@@ -112,6 +115,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         regional.bp,
         term_registration.bp,
         staged_intake.bp,
+        families.bp,
+        portal.bp,
+        seals.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

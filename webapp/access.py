@@ -19,6 +19,7 @@ from models.calendar import Term
 from models.class_size import ClassSizeLimit
 from models.document_flow import DocumentRequest
 from models.errors import NotFound
+from models.family import FamilyRequest
 from models.feed import ApiToken
 from models.job import Job
 from models.org import Cohort, OrgLevel, OrgUnit, SchoolClass
@@ -164,3 +165,11 @@ def administered_unit_or_404(org_id: int) -> OrgUnit:
 
 def api_token_or_404(token_id: int) -> ApiToken:
     return _or_404(lambda: jurisdiction.api_token_or_404(db(), me(), token_id))
+
+
+def family_request_or_404(request_id: int) -> FamilyRequest:
+    return _or_404(lambda: jurisdiction.family_request_or_404(db(), me(), request_id))
+
+
+def seal_unit_or_404(org_id: int) -> OrgUnit:
+    return _or_404(lambda: jurisdiction.seal_unit_or_404(db(), me(), org_id))

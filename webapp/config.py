@@ -98,6 +98,7 @@ class Config:
         "registration.import_file": MAX_IMPORT_LENGTH,
         "admissions.results_import": 64 * 1024 * 1024,
         "registration.photo_upload": 128 * 1024 * 1024,
+        "seals.verify": 21 * 1024 * 1024,
     }
     # Failed logins from one address within the window before that address must wait (per account: LOGIN_MAX_*).
     LOGIN_IP_MAX_FAILURES = 20

@@ -18,8 +18,10 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 from werkzeug.security import generate_password_hash
 
+from handlers import families
 from models.business_calendar import BusinessPeriod, PeriodKind
 from models.calendar import AUTUMN, SPRING, AcademicYear, Term
+from models.family import ParentAccount, ParentLink
 from models.holidays import Holiday
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage, add_unit
 from models.student import Guardian, Student, StudentStatus
@@ -84,6 +86,14 @@ DEMO_SHOWCASE = [
     "dongcheng-xx-registrar",
     "dongcheng-county",
     "beijing-province",
+]
+
+# 家长服务平台 (F-62): the first pupil of 南明第一小学's homeroom class has a parent already registered (phone and the
+# demo password); the second has a registration code issued and no parent yet (register with it and the phone).
+DEMO_PARENT_PHONE, DEMO_NEW_PARENT_PHONE, DEMO_REGISTRATION_CODE = "13800000001", "13800000002", "DEMO2026JZ"
+DEMO_PARENTS = [
+    (DEMO_PARENT_PHONE, "密码 " + Config.DEMO_PASSWORD, "已注册，已绑定子女"),
+    (DEMO_NEW_PARENT_PHONE, "注册码 " + DEMO_REGISTRATION_CODE, "未注册：在「用注册码注册」页绑定子女"),
 ]
 
 SURNAMES = (
@@ -187,6 +197,7 @@ def load(session: Session, *, students: int = 2000, seed: int = 2026, password: 
             _student(b, school, cohort, school_class, entry_age)
             created += 1
     # Beijing draws from its own generator, so the Guizhou world stays exactly what it was.
+    _families(b, password)
     bj_classes = _beijing(b, national, start_year, seed)
     created += len(bj_classes) * BEIJING_STUDENTS_PER_CLASS
     classes += bj_classes
@@ -195,6 +206,31 @@ def load(session: Session, *, students: int = 2000, seed: int = 2026, password: 
         f"已载入演示数据：{len(classes) // (CLASSES_PER_COHORT * COHORTS_PER_SCHOOL)} 所学校，"
         f"{len(classes)} 个班级，{created} 名学生，{b.users} 个用户"
     )
+
+
+def _families(b: _Builder, password: str) -> None:
+    teacher = b.session.scalar(select(User).where(User.username == "nanming-xx-teacher"))
+    if teacher is None:
+        return
+    b.session.flush()
+    pupils = b.session.scalars(
+        select(Student)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(SchoolClass.homeroom_teacher_id == teacher.id)
+        .order_by(Student.id)
+        .limit(2)
+    ).all()
+    if len(pupils) < 2:  # noqa: PLR2004
+        return
+    for pupil, phone in zip(pupils, (DEMO_PARENT_PHONE, DEMO_NEW_PARENT_PHONE), strict=True):
+        pupil.guardians[0].phone = phone
+        families.issue_code(
+            b.session, teacher, pupil, DEMO_REGISTRATION_CODE if phone == DEMO_NEW_PARENT_PHONE else None
+        )
+    account = ParentAccount(phone=DEMO_PARENT_PHONE, password_hash=generate_password_hash(password))
+    b.session.add(account)
+    b.session.flush()
+    b.session.add(ParentLink(parent_id=account.id, student_id=pupils[0].id))
 
 
 def _beijing(gz: _Builder, national: OrgUnit, start_year: int, seed: int) -> list:

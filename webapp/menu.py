@@ -63,6 +63,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("school_classes.cohorts", "年级信息管理", "nav-cohorts"),
             Link("school_classes.classes", "班级信息管理", "nav-classes"),
             Link("prints.index", "学籍打印", "nav-prints"),
+            Link("families.index", "家长核对", "nav-families"),
         ),
     ),
     Menu(
@@ -99,6 +100,7 @@ NAV: tuple[Link | Menu, ...] = (
             Link("admin.orgs_index", "组织机构与学校", "nav-orgs"),
             Link("admin.org_import", "组织机构导入", "nav-org-import"),
             Link("feed.tokens", "数据交换令牌", "nav-api-tokens"),
+            Link("seals.index", "电子印章", "nav-seals"),
             Link("school_changes.index", "学校合并、撤销", "nav-school-changes"),
             Link("federation.index", "跨省消息交换", "nav-federation"),
             Link("signin.policy", "登录安全策略", "nav-sign-in-policy"),
