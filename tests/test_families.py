@@ -229,3 +229,10 @@ def test_only_the_security_administrator_makes_seals(login_as, session):
     assert login_as("nanming-admin").post("/admin/seals", data={"org_id": str(bound.school_id)}).status_code == 403
     # Another province's security administrator cannot make Guizhou's seals.
     assert login_as("beijing-security").post("/admin/seals", data={"org_id": str(bound.school_id)}).status_code == 404
+
+
+def test_the_card_print_carries_the_same_seal(app, session, sealed_form, login_as):
+    bound, _ = _children(session)
+    card = login_as("nanming-xx-registrar").get(f"/prints/students/{bound.id}/card.pdf")
+    assert card.status_code == 200
+    assert "验证通过" in _verify(app, card.data).get_data(as_text=True)

@@ -4,6 +4,7 @@ background job whose PDF is downloaded from the job page. Every print is in the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,12 +13,12 @@ from flask_login import login_required
 from sqlalchemy import select
 
 import jobs
-from handlers import prints
+from handlers import prints, sealing
 from models.base import utcnow
 from models.clock import local
 from models.jurisdiction import SCHOOL_WIDE_ROLES
-from models.org import Cohort, OrgLevel, SchoolClass
-from models.user import Role
+from models.org import Cohort, OrgLevel, OrgUnit, SchoolClass
+from models.user import Role, User
 from webapp import access_log, xlsx
 from webapp.access import job_or_404, me, own_class_or_404, requires, student_or_404
 from webapp.db import db
@@ -34,6 +35,23 @@ def pdf_response(data: bytes, filename: str, *, download: bool = False) -> Respo
         mimetype="application/pdf",
         headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}.pdf"},
     )
+
+
+def passphrase() -> bytes:
+    """What the organisations' seal keys are encrypted with: the deployment's secret key."""
+    return str(current_app.config["SECRET_KEY"]).encode()
+
+
+def sealed_pdf(stories: list[list[Any]], *, title: str, mark: str, org: OrgUnit, by: User | None) -> bytes:
+    """The PDF of ``stories`` under the seal of ``org`` (or of its nearest superior with one, F-61): the seal image
+    on the first page and the signature over the whole file; plain when no seal has been made yet."""
+    key = sealing.key_for(db(), org)
+    data = prints.pdf(stories, title=title, mark=mark, seal=key.org.name if key else "")
+    if key is None:
+        return data
+    signed = sealing.sign(db(), key, data, passphrase(), reason=title, by=by)
+    db().commit()  # the seal's use, in the audit trail
+    return signed
 
 
 def batch_path(job_id: int) -> Path:
@@ -62,7 +80,8 @@ def index() -> ResponseReturnValue:
 @login_required
 def card(student_id: int) -> ResponseReturnValue:
     student = student_or_404(student_id)
-    data = prints.pdf([prints.card_story(prints.card_of(db(), student))], title="学籍卡片", mark=xlsx.watermark(me()))
+    story = prints.card_story(prints.card_of(db(), student))
+    data = sealed_pdf([story], title="学籍卡片", mark=xlsx.watermark(me()), org=student.school, by=me())
     access_log.saw([student.id], "学籍卡片打印")
     return pdf_response(data, f"学籍卡片-{student.name}")
 

@@ -15,7 +15,7 @@ from models.seal_key import SealKey
 from models.user import Role
 from webapp.access import me, requires, seal_unit_or_404
 from webapp.db import db
-from webapp.families import passphrase
+from webapp.prints import passphrase
 
 bp = Blueprint("seals", __name__)
 MAX_PDF = 20 * 1024 * 1024
