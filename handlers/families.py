@@ -155,11 +155,17 @@ def authenticate(session: Session, phone: str, password: str, now: datetime, thr
             account.failed_logins += 1
             if account.failed_logins >= throttle.max_failures:
                 account.locked_until, account.failed_logins = now + timedelta(minutes=throttle.lock_minutes), 0
-            session.flush()
+            _trail(session, "parent.login.failed", account.id)
         raise DomainError("手机号或密码错误")
     account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
-    session.flush()
+    _trail(session, "parent.login", account.id)
     return account
+
+
+def _trail(session: Session, action: str, account_id: int) -> None:
+    """Parents' sign-ins in the audit trail beside the staff's (``login``, ``login.failed``)."""
+    audit.record(session, actor=None, action=action, entity="parent_account", entity_id=account_id, before={}, after={})
+    session.flush()
 
 
 def change_password(session: Session, account: ParentAccount, new: str) -> None:

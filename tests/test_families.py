@@ -236,3 +236,14 @@ def test_the_card_print_carries_the_same_seal(app, session, sealed_form, login_a
     card = login_as("nanming-xx-registrar").get(f"/prints/students/{bound.id}/card.pdf")
     assert card.status_code == 200
     assert "验证通过" in _verify(app, card.data).get_data(as_text=True)
+
+
+def test_wrong_passwords_lock_the_parent_account_like_a_staff_one(app, session):
+    client = app.test_client()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        wrong = client.post("/portal/login", data={"phone": DEMO_PARENT_PHONE, "password": "not-it-2026"})
+        assert wrong.status_code == 422 and "手机号或密码错误" in wrong.get_data(as_text=True)
+    right = client.post("/portal/login", data={"phone": DEMO_PARENT_PHONE, "password": Config.DEMO_PASSWORD})
+    assert right.status_code == 422 and "账号已暂时锁定" in right.get_data(as_text=True)
+    trail = session.scalars(select(AuditEvent.action).where(AuditEvent.entity == "parent_account")).all()
+    assert trail.count("parent.login.failed") == app.config["LOGIN_MAX_FAILURES"]

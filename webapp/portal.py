@@ -75,9 +75,11 @@ def parent_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        account_id, seen = session.get("parent_id"), session.get("parent_seen", 0)
+        account_id, seen, since = session.get("parent_id"), session.get("parent_seen", 0), session.get("parent_at", 0)
         account = db().get(ParentAccount, account_id) if account_id else None
-        if account is None or time.time() - seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        config, now = current_app.config, time.time()
+        idle, lived = now - seen > config["SESSION_IDLE_MINUTES"] * 60, now - since > config["SESSION_MAX_HOURS"] * 3600
+        if account is None or idle or lived:
             session.pop("parent_id", None)
             return redirect(url_for("portal.login", next=request.full_path.rstrip("?")))
         session["parent_seen"] = time.time()
@@ -115,7 +117,7 @@ def _throttled() -> int:
 def _sign_in(account: ParentAccount) -> ResponseReturnValue:
     target = request.args.get("next", "")
     session.clear()  # a new sign-in gets a new session: nothing of whoever used this browser before
-    session["parent_id"], session["parent_seen"] = account.id, time.time()
+    session["parent_id"], session["parent_seen"], session["parent_at"] = account.id, time.time(), time.time()
     if not target.startswith("/portal/") or target.startswith("//"):
         target = url_for("portal.index")
     return redirect(target)
