@@ -247,3 +247,10 @@ def test_wrong_passwords_lock_the_parent_account_like_a_staff_one(app, session):
     assert right.status_code == 422 and "账号已暂时锁定" in right.get_data(as_text=True)
     trail = session.scalars(select(AuditEvent.action).where(AuditEvent.entity == "parent_account")).all()
     assert trail.count("parent.login.failed") == app.config["LOGIN_MAX_FAILURES"]
+
+
+def test_the_county_sees_what_parents_looked_at(app, session, login_as):
+    bound, _ = _children(session)
+    _parent(app).get(f"/portal/students/{bound.id}")
+    page = login_as("nanming-county").get(f"/access-log/students/{bound.id}").get_data(as_text=True)
+    assert 'data-testid="family-access-log"' in page and "138****0001" in page and "家长服务平台：学籍信息" in page

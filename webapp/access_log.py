@@ -25,6 +25,7 @@ from models.access_log import AccessLog
 from models.audit import AuditEvent
 from models.base import utcnow
 from models.clock import local_text
+from models.family import FamilyAccessLog, ParentAccount
 from models.student import Student
 from models.user import Role, User
 from webapp import menu, xlsx
@@ -121,7 +122,18 @@ def student(student_id: int) -> ResponseReturnValue:
         )
         .all()
     )
-    return render_template("access_log/student.html", student=shown, rows=rows)
+    parents = (
+        db()
+        .execute(
+            select(FamilyAccessLog, ParentAccount.phone)
+            .join(ParentAccount, ParentAccount.id == FamilyAccessLog.parent_id)
+            .where(FamilyAccessLog.student_id == shown.id)
+            .order_by(FamilyAccessLog.id.desc())
+            .limit(500)
+        )
+        .all()
+    )
+    return render_template("access_log/student.html", student=shown, rows=rows, parents=parents)
 
 
 # -- the audit administrator's query by user (三员分立: reads and exports, changes nothing) ------------------
