@@ -138,7 +138,10 @@ def sign(session: Session, key: SealKey, pdf: bytes, passphrase: bytes, *, reaso
 @lru_cache(maxsize=64)
 def _unlocked(private_key_pem: str, passphrase: bytes) -> bytes:
     """The key decrypted once per process (the KDF takes a third of a second): a batch of prints pays it once."""
-    private = serialization.load_pem_private_key(private_key_pem.encode(), passphrase)
+    try:
+        private = serialization.load_pem_private_key(private_key_pem.encode(), passphrase)
+    except ValueError as exc:  # the deployment's secret key changed since the seal was made
+        raise DomainError("电子印章无法使用（部署密钥已更换），请安全管理员重新制作印章") from exc
     return private.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )

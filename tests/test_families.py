@@ -102,14 +102,15 @@ def test_the_teacher_uploads_for_a_parent_resets_the_code_and_the_password(app, 
     assert session.get(ConfirmationForm, bound.id).uploaded_by.value == "teacher"
     assert f'data-testid="uploaded-{bound.class_id}">1<' in teacher.get("/families/").get_data(as_text=True)
 
-    reset = teacher.post("/families/parents/password", data={"phone": DEMO_PARENT_PHONE}, follow_redirects=True)
+    reset = teacher.post("/families/parents/password", data={"phone": DEMO_PARENT_PHONE})
+    assert reset.status_code == 200  # shown in the answer, never in the (signed, readable) session cookie
     temporary = reset.get_data(as_text=True).split("家长密码已重置为 ")[1].split("（")[0]
     parent = _parent(app, password=temporary)
     assert parent.get("/portal/").location.startswith("/portal/password")  # changes it first
     parent.post("/portal/password", data={"new": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert parent.get("/portal/").status_code == 200
 
-    page = teacher.post(f"/families/students/{bound.id}/code", follow_redirects=True).get_data(as_text=True)
+    page = teacher.post(f"/families/students/{bound.id}/code").get_data(as_text=True)
     assert "的新注册码：" in page
     session.expire_all()
     assert session.scalars(select(ParentLink).where(ParentLink.student_id == bound.id)).all() == []
@@ -254,3 +255,12 @@ def test_the_county_sees_what_parents_looked_at(app, session, login_as):
     _parent(app).get(f"/portal/students/{bound.id}")
     page = login_as("nanming-county").get(f"/access-log/students/{bound.id}").get_data(as_text=True)
     assert 'data-testid="family-access-log"' in page and "138****0001" in page and "家长服务平台：学籍信息" in page
+
+
+def test_a_seal_made_under_another_secret_key_refuses_instead_of_printing_unsealed(
+    sealed_form, login_as, session, monkeypatch
+):
+    bound, _ = _children(session)
+    monkeypatch.setattr("webapp.prints.passphrase", lambda: b"another-deployment-key")
+    refused = login_as(TEACHER).get(f"/families/students/{bound.id}/form.pdf")
+    assert refused.status_code == 503 and "电子印章无法使用" in refused.get_data(as_text=True)

@@ -48,6 +48,12 @@ def read_upload(name: str) -> tuple[bytes, str] | None:
 @requires(*SCHOOL)
 def index() -> ResponseReturnValue:
     """学生电子档案上传统计: per class, then per student of the classes the user sees."""
+    return _index_page(None)
+
+
+def _index_page(issued: str | None) -> ResponseReturnValue:
+    """The page, with a new code or password shown in this answer only: not in a flash message (the session cookie
+    is signed, not secret)."""
     user = me()
     students = (
         db()
@@ -76,7 +82,7 @@ def index() -> ResponseReturnValue:
     access_log.saw(ids, "家长核对")
     return render_template(
         "families/index.html", stats=families.class_statistics(db(), user), students=students, forms=forms,
-        bound=bound, pending=pending, labels=families.FIELD_LABELS, issued=None,
+        bound=bound, pending=pending, labels=families.FIELD_LABELS, issued=issued,
     )  # fmt: skip
 
 
@@ -125,8 +131,7 @@ def reset_code(student_id: int) -> ResponseReturnValue:
     student = student_or_404(student_id)
     code = families.issue_code(db(), me(), student)
     db().commit()
-    flash(f"{student.name}的新注册码：{code}（只显示这一次，请抄给家长；原注册码及其绑定已失效）", "success")
-    return redirect(url_for("families.index"))
+    return _index_page(f"{student.name}的新注册码：{code}（只显示这一次，请抄给家长；原注册码及其绑定已失效）")
 
 
 @bp.post("/parents/password")
@@ -138,9 +143,8 @@ def reset_password() -> ResponseReturnValue:
     except DomainError as err:
         db().rollback()
         flash(err.message, "danger")
-    else:
-        flash(f"家长密码已重置为 {temporary}（只显示这一次），家长登录后须修改密码", "success")
-    return redirect(url_for("families.index"))
+        return redirect(url_for("families.index"))
+    return _index_page(f"家长密码已重置为 {temporary}（只显示这一次），家长登录后须修改密码")
 
 
 @bp.post("/requests/<int:request_id>")
