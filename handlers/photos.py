@@ -17,7 +17,7 @@ from models.jurisdiction import SCHOOL_WIDE_ROLES, students_visible_to
 from models.org import Cohort, OrgUnit, School, SchoolClass
 from models.photo import StudentPhoto
 from models.settings import photo_collection_open
-from models.student import Student, StudentStatus
+from models.student import Student, StudentStatus, has_id_number
 from models.user import User
 
 MAX_BYTES = 61_440  # "< 60K" read as 60 KiB
@@ -71,7 +71,7 @@ def find_student(session: Session, school: School, filename: str) -> Student:
         raise DomainError("文件名应以.jpg结尾")
     alive = (Student.school_id == school.org_id, Student.status != StudentStatus.DELETED)
     if "_" not in stem:
-        student = session.scalar(select(Student).where(Student.id_doc_number == stem.upper(), *alive))
+        student = session.scalar(select(Student).where(has_id_number(stem), *alive))
         if student is None:
             raise DomainError(f"本校没有身份证件号为{stem}的学生")
         return student

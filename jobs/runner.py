@@ -53,7 +53,7 @@ def kind(name: str, *, writes: bool, after: After | None = None, partial: bool =
 
 def kinds() -> dict[str, Kind]:
     """Every job kind (their modules register them when imported)."""
-    from jobs import exports, imports, lifecycle, migration, prints, reports, workbench  # noqa: F401 -- registers them
+    from jobs import exports, imports, keys, lifecycle, migration, prints, reports, workbench  # noqa: F401 -- registers them
 
     return KINDS
 

@@ -23,6 +23,8 @@ from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
+from models import crypto
+
 _JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(value, ensure_ascii=False) without its per-call set-up
 _AS_IS = frozenset({str, int, float, bool, type(None), date, datetime, Decimal})
 
@@ -62,6 +64,9 @@ def insert_rows(session: Session, table: Table, rows: Iterable[Row]) -> None:
     if session.get_bind().dialect.name != "postgresql":
         session.execute(insert(table), [first, *rows])
         return
+    if crypto.sealed_columns(table):  # COPY bypasses the column types: seal as an INSERT's binding would
+        rows = crypto.seal_rows(table, chain([first], rows))
+        first = next(rows)
     columns = list(first)
     values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     plain = _memo_plain()
@@ -113,6 +118,8 @@ def insert_columns(
     if not count:
         return []
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and crypto.sealed_columns(table):
+        columns = _sealed(table, columns)  # elsewhere the INSERT's binding seals (models.crypto)
     names = list(columns)
     values = [
         (c.texts() if dialect == "postgresql" else c.dicts()) if isinstance(c, JsonObjects) else _converted(c, dialect)
@@ -136,6 +143,27 @@ def insert_columns(
         rows = ((new_id, *row) for new_id, row in zip(ids, rows, strict=True))
     _copy_tuples(session, table, names, rows)
     return ids
+
+
+def _sealed(table: Table, columns: Columns) -> Columns:
+    """The columns as COPY must get them, since it bypasses the column types: encrypted columns and the sealed
+    keys of encrypted JSON objects sealed column by column (models.crypto), blind indexes from the plain values."""
+    keyring = crypto.keyring_in_force()
+    sealed: Columns = dict(columns)
+    for column in table.columns:
+        source = columns.get(column.info.get("blind_index_of", ""))
+        if source is not None and column.name not in columns and not isinstance(source, JsonObjects):
+            sealed[column.name] = [keyring.blind_index(crypto.normalise_id(v)) for v in source]
+        given = columns.get(column.name)
+        if isinstance(column.type, crypto.Encrypted) and given is not None and not isinstance(given, JsonObjects):
+            sealed[column.name] = [keyring.encrypt(v) if v else v for v in given]
+        elif isinstance(column.type, crypto.EncryptedKeysJSON) and isinstance(given, JsonObjects):
+            keys = column.type.sealed_keys
+            sealed[column.name] = JsonObjects(
+                {k: [keyring.encrypt(v) if v and v.__class__ is str else v for v in vs] if k in keys else vs
+                 for k, vs in given.columns.items()}
+            )  # fmt: skip
+    return sealed
 
 
 def _converted(column: Sequence[Any], dialect: str) -> Sequence[Any]:

@@ -1,8 +1,9 @@
 """查重 (F-11): duplicates by ID number, or by name + sex + birth date when there is no ID number, against every
-non-deleted record of the database, through the indexes ``ix_student_id_doc_number`` and
-``ix_student_name_sex_birth``. One query per chunk of records, so a class or a 100,000-row import costs a few
-index probes per row, never a scan. On PostgreSQL a chunk is one array parameter (``= ANY(:keys)``): an IN list of
-a thousand placeholders costs more to render and convert than the index probes themselves."""
+non-deleted record of the database, through the indexes ``ix_student_id_doc_index`` (the ID number's blind index:
+the number itself is stored encrypted, models.crypto) and ``ix_student_name_sex_birth``. One query per chunk of
+records, so a class or a 100,000-row import costs a few index probes per row, never a scan. On PostgreSQL a chunk
+is one array parameter (``= ANY(:keys)``): an IN list of a thousand placeholders costs more to render and convert
+than the index probes themselves."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from models.crypto import id_index
 from models.student import Student, StudentStatus
 
 CHUNK = 1000  # SQLite: bound parameters per IN list
@@ -48,7 +50,7 @@ def find(
     for i in range(0, len(names), chunk):
         people_rows = session.execute(
             select(Student.name, Student.sex, Student.birth_date, Student.id).where(
-                among(Student.name, names[i : i + chunk]), Student.id_doc_number.is_(None), alive
+                among(Student.name, names[i : i + chunk]), Student.id_doc_index.is_(None), alive
             )
         )
         for name, sex, born, student_id in people_rows:
@@ -61,14 +63,20 @@ def by_id_number(session: Session, numbers: Iterable[str]) -> Iterator[tuple[str
     """(ID number, id) of each non-deleted record carrying one of ``numbers``: the one place where 查重 and the
     import look students up by ID number (one query per chunk)."""
     chunk, among = chunking(session)
-    wanted = sorted(set(numbers))
+    # The numbers are stored encrypted (models.crypto): compared through their blind index.
+    numbers_of: dict[str, list[str]] = {}
+    for number in set(numbers):
+        index = id_index(number)
+        if index is not None:
+            numbers_of.setdefault(index, []).append(number)
+    wanted = sorted(numbers_of)
     alive = Student.status != StudentStatus.DELETED
     for i in range(0, len(wanted), chunk):
         rows = session.execute(
-            select(Student.id_doc_number, Student.id).where(among(Student.id_doc_number, wanted[i : i + chunk]), alive)
+            select(Student.id_doc_index, Student.id).where(among(Student.id_doc_index, wanted[i : i + chunk]), alive)
         )
-        for number, student_id in rows:
-            if number is not None:  # never None (among the numbers); typed optional
+        for index, student_id in rows:
+            for number in numbers_of.get(index or "", ()):
                 yield number, student_id
 
 

@@ -20,7 +20,7 @@ from models.family import FamilyRequest, ParentLink
 from models.feed import ApiToken
 from models.job import Job
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
-from models.student import RegistrationState, Student, StudentStatus
+from models.student import RegistrationState, Student, StudentStatus, has_id_number
 from models.user import ADMINISTRATOR_ROLES, Role, User
 from models.workbench import CaseCopy
 from models.workflow import CaseParty, InboxTask, ProcessInstance, ProcessVersion, TaskStatus
@@ -77,7 +77,7 @@ def registered_in_province(user: User, name: str, id_doc_number: str) -> Select[
         .join(school, school.id == Student.school_id)
         .where(
             Student.name == name,
-            Student.id_doc_number == id_doc_number,
+            has_id_number(id_doc_number),
             Student.status != StudentStatus.DELETED,
             school.path.like(province_path),
         )

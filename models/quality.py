@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, String, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, ForeignKey, String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models import crypto
 from models.base import Base, utcnow
 from models.errors import NotFound
 from models.org import OrgLevel, OrgUnit, School
@@ -56,29 +57,47 @@ def _blank(column: Any) -> ColumnElement[bool]:
 _GUARDIANS = select(func.count(Guardian.id)).where(Guardian.student_id == Student.id).scalar_subquery()
 _PHOTO = select(StudentPhoto.student_id).where(StudentPhoto.student_id == Student.id).exists()
 
-# (key, label, condition): what §3.9 / F-58 asks a school to fix. 缺项: ★ fields the record model keeps empty.
-CHECKS: tuple[tuple[str, str, ColumnElement[bool]], ...] = (
-    (
-        "missing",
-        "★项缺失（班级、户口所在地、出生地、家庭成员）",
-        or_(
-            Student.class_id.is_(None),
-            _blank(Student.hukou_code),
-            _blank(Student.birthplace_code),
-            _GUARDIANS < 2,  # noqa: PLR2004 -- §3.8: two family members
+
+def _id_length_invalid() -> ColumnElement[bool]:
+    """A 居民身份证 number neither empty nor 18 characters long. The number is stored encrypted, whose length
+    follows the plain length exactly (an authenticated cipher adds a fixed nonce and tag), so the check still runs
+    in SQL: on the stored lengths an 18-character number can have under the configured key versions."""
+    stored = func.length(func.coalesce(type_coerce(Student.id_doc_number, String), ""))
+    return and_(Student.id_doc_type == "1", stored.not_in([0, *crypto.stored_lengths(18)]))
+
+
+def checks() -> tuple[tuple[str, str, ColumnElement[bool]], ...]:
+    """(key, label, condition): what §3.9 / F-58 asks a school to fix (缺项: ★ fields the record model keeps
+    empty). The checks as SQL conditions, built per query: the encrypted number's valid lengths follow the keys."""
+    return (
+        (
+            "missing",
+            LABELS["missing"],
+            or_(
+                Student.class_id.is_(None),
+                _blank(Student.hukou_code),
+                _blank(Student.birthplace_code),
+                _GUARDIANS < 2,  # noqa: PLR2004 -- §3.8: two family members
+            ),
         ),
-    ),
-    (
-        "invalid",
-        "身份证件号不合规",
-        and_(Student.id_doc_type == "1", func.length(func.coalesce(Student.id_doc_number, "")).not_in([0, 18])),
-    ),
-    ("no_photo", "无照片", ~_PHOTO),
-    ("no_id", "无身份证件号", _blank(Student.id_doc_number)),
-    ("problem", "问题学籍", Student.problem_type.is_not(None)),
-)
-LABELS = {key: label for key, label, _ in CHECKS}
-_ANY = or_(*(condition for _, _, condition in CHECKS))
+        ("invalid", LABELS["invalid"], _id_length_invalid()),
+        ("no_photo", LABELS["no_photo"], ~_PHOTO),
+        ("no_id", LABELS["no_id"], _blank(Student.id_doc_number)),
+        ("problem", LABELS["problem"], Student.problem_type.is_not(None)),
+    )
+
+
+LABELS = {
+    "missing": "★项缺失（班级、户口所在地、出生地、家庭成员）",
+    "invalid": "身份证件号不合规",
+    "no_photo": "无照片",
+    "no_id": "无身份证件号",
+    "problem": "问题学籍",
+}
+
+
+def _any() -> ColumnElement[bool]:
+    return or_(*(condition for _, _, condition in checks()))
 
 
 def _in_scope(scope: OrgUnit) -> ColumnElement[bool]:
@@ -89,20 +108,20 @@ def _in_scope(scope: OrgUnit) -> ColumnElement[bool]:
 def flagged_by_school(session: Session, scope: OrgUnit) -> dict[int, int]:
     """In-school records failing any check, per school of the scope."""
     rows = session.execute(
-        select(Student.school_id, func.count(Student.id)).where(_in_scope(scope), _ANY).group_by(Student.school_id)
+        select(Student.school_id, func.count(Student.id)).where(_in_scope(scope), _any()).group_by(Student.school_id)
     )
     return {school_id: n for school_id, n in rows}
 
 
 def school_list(session: Session, school_id: int) -> list[tuple[Student, list[str]]]:
     """The school's in-school records failing a check, each with the labels of the checks it fails."""
-    flags = [case((condition, 1), else_=0).label(key) for key, _, condition in CHECKS]
+    flags = [case((condition, 1), else_=0).label(key) for key, _, condition in checks()]
     rows = session.execute(
         select(Student, *flags)
-        .where(Student.school_id == school_id, Student.status == StudentStatus.IN_SCHOOL, _ANY)
+        .where(Student.school_id == school_id, Student.status == StudentStatus.IN_SCHOOL, _any())
         .order_by(Student.class_id, Student.name)
     )
-    return [(row[0], [LABELS[key] for key, _, _ in CHECKS if getattr(row, key)]) for row in rows]
+    return [(row[0], [LABELS[key] for key in LABELS if getattr(row, key)]) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, event, false, func, text
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
+from models.crypto import Encrypted, EncryptedKeysJSON, id_index
 from models.org import OrgUnit, SchoolClass
 
 
@@ -96,6 +98,18 @@ STATUS_LABELS = {
 
 SEX_LABELS = {"1": "男", "2": "女"}
 
+# The sensitive fields of §3.7/§3.8 kept in the profile JSON (addresses and contact details), sealed key by key
+# (issue 22 item 1); the other profile keys stay readable by SQL for the reports.
+STUDENT_SEALED_PROFILE = ("current_address", "mailing_address", "home_address", "phone", "email")
+MEMBER_SEALED_PROFILE = ("current_address",)
+
+
+def _id_index_default(context: DefaultExecutionContext) -> str | None:
+    """A Core insert's blind index, from the plain ID number it inserts (the ORM sets it on assignment)."""
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return id_index(parameters.get("id_doc_number"))
+
+
 ID_DOC_TYPES = {
     "1": "居民身份证",
     "6": "香港特区护照/身份证明",
@@ -119,7 +133,7 @@ class Student(Base):
             sqlite_where=text("status <> 'transferred_out'"),
             postgresql_where=text("status <> 'transferred_out'"),
         ),
-        Index("ix_student_id_doc_number", "id_doc_number"),
+        Index("ix_student_id_doc_index", "id_doc_index"),
         Index("ix_student_name_sex_birth", "name", "sex", "birth_date"),
         Index("ix_student_school_status", "school_id", "status"),
         # The change feed (F-63) pages through students by (updated_at, id).
@@ -132,7 +146,11 @@ class Student(Base):
     birth_date: Mapped[date]
     ethnicity: Mapped[str] = mapped_column(String(20))
     id_doc_type: Mapped[str] = mapped_column(String(1))
-    id_doc_number: Mapped[str | None] = mapped_column(String(30))
+    id_doc_number: Mapped[str | None] = mapped_column(Encrypted())
+    # Blind index of the ID number (models.crypto.id_index): every equality look-up by ID number compares this.
+    id_doc_index: Mapped[str | None] = mapped_column(
+        String(32), default=_id_index_default, info={"blind_index_of": "id_doc_number"}
+    )
     national_student_id: Mapped[str | None] = mapped_column(String(19))
     school_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     class_id: Mapped[int | None] = mapped_column(ForeignKey("school_class.id"), index=True)
@@ -173,7 +191,7 @@ class Student(Base):
     entry_month: Mapped[str | None] = mapped_column(String(6))
     is_out_of_county: Mapped[bool] = mapped_column(default=False, server_default="0")
     # The other fields of §3.7 (items 5, 10–12, 14–21, 25–48) by identifier, as validated.
-    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    profile: Mapped[dict[str, Any]] = mapped_column(EncryptedKeysJSON(STUDENT_SEALED_PROFILE), default=dict)
     school_comment: Mapped[str | None] = mapped_column(String(500))  # 学校补充意见 (F-12)
     return_reason: Mapped[str | None] = mapped_column(String(500))  # 核办不通过原因 (F-13)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -222,10 +240,23 @@ class Guardian(Base):
     seq: Mapped[int]  # 1 or 2: exactly two members per student (§3.8)
     name: Mapped[str] = mapped_column(String(50))
     relation: Mapped[str] = mapped_column(String(20))
-    phone: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str] = mapped_column(Encrypted())
     is_guardian: Mapped[bool] = mapped_column(default=True)
     id_doc_type: Mapped[str | None] = mapped_column(String(1))
-    id_doc_number: Mapped[str | None] = mapped_column(String(30))
-    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # relation_note, employer, …
+    id_doc_number: Mapped[str | None] = mapped_column(Encrypted())
+    # relation_note, employer, …
+    profile: Mapped[dict[str, Any]] = mapped_column(EncryptedKeysJSON(MEMBER_SEALED_PROFILE), default=dict)
 
     student: Mapped[Student] = relationship(back_populates="guardians")
+
+
+def has_id_number(number: str | None) -> ColumnElement[bool]:
+    """Records whose ID number is ``number`` (normalised as 查重 compares it), through the blind index: the one way
+    to look a student up by ID number now that the number is stored encrypted. An empty number matches nothing."""
+    index = id_index(number)
+    return Student.id_doc_index == index if index else false()
+
+
+@event.listens_for(Student.id_doc_number, "set")
+def _index_id_number(target: Student, value: str | None, _old: object, _initiator: object) -> None:
+    target.id_doc_index = id_index(value)

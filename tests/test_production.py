@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine
 
 from conftest import PASSWORD
+from models import crypto
 from webapp import create_app
 from webapp.config import ROOT
 from webapp.production import UnsafeConfiguration
@@ -101,9 +102,12 @@ def test_production_refuses_the_demo_key_demo_mode_and_demo_passwords(db_engine:
     # The demo administrators' second factor is the documented secret: refused as well.
     with pytest.raises(UnsafeConfiguration, match="动态口令密钥"):
         production(db_engine, tmp_path, DEMO_PASSWORD=PASSWORD + "-not-this-one")
-    assert production(
-        db_engine,
-        tmp_path,
-        DEMO_PASSWORD=PASSWORD + "-not-this-one",
-        DEMO_TOTP_SECRET="ANOTHERSECRETANOTHERSECRET234567",
-    )
+    others = {"DEMO_PASSWORD": PASSWORD + "-not-this-one", "DEMO_TOTP_SECRET": "ANOTHERSECRETANOTHERSECRET234567"}
+    # Issue 22 item 1: the key file made on first use is the embedded default's; production names its keys …
+    with pytest.raises(UnsafeConfiguration, match="数据加密密钥"):
+        production(db_engine, tmp_path, DATA_KEY_FILE="", **others)
+    key_file = str(crypto.default_provider(os.environ).path)  # type: ignore[attr-defined]
+    # … and does not switch encryption off.
+    with pytest.raises(UnsafeConfiguration, match="关闭数据加密"):
+        production(db_engine, tmp_path, DATA_KEY_FILE=key_file, ENCRYPTION=False, **others)
+    assert production(db_engine, tmp_path, DATA_KEY_FILE=key_file, **others)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, send_from_directory
@@ -13,7 +16,7 @@ from werkzeug.exceptions import NotFound
 import engine
 import handlers
 import jobs
-from models import clock
+from models import clock, crypto
 from webapp import (
     access,
     access_log,
@@ -80,6 +83,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if app.config["PRODUCTION"]:
         with app.app_context():
             production.refuse_demo_secrets(app, db.db())
+    crypto.install(_data_key_provider(app.config))
     jobs.init_app(app)
     csrf.init_app(app)
     access.login_manager.init_app(app)
@@ -132,6 +136,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["case_attachments"] = attachments.of_case
     app.jinja_env.globals["problem_parties"] = registration.problem_parties
     return app
+
+
+def _data_key_provider(config: Config | Any) -> crypto.KeyProvider:
+    """The configured key service ("module:factory"), else the environment's keys or the key file."""
+    provider: crypto.KeyProvider
+    if config["DATA_KEY_PROVIDER"]:
+        module, _, name = config["DATA_KEY_PROVIDER"].partition(":")
+        provider = getattr(importlib.import_module(module), name)()
+    elif config["DATA_KEY_FILE"] and not os.environ.get("XUEJI_DATA_KEYS"):
+        provider = crypto.FileKeyProvider(Path(config["DATA_KEY_FILE"]))
+    else:
+        provider = crypto.default_provider(os.environ)
+    return provider if config["ENCRYPTION"] else crypto.PlainProvider(provider)
 
 
 def _register_assets(app: Flask) -> None:

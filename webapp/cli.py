@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,11 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 import engine
+import jobs
 from handlers import accounts, student_import
 from handlers import retention as retention_policy
-from jobs import imports, periodic
-from models import audit, reports, seals
+from jobs import imports, keys, periodic
+from models import audit, crypto, key_rotation, reports, seals
 from models.base import utcnow
 from models.errors import DomainError
 from models.job import Job, JobState
@@ -133,6 +136,48 @@ def audit_verify() -> None:
     if broken:
         raise SystemExit(1)
     click.echo("操作日志与访问日志完整，未发现修改或删除")
+
+
+@group.command("rotate-key")
+@click.option("--new-key", is_flag=True, help="先在密钥文件中生成新版本密钥并设为当前版本")
+@click.option(
+    "--cipher", type=click.Choice(crypto.CIPHERS), default=None, help="新密钥的算法（默认取 XUEJI_DATA_KEY_CIPHER）"
+)
+@click.option("--background", is_flag=True, help="交给后台任务（worker）执行，在任务页查看进度")
+def rotate_key(new_key: bool, cipher: str | None, background: bool) -> None:
+    """用当前密钥版本重新加密全部敏感字段（分批进行，不停机；读取时接受所有已配置的密钥版本）。"""
+    if new_key:
+        version = _add_key_version(cipher or current_app.config["DATA_KEY_CIPHER"])
+        click.echo(f"已生成密钥版本 {version} 并设为当前版本")
+    session = db()
+    if background:
+        job_id = jobs.start(
+            session, key=f"crypto.rotate:{utcnow().isoformat()}", kind=keys.ROTATE, title="重新加密敏感字段",
+            actor=None, params={},
+        )  # fmt: skip
+        click.echo(f"已提交后台任务 {job_id}（flask xueji watch-job {job_id} 查看进度）")
+        return
+    progress = TerminalProgress()
+    try:
+        done = key_rotation.rotate(session, progress)
+    finally:
+        progress.close()
+    click.echo(f"已用密钥版本 {done.version} 重新加密 {done.rows} 行（共检查 {done.checked} 行）")
+
+
+def _add_key_version(cipher: str) -> str:
+    """A fresh key as the next version of the key file, made current: this process at once, the others within a
+    second (they re-read the file when it changes)."""
+    provider = crypto.default_provider(os.environ)
+    if not isinstance(provider, crypto.FileKeyProvider):
+        raise click.ClickException(
+            "密钥不在密钥文件中：请在密钥服务或 XUEJI_DATA_KEYS 中增加新版本并设为当前版本后再运行"
+        )
+    data = json.loads(provider.path.read_text())
+    version = crypto.add_key_version(data, cipher)
+    crypto.write_key_file(provider.path, data)
+    crypto.install(provider)
+    return version
 
 
 class TerminalProgress:

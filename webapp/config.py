@@ -53,6 +53,16 @@ class Config:
     EXPORT_INLINE_ROWS = int(os.environ.get("XUEJI_EXPORT_INLINE_ROWS", "5000"))
     # Production refuses to start with the demo secret key or a user whose password is the demo password.
     PRODUCTION = _flag("XUEJI_PRODUCTION", False)
+    # Encryption at rest (issue 22 item 1, models/crypto.py): the keys come from XUEJI_DATA_KEYS (with
+    # XUEJI_DATA_KEY_CURRENT and XUEJI_INDEX_KEY), or the key file XUEJI_DATA_KEY_FILE, or a key service: a
+    # "module:factory" returning a models.crypto.KeyProvider. Unset: instance/data_keys.json, made on first use
+    # (the embedded default only; production refuses to start without keys of its own).
+    DATA_KEY_PROVIDER = os.environ.get("XUEJI_DATA_KEY_PROVIDER", "")
+    DATA_KEY_FILE = os.environ.get("XUEJI_DATA_KEY_FILE", "")
+    # Off only to measure what encryption costs (bench/); production refuses it.
+    ENCRYPTION = _flag("XUEJI_ENCRYPTION", True)
+    # Cipher of the keys `flask xueji rotate-key --new-key` adds: aes-gcm, or sm4-gcm for national algorithms.
+    DATA_KEY_CIPHER = os.environ.get("XUEJI_DATA_KEY_CIPHER", "aes-gcm")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,13 +1,16 @@
-"""Production mode (XUEJI_PRODUCTION=1) refuses to start on the demo's secrets: no secret key of its own, demo
-mode on, or users who log in with the documented demo password."""
+"""Production mode (XUEJI_PRODUCTION=1) refuses to start on the demo's secrets: no secret key of its own, no data
+encryption keys of its own, demo mode on, or users who log in with the documented demo password."""
 
 from __future__ import annotations
+
+import os
 
 from flask import Flask
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from models import crypto
 from models.user import User
 
 MIN_SECRET_LENGTH = 32
@@ -25,6 +28,13 @@ def refuse_demo_secrets(app: Flask, session: Session) -> None:
     key = app.config.get("SECRET_KEY_FROM_ENV") or ""
     if len(key) < MIN_SECRET_LENGTH:
         problems.append(f"XUEJI_SECRET_KEY 未设置或少于{MIN_SECRET_LENGTH}个字符 / set a secret key of your own")
+    if not (app.config["DATA_KEY_PROVIDER"] or app.config["DATA_KEY_FILE"] or crypto.configured(os.environ)):
+        problems.append(
+            "未配置数据加密密钥（XUEJI_DATA_KEYS、XUEJI_DATA_KEY_FILE 或 XUEJI_DATA_KEY_PROVIDER）"
+            " / no data encryption keys configured"
+        )
+    elif not app.config["ENCRYPTION"]:
+        problems.append("生产环境不能关闭数据加密（XUEJI_ENCRYPTION） / encryption at rest is off")
     if app.config["DEMO_MODE"]:
         problems.append("生产环境不能开启演示模式（XUEJI_DEMO） / demo mode is on")
     if _demo_password_in_use(session, app.config["DEMO_PASSWORD"]):

@@ -1,0 +1,116 @@
+"""Encryption at rest of ID numbers, phone numbers and addresses (issue 22 item 1), with a blind index for 查重
+
+The sealed columns become TEXT (a sealed value is longer than the plain one); student.id_doc_index (HMAC of the
+normalised ID number) replaces the index on the number itself. Existing rows are encrypted in batches of 1,000
+under the current key (models.crypto: the key file, XUEJI_DATA_KEYS or the configured key service); a value
+already sealed is left as it is, so the upgrade may be run again after an interruption.
+
+Revision ID: 0025_encryption
+Revises: 0023_province_controlled
+Create Date: 2026-12-07 17:30:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+from models import crypto
+from models.student import MEMBER_SEALED_PROFILE, STUDENT_SEALED_PROFILE
+
+revision = "0025_encryption"
+down_revision = "0023_province_controlled"
+branch_labels = None
+depends_on = None
+
+BATCH = 1000
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("student", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("id_doc_index", sa.String(length=32), nullable=True))
+        batch_op.alter_column("id_doc_number", type_=sa.Text(), existing_nullable=True)
+        batch_op.drop_index("ix_student_id_doc_number")
+        batch_op.create_index("ix_student_id_doc_index", ["id_doc_index"], unique=False)
+    with op.batch_alter_table("guardian", schema=None) as batch_op:
+        batch_op.alter_column("phone", type_=sa.Text(), existing_nullable=False)
+        batch_op.alter_column("id_doc_number", type_=sa.Text(), existing_nullable=True)
+    keyring = crypto.keyring_in_force()
+    _rewrite("student", ("id_doc_number",), STUDENT_SEALED_PROFILE, keyring.encrypt, index=True)
+    _rewrite("guardian", ("phone", "id_doc_number"), MEMBER_SEALED_PROFILE, keyring.encrypt)
+
+
+def downgrade() -> None:
+    keyring = crypto.keyring_in_force()
+    _rewrite("student", ("id_doc_number",), STUDENT_SEALED_PROFILE, keyring.decrypt)
+    _rewrite("guardian", ("phone", "id_doc_number"), MEMBER_SEALED_PROFILE, keyring.decrypt)
+    with op.batch_alter_table("guardian", schema=None) as batch_op:
+        batch_op.alter_column("id_doc_number", type_=sa.String(length=30), existing_nullable=True)
+        batch_op.alter_column("phone", type_=sa.String(length=20), existing_nullable=False)
+    with op.batch_alter_table("student", schema=None) as batch_op:
+        batch_op.drop_index("ix_student_id_doc_index")
+        batch_op.create_index("ix_student_id_doc_number", ["id_doc_number"], unique=False)
+        batch_op.alter_column("id_doc_number", type_=sa.String(length=30), existing_nullable=True)
+        batch_op.drop_column("id_doc_index")
+
+
+def _rewrite(
+    name: str,
+    columns: tuple[str, ...],
+    profile_keys: tuple[str, ...],
+    change: Callable[[str], str],
+    index: bool = False,
+) -> None:
+    """Each row's sealed columns and profile keys through ``change`` (encrypt on the way up, decrypt down), a
+    batch at a time in id order; the blind index from the plain number on the way up."""
+    table = sa.table(
+        name,
+        sa.column("id", sa.Integer()),
+        sa.column("profile", sa.JSON()),
+        *(sa.column(c, sa.Text()) for c in columns),
+        *([sa.column("id_doc_index", sa.String())] if index else []),
+    )
+    bind = op.get_bind()
+    last = 0
+    while True:
+        rows = bind.execute(
+            sa.select(table.c.id, table.c.profile, *(table.c[c] for c in columns))
+            .where(table.c.id > last)
+            .order_by(table.c.id)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        changes = [_changed(row._mapping, columns, profile_keys, change, index) for row in rows]
+        # Bound as b_<column>: a bind parameter may not share its column's name in an UPDATE's SET.
+        values = {k.removeprefix("b_"): sa.bindparam(k) for k in changes[0] if k != "id_"}
+        bind.execute(table.update().where(table.c.id == sa.bindparam("id_")).values(values), changes)
+
+
+def _changed(
+    row: Any, columns: tuple[str, ...], profile_keys: tuple[str, ...], change: Callable[[str], str], index: bool
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"id_": row["id"]}
+    for column in columns:
+        out[f"b_{column}"] = _once(row[column], change)
+    profile = row["profile"] or {}
+    out["b_profile"] = {
+        k: _once(v, change) if k in profile_keys and isinstance(v, str) else v for k, v in profile.items()
+    }
+    if index:
+        plain = crypto.keyring_in_force().decrypt(row["id_doc_number"] or "")
+        out["b_id_doc_index"] = crypto.keyring_in_force().blind_index(crypto.normalise_id(plain))
+    return out
+
+
+def _once(value: str | None, change: Callable[[str], str]) -> str | None:
+    """Sealed when plain and encrypting, opened when sealed and decrypting: a rerun changes nothing twice."""
+    if value is None:
+        return None
+    sealed = crypto.keyring_in_force().version_of(value) is not None
+    encrypting = change.__name__ == "encrypt"
+    return change(value) if sealed != encrypting else value

@@ -1,0 +1,181 @@
+"""Encryption at rest (issue 22 item 1): the student and family tables read raw hold no plain ID number, phone
+number or address; 查重, search by ID number, the province look-up, photo matching and the import still find a
+student by ID number, before and after a key rotation (to SM4-GCM); SM4 round-trips; tampering is refused."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from handlers import photos
+from handlers import student_import as imp
+from models import crypto, dedup, key_rotation, quality
+from models.base import utcnow
+from models.jurisdiction import registered_in_province
+from models.org import School
+from models.student import Guardian, Student, StudentStatus, has_id_number
+from tests.test_student_import import xlsx
+from webapp.demo_rows import valid_row
+
+SCHOOL = "nanming-xx-registrar"
+ID_NUMBER = re.compile(r"\d{17}[\dX]")
+PHONE = re.compile(r"1\d{10}")
+
+
+def raw_rows(session, table: str) -> list[tuple]:
+    """Every column of every row as stored, except the 学籍号: a G-type national number is "G" + the ID number by
+    national rule (§3.6) and stays the record's plain key (unique, searched, exchanged) — see docs/gbt22239.md."""
+    rows = session.execute(text(f"SELECT * FROM {table}"))  # noqa: S608 -- a fixed table name
+    return [tuple(v for k, v in row._mapping.items() if k != "national_student_id") for row in rows]
+
+
+def plain_in(rows: list[tuple], pattern: re.Pattern[str]) -> list[str]:
+    return [str(v) for row in rows for v in row if v is not None and pattern.search(str(v))]
+
+
+@pytest.fixture
+def rotated() -> Iterator[crypto.Keyring]:
+    """The keys in force plus a new SM4 version made current (as `rotate-key --new-key --cipher sm4-gcm`
+    does); the old keyring comes back afterwards."""
+    before = crypto.keyring_in_force()
+    sm4 = crypto.DataKey("v9", "sm4-gcm", os.urandom(16))
+    keyring = crypto.install(keyring=replace(before, keys={**before.keys, "v9": sm4}, current="v9"))
+    yield keyring
+    crypto.install(keyring=before)
+    crypto.install(None)  # back to the provider of the environment (the key file)
+
+
+def test_a_raw_read_of_the_student_and_family_tables_finds_no_plain_id_number_phone_or_address(
+    session, user, student_of
+):
+    student = student_of(SCHOOL)
+    student.profile = {**student.profile, "home_address": "贵州省贵阳市南明区机密路1号", "left_behind": "否"}
+    session.flush()
+    imp.commit(session, actor=user(SCHOOL), data=xlsx([valid_row(3)]), business_type="新生注册", now=utcnow())
+    session.flush()
+    students, members = raw_rows(session, "student"), raw_rows(session, "guardian")
+    assert students and members
+    assert plain_in(students, ID_NUMBER) == []
+    assert plain_in(members, ID_NUMBER) == [] and plain_in(members, PHONE) == []
+    assert not [row for row in students if "机密路" in str(row) or "花果园" in str(row)]
+    # Each value carries its key version; the profile keys that are not personal stay readable by SQL.
+    stored = session.execute(text("SELECT id_doc_number, profile FROM student WHERE id = :id"), {"id": student.id})
+    number, profile = stored.one()
+    assert number.startswith(crypto.keyring_in_force().current + ":")
+    profile = json.loads(profile) if isinstance(profile, str) else profile  # SQLite: text; PostgreSQL: JSON
+    assert profile["left_behind"] == "否" and profile["home_address"].startswith("v")
+    # Read through the model, everything is as it was written.
+    session.expire_all()
+    again = session.get_one(Student, student.id)
+    assert ID_NUMBER.fullmatch(again.id_doc_number) and again.profile["home_address"] == "贵州省贵阳市南明区机密路1号"
+    assert all(PHONE.fullmatch(g.phone) or g.phone for g in again.guardians)
+
+
+def test_a_core_insert_encrypts_and_indexes_as_the_orm_does(session, student_of):
+    model = student_of(SCHOOL)
+    columns = ("name", "sex", "birth_date", "ethnicity", "id_doc_type", "school_id")
+    row = {c: getattr(model, c) for c in columns} | {
+        "id_doc_number": "52010220150101001X",
+        "profile": {"phone": "13900000000"},
+    }
+    new_id = session.execute(insert(Student).returning(Student.id), [row]).scalar_one()
+    raw = session.execute(
+        text("SELECT id_doc_number, id_doc_index, profile FROM student WHERE id = :id"), {"id": new_id}
+    )
+    number, index, profile = raw.one()
+    assert "52010220150101001X" not in number and "13900000000" not in profile
+    assert index == crypto.id_index("52010220150101001x ")  # normalised: case and spaces
+    assert session.scalar(select(Student.id).where(has_id_number("52010220150101001X"))) == new_id
+
+
+def find_everywhere(session, user, student: Student) -> None:
+    """Every look-up by ID number finds the student."""
+    number = student.id_doc_number
+    assert dedup.find(session, [number])[number] == [student.id]
+    assert session.scalars(registered_in_province(user(SCHOOL), student.name, number.lower())).one().id == student.id
+    school = session.scalars(select(School).where(School.org_id == student.school_id)).one()
+    assert photos.find_student(session, school, f"{number}.jpg").id == student.id
+
+
+def test_lookups_by_id_number_go_through_the_blind_index(session, user, student_of, login_as):
+    student = student_of(SCHOOL)
+    find_everywhere(session, user, student)
+    page = login_as(SCHOOL).get("/students/", query_string={"q": student.id_doc_number}).get_data(as_text=True)
+    assert f"/students/{student.id}" in page
+    assert session.scalar(select(Student.id).where(has_id_number(""))) is None  # an empty number matches nothing
+
+
+def test_after_rotation_every_value_is_under_the_new_key_and_still_found(session, user, student_of, rotated):
+    student, elsewhere = student_of(SCHOOL), student_of("yunyan-xx-registrar")
+    done = key_rotation.rotate(session, batch=500)
+    assert done.version == "v9" and done.rows >= session.scalar(select(text("count(*)")).select_from(Student))
+    numbers = session.scalars(text("SELECT id_doc_number FROM student WHERE id_doc_number <> ''")).all()
+    assert numbers and all(n.startswith("v9:") for n in numbers)
+    phones = session.scalars(text("SELECT phone FROM guardian WHERE phone <> ''")).all()
+    assert phones and all(p.startswith("v9:") for p in phones)
+    session.expire_all()
+    find_everywhere(session, user, session.get_one(Student, student.id))
+    # The import matches a row to the rotated record by ID number (查重 → 问题学籍).
+    elsewhere = session.get_one(Student, elsewhere.id)
+    row = valid_row(5, id_doc_number=elsewhere.id_doc_number, birth_date=f"{elsewhere.birth_date:%Y%m%d}")
+    row["sex"] = elsewhere.sex_label
+    report, committed = imp.commit(
+        session, actor=user(SCHOOL), data=xlsx([row]), business_type="新生注册", now=utcnow()
+    )
+    assert report.ok and [other for _, other in committed.problems] == [elsewhere.id]
+    # A second run finds nothing left to do.
+    assert key_rotation.rotate(session).rows == 0
+
+
+def test_the_import_finds_its_duplicate_after_encryption(session, user, student_of):
+    existing = student_of("yunyan-xx-registrar")
+    row = valid_row(5, id_doc_number=existing.id_doc_number, birth_date=f"{existing.birth_date:%Y%m%d}")
+    row["sex"] = existing.sex_label
+    _, committed = imp.commit(session, actor=user(SCHOOL), data=xlsx([row]), business_type="新生注册", now=utcnow())
+    assert [other for _, other in committed.problems] == [existing.id]
+    new = session.get_one(Student, committed.student_ids[0])
+    assert new.id_doc_index == existing.id_doc_index and new.guardians[0].phone == row["m1_phone"]
+
+
+def test_sm4_and_aes_round_trip_and_refuse_tampering():
+    index_key = os.urandom(32)
+    for key in (crypto.DataKey("v1", "sm4-gcm", os.urandom(16)), crypto.DataKey("v1", "aes-gcm", os.urandom(32))):
+        keyring = crypto.Keyring({"v1": key}, "v1", index_key)
+        sealed = keyring.encrypt("贵州省贵阳市南明区花果园1号")
+        assert sealed.startswith("v1:") and keyring.decrypt(sealed) == "贵州省贵阳市南明区花果园1号"
+        assert keyring.encrypt("13800000000") != keyring.encrypt("13800000000")  # a fresh nonce each time
+        body = bytearray(base64.b64decode(sealed[3:]))
+        body[-1] ^= 1
+        with pytest.raises(crypto.KeyError_):
+            keyring.decrypt("v1:" + base64.b64encode(bytes(body)).decode())
+    with pytest.raises(ValueError, match="16"):
+        crypto.Keyring({"v1": crypto.DataKey("v1", "sm4-gcm", os.urandom(32))}, "v1", index_key)
+
+
+def test_a_wrong_length_id_number_is_still_flagged_by_the_quality_check(session, student_of):
+    student = student_of(SCHOOL)
+    student.id_doc_number = student.id_doc_number[:17]
+    session.flush()
+    [(flagged, labels)] = [
+        (s, labels) for s, labels in quality.school_list(session, student.school_id) if s.id == student.id
+    ]
+    assert "身份证件号不合规" in labels
+    others = [s for s, labels in quality.school_list(session, student.school_id) if "身份证件号不合规" in labels]
+    assert [s.id for s in others] == [student.id]
+    assert flagged.status == StudentStatus.IN_SCHOOL
+
+
+def test_a_member_without_phone_or_id_keeps_empty_values_readable(session, student_of):
+    member = student_of(SCHOOL).guardians[1]
+    member.phone, member.id_doc_number = "", None
+    session.flush()
+    raw = session.execute(text("SELECT phone, id_doc_number FROM guardian WHERE id = :id"), {"id": member.id}).one()
+    assert tuple(raw) == ("", None)
+    assert session.scalar(select(Guardian.id).where(Guardian.id == member.id, Guardian.id_doc_number.is_(None)))
