@@ -31,6 +31,7 @@ from models.user import User
 RUN_JOB = "xueji.run_job"
 TICK = "xueji.tick"
 RETENTION = "xueji.retention"
+ARCHIVE_LOGS = "xueji.archive_logs"
 
 
 def init_app(app: Flask) -> Celery:
@@ -65,6 +66,7 @@ def celery_settings(config: Any) -> dict[str, Any]:
         "beat_schedule": {
             "tick": {"task": TICK, "schedule": timedelta(seconds=config["TICK_SECONDS"])},
             **({"retention": {"task": RETENTION, "schedule": timedelta(days=1)}} if config["RETENTION_YEARS"] else {}),
+            "archive-logs": {"task": ARCHIVE_LOGS, "schedule": timedelta(days=1)},
         },
         "beat_schedule_filename": str(Path(config["INSTANCE_DIR"]) / "celerybeat-schedule"),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 import engine
 from handlers import accounts, promotion
-from models import reports, seals
+from models import log_archive, reports, seals
 from models.base import utcnow
 from models.job import Job, JobState
 
@@ -44,6 +45,18 @@ def tick(
     ticked = Ticked(cases, len(runs), sealed, len(dormant), recounted)
     log.info("tick: %s", ticked)
     return ticked
+
+
+def archive_logs(session: Session, folder: Path, *, days: int, now: datetime | None = None) -> int:
+    """Seal what arrived, then move the sealed audit and access-log rows older than ``days`` to archive files;
+    commits chain by chain and returns the rows moved."""
+    moved = 0
+    for chain in seals.CHAINS:
+        seals.seal(session, chain)
+        done = log_archive.archive(session, chain, folder, days=days, now=now)
+        session.commit()
+        moved += done.rows if done else 0
+    return moved
 
 
 TICK_KEY = "tick"

@@ -9,7 +9,7 @@ from celery.signals import worker_ready
 from flask import current_app
 
 from handlers import retention as retention_policy
-from jobs import RETENTION, RUN_JOB, TICK, periodic, runner
+from jobs import ARCHIVE_LOGS, RETENTION, RUN_JOB, TICK, periodic, runner
 from models.base import utcnow
 
 
@@ -37,6 +37,15 @@ def retention() -> int:
         done = retention_policy.run(session, utcnow(), years, dry_run=False)
         session.commit()
         return len(done)
+
+
+@shared_task(name=ARCHIVE_LOGS)
+def archive_logs() -> int:
+    """Daily: audit and access-log rows past their retention move to the archive files."""
+    with current_app.extensions["xueji_sessionmaker"]() as session:
+        return periodic.archive_logs(
+            session, current_app.config["LOG_ARCHIVE_DIR"], days=current_app.config["LOG_RETENTION_DAYS"]
+        )
 
 
 @worker_ready.connect

@@ -3,7 +3,8 @@
 Each row, in id order, gets a seal: SHA-256 of the previous seal and the row's own values. Rows are never
 updated (not even to store their seal), so bulk writers (COPY) and concurrent writers need no lock: the periodic
 tick seals what arrived since. ``verify`` recomputes the chain and names the first row that was changed or
-removed after it was sealed.
+removed after it was sealed. Rows past their retention move to archive files (models/log_archive.py); the
+chain check then starts from the recorded cut (``LogArchive``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Table, func, select
+from sqlalchemy import String, Table, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.access_log import AccessLog
 from models.audit import AuditEvent
-from models.base import Base
+from models.base import Base, utcnow
 from models.family import FamilyAccessLog
 
 CHAINS: dict[str, Table] = {
@@ -39,19 +40,50 @@ class Seal(Base):
     digest: Mapped[str] = mapped_column(String(64))
 
 
-def _canonical(value: Any) -> Any:
+class LogArchive(Base):
+    """One archiving run of one chain (models/log_archive.py): the rows up to ``last_row_id`` are in ``files``;
+    ``digest`` is the chain hash of that last row, where the check of the rows still in the table starts."""
+
+    __tablename__ = "log_archive"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(30), index=True)
+    first_row_id: Mapped[int]
+    last_row_id: Mapped[int]
+    rows: Mapped[int]
+    digest: Mapped[str] = mapped_column(String(64))
+    files: Mapped[str] = mapped_column(Text)  # relative to the archive folder, one per month, ";"-joined
+    file_sha256: Mapped[str] = mapped_column(Text)  # of each file, in the same order
+    archived_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def canonical(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None).isoformat(timespec="microseconds")  # SQLite hands back naive UTC
     return value
 
 
 def digest_of(previous: str, row: Any) -> str:
-    values = {key: _canonical(value) for key, value in row._mapping.items()}
+    return digest_of_values(previous, {key: canonical(value) for key, value in row._mapping.items()})
+
+
+def digest_of_values(previous: str, values: dict[str, Any]) -> str:
     text = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256((previous + text).encode()).hexdigest()
 
 
-def _last(session: Session, chain: str) -> tuple[int, str]:
+def last_cut(session: Session, chain: str) -> tuple[int, str]:
+    """Where the chain still in the table starts: the last archived row and its hash (0, GENESIS when none)."""
+    row = session.execute(
+        select(LogArchive.last_row_id, LogArchive.digest)
+        .where(LogArchive.chain == chain)
+        .order_by(LogArchive.last_row_id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def last_seal(session: Session, chain: str) -> tuple[int, str]:
     row = session.execute(
         select(Seal.row_id, Seal.digest).where(Seal.chain == chain).order_by(Seal.row_id.desc()).limit(1)
     ).first()
@@ -61,7 +93,7 @@ def _last(session: Session, chain: str) -> tuple[int, str]:
 def seal(session: Session, chain: str) -> int:
     """Seal every row that arrived since the last seal; returns how many. The caller commits."""
     table = CHAINS[chain]
-    last_id, previous = _last(session, chain)
+    last_id, previous = last_seal(session, chain)
     sealed = 0
     while True:
         rows = session.execute(select(table).where(table.c.id > last_id).order_by(table.c.id).limit(BATCH)).all()
@@ -92,7 +124,7 @@ CHAIN_LABELS = {"audit_event": "操作日志", "access_log": "访问日志", "fa
 def verify(session: Session, chain: str) -> Broken | None:
     """Recompute the chain over the sealed rows; the first row changed or removed, or None when intact."""
     table = CHAINS[chain]
-    previous, after = GENESIS, 0
+    after, previous = last_cut(session, chain)
     while True:
         seals = session.execute(
             select(Seal.row_id, Seal.digest)
@@ -116,5 +148,5 @@ def verify(session: Session, chain: str) -> Broken | None:
 
 def unsealed(session: Session, chain: str) -> int:
     table = CHAINS[chain]
-    last_id, _ = _last(session, chain)
+    last_id, _ = last_seal(session, chain)
     return session.scalar(select(func.count()).select_from(table).where(table.c.id > last_id)) or 0

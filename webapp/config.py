@@ -95,6 +95,10 @@ class Config:
     # Retention (issue 22 item 7): the personal fields of records whose pupil left this many years ago are
     # anonymised by a daily job; 0 = never (the bureau decides the period, e.g. 30 years after leaving).
     RETENTION_YEARS = int(os.environ.get("XUEJI_RETENTION_YEARS", "0"))
+    # Audit and access-log rows older than this (at least 180 days, GB/T 22239 8.1.4.3) move to gzip JSON-lines
+    # files under LOG_ARCHIVE_DIR, daily (beat) or by `flask xueji archive-logs`; the chain check continues.
+    LOG_RETENTION_DAYS = int(os.environ.get("XUEJI_LOG_RETENTION_DAYS", "180"))
+    LOG_ARCHIVE_DIR = Path(os.environ.get("XUEJI_LOG_ARCHIVE_DIR", INSTANCE_DIR / "log_archive"))
     ACCOUNT_DORMANT_DAYS = int(os.environ.get("XUEJI_ACCOUNT_DORMANT_DAYS", "180"))  # 长期未用账号封存
     PAGE_SIZE = 50
     # Static files (CSS, the page scripts) are cached by browsers and proxies for an hour, revalidated by ETag after.

@@ -1,4 +1,5 @@
-"""Encryption at rest of ID numbers, phone numbers and addresses (issue 22 item 1), with a blind index for 查重
+"""Encryption at rest of ID numbers, phone numbers and addresses (issue 22 item 1), with a blind index for 查重;
+the log archive's cuts (issue 22 item 3)
 
 The sealed columns become TEXT (a sealed value is longer than the plain one); student.id_doc_index (HMAC of the
 normalised ID number) replaces the index on the number itself. Existing rows are encrypted in batches of 1,000
@@ -38,12 +39,80 @@ def upgrade() -> None:
     with op.batch_alter_table("guardian", schema=None) as batch_op:
         batch_op.alter_column("phone", type_=sa.Text(), existing_nullable=False)
         batch_op.alter_column("id_doc_number", type_=sa.Text(), existing_nullable=True)
+    op.create_table(
+        "log_archive",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("chain", sa.String(length=30), nullable=False),
+        sa.Column("first_row_id", sa.Integer(), nullable=False),
+        sa.Column("last_row_id", sa.Integer(), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("files", sa.Text(), nullable=False),
+        sa.Column("file_sha256", sa.Text(), nullable=False),
+        sa.Column("archived_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_log_archive")),
+    )
+    with op.batch_alter_table("log_archive", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_log_archive_chain"), ["chain"], unique=False)
+    _archived_rows_may_go()
     keyring = crypto.keyring_in_force()
     _rewrite("student", ("id_doc_number",), STUDENT_SEALED_PROFILE, keyring.encrypt, index=True)
     _rewrite("guardian", ("phone", "id_doc_number"), MEMBER_SEALED_PROFILE, keyring.encrypt)
 
 
+# The logs stay append-only (0001, 0011) except that a row at or before its chain's recorded archive cut may be
+# deleted: the archive records the cut first, then moves the rows. Updates stay refused.
+LOGS = {"audit_event": "id", "access_log": "id", "seal": "row_id"}
+
+
+def _cut(table: str, row: str) -> str:
+    chain = f"{row}.chain" if table == "seal" else f"'{table}'"
+    return f"COALESCE((SELECT max(last_row_id) FROM log_archive WHERE chain = {chain}), 0)"  # noqa: S608 -- ours
+
+
+def _archived_rows_may_go() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table, column in LOGS.items():
+            op.execute(
+                f"CREATE FUNCTION xueji_{table}_archive_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF TG_OP = 'DELETE' AND OLD.{column} <= {_cut(table, 'OLD')} THEN RETURN OLD; END IF; "
+                "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
+            )
+            op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION xueji_{table}_archive_only()"
+            )
+        return
+    for table, column in LOGS.items():
+        op.execute(f"DROP TRIGGER {table}_no_delete")
+        op.execute(
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} WHEN OLD.{column} > {_cut(table, 'OLD')} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        )
+
+
+def _append_only_again() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in LOGS:
+            op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+            op.execute(f"DROP FUNCTION xueji_{table}_archive_only()")
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION xueji_refuse_change()"
+            )
+        return
+    for table in LOGS:
+        op.execute(f"DROP TRIGGER {table}_no_delete")
+        op.execute(
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        )
+
+
 def downgrade() -> None:
+    _append_only_again()
+    op.drop_table("log_archive")
     keyring = crypto.keyring_in_force()
     _rewrite("student", ("id_doc_number",), STUDENT_SEALED_PROFILE, keyring.decrypt)
     _rewrite("guardian", ("phone", "id_doc_number"), MEMBER_SEALED_PROFILE, keyring.decrypt)
