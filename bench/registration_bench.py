@@ -1,13 +1,14 @@
 """Benchmark of issue 4 on PostgreSQL: (a) a 100,000-row import, dry run + commit; (b) 查重 of a 50-row class
-against 1 M and 10 M students.
+against 1 M and 10 M students; both with the sensitive fields encrypted (issue 22 item 1) and without.
 
     python bench/registration_bench.py --url postgresql+psycopg://postgres@127.0.0.1/xueji_bench_i4 \
-        [--import-rows 100000] [--students 1000000 10000000] [--smoke]
+        [--import-rows 100000] [--students 1000000 10000000] [--encryption on off] [--smoke]
 
 Builds a fresh database (migrations + the demo world), generates the students set-based in SQL
 (``generate_series``, never through the ORM), and prints the figures and the machine. Goals: (a) < 20 s,
 (b) < 50 ms. Asserts nothing about time. ``--smoke``: 200 rows and 1,000 students, to show the bench still runs.
-The database named by --url is wiped.
+The database named by --url is wiped, once per --encryption mode. Encryption off (XUEJI_ENCRYPTION=0) stores the
+values as they are but keeps the blind index, so the two runs differ by exactly the sealing and opening.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from handlers import student_import  # noqa: E402
-from models import dedup  # noqa: E402
+from models import crypto, dedup  # noqa: E402
 from models.base import utcnow  # noqa: E402
 from models.bulk import paused_gc  # noqa: E402
 from models.student import Student  # noqa: E402
@@ -43,18 +44,30 @@ ROW = valid_row(0, id_doc_type="其他", id_doc_number="")
 FILLED = sum(1 for c in COLUMNS if str(ROW.get(c.key, "")).strip())
 
 GENERATE = """
-INSERT INTO student (name, sex, birth_date, ethnicity, id_doc_type, id_doc_number, national_student_id, school_id,
+INSERT INTO student (name, sex, birth_date, ethnicity, id_doc_type, id_doc_number, id_doc_index, national_student_id,
+    school_id,
     status, created_at, registration_state, dedup_status, nationality, is_out_of_county, profile)
 SELECT '学生' || g,
        CASE WHEN g % 2 = 0 THEN '1' ELSE '2' END,
        DATE '2008-01-01' + (g % 5000),
        '汉族',
        CASE WHEN g % 10 = 0 THEN 'Z' ELSE '1' END,
-       CASE WHEN g % 10 = 0 THEN NULL ELSE '9' || lpad(g::text, 16, '0') || 'X' END,
+       CASE WHEN g % 10 = 0 THEN NULL WHEN :sealed THEN 'v1:' || encode(substr(sha256(g::text::bytea)
+            || sha256(g::text::bytea), 1, 46), 'base64') ELSE '9' || lpad(g::text, 16, '0') || 'X' END,
+       CASE WHEN g % 10 = 0 THEN NULL ELSE substr(encode(sha256(:outer_pad || sha256(:inner_pad
+            || convert_to('9' || lpad(g::text, 16, '0') || 'X', 'UTF8'))), 'hex'), 1, 32) END,
        'G9' || lpad(g::text, 16, '0') || 'X',
        :school_id, 'in_school', now(), 'approved', 'ok', '中国', false, '{}'
 FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS g
 """
+
+
+def hmac_pads() -> dict[str, bytes]:
+    """HMAC-SHA256 as SQL computes it (sha256 of the key's outer pad and of the inner pad with the message), so
+    that the generated students carry the blind index models.crypto would give them. Encrypted, their numbers
+    are stand-ins of a sealed value's length (64 base64 characters after the version), never opened here."""
+    key = crypto.keyring_in_force().index_key.ljust(64, b"\0")
+    return {"inner_pad": bytes(b ^ 0x36 for b in key), "outer_pad": bytes(b ^ 0x5C for b in key)}
 
 
 def machine() -> str:
@@ -77,7 +90,9 @@ def grow_to(session: Session, target: int) -> None:
     start = have + 1
     while start <= target:
         last = min(start + 1_000_000 - 1, target)
-        session.execute(text(GENERATE), {"school_id": school_id, "first": start, "last": last})
+        sealed = crypto.keyring_in_force().enabled
+        parameters = {"school_id": school_id, "first": start, "last": last, "sealed": sealed, **hmac_pads()}
+        session.execute(text(GENERATE), parameters)
         session.commit()
         start = last + 1
     session.execute(text("ANALYZE student"))
@@ -170,6 +185,7 @@ def main() -> None:
     parser.add_argument("--url", default=os.environ.get("XUEJI_BENCH_DATABASE_URL"), required=False)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--students", type=int, nargs="*", default=[1_000_000, 10_000_000])
+    parser.add_argument("--encryption", nargs="*", choices=["on", "off"], default=["on", "off"])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: does the bench still run?")
     args = parser.parse_args()
     if args.smoke:
@@ -179,6 +195,16 @@ def main() -> None:
             "--url must name a PostgreSQL database (e.g. postgresql+psycopg://postgres@127.0.0.1/xueji_bench_i4)"
         )
     print("machine:", machine())
+    for mode in args.encryption:
+        provider = crypto.default_provider(os.environ)
+        crypto.install(provider if mode == "on" else crypto.PlainProvider(provider))
+        keyring = crypto.keyring_in_force()
+        cipher = keyring.keys[keyring.current].cipher if keyring.enabled else "none"
+        print(f"== encryption {mode} (cipher {cipher}, blind index HMAC-SHA256 either way)")
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     db_engine = build_database(args.url)
     with Session(db_engine) as session:
         print("PostgreSQL", session.scalar(text("SHOW server_version")))
@@ -193,6 +219,7 @@ def main() -> None:
                 f"(b) 查重 of a 50-row class against {total:,} students: median {median:.1f} ms, "
                 f"max {worst:.1f} ms over 20 classes ({found} duplicates found per class) · goal < 50 ms"
             )
+    db_engine.dispose()
 
 
 if __name__ == "__main__":

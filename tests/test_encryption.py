@@ -16,8 +16,10 @@ from sqlalchemy import insert, select, text
 
 from handlers import photos
 from handlers import student_import as imp
+from jobs import keys
 from models import crypto, dedup, key_rotation, quality
 from models.base import utcnow
+from models.job import Job, JobState
 from models.jurisdiction import registered_in_province
 from models.org import School
 from models.student import Guardian, Student, StudentStatus, has_id_number
@@ -179,3 +181,39 @@ def test_a_member_without_phone_or_id_keeps_empty_values_readable(session, stude
     raw = session.execute(text("SELECT phone, id_doc_number FROM guardian WHERE id = :id"), {"id": member.id}).one()
     assert tuple(raw) == ("", None)
     assert session.scalar(select(Guardian.id).where(Guardian.id == member.id, Guardian.id_doc_number.is_(None)))
+
+
+@pytest.fixture
+def own_key_file(tmp_path, monkeypatch) -> Iterator[crypto.FileKeyProvider]:
+    """A copy of the key file in force, named by XUEJI_DATA_KEY_FILE (the command adds versions to it)."""
+    source = crypto.default_provider(os.environ)
+    assert isinstance(source, crypto.FileKeyProvider)
+    copy = tmp_path / "data_keys.json"
+    copy.write_text(source.path.read_text())
+    monkeypatch.setenv("XUEJI_DATA_KEY_FILE", str(copy))
+    provider = crypto.FileKeyProvider(copy)
+    crypto.install(provider)
+    yield provider
+    monkeypatch.undo()
+    crypto.install(None)
+
+
+def test_the_rotate_key_command_adds_an_sm4_version_and_re_encrypts(app, session, user, student_of, own_key_file):
+    student = student_of(SCHOOL)
+    result = app.test_cli_runner().invoke(args=["xueji", "rotate-key", "--new-key", "--cipher", "sm4-gcm"])
+    assert result.exit_code == 0, result.output
+    assert "已生成密钥版本 v2" in result.output and "已用密钥版本 v2 重新加密" in result.output
+    data = json.loads(own_key_file.path.read_text())
+    assert data["current"] == "v2" and data["keys"]["v2"]["cipher"] == "sm4-gcm" and "v1" in data["keys"]
+    stored = session.scalar(text("SELECT id_doc_number FROM student WHERE id = :id"), {"id": student.id})
+    assert stored.startswith("v2:")
+    session.expire_all()
+    find_everywhere(session, user, session.get_one(Student, student.id))
+
+
+def test_the_rotation_job_runs_through_the_jobs_framework(app, session, rotated):
+    result = app.test_cli_runner().invoke(args=["xueji", "rotate-key", "--background"])
+    assert result.exit_code == 0, result.output
+    job = session.scalars(select(Job).where(Job.kind == keys.ROTATE)).one()
+    assert job.state == JobState.DONE and job.result["version"] == "v9" and job.result["rows"] > 0
+    assert session.scalar(text("SELECT count(*) FROM guardian WHERE phone NOT LIKE 'v9:%' AND phone <> ''")) == 0
