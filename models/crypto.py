@@ -23,7 +23,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,7 +40,7 @@ CIPHERS = ("aes-gcm", "sm4-gcm")
 KEY_LENGTHS = {"aes-gcm": 32, "sm4-gcm": 16}
 
 
-class KeyError_(RuntimeError):  # noqa: N801 -- KeyError is the builtin's
+class SealBroken(RuntimeError):
     """A value sealed under a version no key is configured for, or one that fails authentication."""
 
 
@@ -65,7 +65,7 @@ class DataKey:
             decryptor = Cipher(algorithms.SM4(self.secret), modes.GCM(nonce, body[-TAG:])).decryptor()
             return decryptor.update(body[:-TAG]) + decryptor.finalize()
         except InvalidTag as err:
-            raise KeyError_(f"加密字段校验失败（密钥版本 {self.version}）：数据被篡改或密钥不符") from err
+            raise SealBroken(f"加密字段校验失败（密钥版本 {self.version}）：数据被篡改或密钥不符") from err
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,6 @@ class Keyring:
     current: str
     index_key: bytes
     enabled: bool = True
-    _prefixes: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.enabled and self.current not in self.keys:
@@ -85,7 +84,6 @@ class Keyring:
         for key in self.keys.values():
             if key.cipher not in CIPHERS or len(key.secret) != KEY_LENGTHS[key.cipher]:
                 raise ValueError(f"密钥 {key.version}：{key.cipher} 需要 {KEY_LENGTHS.get(key.cipher)} 字节的密钥")
-        object.__setattr__(self, "_prefixes", tuple(f"{v}:" for v in self.keys))
 
     def encrypt(self, value: str) -> str:
         if not self.enabled or not value:
@@ -100,7 +98,7 @@ class Keyring:
         try:
             sealed = base64.b64decode(stored[len(version) + 1 :], validate=True)
         except binascii.Error as err:
-            raise KeyError_(f"加密字段格式错误（密钥版本 {version}）") from err
+            raise SealBroken(f"加密字段格式错误（密钥版本 {version}）") from err
         return self.keys[version].open(sealed).decode()
 
     def version_of(self, stored: str) -> str | None:
@@ -137,7 +135,7 @@ class FileKeyProvider:
         if not self.path.exists():
             if not self.create:
                 raise FileNotFoundError(f"密钥文件 {self.path} 不存在")
-            write_key_file(self.path, new_key_file())
+            _create_once(self.path, new_key_file())
         data = json.loads(self.path.read_text())
         keys = {v: DataKey(v, k["cipher"], _b64key(k["key"])) for v, k in data["keys"].items()}
         return Keyring(keys, data["current"], _b64key(data["index_key"]))
@@ -174,6 +172,19 @@ def add_key_version(data: dict[str, Any], cipher: str) -> str:
     data["keys"][version] = {"cipher": cipher, "key": base64.b64encode(os.urandom(KEY_LENGTHS[cipher])).decode()}
     data["current"] = version
     return version
+
+
+def _create_once(path: Path, data: Mapping[str, Any]) -> None:
+    """Make the key file unless another process (web, worker and beat start together) made it first: linking
+    refuses an existing name, so every process ends up with the same keys."""
+    own = path.with_suffix(f".{os.getpid()}.new")
+    write_key_file(own, data)
+    try:
+        os.link(own, path)
+    except FileExistsError:
+        pass
+    finally:
+        own.unlink()
 
 
 def write_key_file(path: Path, data: Mapping[str, Any]) -> None:
