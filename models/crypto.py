@@ -201,8 +201,9 @@ def _create_once(path: Path, data: Mapping[str, Any]) -> None:
 def write_key_file(path: Path, data: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data, indent=2))
-    temporary.chmod(0o600)
+    temporary.unlink(missing_ok=True)
+    with os.fdopen(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as out:  # never readable
+        out.write(json.dumps(data, indent=2))
     temporary.replace(path)  # atomic: a process re-reading the file never sees half of it
 
 
