@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import JSON, Table, Text
+from sqlalchemy import JSON, String, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -304,7 +304,7 @@ class Encrypted(TypeDecorator[str]):
     """A text column stored sealed: ORM and Core statements alike encrypt on the way in and decrypt on the way
     out. Only equality with NULL is meaningful in SQL; compare through the blind index instead."""
 
-    impl = Text
+    impl = String
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:

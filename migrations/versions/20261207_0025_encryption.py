@@ -1,8 +1,8 @@
 """Encryption at rest of ID numbers, phone numbers and addresses (issue 22 item 1), with a blind index for 查重;
 the log archive's cuts (issue 22 item 3)
 
-The sealed columns become TEXT (a sealed value is longer than the plain one); student.id_doc_index (HMAC of the
-normalised ID number) replaces the index on the number itself. Existing rows are encrypted in batches of 1,000
+The sealed columns lose their length limit on PostgreSQL (a sealed value is longer than the plain one);
+student.id_doc_index (HMAC of the normalised ID number) replaces the index on the number itself. Existing rows are encrypted in batches of 1,000
 under the current key (models.crypto: the key file, XUEJI_DATA_KEYS or the configured key service); a value
 already sealed is left as it is, so the upgrade may be run again after an interruption.
 
@@ -31,14 +31,16 @@ BATCH = 1000
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("student", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("id_doc_index", sa.String(length=32), nullable=True))
-        batch_op.alter_column("id_doc_number", type_=sa.Text(), existing_nullable=True)
-        batch_op.drop_index("ix_student_id_doc_number")
-        batch_op.create_index("ix_student_id_doc_index", ["id_doc_index"], unique=False)
-    with op.batch_alter_table("guardian", schema=None) as batch_op:
-        batch_op.alter_column("phone", type_=sa.Text(), existing_nullable=False)
-        batch_op.alter_column("id_doc_number", type_=sa.Text(), existing_nullable=True)
+    # SQLite would rebuild the tables to change a column's type (and the rebuild cannot drop a student table that
+    # other rows point at inside the migration's transaction); its columns take text of any length as they are.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.add_column("student", sa.Column("id_doc_index", sa.String(length=32), nullable=True))
+    op.drop_index("ix_student_id_doc_number", table_name="student")
+    op.create_index("ix_student_id_doc_index", "student", ["id_doc_index"], unique=False)
+    if not sqlite:
+        op.alter_column("student", "id_doc_number", type_=sa.String(), existing_nullable=True)
+        op.alter_column("guardian", "phone", type_=sa.String(), existing_nullable=False)
+        op.alter_column("guardian", "id_doc_number", type_=sa.String(), existing_nullable=True)
     op.create_table(
         "log_archive",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -116,13 +118,13 @@ def downgrade() -> None:
     keyring = crypto.keyring_in_force()
     _rewrite("student", ("id_doc_number",), STUDENT_SEALED_PROFILE, keyring.decrypt)
     _rewrite("guardian", ("phone", "id_doc_number"), MEMBER_SEALED_PROFILE, keyring.decrypt)
-    with op.batch_alter_table("guardian", schema=None) as batch_op:
-        batch_op.alter_column("id_doc_number", type_=sa.String(length=30), existing_nullable=True)
-        batch_op.alter_column("phone", type_=sa.String(length=20), existing_nullable=False)
-    with op.batch_alter_table("student", schema=None) as batch_op:
-        batch_op.drop_index("ix_student_id_doc_index")
-        batch_op.create_index("ix_student_id_doc_number", ["id_doc_number"], unique=False)
-        batch_op.alter_column("id_doc_number", type_=sa.String(length=30), existing_nullable=True)
+    if op.get_bind().dialect.name != "sqlite":
+        op.alter_column("guardian", "id_doc_number", type_=sa.String(length=30), existing_nullable=True)
+        op.alter_column("guardian", "phone", type_=sa.String(length=20), existing_nullable=False)
+        op.alter_column("student", "id_doc_number", type_=sa.String(length=30), existing_nullable=True)
+    op.drop_index("ix_student_id_doc_index", table_name="student")
+    op.create_index("ix_student_id_doc_number", "student", ["id_doc_number"], unique=False)
+    with op.batch_alter_table("student", recreate="never") as batch_op:  # SQLite >= 3.35 drops it in place
         batch_op.drop_column("id_doc_index")
 
 
