@@ -1,4 +1,4 @@
-"""Migration 0025 (issue 22 item 1) on a database that already holds students: down to 0023 the values are
+"""Migration 0025 (issue 22 item 1) on a database that already holds students: down one revision the values are
 opened and the columns restored; up again every existing value is sealed in batches and the blind index filled,
 so that 查重 finds the existing students by ID number (SQLite and PostgreSQL)."""
 
@@ -28,7 +28,7 @@ def migrate(db_engine, revision: str, *, down: bool = False) -> None:
 
 def test_existing_rows_are_encrypted_by_the_upgrade_and_opened_by_the_downgrade(tmp_path):
     with own_database("enc_migration", tmp_path) as db_engine:
-        migrate(db_engine, "0023_province_controlled", down=True)
+        migrate(db_engine, "-1", down=True)  # to the revision before 0025
         with db_engine.connect() as conn:
             numbers = conn.scalars(text("SELECT id_doc_number FROM student WHERE id_doc_number IS NOT NULL")).all()
             phones = conn.scalars(text("SELECT phone FROM guardian")).all()
