@@ -51,7 +51,7 @@ def archive_logs(session: Session, folder: Path, *, days: int, now: datetime | N
     """Seal what arrived, then move the sealed audit and access-log rows older than ``days`` to archive files;
     commits chain by chain and returns the rows moved."""
     moved = 0
-    for chain in seals.CHAINS:
+    for chain in log_archive.CHAINS:
         seals.seal(session, chain)
         done = log_archive.archive(session, chain, folder, days=days, now=now)
         session.commit()

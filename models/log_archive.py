@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 from models import seals
 from models.base import utcnow
 
+# The audit trail and the staff's access log (issue 22 item 3); the parents' access log keeps all its rows.
+CHAINS = ("audit_event", "access_log")
 MIN_DAYS = 180  # GB/T 22239-2019 8.1.4.3 d) as the 网络安全法 art. 21 reads it: at least six months
 BATCH = 5000
 

@@ -7,7 +7,7 @@ under the current key (models.crypto: the key file, XUEJI_DATA_KEYS or the confi
 already sealed is left as it is, so the upgrade may be run again after an interruption.
 
 Revision ID: 0025_encryption
-Revises: 0029_beijing
+Revises: 0028_families
 Create Date: 2026-12-07 17:30:00
 """
 
@@ -23,7 +23,7 @@ from models import crypto
 from models.student import MEMBER_SEALED_PROFILE, STUDENT_SEALED_PROFILE
 
 revision = "0025_encryption"
-down_revision = "0029_beijing"
+down_revision = "0028_families"
 branch_labels = None
 depends_on = None
 
