@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import registration
-from models import audit
+from handlers.student_import import RowError
+from handlers.student_import import read as read_template
+from handlers.workbooks import new_workbook
+from models import audit, codes
 from models.errors import DomainError
+from models.jurisdiction import staged_record_or_404
 from models.org import Cohort, School, SchoolClass
 from models.staged_intake import StagedRecord, StagedSource, waiting_confirmation
 from models.student import Student
 from models.user import User
-from models.validation import validate
+from models.validation import Problem, parse_date, text, validate
 
 # seed 001 b: the pull list carries 居民身份证; children without a household registration (黑户口) use 其他.
 PULL_ID_TYPES = ("居民身份证", "其他")
@@ -28,11 +33,20 @@ BUSINESS_TYPE = "新生注册"
 PASSED, NOT_PASSED = "已通过校验", "未通过校验"
 
 
+# A school's data-source file is its pupils; a bigger one is another programme's whole export, refused as such.
+MAX_DATA_SOURCE_ROWS = 5000
+
+
+class StagingRefused(DomainError):
+    """A data-source file refused as a whole, with the reasons row by row (nothing was staged)."""
+
+    def __init__(self, problems: list[RowError]) -> None:
+        super().__init__(f"文件未导入：共{len(problems)}处问题，请修改后重新上传（本次未保存任何记录）")
+        self.problems = problems
+
+
 def _own(session: Session, actor: User, staged_id: int) -> StagedRecord:
-    row = session.get(StagedRecord, staged_id)
-    if row is None or row.school_id != actor.org_id:
-        raise DomainError("没有这条待转入的记录")
-    return row
+    return staged_record_or_404(session, actor, staged_id)
 
 
 def stage_pull_list(
@@ -75,6 +89,43 @@ def stage_data_source(session: Session, actor: User, school_id: int, records: It
     return len(rows)
 
 
+def stage_data_source_file(session: Session, actor: User, data: bytes) -> int:
+    """A data-source file in the 学生信息模板's columns, all rows or none. Its rows need not pass the registration
+    checks yet (that is the teachers' 核对), but they must be this school's pupils and each one once."""
+    rows, problems = read_template(data)
+    if not problems and len(rows) > MAX_DATA_SOURCE_ROWS:
+        problems = [RowError(0, "", "F-10", f"一次最多上传{MAX_DATA_SOURCE_ROWS}名学生，请按年级拆分后分批上传")]
+    if problems:
+        raise StagingRefused(problems)
+    school = session.get_one(School, actor.org_id)
+    seen: dict[str, int] = {}
+    records = []
+    for row in rows:
+        number = row.pop("_row")
+        record = {key: _cell_text(value) for key, value in row.items()}
+        if not record.get("name"):
+            problems.append(RowError(number, "姓名", "F-10", "请填写姓名"))
+        if record.get("school_code") != school.school_code:
+            problems.append(
+                RowError(number, "学校标识码", "F-10", f"不是本校的学校标识码（本校为{school.school_code}）")
+            )
+        id_number = record.get("id_doc_number", "").upper()
+        if id_number and id_number in seen:
+            problems.append(RowError(number, "身份证件号", "F-10", f"与第{seen[id_number]}行的身份证件号相同"))
+        if id_number:
+            seen.setdefault(id_number, number)
+        records.append(record)
+    if problems:
+        raise StagingRefused(problems)
+    return stage_data_source(session, actor, actor.org_id, records)
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the registration form would have it (a date cell as YYYYMMDD, the format the checks read)."""
+    found = parse_date(value) if isinstance(value, date) else None
+    return f"{found:%Y%m%d}" if found else text(value)
+
+
 def confirm_all(session: Session, actor: User) -> int:
     """待确认学前学籍 → 全部确认 for the actor's school."""
     rows = session.scalars(
@@ -103,12 +154,16 @@ def pulled_for_export(session: Session, actor: User) -> list[StagedRecord]:
     )
 
 
-def check(session: Session, actor: User, row: StagedRecord, now: datetime) -> list[str]:
-    """The 校验状态: the registration's problems of this record (empty = 已通过校验)."""
+def problems(session: Session, actor: User, row: StagedRecord, now: datetime) -> list[Problem]:
+    """The 校验状态: the registration's problems of this record, by field (empty = 已通过校验)."""
     school = session.get_one(School, row.school_id)
     result = validate({**row.data, "school_code": school.school_code}, today=now.date())
     extra, _class = registration.context_problems(session, actor, school, result, BUSINESS_TYPE)
-    return [problem.message for problem in result.errors + extra]
+    return result.errors + extra
+
+
+def check(session: Session, actor: User, row: StagedRecord, now: datetime) -> list[str]:
+    return [problem.message for problem in problems(session, actor, row, now)]
 
 
 def status(session: Session, actor: User, row: StagedRecord, now: datetime) -> str:
@@ -166,10 +221,44 @@ def read_pull_list(data: bytes) -> list[dict[str, Any]]:
         sheet = load_workbook(BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
         raise DomainError("请上传学前调档名单模板（.xlsx）") from err
-    rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+    rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     if not rows or [h for h in rows[0] if h] != list(PULL_COLUMNS):
         raise DomainError("表头应为：" + "、".join(PULL_COLUMNS))
     return [dict(zip(PULL_COLUMNS.values(), row, strict=False)) for row in rows[1:] if any(row)]
+
+
+def pull_list_template(class_numbers: list[str]) -> bytes:
+    """B.4 学前调档名单模板: the six columns, all kept as text (a leading 0 or an 18-digit number survives Excel),
+    with drop-down lists for 性别, 身份证件类型 and the school's 班号."""
+    book, sheet = new_workbook("学前调档名单")
+    sheet.append(list(PULL_COLUMNS))
+    lists = {"性别": list(codes.SEXES.values()), "身份证件类型": list(PULL_ID_TYPES), "班号": class_numbers}
+    for index, header in enumerate(PULL_COLUMNS):
+        letter = chr(ord("A") + index)
+        sheet.column_dimensions[letter].width = 22 if header == "身份证件号" else 14
+        for row in range(2, 1001):
+            sheet[f"{letter}{row}"].number_format = "@"
+        options = lists.get(header)
+        if options and len(",".join(options)) < 250:  # noqa: PLR2004 - Excel's limit for a list typed in the rule
+            rule = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True)
+            rule.error, rule.errorTitle = f"请从下拉列表中选择{header}", "选项无效"
+            sheet.add_data_validation(rule)
+            rule.add(f"{letter}2:{letter}1000")
+    sheet.freeze_panes = "A2"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def class_numbers(session: Session, actor: User) -> list[str]:
+    """The school's 班号 of its newest cohorts first, each once (the pull list names a class by it)."""
+    numbers = session.scalars(
+        select(SchoolClass.class_no)
+        .join(Cohort, Cohort.id == SchoolClass.cohort_id)
+        .where(Cohort.school_id == actor.org_id)
+        .order_by(Cohort.cohort_year.desc(), SchoolClass.class_no)
+    )
+    return list(dict.fromkeys(numbers))
 
 
 def stage_upload(session: Session, actor: User, data: bytes) -> int:

@@ -20,6 +20,7 @@ from models.family import FamilyRequest, ParentLink
 from models.feed import ApiToken
 from models.job import Job
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
+from models.staged_intake import StagedRecord
 from models.student import RegistrationState, Student, StudentStatus, has_id_number
 from models.user import ADMINISTRATOR_ROLES, Role, User
 from models.workbench import CaseCopy
@@ -337,6 +338,13 @@ def _one_or_404(session: Session, query: Select[Row]) -> Row:
 
 def own_term_or_404(session: Session, user: User, term_id: int) -> Term:
     return _one_or_404(session, select(Term).where(Term.id == term_id, Term.org_id == user.org_id))
+
+
+def staged_record_or_404(session: Session, user: User, staged_id: int) -> StagedRecord:
+    """A staged record (F-10) is its school's until it is moved into the registration pipeline."""
+    return _one_or_404(
+        session, select(StagedRecord).where(StagedRecord.id == staged_id, StagedRecord.school_id == user.org_id)
+    )
 
 
 def own_cohort_or_404(session: Session, user: User, cohort_id: int) -> Cohort:

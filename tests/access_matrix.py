@@ -326,6 +326,9 @@ ROUTES: dict[str, Access] = {
     "staged_intake.index": roles(R.SCHOOL_REGISTRAR),
     "staged_intake.act": roles(R.SCHOOL_REGISTRAR),
     "staged_intake.export": roles(R.SCHOOL_REGISTRAR),
+    "staged_intake.template": roles(R.SCHOOL_REGISTRAR),
+    "staged_intake.data_source": roles(R.SCHOOL_REGISTRAR),
+    "staged_intake.correct": scoped("staged_record", "staged_record_or_404", R.SCHOOL_REGISTRAR),
 }
 
 
@@ -395,6 +398,7 @@ PERSONAL_DATA: frozenset[str] = frozenset(
         "term_registration.index",
         "staged_intake.index",
         "staged_intake.export",
+        "staged_intake.correct",
     }
 )
 NO_PERSONAL_DATA: frozenset[str] = frozenset(
@@ -412,6 +416,8 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset(
         "regional.override",
         "term_registration.act",
         "staged_intake.act",
+        "staged_intake.template",
+        "staged_intake.data_source",
         "lifecycle.promotion_run",
         "api.openapi",
         "families.upload",

@@ -23,6 +23,7 @@ from werkzeug.routing import Rule
 from werkzeug.routing.converters import NumberConverter
 
 from handlers import families
+from handlers.staged_intake import stage_data_source
 from models import feed
 from models.attachment import store_upload
 from models.calendar import AUTUMN, AcademicYear, Term
@@ -33,10 +34,12 @@ from models.job import Job
 from models.lifecycle import PromotionRun
 from models.org import Cohort, SchoolClass, Stage
 from models.quality import QualityCampaign
+from models.staged_intake import StagedRecord
 from models.student import Student
 from models.user import Role, User
 from models.workbench import NoticeKind, Notification, SavedView
 from tests.access_matrix import ROUTES, Access, unclassified
+from webapp.demo_rows import valid_row
 
 R = Role
 # Per role: its user in 南明区 (南明第一小学 for the school roles), then users with the same role in another county
@@ -347,7 +350,16 @@ def _document_request(w: World, owner: User) -> dict[str, Any]:
     return {"request_id": row.id, "attachment_id": upload.id}
 
 
+def _staged_record(w: World, owner: User) -> dict[str, Any]:
+    registrar = w.user("nanming-xx-registrar")
+    stage_data_source(w.session, registrar, registrar.org_id, [valid_row(310)])
+    w.session.commit()
+    found = w.session.scalars(select(StagedRecord.id).where(StagedRecord.school_id == registrar.org_id))
+    return {"staged_id": max(found)}
+
+
 OBJECTS: dict[str, Callable[[World, User], dict[str, Any]]] = {
+    "staged_record": _staged_record,
     "document_request": _document_request,
     "student": _student,
     "case": _case,

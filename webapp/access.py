@@ -23,6 +23,7 @@ from models.family import FamilyRequest
 from models.feed import ApiToken
 from models.job import Job
 from models.org import Cohort, OrgLevel, OrgUnit, SchoolClass
+from models.staged_intake import StagedRecord
 from models.student import Student
 from models.user import Role, User
 from models.workflow import InboxTask, ProcessInstance
@@ -137,6 +138,10 @@ def task_or_404(task_id: int) -> InboxTask:
 
 def own_term_or_404(term_id: int) -> Term:
     return _or_404(lambda: jurisdiction.own_term_or_404(db(), me(), term_id))
+
+
+def staged_record_or_404(staged_id: int) -> StagedRecord:
+    return _or_404(lambda: jurisdiction.staged_record_or_404(db(), me(), staged_id))
 
 
 def own_cohort_or_404(cohort_id: int) -> Cohort:

@@ -95,7 +95,7 @@ def _flash_outcome(action: str, outcome: reg.Outcome) -> None:
 @requires(*SCHOOL_ROLES)
 def new() -> ResponseReturnValue:
     form = RegistrationForm(request.form if request.method == "POST" else None)
-    classes = _school_classes()
+    classes = school_classes()
     form.set_classes([(no, label) for no, label, _ in classes])
     if request.method == "POST":
         raw = {**form.values(), "grade": next((g for no, _, g in classes if no == form.class_no.data), "")}
@@ -127,7 +127,7 @@ def divisions() -> ResponseReturnValue:
     return response
 
 
-def _school_classes() -> list[tuple[str, str, str]]:
+def school_classes() -> list[tuple[str, str, str]]:
     """(班级号, label, 年级) of the user's school, for the class picker; 年级 is the class name before its number."""
     rows = db().execute(
         select(SchoolClass.class_no, SchoolClass.name, Cohort)
