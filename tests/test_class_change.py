@@ -20,7 +20,8 @@ def test_class_change_within_the_cohort_is_audited(session, user, student_of):
     old = student.class_id
     class_change.change_class(session, user(SCHOOL), student, sibling.id)
     session.flush()
-    entry = session.scalars(select(AuditEvent).where(AuditEvent.entity_id == student.id)).one()
+    audited = select(AuditEvent).where(AuditEvent.entity == "student", AuditEvent.entity_id == student.id)
+    entry = session.scalars(audited.where(AuditEvent.action == "学生调班")).one()
     assert (entry.action, entry.before["class_id"], entry.after["class_id"]) == ("学生调班", old, sibling.id)
 
 

@@ -35,7 +35,12 @@ def raw_rows(session, table: str) -> list[tuple]:
     """Every column of every row as stored, except the 学籍号: a G-type national number is "G" + the ID number by
     national rule (§3.6) and stays the record's plain key (unique, searched, exchanged) — see docs/gbt22239.md."""
     rows = session.execute(text(f"SELECT * FROM {table}"))  # noqa: S608 -- a fixed table name
-    return [tuple(v for k, v in row._mapping.items() if k != "national_student_id") for row in rows]
+    # The blind indexes are HMACs in hex: 18 of their 32 characters may happen to be digits, which is no ID number.
+    shown = [
+        tuple(v for k, v in row._mapping.items() if k != "national_student_id" and not k.endswith("_index"))
+        for row in rows
+    ]
+    return shown
 
 
 def plain_in(rows: list[tuple], pattern: re.Pattern[str]) -> list[str]:
