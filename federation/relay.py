@@ -17,18 +17,28 @@ from models.base import utcnow
 from models.exchange import ExchangeMessage, MessageStatus
 
 
-def publish_outbox(session: Session, settings: Settings, connection: Connection, limit: int = 500) -> int:
-    """Publish up to ``limit`` waiting messages, oldest first; returns how many."""
+def publish_outbox(
+    session: Session,
+    settings: Settings,
+    connection: Connection,
+    limit: int = 500,
+    *,
+    copies: int = 1,
+    newest_first: bool = False,
+) -> int:
+    """Publish up to ``limit`` waiting messages, oldest first; returns how many. ``copies`` and ``newest_first``
+    are the tests' faults (``federation.faults``)."""
     waiting = session.scalars(
         select(ExchangeMessage)
         .where(ExchangeMessage.status == MessageStatus.OUTBOX)
-        .order_by(ExchangeMessage.id)
+        .order_by(ExchangeMessage.id.desc() if newest_first else ExchangeMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
     sent_at = utcnow()
     for message in waiting:
-        broker.publish(connection, settings, sealed(settings, message), message.destination)
+        for _ in range(copies):
+            broker.publish(connection, settings, sealed(settings, message), message.destination)
         message.status = MessageStatus.SENT
         message.sent_at = sent_at
     # One commit for the batch: a crash before it publishes the batch again, which the inbox ignores.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -70,22 +71,22 @@ KEYS = {GUIZHOU: new_key(), BEIJING: new_key(), NATIONAL: new_key()}
 PEERS = ",".join(f"{code}={public}" for code, (_, public) in KEYS.items())
 
 
-def settings_of(code: str, url: str = BROKER_URL) -> Settings:
+def settings_of(code: str, url: str = BROKER_URL, prefix: str = PREFIX) -> Settings:
     return Settings(
         province=code,
         url=url,
         signing_key=private_key(KEYS[code][0]),
         public_keys=peer_keys(PEERS),
-        prefix=PREFIX,
+        prefix=prefix,
     )
 
 
 class Province:
     """One deployment: its database, its settings, its inbox."""
 
-    def __init__(self, code: str, db_engine: Any, url: str = BROKER_URL) -> None:
+    def __init__(self, code: str, db_engine: Any, url: str = BROKER_URL, prefix: str = PREFIX) -> None:
         self.code = code
-        self.settings = settings_of(code, url)
+        self.settings = settings_of(code, url, prefix)
         self.sessions: Callable[[], Session] = sessionmaker(bind=db_engine, info={"province_code": code})
         self.inbox = Inbox(self.settings, self.sessions)
 
@@ -680,10 +681,11 @@ def apply_for_transfer(receiving: Province, sending: Province) -> Transfer:
     return Transfer(receiving, sending, rs, sending.sessions(), case, student_id, number, name)
 
 
-def assert_exactly_one_effect(t: Transfer, *, sending_cases: int = 1) -> None:
+def assert_exactly_one_effect(t: Transfer, *, sending_cases: int = 1, unanswered: frozenset[str] = frozenset()) -> None:
     """Whatever was delivered twice, redelivered or reordered: one case on each side, every message settled once
-    (nothing kept waiting for an earlier one), every message sent answered by a receipt, and no state but the
-    verbatim ones."""
+    (nothing kept waiting for an earlier one), every message sent answered by a receipt (but the ``unanswered``
+    ones: the other province refused them unread, into its dead-letter queue), and no state but the verbatim
+    ones."""
     correlation = t.case.case.correlation_key
     assert len(cases(t.receiving, correlation)) == 1
     assert len(cases(t.sending, correlation)) == sending_cases
@@ -692,38 +694,70 @@ def assert_exactly_one_effect(t: Transfer, *, sending_cases: int = 1) -> None:
             inbox = session.execute(
                 select(InboxMessage.uid, InboxMessage.status).where(InboxMessage.correlation == correlation)
             ).all()
-            sent = session.scalars(
-                select(ExchangeMessage.status).where(
-                    ExchangeMessage.correlation == correlation, ExchangeMessage.sender_instance_id.is_not(None)
-                )
-            ).all()
+            sent = dict(
+                session.execute(
+                    select(ExchangeMessage.uid, ExchangeMessage.status).where(
+                        ExchangeMessage.correlation == correlation, ExchangeMessage.sender_instance_id.is_not(None)
+                    )
+                ).all()
+            )
             shown = session.scalars(
                 select(InstanceEvent.state_label)
                 .join(ProcessInstance)
                 .where(ProcessInstance.correlation_key == correlation, InstanceEvent.state_label != "")
             ).all()
         assert InboxStatus.RECEIVED not in {status for _, status in inbox}
-        assert set(sent) <= {MessageStatus.CONFIRMED, MessageStatus.FAILED}
+        assert {sent[uid] for uid in unanswered if uid in sent} <= {MessageStatus.SENT}
+        assert {status for uid, status in sent.items() if uid not in unanswered} <= {
+            MessageStatus.CONFIRMED,
+            MessageStatus.FAILED,
+        }
         assert set(shown) <= VERBATIM | {"待转出区县审核"}  # the sending side's own step between its reviews
 
 
-def walk_transfer(receiving: Province, sending: Province, proxy: BrokerProxy) -> None:
+class InTestProcess:
+    """Both provinces' relay and inbox run in the test process, through ``faults`` (``chaotic_exchange``)."""
+
+    def __init__(self, sides: tuple[Province, Province], proxy: BrokerProxy, faults: Faults) -> None:
+        self.sides, self.proxy, self.faults = sides, proxy, faults
+
+    def around(self, action: Callable[[], Any]) -> Any:
+        """A user's step (a web request in one province's application); nothing crosses until ``settle``."""
+        return action()
+
+    def settle(self, t: Transfer, _state: str, _unanswered: frozenset[str] = frozenset()) -> None:
+        chaotic_exchange(self.sides, self.proxy, self.faults, t.rs, t.ss)
+
+    def stuck(self, receiving: Province, sending: Province) -> tuple[Transfer, frozenset[str]]:
+        return stuck_request(receiving, sending, self.proxy, self.faults), frozenset()
+
+    def national(self, t: Transfer, action: str, reason: str) -> None:
+        national_says(t, self.proxy, self.faults, action, reason)
+
+    def done(self, _t: Transfer, *, reordered: bool = True) -> None:
+        assert self.faults.pending == {}  # every fault happened
+
+
+def walk_transfer(receiving: Province, sending: Province, x: InTestProcess | InProcesses) -> None:
     """跨省转学 (F-31, F-32) between two deployments through every fault: the request crosses, the sending school
     and county pass (their three answers cross newest first), the archive is pulled, the record arrives."""
-    faults = faults_for(receiving.code, sending.code)
-    t = apply_for_transfer(receiving, sending)
-    chaotic_exchange((receiving, sending), proxy, faults, t.rs, t.ss)
+    t = x.around(lambda: apply_for_transfer(receiving, sending))
+    x.settle(t, "等待转出学校审核")
     assert t.case.state == "等待转出学校审核"
     out = t.out()
     assert out.case.student_id == t.student_id
     school, county = SENDING[sending.code]
-    t.submit_out("school_review", school, decision="通过")
-    t.submit_out("county_review", county, decision="通过")
-    chaotic_exchange((receiving, sending), proxy, faults, t.rs, t.ss)
+
+    def both_reviews() -> None:
+        t.submit_out("school_review", school, decision="通过")
+        t.submit_out("county_review", county, decision="通过")
+
+    x.around(both_reviews)
+    x.settle(t, "等待转入学校调档")
     assert (t.case.state, out.state) == ("等待转入学校调档", "等待转入学校调档")
-    t.case.submit("pull", by=t.user(t.rs, RECEIVING[receiving.code][0]), action="调档")
-    chaotic_exchange((receiving, sending), proxy, faults, t.rs, t.ss)
-    assert faults.pending == {}  # every fault happened
+    x.around(lambda: t.case.submit("pull", by=t.user(t.rs, RECEIVING[receiving.code][0]), action="调档"))
+    x.settle(t, "学籍调档完毕")
+    x.done(t)
     assert (t.case.state, out.state) == ("学籍调档完毕", "学籍调档完毕")
     assert t.case.states() == [
         "转入学校审核通过",
@@ -747,29 +781,25 @@ def walk_transfer(receiving: Province, sending: Province, proxy: BrokerProxy) ->
     t.close()
 
 
-def test_a_transfer_from_beijing_to_guizhou_through_every_fault(through_proxy, proxy, clock):
-    guizhou, beijing = through_proxy
-    walk_transfer(guizhou, beijing, proxy)
-
-
-def test_a_transfer_from_guizhou_to_beijing_through_every_fault(through_proxy, proxy, clock):
-    guizhou, beijing = through_proxy
-    walk_transfer(beijing, guizhou, proxy)
-
-
-def test_a_revoke_sent_before_the_request_crossed_overtakes_it_and_ends_both_cases(through_proxy, proxy, clock):
+def revoke_before_the_request_crossed(guizhou: Province, beijing: Province, x: InTestProcess | InProcesses) -> None:
     """转学撤销 (F-31): the receiving school revokes while its request is still in the outbox; request and revoke
     cross newest first, the sending province applies them in order (the case starts, then is revoked) and its two
     answers cross newest first too; both cases end in 转学撤销完毕 and the student is free again."""
-    guizhou, beijing = through_proxy
-    faults = faults_for(GUIZHOU, BEIJING, at=1)
-    t = apply_for_transfer(guizhou, beijing)
-    t.case.submit(
-        "await_sending", by=t.user(t.rs, RECEIVING[GUIZHOU][0]), action="撤销转学申请", revoke_reason="家长改变主意"
-    )
-    assert t.case.state == "转学撤销申请已发往转出省"
-    chaotic_exchange((guizhou, beijing), proxy, faults, t.rs, t.ss)
-    assert faults.pending == {}
+
+    def apply_and_revoke() -> Transfer:
+        t = apply_for_transfer(guizhou, beijing)
+        t.case.submit(
+            "await_sending",
+            by=t.user(t.rs, RECEIVING[GUIZHOU][0]),
+            action="撤销转学申请",
+            revoke_reason="家长改变主意",
+        )
+        assert t.case.state == "转学撤销申请已发往转出省"
+        return t
+
+    t = x.around(apply_and_revoke)
+    x.settle(t, "转学撤销完毕")
+    x.done(t)
     out = t.out()
     assert (t.case.state, out.state) == ("转学撤销完毕", "转学撤销完毕")
     assert t.case.states() == ["转入学校审核通过", "转学申请已发往转出省", "转学撤销申请已发往转出省", "转学撤销完毕"]
@@ -779,6 +809,23 @@ def test_a_revoke_sent_before_the_request_crossed_overtakes_it_and_ends_both_cas
     t.ss.expire_all()
     assert t.ss.get_one(Student, t.student_id).open_case_id is None
     t.close()
+
+
+def test_a_transfer_from_beijing_to_guizhou_through_every_fault(through_proxy, proxy, clock):
+    guizhou, beijing = through_proxy
+    walk_transfer(guizhou, beijing, InTestProcess(through_proxy, proxy, faults_for(GUIZHOU, BEIJING)))
+
+
+def test_a_transfer_from_guizhou_to_beijing_through_every_fault(through_proxy, proxy, clock):
+    guizhou, beijing = through_proxy
+    walk_transfer(beijing, guizhou, InTestProcess(through_proxy, proxy, faults_for(GUIZHOU, BEIJING)))
+
+
+def test_a_revoke_sent_before_the_request_crossed_overtakes_it_and_ends_both_cases(through_proxy, proxy, clock):
+    guizhou, beijing = through_proxy
+    revoke_before_the_request_crossed(
+        guizhou, beijing, InTestProcess(through_proxy, proxy, faults_for(GUIZHOU, BEIJING, at=1))
+    )
 
 
 def stuck_request(receiving: Province, sending: Province, proxy: BrokerProxy, faults: Faults) -> Transfer:
@@ -809,21 +856,34 @@ def national_says(t: Transfer, proxy: BrokerProxy, faults: Faults, action: str, 
     chaotic_exchange((t.receiving, t.sending), proxy, faults, t.rs, t.ss)
 
 
+def the_national_centre_ends_a_stuck_request(
+    receiving: Province, sending: Province, x: InTestProcess | InProcesses
+) -> None:
+    """A request the sending province never took stays 转学申请已发往转出省 until the national centre ends it
+    (异常结束, at term change); its word is published twice and applied once."""
+    t, unanswered = x.stuck(receiving, sending)
+    x.national(t, "异常结束", "学期切换，未校验的申请结束")
+    x.settle(t, "异常结束", unanswered)
+    x.done(t, reordered=False)
+    assert (t.case.state, t.case.case.status) == ("异常结束", CaseStatus.COMPLETED)
+    assert t.case.states() == ["转入学校审核通过", "转学申请已发往转出省", "异常结束"]
+    assert_exactly_one_effect(t, sending_cases=0, unanswered=unanswered)
+    with receiving.sessions() as session:
+        [national] = session.scalars(
+            select(InboxMessage).where(
+                InboxMessage.origin == NATIONAL, InboxMessage.correlation == t.case.case.correlation_key
+            )
+        ).all()
+        assert national.status == InboxStatus.APPLIED
+    assert sending.count(Student, Student.national_student_id == t.number, Student.open_case_id.is_not(None)) == 0
+    t.close()
+
+
 def test_the_national_centre_ends_a_stuck_request_abnormally(through_proxy, proxy, clock):
     guizhou, beijing = through_proxy
     faults = faults_for(GUIZHOU, BEIJING, at=1)
     del faults.pending[f"relay-cut {GUIZHOU}"]  # 贵州 refuses the request: it never has a message to send
-    t = stuck_request(beijing, guizhou, proxy, faults)
-    national_says(t, proxy, faults, "异常结束", "学期切换，未校验的申请结束")
-    assert faults.pending == {}
-    assert (t.case.state, t.case.case.status) == ("异常结束", CaseStatus.COMPLETED)
-    assert t.case.states() == ["转入学校审核通过", "转学申请已发往转出省", "异常结束"]
-    assert_exactly_one_effect(t, sending_cases=0)
-    with beijing.sessions() as session:
-        [national] = session.scalars(select(InboxMessage).where(InboxMessage.origin == NATIONAL)).all()[-1:]
-        assert (national.correlation, national.status) == (t.case.case.correlation_key, InboxStatus.APPLIED)
-    assert guizhou.count(Student, Student.national_student_id == t.number, Student.open_case_id.is_not(None)) == 0
-    t.close()
+    the_national_centre_ends_a_stuck_request(beijing, guizhou, InTestProcess(through_proxy, proxy, faults))
 
 
 def test_a_stuck_request_returned_by_the_national_centre_is_resubmitted_and_crosses(through_proxy, proxy, clock):
@@ -902,8 +962,9 @@ def wait_for(check: Callable[[], bool], what: str, seconds: float = 300) -> None
         time.sleep(0.5)
 
 
-def deployment(province: Province, tmp: Path, url: str = BROKER_URL) -> subprocess.Popen:
-    """`flask federation run` of one province, in a process of its own, configured only by its environment."""
+def deployment(province: Province, tmp: Path, url: str = BROKER_URL, **faults: str) -> subprocess.Popen:
+    """`flask federation run` of one province, in a process of its own, configured only by its environment
+    (``faults``: the test-only switches of ``federation.faults``)."""
     env = {
         **os.environ,
         "XUEJI_DATABASE_URL": province.sessions.kw["bind"].url.render_as_string(hide_password=False),
@@ -913,7 +974,8 @@ def deployment(province: Province, tmp: Path, url: str = BROKER_URL) -> subproce
         "XUEJI_FEDERATION_URL": url,
         "XUEJI_FEDERATION_KEY": KEYS[province.code][0],
         "XUEJI_FEDERATION_PEERS": PEERS,
-        "XUEJI_FEDERATION_PREFIX": PREFIX,
+        "XUEJI_FEDERATION_PREFIX": province.settings.prefix,
+        **faults,
     }
     return subprocess.Popen(  # noqa: S603 -- this interpreter running the app's own command
         [sys.executable, "-m", "flask", "--app", "webapp:create_app", "federation", "run"],
@@ -922,6 +984,138 @@ def deployment(province: Province, tmp: Path, url: str = BROKER_URL) -> subproce
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+class Deployments:
+    """Both provinces' `flask federation run`, each in a process of its own on its own database, through the
+    proxy, on queues of their own (``prefix``); kept running across the scenarios. Every relay publishes each
+    message twice and what waits newest first (``federation.faults``)."""
+
+    ALWAYS = {"XUEJI_FAULT_PUBLISH_TWICE": "1", "XUEJI_FAULT_NEWEST_FIRST": "1"}
+
+    def __init__(self, sides: tuple[Province, Province], proxy: BrokerProxy, tmp: Path) -> None:
+        self.sides = {side.code: side for side in sides}
+        self.proxy, self.tmp = proxy, tmp
+        self.running = {code: self._start(code) for code in self.sides}
+        self.deaths: list[tuple[str, int]] = []  # (province, exit code) of every process found dead
+
+    def _start(self, code: str, **faults: str) -> subprocess.Popen:
+        return deployment(self.sides[code], self.tmp, self.proxy.url(), **self.ALWAYS, **faults)
+
+    def restart(self, code: str, **faults: str) -> None:
+        self._stop(code)
+        self.running[code] = self._start(code, **faults)
+
+    def revive(self) -> None:
+        """A province whose process died is started again (unarmed), as its supervisor would."""
+        for code, process in self.running.items():
+            if process.poll() is not None:
+                self.deaths.append((code, process.returncode))
+                self.running[code] = self._start(code)
+
+    def _stop(self, code: str) -> None:
+        self.running[code].terminate()
+        self.running[code].wait(timeout=30)
+
+    def close(self) -> None:
+        for code in self.running:
+            self._stop(code)
+
+
+PROCESS_PREFIX = f"{PREFIX}-proc"
+
+
+@pytest.fixture(scope="module")
+def deployments(provinces, proxy, tmp_path_factory) -> Iterator[Deployments]:
+    sides = tuple(Province(side.code, side.sessions.kw["bind"], prefix=PROCESS_PREFIX) for side in provinces)
+    running = Deployments(sides, proxy, tmp_path_factory.mktemp("deployments"))
+    yield running
+    running.close()
+    broker.delete_queues(settings_of(GUIZHOU, prefix=PROCESS_PREFIX), [GUIZHOU, BEIJING, NATIONAL])
+
+
+class InProcesses:
+    """The exchange crosses only through the two provinces' processes (``Deployments``). Every user step is taken
+    while the broker is gone (the proxy cut under the running loops), so what it wrote waits, and crosses twice
+    and newest first once the broker is back; ``kills`` arms provinces' consumers to die after a commit, before
+    the ack, at the first message of the name given."""
+
+    def __init__(self, deployments: Deployments, kills: dict[str, str]) -> None:
+        self.deployments, self.kills = deployments, kills
+        self.sides = tuple(deployments.sides.values())
+        self.cuts = deployments.proxy.cuts
+        self.deaths = len(deployments.deaths)
+        for code, message in kills.items():
+            deployments.restart(code, XUEJI_FAULT_KILL_BEFORE_ACK=message)
+
+    def around(self, action: Callable[[], Any]) -> Any:
+        self.deployments.proxy.cut()
+        try:
+            return action()
+        finally:
+            self.deployments.proxy.restore()
+
+    def settle(self, t: Transfer, state: str, unanswered: frozenset[str] = frozenset()) -> None:
+        """Until the receiving case shows ``state`` and the exchange is at rest: every message of the case
+        answered by a receipt on both sides (but ``unanswered``), none kept waiting, both queues empty."""
+        correlation = t.case.case.correlation_key
+        for reader in (t.rs, t.ss):
+            reader.commit()
+
+        def at_rest() -> bool:
+            self.deployments.revive()
+            return cases(t.receiving, correlation)[0].state_label == state and all(
+                {m.status for m in outbox(side, correlation) if m.uid not in unanswered}
+                <= {MessageStatus.CONFIRMED, MessageStatus.FAILED}
+                and not side.count(
+                    InboxMessage, InboxMessage.correlation == correlation, InboxMessage.status == InboxStatus.RECEIVED
+                )
+                and not queued(side)
+                for side in self.sides
+            )
+
+        wait_for(at_rest, f"{state}, the exchange at rest", seconds=180)
+        for reader in (t.rs, t.ss):
+            reader.commit()
+
+    def national(self, t: Transfer, action: str, reason: str) -> None:
+        national = settings_of(NATIONAL, self.deployments.proxy.url(), PROCESS_PREFIX)
+        body = relay.national_action(national, t.receiving.code, t.case.case.correlation_key, action, reason)
+        for _ in range(2):
+            with broker.connect(national) as connection:
+                broker.publish(connection, national, body, t.receiving.code)
+
+    def stuck(self, receiving: Province, sending: Province) -> tuple[Transfer, frozenset[str]]:
+        """The sending province has not configured the receiving one's public key: it refuses the request
+        unread into its dead-letter queue (both copies), and nothing ever answers it."""
+        keyless = ",".join(f"{code}={public}" for code, (_, public) in KEYS.items() if code != receiving.code)
+        self.deployments.restart(sending.code, XUEJI_FEDERATION_PEERS=keyless)
+        t = self.around(lambda: apply_for_transfer(receiving, sending))
+        [request] = outbox(receiving, t.case.case.correlation_key)
+        wait_for(lambda: sending.count(DeadLetter, DeadLetter.uid == request.uid) == 2, "the request refused")
+        self.deployments.restart(sending.code)
+        t.rs.commit()
+        assert t.case.state == "转学申请已发往转出省"
+        assert [m.status for m in outbox(receiving, t.case.case.correlation_key)] == [MessageStatus.SENT]
+        return t, frozenset({request.uid or ""})
+
+    def done(self, t: Transfer, *, reordered: bool = True) -> None:
+        assert self.deployments.proxy.cuts > self.cuts
+        deaths = self.deployments.deaths[self.deaths :]
+        assert sorted(deaths) == sorted((code, -signal.SIGKILL) for code in self.kills)
+        if reordered:
+            # Some province got a later message of the case before an earlier one (and applied them in order).
+            arrivals = []
+            for side in self.sides:
+                with side.sessions() as session:
+                    arrivals.append(
+                        session.scalars(
+                            select(InboxMessage.seq)
+                            .where(InboxMessage.correlation == t.case.case.correlation_key, InboxMessage.seq > 0)
+                            .order_by(InboxMessage.id)
+                        ).all()
+                    )
+            assert any(seqs != sorted(seqs) for seqs in arrivals), arrivals
 
 
 def test_two_deployments_in_processes_of_their_own_answer_each_other(provinces, proxy, tmp_path):
@@ -1098,3 +1292,26 @@ def test_a_transfer_walked_through_both_provinces_web_applications(provinces, cl
             )
         ).one()
         assert arrived.school_id == registrar.org_id
+
+
+# Last in the module: the deployments' loops, once started, relay every province outbox row of the two databases.
+def test_a_transfer_from_beijing_to_guizhou_across_the_provinces_processes(deployments, clock):
+    guizhou, beijing = deployments.sides[GUIZHOU], deployments.sides[BEIJING]
+    walk_transfer(guizhou, beijing, InProcesses(deployments, {BEIJING: "xp_request", GUIZHOU: "xp_status"}))
+
+
+def test_a_transfer_from_guizhou_to_beijing_across_the_provinces_processes(deployments, clock):
+    guizhou, beijing = deployments.sides[GUIZHOU], deployments.sides[BEIJING]
+    walk_transfer(beijing, guizhou, InProcesses(deployments, {GUIZHOU: "xp_pull", BEIJING: "xp_status"}))
+
+
+def test_a_revoke_overtaking_its_request_across_the_provinces_processes(deployments, clock):
+    guizhou, beijing = deployments.sides[GUIZHOU], deployments.sides[BEIJING]
+    revoke_before_the_request_crossed(
+        guizhou, beijing, InProcesses(deployments, {BEIJING: "xp_revoke", GUIZHOU: "xp_status"})
+    )
+
+
+def test_the_national_centre_ends_a_stuck_request_across_the_provinces_processes(deployments, clock):
+    guizhou, beijing = deployments.sides[GUIZHOU], deployments.sides[BEIJING]
+    the_national_centre_ends_a_stuck_request(beijing, guizhou, InProcesses(deployments, {BEIJING: "xp_status"}))

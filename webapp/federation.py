@@ -15,7 +15,7 @@ from kombu.exceptions import KombuError
 from sqlalchemy.orm import sessionmaker
 
 from engine import exchange
-from federation import broker, relay
+from federation import broker, faults, relay
 from federation.demo import keep_own_province
 from federation.inbox import Inbox, retry_dead_letter
 from federation.settings import NATIONAL, Settings, new_key
@@ -106,7 +106,7 @@ def run(once: bool) -> None:
     if settings is None:
         raise click.ClickException("需要 XUEJI_PROVINCE_CODE 和 XUEJI_FEDERATION_URL")
     sessions: sessionmaker = current_app.extensions["xueji_sessionmaker"]
-    inbox = Inbox(settings, sessions)
+    inbox = Inbox(settings, sessions, after_commit=faults.kill_before_ack)
     while True:
         try:
             with broker.connect(settings) as connection:
@@ -114,7 +114,7 @@ def run(once: bool) -> None:
                     with sessions() as session:
                         # Answers a case threw while the inbox died before routing them are addressed here.
                         exchange.deliver(session)
-                        sent = relay.publish_outbox(session, settings, connection)
+                        sent = relay.publish_outbox(session, settings, connection, **faults.relay_options())
                     inbox.drain(connection, idle=0.5, limit=500)
                     if once:
                         click.echo(f"sent {sent}, {inbox.tally}")
