@@ -13,7 +13,7 @@ from wtforms.validators import ValidationError
 from forms.base import optional_int
 from models.jurisdiction import students_visible_to, units_visible_to
 from models.org import OrgLevel
-from models.student import Student
+from models.student import Student, has_national_id
 from models.user import User
 
 
@@ -36,7 +36,7 @@ class StudentField(StringField):
         found = None
         if self._where is not None:
             session, user = self._where
-            found = session.scalar(students_visible_to(user).where(Student.national_student_id == number))
+            found = session.scalar(students_visible_to(user).where(has_national_id(number)))
         if found is None:  # outside the jurisdiction a record does not exist
             raise ValidationError(f"您的管辖范围内没有全国学籍号为 {number} 的学生")
         self.student = found

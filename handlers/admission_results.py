@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selecti
 from models import admission as adm
 from models import audit
 from models.admission import Admission, AdmissionResult, AdmissionStatus
+from models.crypto import id_index
 from models.dedup import scalars_among
 from models.errors import DomainError
 from models.org import OrgUnit, School, Stage
 from models.school_year import new_cohort_refusal
-from models.student import Student, StudentStatus
+from models.student import Student, StudentStatus, has_national_id
 from models.user import User
 
 HEADERS = ("个人标识码(学籍号)", "学生姓名", "毕业学校标识码", "录取学校标识码", "教育阶段")
@@ -148,7 +149,8 @@ class _Known:
     def of(cls, session: Session, rows: list[list[str]]) -> _Known:
         students: dict[str, Student] = {}
         query = select(Student).order_by(Student.id)
-        for student in scalars_among(session, query, Student.national_student_id, [r[0] for r in rows if r[0]]):
+        indexes = [id_index(r[0]) for r in rows if r[0]]
+        for student in scalars_among(session, query, Student.national_id_index, indexes):
             students.setdefault(student.national_student_id or "", student)
         school_query = select(School).options(joinedload(School.org))
         student_schools = [s.school_id for s in students.values()]
@@ -198,7 +200,7 @@ def add_manually(
     session: Session, actor: User, *, number: str, name: str, school_code: str, stage: str, now: datetime
 ) -> AdmissionResult:
     """招生结果 手工增加: one row, checked like an imported one (the graduating school is the student's)."""
-    student = session.scalars(select(Student).where(Student.national_student_id == number)).first()
+    student = session.scalars(select(Student).where(has_national_id(number))).first()
     from_school = session.get(School, student.school_id) if student else None
     row = [number, name, from_school.school_code if from_school else "", school_code, stage]
     _one_writer_per_county(session, actor.org_id)

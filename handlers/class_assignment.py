@@ -86,19 +86,17 @@ def plan(pupils: Sequence[Pupil], slots: Sequence[Slot]) -> Plan:
 
 
 def awaiting_class(session: Session, school_id: int) -> list[Student]:
-    """待分班: in-school students of the school without a class."""
-    return list(
-        session.scalars(
-            select(Student)
-            .where(
-                Student.school_id == school_id,
-                Student.class_id.is_(None),
-                Student.status == StudentStatus.IN_SCHOOL,
-                Student.registration_state == RegistrationState.APPROVED,
-            )
-            .order_by(Student.national_student_id, Student.id)
+    """待分班: in-school students of the school without a class, by 学籍号 (records without one last). Sorted here:
+    the numbers are stored sealed, so the database cannot order them."""
+    students = session.scalars(
+        select(Student).where(
+            Student.school_id == school_id,
+            Student.class_id.is_(None),
+            Student.status == StudentStatus.IN_SCHOOL,
+            Student.registration_state == RegistrationState.APPROVED,
         )
     )
+    return sorted(students, key=lambda s: (s.national_student_id is None, s.national_student_id or "", s.id))
 
 
 def newcomer_stages(session: Session, school_id: int, students: Sequence[Student]) -> dict[int, Stage]:

@@ -27,7 +27,7 @@ from models.regional import (
     quota_of,
     records_in_grade,
 )
-from models.student import Student
+from models.student import Student, has_national_id
 from models.system_settings import setting
 from models.user import User
 
@@ -142,7 +142,7 @@ def _override(
     """An unused override for this student, school and rule, or the one this same case already used."""
     same_student = or_(
         RegionalOverride.student_id == who.student_id if who.student_id is not None else false(),
-        RegionalOverride.national_student_id == who.national_student_id if who.national_student_id else false(),
+        has_national_id(who.national_student_id, RegionalOverride.national_id_index),
     )
     usable: ColumnElement[bool] = RegionalOverride.used_at.is_(None)
     if case_id is not None:

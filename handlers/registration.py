@@ -354,13 +354,13 @@ def issue_g_numbers(session: Session, *, actor: User) -> int:
             Student.status == StudentStatus.IN_SCHOOL,
             Student.id_doc_type == "1",
             Student.problem_type.is_(None),
-            Student.national_student_id.startswith("L"),
+            Student.national_id_kind == "L",
         )
     ).all()
     issued = 0
     for student in rows:
         number = numbers.g_number(student.id_doc_number or "")
-        if session.scalar(select(Student.id).where(Student.national_student_id == number)) is not None:
+        if numbers.taken(session, number):
             continue
         audit.record(
             session,

@@ -22,7 +22,7 @@ from models.errors import DomainError
 from models.exchange import CrossProvinceKind
 from models.org import OrgLevel, OrgUnit, School, Stage
 from models.school_year import require_new_cohort
-from models.student import Guardian, Student, StudentStatus
+from models.student import Guardian, Student, StudentStatus, has_national_id
 from models.transfer_rules import TransferScope, city_review_needed, outbound_steps
 from models.workflow import bind_subject
 
@@ -33,7 +33,7 @@ def _in_province(ctx: HandlerContext, province: OrgUnit, national_student_id: st
     school = select(OrgUnit.id).where(OrgUnit.path.startswith(province.path, autoescape=True))
     return ctx.session.scalars(
         select(Student).where(
-            Student.national_student_id == national_student_id.strip().upper(),
+            has_national_id(national_student_id),
             Student.school_id.in_(school),
             Student.status != StudentStatus.TRANSFERRED_OUT,
         )
@@ -240,7 +240,7 @@ def receive_archive(
     (F-43, ``admission_stage`` set) arrives without a class (待分班) and is the school's admission of that stage."""
     existing = ctx.session.scalars(
         select(Student).where(
-            Student.national_student_id == record["national_student_id"],
+            has_national_id(record["national_student_id"]),
             Student.status != StudentStatus.TRANSFERRED_OUT,
         )
     ).first()

@@ -20,6 +20,7 @@ from models.feed import ApiToken
 from models.holidays import Holiday
 from models.job import Job, JobState
 from models.lifecycle import GraduateRejection, PromotionRun, StatusChangeType
+from models.numbers import NumberCounter
 from models.org import Campus, Cohort, OrgLevel, OrgUnit, School, SchoolClass, Stage
 from models.permissions import RolePermissionOff
 from models.photo import StudentPhoto
@@ -67,6 +68,7 @@ __all__ = [
     "DocumentAttachment",
     "DocumentRequest",
     "GradeQuota",
+    "NumberCounter",
     "RegionalOverride",
     "SchoolAdmissionProfile",
     "Admission",

@@ -21,7 +21,7 @@ from models.errors import DomainError
 from models.jurisdiction import common_superior
 from models.org import OrgLevel, School, Stage
 from models.school_year import require_new_cohort
-from models.student import Student, StudentStatus
+from models.student import Student, StudentStatus, has_national_id
 from models.user import User
 from models.workflow import ProcessInstance
 
@@ -139,7 +139,7 @@ def sync_lock(session: Session, student_id: int, actor: User | None, *, instance
 
 def find_graduate(session: Session, number: str, name: str) -> Student:
     """自主招生's query window: the record by 学籍号, which must match the name."""
-    student = session.scalars(select(Student).where(Student.national_student_id == number)).first() if number else None
+    student = session.scalars(select(Student).where(has_national_id(number))).first() if number else None
     if student is None:
         raise DomainError("学籍号不存在!")
     if student.name != name:

@@ -147,13 +147,15 @@ def insert_columns(
 
 def _sealed(table: Table, columns: Columns) -> Columns:
     """The columns as COPY must get them, since it bypasses the column types: encrypted columns and the sealed
-    keys of encrypted JSON objects sealed column by column (models.crypto), blind indexes from the plain values."""
+    keys of encrypted JSON objects sealed column by column (models.crypto), blind indexes and kinds from the plain
+    values."""
     keyring = crypto.keyring_in_force()
     sealed: Columns = dict(columns)
+    for name, source_name, derive in crypto.derived_columns(table, keyring):
+        source = columns.get(source_name)
+        if source is not None and name not in columns and not isinstance(source, JsonObjects):
+            sealed[name] = [derive(v) for v in source]
     for column in table.columns:
-        source = columns.get(column.info.get("blind_index_of", ""))
-        if source is not None and column.name not in columns and not isinstance(source, JsonObjects):
-            sealed[column.name] = [keyring.blind_index(crypto.normalise_id(v)) for v in source]
         given = columns.get(column.name)
         if isinstance(column.type, crypto.Encrypted) and given is not None and not isinstance(given, JsonObjects):
             sealed[column.name] = [keyring.encrypt(v) if v else v for v in given]

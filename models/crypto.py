@@ -22,7 +22,7 @@ import os
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -300,6 +300,28 @@ def id_index(value: str | None) -> str | None:
     return keyring_in_force().blind_index(normalise_id(value))
 
 
+def number_kind(value: str | None) -> str | None:
+    """The kind of a 全国学籍号 (L, G or J, §3.6): its first letter, which reveals nothing of the person."""
+    return normalise_id(value)[:1] or None
+
+
+def derived_columns(table: Table, keyring: Keyring) -> list[tuple[str, str, Callable[[str | None], str | None]]]:
+    """(column, source column, how) of the columns a write fills from another's plain value: blind indexes
+    (``info={"blind_index_of": source}``) and kinds (``info={"kind_of": source}``). The ORM, Core inserts and
+    COPY all fill them through this."""
+
+    def index(value: str | None) -> str | None:
+        return keyring.blind_index(normalise_id(value))
+
+    out: list[tuple[str, str, Callable[[str | None], str | None]]] = []
+    for column in table.columns:
+        if "blind_index_of" in column.info:
+            out.append((column.name, column.info["blind_index_of"], index))
+        elif "kind_of" in column.info:
+            out.append((column.name, column.info["kind_of"], number_kind))
+    return out
+
+
 class Encrypted(TypeDecorator[str]):
     """A text column stored sealed: ORM and Core statements alike encrypt on the way in and decrypt on the way
     out. Only equality with NULL is meaningful in SQL; compare through the blind index instead."""
@@ -348,13 +370,13 @@ def seal_rows(table: Table, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str
     keyring = keyring_in_force()
     plain = [c.name for c in table.columns if isinstance(c.type, Encrypted)]
     keyed = [(c.name, c.type.sealed_keys) for c in table.columns if isinstance(c.type, EncryptedKeysJSON)]
-    indexes = [(c.name, c.info["blind_index_of"]) for c in table.columns if "blind_index_of" in c.info]
+    derived = derived_columns(table, keyring)
     encrypt = keyring.encrypt
     for row in rows:
         out = dict(row)
-        for name, source in indexes:
+        for name, source, derive in derived:
             if source in row:
-                out[name] = keyring.blind_index(normalise_id(row[source]))
+                out[name] = derive(row[source])
         for name in plain:
             value = out.get(name)
             if value:

@@ -21,7 +21,7 @@ from models.feed import ApiToken
 from models.job import Job
 from models.org import Cohort, OrgLevel, OrgUnit, School, SchoolClass
 from models.staged_intake import StagedRecord
-from models.student import RegistrationState, Student, StudentStatus, has_id_number
+from models.student import RegistrationState, Student, StudentStatus, has_id_number, has_national_id
 from models.user import ADMINISTRATOR_ROLES, Role, User
 from models.workbench import CaseCopy
 from models.workflow import CaseParty, InboxTask, ProcessInstance, ProcessVersion, TaskStatus
@@ -269,7 +269,7 @@ def lookup_in_province(session: Session, user: User, national_student_id: str, n
         select(Student)
         .join(school, school.id == Student.school_id)
         .where(
-            Student.national_student_id == national_student_id.strip().upper(),
+            has_national_id(national_student_id),
             Student.name == name.strip(),
             school.path.startswith(_province_path(user), autoescape=True),
         )

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from models import crypto
 from models.job import Progress, no_progress
+from models.regional import RegionalOverride
 from models.student import Guardian, Student
 
 BATCH = 1000
-TABLES: tuple[Table, ...] = (Student.__table__, Guardian.__table__)
+TABLES: tuple[Table, ...] = (Student.__table__, Guardian.__table__, RegionalOverride.__table__)
 
 
 @dataclass(frozen=True)

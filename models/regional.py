@@ -12,8 +12,9 @@ from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
+from models.crypto import Encrypted, id_index
 from models.org import SchoolClass
-from models.student import Student, StudentStatus
+from models.student import Student, StudentStatus, derived_default
 
 
 class SchoolAdmissionProfile(Base):
@@ -50,7 +51,14 @@ class RegionalOverride(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     rule: Mapped[str] = mapped_column(String(20))
     student_id: Mapped[int | None] = mapped_column(ForeignKey("student.id"), index=True)
-    national_student_id: Mapped[str | None] = mapped_column(String(19), index=True)  # cross-province: no local row
+    # Cross-province: no local row. Sealed like the student's (a G number holds the ID number), found by its index.
+    national_student_id: Mapped[str | None] = mapped_column(Encrypted())
+    national_id_index: Mapped[str | None] = mapped_column(
+        String(32),
+        index=True,
+        default=derived_default("national_student_id", id_index),
+        info={"blind_index_of": "national_student_id"},
+    )
     to_school_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     reason: Mapped[str] = mapped_column(String(500))
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
-from models.crypto import Encrypted, EncryptedKeysJSON, id_index
+from models.crypto import Encrypted, EncryptedKeysJSON, id_index, number_kind
 from models.org import OrgUnit, SchoolClass
 
 
@@ -104,10 +105,14 @@ STUDENT_SEALED_PROFILE = ("current_address", "mailing_address", "home_address", 
 MEMBER_SEALED_PROFILE = ("current_address",)
 
 
-def _id_index_default(context: DefaultExecutionContext) -> str | None:
-    """A Core insert's blind index, from the plain ID number it inserts (the ORM sets it on assignment)."""
-    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
-    return id_index(parameters.get("id_doc_number"))
+def derived_default(source: str, derive: Callable[[str | None], str | None]) -> Callable[..., str | None]:
+    """A Core insert's blind index or kind, from the plain value it inserts (the ORM sets it on assignment)."""
+
+    def default(context: DefaultExecutionContext) -> str | None:
+        parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+        return derive(parameters.get(source))
+
+    return default
 
 
 ID_DOC_TYPES = {
@@ -126,9 +131,10 @@ class Student(Base):
     __table_args__ = (
         # One person, one active record: a record handed over to another province (转出, F-32) keeps its
         # number as history while the receiving province's new record carries it (§3.6, T13).
+        # On the number's blind index: the number itself is stored sealed (a G number holds the ID number).
         Index(
-            "uq_student_national_student_id_active",
-            "national_student_id",
+            "uq_student_national_id_index_active",
+            "national_id_index",
             unique=True,
             sqlite_where=text("status <> 'transferred_out'"),
             postgresql_where=text("status <> 'transferred_out'"),
@@ -149,9 +155,19 @@ class Student(Base):
     id_doc_number: Mapped[str | None] = mapped_column(Encrypted())
     # Blind index of the ID number (models.crypto.id_index): every equality look-up by ID number compares this.
     id_doc_index: Mapped[str | None] = mapped_column(
-        String(32), default=_id_index_default, info={"blind_index_of": "id_doc_number"}
+        String(32), default=derived_default("id_doc_number", id_index), info={"blind_index_of": "id_doc_number"}
     )
-    national_student_id: Mapped[str | None] = mapped_column(String(19))
+    # Sealed: a G number is "G" + the 居民身份证 number. Looked up by has_national_id (the blind index); the
+    # kind (L, G, J) stays plain for 发放正式学籍号, which picks the L records.
+    national_student_id: Mapped[str | None] = mapped_column(Encrypted())
+    national_id_index: Mapped[str | None] = mapped_column(
+        String(32),
+        default=derived_default("national_student_id", id_index),
+        info={"blind_index_of": "national_student_id"},
+    )
+    national_id_kind: Mapped[str | None] = mapped_column(
+        String(1), default=derived_default("national_student_id", number_kind), info={"kind_of": "national_student_id"}
+    )
     school_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     class_id: Mapped[int | None] = mapped_column(ForeignKey("school_class.id"), index=True)
     status: Mapped[StudentStatus] = mapped_column(enum_column(StudentStatus, 20), default=StudentStatus.IN_SCHOOL)
@@ -257,6 +273,20 @@ def has_id_number(number: str | None) -> ColumnElement[bool]:
     return Student.id_doc_index == index if index else false()
 
 
+def has_national_id(number: str | None, index: Any = None) -> ColumnElement[bool]:
+    """Records whose 全国学籍号 is ``number`` (upper case, no spaces), through its blind index (``index``: another
+    table's index column of a 学籍号; the student's by default). An empty number matches nothing."""
+    wanted = id_index(number)
+    column = Student.national_id_index if index is None else index
+    return column == wanted if wanted else false()
+
+
 @event.listens_for(Student.id_doc_number, "set")
 def _index_id_number(target: Student, value: str | None, _old: object, _initiator: object) -> None:
     target.id_doc_index = id_index(value)
+
+
+@event.listens_for(Student.national_student_id, "set")
+def _index_national_id(target: Student, value: str | None, _old: object, _initiator: object) -> None:
+    target.national_id_index = id_index(value)
+    target.national_id_kind = number_kind(value)

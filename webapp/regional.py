@@ -10,7 +10,7 @@ from sqlalchemy import select
 from handlers import regional_rules
 from models.errors import DomainError
 from models.org import Stage
-from models.student import Student
+from models.student import Student, has_national_id
 from models.user import Role
 from webapp.access import me, requires
 from webapp.db import db
@@ -98,7 +98,7 @@ def override() -> ResponseReturnValue:
     try:
         school = regional_rules.school_by_code(db(), me(), f.get("school_code", ""))
         number = (f.get("national_student_id") or "").strip().upper()
-        local = db().scalar(select(Student.id).where(Student.national_student_id == number)) if number else None
+        local = db().scalar(select(Student.id).where(has_national_id(number))) if number else None
         regional_rules.grant_override(
             db(),
             me(),

@@ -17,7 +17,7 @@ from models.audit import AuditEvent
 from models.errors import DomainError
 from models.jurisdiction import cases_visible_to, students_visible_to
 from models.org import Cohort, SchoolClass
-from models.student import Student, StudentStatus, has_id_number
+from models.student import Student, StudentStatus, has_id_number, has_national_id
 from models.transitions import NON_TERMINAL
 from models.user import Role
 from models.workflow import InstanceEvent, ProcessInstance
@@ -53,7 +53,7 @@ def search() -> ResponseReturnValue:
     page = max(request.args.get("page", 1, type=int), 1)
     query = students_visible_to(me())
     if q:
-        query = query.where(or_(Student.name.startswith(q), has_id_number(q), Student.national_student_id == q.upper()))
+        query = query.where(or_(Student.name.startswith(q), has_id_number(q), has_national_id(q)))
     if status in StudentStatus.__members__.values():
         query = query.where(Student.status == status)
     per_page = current_app.config["PAGE_SIZE"]
