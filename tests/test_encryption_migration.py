@@ -1,5 +1,5 @@
-"""Migrations 0025 and 0032 (issue 22 item 1) on a database that already holds students: down one revision the values are
-opened and the columns restored; up again every existing value is sealed in batches and the blind index filled,
+"""Migrations 0025 and 0032 (issue 22 item 1) on a database that already holds students: down a revision the values
+are opened and the columns restored; up again every existing value is sealed in batches and the blind index filled,
 so that 查重 finds the existing students by ID number (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
