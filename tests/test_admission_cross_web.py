@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import transitions
 from models.org import OrgUnit
-from models.student import Student, StudentStatus
+from models.student import Student, StudentStatus, has_national_id
 
 ADMITTING, COUNTY = "nanming-cz-registrar", "nanming-county"
 BJ_SCHOOL, BJ_COUNTY = "dongcheng-xx-registrar", "dongcheng-county"
@@ -66,7 +66,7 @@ def test_cross_province_admission_through_the_web(login_as, session, user, stude
     session.expire_all()
     arrived = session.scalars(
         select(Student).where(
-            Student.national_student_id == graduate.national_student_id, Student.status == StudentStatus.IN_SCHOOL
+            has_national_id(graduate.national_student_id), Student.status == StudentStatus.IN_SCHOOL
         )
     ).one()
     assert (arrived.school_id, arrived.class_id) == (user(ADMITTING).org_id, None)

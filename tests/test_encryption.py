@@ -15,14 +15,16 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from handlers import photos
+from handlers import registration as reg
 from handlers import student_import as imp
 from jobs import keys
-from models import crypto, dedup, key_rotation, quality
+from models import bulk, crypto, dedup, key_rotation, numbers, quality
 from models.base import utcnow
 from models.job import Job, JobState
-from models.jurisdiction import registered_in_province
+from models.jurisdiction import lookup_in_province, registered_in_province
 from models.org import School
-from models.student import Guardian, Student, StudentStatus, has_id_number
+from models.regional import RegionalOverride
+from models.student import Guardian, Student, StudentStatus, has_id_number, has_national_id
 from tests.test_student_import import xlsx
 from webapp.demo_rows import valid_row
 
@@ -68,6 +70,7 @@ def test_a_raw_read_of_the_student_and_family_tables_finds_no_plain_id_number_ph
 ):
     student = student_of(SCHOOL)
     student.profile = {**student.profile, "home_address": "贵州省贵阳市南明区机密路1号", "left_behind": "否"}
+    student.national_student_id = numbers.g_number(student.id_doc_number or "")  # "G" + the ID number (§3.6)
     session.flush()
     imp.commit(session, actor=user(SCHOOL), data=xlsx([valid_row(3)]), business_type="新生注册", now=utcnow())
     session.flush()
@@ -228,3 +231,81 @@ def test_the_rotation_job_runs_through_the_jobs_framework(app, session, rotated)
     job = session.scalars(select(Job).where(Job.kind == keys.ROTATE)).one()
     assert job.state == JobState.DONE and job.result["version"] == "v9" and job.result["rows"] > 0
     assert session.scalar(text("SELECT count(*) FROM guardian WHERE phone NOT LIKE 'v9:%' AND phone <> ''")) == 0
+
+
+def g_numbered(session, student: Student) -> str:
+    student.national_student_id = numbers.g_number(student.id_doc_number or "")
+    session.flush()
+    return student.national_student_id
+
+
+def test_the_national_number_is_sealed_and_found_by_its_blind_index(session, user, student_of, login_as):
+    """A G number ("G" + the ID number) is stored sealed with its index and plain kind; search by 学籍号, the
+    province look-up of a cross-province transfer and the 学籍号 of a regional override still find it."""
+    student = student_of(SCHOOL)
+    number = g_numbered(session, student)
+    stored, index, kind = session.execute(
+        text("SELECT national_student_id, national_id_index, national_id_kind FROM student WHERE id = :id"),
+        {"id": student.id},
+    ).one()
+    assert student.id_doc_number not in stored and stored.startswith(crypto.keyring_in_force().current + ":")
+    assert (index, kind) == (crypto.id_index(number), "G")
+    assert session.scalar(select(Student.id).where(has_national_id(number.lower() + " "))) == student.id
+    assert session.scalar(select(Student.id).where(has_national_id(""))) is None
+    page = login_as(SCHOOL).get("/students/", query_string={"q": number.lower()}).get_data(as_text=True)
+    assert f"/students/{student.id}" in page
+    found = lookup_in_province(session, user(SCHOOL), number.lower(), student.name)
+    assert found is not None and found.student_id == student.id
+    session.add(
+        RegionalOverride(
+            rule="quota", national_student_id=number, to_school_id=student.school_id, reason="特批",
+            granted_by_id=user(SCHOOL).id,
+        )
+    )  # fmt: skip
+    session.flush()
+    raw = session.execute(text("SELECT national_student_id, national_id_index FROM regional_override")).all()
+    assert raw and all(student.id_doc_number not in r.national_student_id for r in raw)
+    assert session.scalar(
+        select(RegionalOverride.id).where(has_national_id(number, RegionalOverride.national_id_index))
+    )
+
+
+def test_a_core_insert_and_copy_fill_the_national_number_index_and_kind(session, student_of):
+    model = student_of(SCHOOL)
+    columns = ("name", "sex", "birth_date", "ethnicity", "id_doc_type", "school_id")
+    row = {c: getattr(model, c) for c in columns} | {
+        "id_doc_number": None,
+        "national_student_id": "J520102201501010011",
+    }
+    session.execute(insert(Student), [row])
+    bulk.insert_rows(session, Student.__table__, [row | {"national_student_id": "L52010220150101999"}])
+    raw = session.execute(
+        text("SELECT national_student_id, national_id_index, national_id_kind FROM student WHERE id_doc_number IS NULL")
+    ).all()
+    by_kind = {r.national_id_kind: r for r in raw if r.national_id_kind in {"J", "L"}}
+    assert by_kind["J"].national_id_index == crypto.id_index("J520102201501010011")
+    assert by_kind["L"].national_id_index == crypto.id_index("L52010220150101999")
+    assert not any(r.national_student_id.startswith(("J5", "L5")) for r in raw)
+
+
+def test_g_l_and_j_numbers_are_issued_and_checked_through_the_index(session, user, student_of):
+    student = student_of(SCHOOL)
+    l_number = numbers.new_l_number(session, "520102", student.birth_date)
+    student.national_student_id = l_number
+    session.flush()
+    assert numbers.taken(session, l_number) and not numbers.taken(session, "L" + "0" * 18)
+    # 发放正式学籍号 picks the L records by their plain kind and checks the G number is free by its index.
+    assert reg.issue_g_numbers(session, actor=user("national")) >= 1
+    session.flush()
+    session.expire_all()
+    student = session.get_one(Student, student.id)
+    assert student.national_student_id == "G" + (student.id_doc_number or "")
+    assert session.scalar(select(Student.national_id_kind).where(Student.id == student.id)) == "G"
+    # J numbers follow their counter per (area, birth date), skipping a number already taken.
+    first = numbers.new_j_number(session, "520102", student.birth_date)
+    session.get_one(Student, student_of("yunyan-xx-registrar").id).national_student_id = numbers.new_j_number(
+        session, "520102", student.birth_date
+    )
+    session.flush()
+    third = numbers.new_j_number(session, "520102", student.birth_date)
+    assert [int(first[15:18]), int(third[15:18])] == [1, 3] and first[:15] == third[:15]

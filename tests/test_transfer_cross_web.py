@@ -11,7 +11,7 @@ from sqlalchemy import select
 from handlers import HANDLERS
 from models.errors import DomainError
 from models.org import OrgUnit, SchoolClass
-from models.student import Student, StudentStatus
+from models.student import Student, StudentStatus, has_national_id
 from models.workflow import ProcessInstance
 
 GZ_SCHOOL, GZ_COUNTY = "nanming-xx-registrar", "nanming-county"
@@ -93,7 +93,7 @@ def test_cross_province_transfer_through_the_web(login_as, session, user, bj_stu
     session.expire_all()
     new = session.scalars(
         select(Student).where(
-            Student.national_student_id == bj_student.national_student_id, Student.status == StudentStatus.IN_SCHOOL
+            has_national_id(bj_student.national_student_id), Student.status == StudentStatus.IN_SCHOOL
         )
     ).one()
     assert new.school.name == "南明第一小学"
