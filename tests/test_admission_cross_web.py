@@ -65,9 +65,7 @@ def test_cross_province_admission_through_the_web(login_as, session, user, stude
     act(login_as, ADMITTING, "调档", action="调档")
     session.expire_all()
     arrived = session.scalars(
-        select(Student).where(
-            has_national_id(graduate.national_student_id), Student.status == StudentStatus.IN_SCHOOL
-        )
+        select(Student).where(has_national_id(graduate.national_student_id), Student.status == StudentStatus.IN_SCHOOL)
     ).one()
     assert (arrived.school_id, arrived.class_id) == (user(ADMITTING).org_id, None)
     assert session.get(Student, graduate.id).status == StudentStatus.TRANSFERRED_OUT
