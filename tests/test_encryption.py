@@ -278,7 +278,8 @@ def test_a_core_insert_and_copy_fill_the_national_number_index_and_kind(session,
         "national_student_id": "J520102201501010011",
     }
     session.execute(insert(Student), [row])
-    bulk.insert_rows(session, Student.__table__, [row | {"national_student_id": "L52010220150101999"}])
+    copied = {"status": StudentStatus.IN_SCHOOL, "created_at": utcnow(), "profile": {}}  # COPY: no Python defaults
+    bulk.insert_rows(session, Student.__table__, [row | copied | {"national_student_id": "L52010220150101999"}])
     raw = session.execute(
         text("SELECT national_student_id, national_id_index, national_id_kind FROM student WHERE id_doc_number IS NULL")
     ).all()
