@@ -37,6 +37,7 @@ from federation.demo import keep_own_province
 from federation.inbox import Inbox, retry_dead_letter
 from federation.settings import NATIONAL, Settings, new_key, peer_keys, private_key
 from forms import FORMS
+from models import crypto
 from models.errors import DomainError
 from models.exchange import ExchangeMessage, MessageStatus
 from models.federation import DeadLetter, InboxMessage, InboxStatus
@@ -962,6 +963,15 @@ def wait_for(check: Callable[[], bool], what: str, seconds: float = 300) -> None
         time.sleep(0.5)
 
 
+def data_keys() -> dict[str, str]:
+    """The data keys the province's database was written with (the test process's): a process with keys of its own
+    could neither open the sealed values nor find a student by the blind index of his 学籍号."""
+    if os.environ.get("XUEJI_DATA_KEYS"):
+        return {}  # inherited with the environment
+    provider = crypto.default_provider(os.environ)
+    return {"XUEJI_DATA_KEY_FILE": str(provider.path)} if isinstance(provider, crypto.FileKeyProvider) else {}
+
+
 def deployment(province: Province, tmp: Path, url: str = BROKER_URL, **faults: str) -> subprocess.Popen:
     """`flask federation run` of one province, in a process of its own, configured only by its environment
     (``faults``: the test-only switches of ``federation.faults``)."""
@@ -975,6 +985,7 @@ def deployment(province: Province, tmp: Path, url: str = BROKER_URL, **faults: s
         "XUEJI_FEDERATION_KEY": KEYS[province.code][0],
         "XUEJI_FEDERATION_PEERS": PEERS,
         "XUEJI_FEDERATION_PREFIX": province.settings.prefix,
+        **data_keys(),
         **faults,
     }
     return subprocess.Popen(  # noqa: S603 -- this interpreter running the app's own command
