@@ -41,7 +41,9 @@ def fill_school(session: Session, count: int) -> tuple[int, int, int]:
     template = session.scalars(
         select(Student).where(Student.school_id == school_id, Student.status == StudentStatus.IN_SCHOOL)
     ).first()
-    columns = [c.name for c in Student.__table__.columns if c.name not in ("id", "updated_at")]
+    # Not the template's blind indexes and number kind: those follow each row's own numbers (computed on insert).
+    derived = {c.name for c in Student.__table__.columns if {"blind_index_of", "kind_of"} & set(c.info)}
+    columns = [c.name for c in Student.__table__.columns if c.name not in {"id", "updated_at", *derived}]
     base = {name: getattr(template, Student.__mapper__.get_property_by_column(Student.__table__.c[name]).key)
             for name in columns}  # fmt: skip
     rows = [
