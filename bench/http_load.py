@@ -35,6 +35,7 @@ from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import engine as wf  # noqa: E402
+from models import crypto  # noqa: E402
 from models.student import Student  # noqa: E402
 from models.user import User  # noqa: E402
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus  # noqa: E402
@@ -101,6 +102,15 @@ def prepare_tasks(db: Engine, count: int) -> list[int]:
     return list(tasks)
 
 
+def done(db: Engine, tasks: list[int]) -> int:
+    """How many of ``tasks`` were completed (not those cancelled because their case moved on without them)."""
+    with Session(db) as session:
+        return (
+            session.scalar(select(func.count()).where(InboxTask.id.in_(tasks), InboxTask.status == TaskStatus.DONE))
+            or 0
+        )
+
+
 def still_open(db: Engine, tasks: list[int]) -> list[int]:
     with Session(db) as session:
         return list(
@@ -128,6 +138,9 @@ def serve(url: str, port: int, workers: int | None, folder: Path) -> subprocess.
     }
     if workers:
         env["XUEJI_WEB_WORKERS"] = str(workers)
+    key_file = crypto.key_file_in_force()
+    if key_file is not None:  # the data was sealed with this process's keys; the server must open it
+        env["XUEJI_DATA_KEY_FILE"] = str(key_file)
     log = (folder / "gunicorn.log").open("wb")
     server = subprocess.Popen(  # noqa: S603 -- this interpreter's gunicorn
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=log, stderr=log
@@ -210,8 +223,10 @@ def report(users: int, stats: dict[str, dict], completed: int, args: argparse.Na
     submitted = int(stats.get("complete task", {}).get("Request Count", 0))
     submitted -= int(stats.get("complete task", {}).get("Failure Count", 0))
     # Locust stops its users mid-request when the run time is up: a completion the server then finishes has no
-    # answer counted, at most one per user. More done than that, or fewer than answered, is a real error.
-    if not submitted <= completed <= submitted + users:
+    # answer counted, at most one per user; and its last statistics are written just before it stops them, so a
+    # completion answered in between is done but not in the figures (again at most one per user: seen as 86 done,
+    # 81 answered with 4 users on PostgreSQL). More done than that, or fewer than answered, is a real error.
+    if not submitted <= completed <= submitted + 2 * users:
         print(f"  {submitted} completions answered as submitted, {completed} done in the database")
         failed += 1
     elif completed != submitted:
@@ -255,10 +270,12 @@ def main() -> None:
             workers = args.workers or f"{2 * (os.cpu_count() or 1) + 1} (gunicorn.conf.py)"
             print(f"gunicorn workers: {workers}; Locust: {args.duration} s per run, pauses of {args.think} s")
             for users in args.users:
-                before = still_open(db, tasks)
+                before, done_before = still_open(db, tasks), done(db, tasks)
                 stats = run_locust(f"http://127.0.0.1:{port}", users, args, before, folder)
                 after = still_open(db, tasks)
-                completed = len(before) - len(after)
+                completed = done(db, tasks) - done_before
+                if len(before) - len(after) != completed:
+                    print(f"  {len(before) - len(after) - completed} tasks closed without being completed (cancelled)")
                 if not after:
                     print("  (every prepared task was completed: the users read the inbox for the rest of the run)")
                 failures += report(users, stats, completed, args)

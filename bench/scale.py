@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 import engine as wf  # noqa: E402
 import handlers  # noqa: E402
+from models import crypto  # noqa: E402
 from models.inbox import InboxFilter, open_tasks  # noqa: E402
 from models.org import Cohort, SchoolClass  # noqa: E402
 from models.student import Student, StudentStatus  # noqa: E402
@@ -90,12 +91,14 @@ def fill_students(session: Session, count: int, extra: dict[str, str] | None = N
     columns = [c.name for c in Student.__table__.columns if c.name != "id"]
     overrides = {
         "name": "'学生' || g",
-        "national_student_id": "'G' || lpad(g::text, 18, '0')",
+        # Sealed values as the application stores them (SQL cannot encrypt them): one number shown for every copy,
+        # which the pages decrypt like any other; a plain value would fail to open.
+        "national_student_id": ":sealed_number",
         # Unique like a real blind index (the one-active-record index is on it), not an HMAC: the bench looks no
         # student up by 学籍号.
         "national_id_index": "md5('G' || g::text)",
         "national_id_kind": "'G'",
-        "id_doc_number": "lpad(g::text, 18, '0')",
+        "id_doc_number": ":sealed_id",
         "school_id": "c.school_id",
         "class_id": "c.class_id",
         "open_case_id": "NULL",
@@ -108,7 +111,13 @@ def fill_students(session: Session, count: int, extra: dict[str, str] | None = N
             "FROM generate_series(1, :n) g JOIN student t ON t.id = :template "
             "JOIN scale_class c ON c.k = g % :classes"
         ),
-        {"n": count, "template": template, "classes": len(classes)},
+        {
+            "n": count,
+            "template": template,
+            "classes": len(classes),
+            "sealed_number": crypto.keyring_in_force().encrypt("G" + "0" * 18),
+            "sealed_id": crypto.keyring_in_force().encrypt("0" * 18),
+        },
     )
     return first
 

@@ -287,6 +287,15 @@ def keyring_in_force() -> Keyring:
     return _INSTALLED.get()
 
 
+def key_file_in_force() -> Path | None:
+    """The key file this process reads its keys from (None: keys from the environment or a key service), for a
+    process it starts that must open the same values."""
+    keyring_in_force()
+    provider = _INSTALLED.provider
+    inner = provider.inner if isinstance(provider, PlainProvider) else provider
+    return inner.path if isinstance(inner, FileKeyProvider) else None
+
+
 def normalise_id(value: str | None) -> str:
     """An ID number as 查重 compares it (V-02): no spaces, half-width, upper case."""
     value = value or ""
