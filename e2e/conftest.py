@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 import engine
 import handlers
+from models import crypto
 from webapp.config import ROOT
 
 # The tests start and advance cases in this process too (not only in the served app, whose create_app wires this).
@@ -94,6 +95,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "XUEJI_INSTANCE_DIR": str(tmp / "instance"),
         "PYTHONUNBUFFERED": "1",
     }
+    key_file = crypto.key_file_in_force()
+    if key_file is not None:  # the tests read and write the served database too: one set of data keys for both
+        env["XUEJI_DATA_KEY_FILE"] = str(key_file)
     subprocess.run(  # noqa: S603 -- fixed argv
         _flask("xueji", "demo", "--students", str(STUDENTS)), cwd=ROOT, env=env, check=True, timeout=300
     )
