@@ -56,7 +56,8 @@ def test_two_concurrent_completions_of_one_task_exactly_one_succeeds(committed_d
         row = session.get(InboxTask, task_id)
         assert row.status == TaskStatus.DONE
         status = session.get(Student, student_id).status
-        audits = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity_id == student_id))
+        deletions = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "误操作删除")
+        audits = session.scalar(deletions.where(AuditEvent.entity == "student", AuditEvent.entity_id == student_id))
         if winner == "ok:删除":
             assert (status, audits) == (StudentStatus.DELETED, 1)
         else:
