@@ -16,7 +16,7 @@ from e2e.accounts import PASSWORD
 from e2e.conftest import TIMEOUT_MS, LiveServer
 from models.family import ConfirmationForm, ParentAccount, ParentLink
 from models.org import Cohort, SchoolClass
-from models.student import Student
+from models.student import Student, StudentStatus
 from models.user import User
 from tests.test_photos import jpeg
 from webapp.demo import DEMO_PARENT_PHONE
@@ -30,9 +30,21 @@ def seed_transfer(database_url: str) -> tuple[int, str]:
     state as the engine named it."""
     db = create_engine(database_url)
     with Session(db) as session:
-        child = session.scalars(
-            select(Student).join(ParentLink).join(ParentAccount).where(ParentAccount.phone == DEMO_PARENT_PHONE)
+        link = session.scalars(
+            select(ParentLink).join(ParentAccount).where(ParentAccount.phone == DEMO_PARENT_PHONE)
         ).one()
+        child = session.get_one(Student, link.student_id)
+        if child.status != StudentStatus.IN_SCHOOL or child.open_case_id is not None:
+            # The served demo is shared: another browser test may have taken this pupil for a case of its own.
+            # The parent's child becomes a classmate nobody has touched (as a teacher re-binding would).
+            child = session.scalars(
+                select(Student)
+                .where(Student.class_id == child.class_id, Student.status == StudentStatus.IN_SCHOOL)
+                .where(Student.open_case_id.is_(None))
+                .order_by(Student.id.desc())
+            ).first()
+            link.student_id = child.id
+            session.flush()
         receiving = session.scalars(select(User).where(User.username == "yunyan-xx-registrar")).one()
         to_class = session.scalars(
             select(SchoolClass).join(Cohort).where(Cohort.school_id == receiving.org_id).order_by(SchoolClass.id)
