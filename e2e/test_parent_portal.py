@@ -36,10 +36,10 @@ def seed_transfer(database_url: str) -> tuple[int, str]:
         child = session.get_one(Student, link.student_id)
         if child.status != StudentStatus.IN_SCHOOL or child.open_case_id is not None:
             # The served demo is shared: another browser test may have taken this pupil for a case of its own.
-            # The parent's child becomes a classmate nobody has touched (as a teacher re-binding would).
+            # The parent's child becomes a schoolmate nobody has touched (as a teacher re-binding would).
             child = session.scalars(
                 select(Student)
-                .where(Student.class_id == child.class_id, Student.status == StudentStatus.IN_SCHOOL)
+                .where(Student.school_id == child.school_id, Student.status == StudentStatus.IN_SCHOOL)
                 .where(Student.open_case_id.is_(None))
                 .order_by(Student.id.desc())
             ).first()
