@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -19,7 +20,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -291,11 +292,23 @@ def locked_row(session: Session, task_id: int) -> tuple[InboxTask, ProcessInstan
 def locked_row_and_signs(session: Session, task_id: int) -> tuple[InboxTask, ProcessInstance, list[InboxTask]]:
     """``locked_row`` and the row's open 加签 rows, in two statements: the case is locked through the row's
     ``instance_id`` (which never changes), then the row and its signs are read afresh under the lock."""
-    of_row = select(InboxTask.instance_id).where(InboxTask.id == task_id).scalar_subquery()
-    instance = session.scalars(_locking(select(ProcessInstance).where(ProcessInstance.id == of_row))).one_or_none()
+    lock, rows_query = _row_statements()
+    instance = session.scalars(lock, {"task_id": task_id}).one_or_none()
     if instance is None:
         raise NotFound()
-    rows = session.scalars(
+    rows = session.scalars(rows_query, {"task_id": task_id}).all()
+    row = next(r for r in rows if r.id == task_id)
+    return row, instance, [r for r in rows if r.id != task_id]
+
+
+@cache
+def _row_statements() -> tuple[Select[ProcessInstance], Select[InboxTask]]:
+    """Built once per process (with the task id bound at execution): building them cost about as much CPU as
+    running them."""
+    task_id = bindparam("task_id", type_=Integer)
+    of_row = select(InboxTask.instance_id).where(InboxTask.id == task_id).scalar_subquery()
+    lock = _locking(select(ProcessInstance).where(ProcessInstance.id == of_row))
+    rows = (
         select(InboxTask)
         .where(
             or_(
@@ -309,9 +322,8 @@ def locked_row_and_signs(session: Session, task_id: int) -> tuple[InboxTask, Pro
         )
         .order_by(InboxTask.id)
         .execution_options(populate_existing=True)
-    ).all()
-    row = next(r for r in rows if r.id == task_id)
-    return row, instance, [r for r in rows if r.id != task_id]
+    )
+    return lock, rows
 
 
 def finish(

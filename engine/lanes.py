@@ -131,6 +131,15 @@ def _other_student(session: Session, case: ProcessInstance) -> Student:
     return session.get_one(Student, int(other_id))
 
 
+def none_locked(session: Session, case: ProcessInstance) -> bool:
+    """Whether no seat of the case can act for a record locked for admission, whatever its lane: a seat acts for
+    the case's student (``_subject``) or the other party's record (``_other_student``), so a one-student case
+    whose student is unlocked needs no lane resolved to know it."""
+    if case.student_id is not None and session.get_one(Student, case.student_id).admission_lock:
+        return False
+    return "other_student" not in case.summary
+
+
 def _other_school(session: Session, case: ProcessInstance) -> Seat:
     other = _other_student(session, case)
     return Seat(other.school_id, Role.SCHOOL_REGISTRAR, (other.id,))

@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import IntermediateCatchEvent, IntermediateThrowEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
-from sqlalchemy import select
+from sqlalchemy import Insert, bindparam, insert, literal, select
 from sqlalchemy.orm import Session
 
 from engine import store
@@ -52,20 +52,44 @@ def run_engine(
     record_waiting_state(session, instance)
 
 
+def _state_event_unless_shown() -> Insert:
+    """The "state" history entry of ``record_event``, inserted only when the case's last shown state differs: one
+    statement instead of a query and an insert (the row is the one ``record_event`` would add)."""
+    events = InstanceEvent.__table__
+    label = bindparam("state_label", type_=events.c.state_label.type)
+    last = (
+        select(events.c.state_label)
+        .where(events.c.instance_id == bindparam("instance_id"), events.c.state_label != "")
+        .order_by(events.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    row = select(
+        bindparam("instance_id", type_=events.c.instance_id.type),
+        bindparam("at", type_=events.c.at.type),
+        literal("state", events.c.kind.type),
+        literal(None, events.c.bpmn_id.type),
+        literal("状态变更", events.c.title.type),
+        literal(None, events.c.user_id.type),
+        literal(None, events.c.org_id.type),
+        label,
+        bindparam("data", type_=events.c.data.type),
+    ).where(last.is_distinct_from(label))
+    columns = ["instance_id", "at", "kind", "bpmn_id", "title", "user_id", "org_id", "state_label", "data"]
+    return insert(events).from_select(columns, row)
+
+
+STATE_EVENT_UNLESS_SHOWN = _state_event_unless_shown()
+
+
 def record_waiting_state(session: Session, instance: ProcessInstance) -> None:
     """The history shows every state the case stood in, including the waiting ones (e.g. 待转出学校审核)."""
     if not instance.state_label or instance.status != CaseStatus.OPEN:
         return
-    last = session.scalar(
-        select(InstanceEvent.state_label)
-        .where(InstanceEvent.instance_id == instance.id, InstanceEvent.state_label != "")
-        .order_by(InstanceEvent.id.desc())
-        .limit(1)
+    session.execute(  # after the autoflush: this run's history entries come first and their states count as shown
+        STATE_EVENT_UNLESS_SHOWN,
+        {"instance_id": instance.id, "at": utcnow(), "state_label": instance.state_label, "data": {"fields": []}},
     )
-    if last != instance.state_label:
-        record_event(
-            session, instance, "state", bpmn_id=None, title="状态变更", actor=None, state_label=instance.state_label
-        )
 
 
 def engine_event(session: Session, instance: ProcessInstance, task: Any) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from engine.lanes import LANES, Seat
+from engine.lanes import LANES, Seat, none_locked
 from models.admission import RecordLocked, sync_lock
 from models.student import Student
 from models.workflow import CaseParty, InboxTask, ProcessInstance, TaskStatus, open_cases_of
@@ -30,8 +30,9 @@ def resolve(session: Session, instance: ProcessInstance, lane: str) -> tuple[Sea
 
 
 def check_not_locked(session: Session, instance: ProcessInstance, lane: str) -> None:
-    """Raise ``RecordLocked`` when the seat of ``lane`` acts for a record locked by an admission (F-47)."""
-    if resolve(session, instance, lane)[1]:
+    """Raise ``RecordLocked`` when the seat of ``lane`` acts for a record locked by an admission (F-47). The lane
+    is resolved only when a record of the case could be locked (resolving reads the organisations above it)."""
+    if not none_locked(session, instance) and resolve(session, instance, lane)[1]:
         raise RecordLocked()
 
 

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session
 
 import forms
@@ -231,11 +231,30 @@ def _due_at(instance: ProcessInstance, task: Any, calendar: Callable[[], Working
     return instance.next_timer_at
 
 
+def _open_rows(session: Session, instance: ProcessInstance) -> list[InboxTask]:
+    """The case's open rows as a flush would leave them, without that flush: the session's pending changes are
+    applied in memory (a row already read keeps its unflushed status, new and deleted rows are counted), so
+    the changes of this save go to the database in one flush with the rows it adds."""
+    with session.no_autoflush:
+        stored = session.scalars(_OPEN_ROWS, {"instance_id": instance.id}).all()
+    added = [
+        obj
+        for obj in session.new
+        if isinstance(obj, InboxTask) and (obj.instance_id == instance.id or obj.__dict__.get("instance") is instance)
+    ]
+    changed = [obj for obj in session.dirty if isinstance(obj, InboxTask) and obj.instance_id == instance.id]
+    rows = dict.fromkeys([*stored, *added, *changed])
+    return [row for row in rows if row.status == TaskStatus.OPEN and row not in session.deleted]
+
+
+_OPEN_ROWS = select(InboxTask).where(
+    InboxTask.instance_id == bindparam("instance_id", type_=Integer), InboxTask.status == TaskStatus.OPEN
+)
+
+
 def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     ready = {str(t.id): t for t in waiting_for_people(workflow)}
-    open_rows = session.scalars(
-        select(InboxTask).where(InboxTask.instance_id == instance.id, InboxTask.status == TaskStatus.OPEN)
-    ).all()
+    open_rows = _open_rows(session, instance)
     known = {row.task_uuid for row in open_rows if row.kind == TaskKind.TASK}
     gone = {row.id for row in open_rows if row.kind == TaskKind.TASK and row.task_uuid not in ready}
     for row in open_rows:
