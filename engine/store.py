@@ -163,14 +163,15 @@ def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
     return min(due) if due else None
 
 
-def case_state(workflow: BpmnWorkflow, previous: str) -> str:
-    """The label users read: the ``caseState`` of the waiting task, or of the end event reached."""
+def case_state(workflow: BpmnWorkflow, previous: str, waiting: list[Any] | None = None) -> str:
+    """The label users read: the ``caseState`` of the waiting task, or of the end event reached. ``waiting``:
+    ``waiting_for_people(workflow)`` when the caller has it."""
     if workflow.is_completed():
         ends = workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
         ends.sort(key=lambda t: t.last_state_change)
         labels = [properties(t.task_spec).get("caseState") for t in ends]
         return next((label for label in reversed(labels) if label), previous)
-    for task in waiting_for_people(workflow):
+    for task in waiting_for_people(workflow) if waiting is None else waiting:
         label = properties(task.task_spec).get("caseState")
         if label:
             return label
@@ -185,21 +186,22 @@ RETURNED_TO_INITIATOR = "已退回发起人"
 def waiting_for_people(workflow: BpmnWorkflow) -> list[Any]:
     """The READY user tasks, and the start event when a case was sent back to its initiator's form (退回): a READY
     start event is not ``manual``, yet it waits for the initiator like a user task."""
-    ready: list[Any] = workflow.get_tasks(state=TaskState.READY, manual=True)
+    ready = workflow.get_tasks(state=TaskState.READY)  # one walk of the task tree (the filter does not prune it)
     starts = [
         t
-        for t in workflow.get_tasks(state=TaskState.READY, spec_class=StartEvent)
-        if t.workflow is workflow and properties(t.task_spec).get("formKey")
+        for t in ready
+        if isinstance(t.task_spec, StartEvent) and t.workflow is workflow and properties(t.task_spec).get("formKey")
     ]
-    return starts + ready
+    return starts + [t for t in ready if t.task_spec.manual]
 
 
 def save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     _collect_messages(session, instance, workflow)  # before serialising: get_events() empties the queue
     instance.state_json = STATE_SERIALIZER.serialize_json(workflow)
     instance.next_timer_at = next_timer_due(workflow)
-    instance.state_label = case_state(workflow, instance.state_label)
-    _sync_inbox(session, instance, workflow)
+    waiting = waiting_for_people(workflow)
+    instance.state_label = case_state(workflow, instance.state_label, waiting)
+    _sync_inbox(session, instance, workflow, waiting)
     if workflow.is_completed() and instance.status == CaseStatus.OPEN:
         _close(session, instance, CaseStatus.COMPLETED)
 
@@ -252,8 +254,10 @@ _OPEN_ROWS = select(InboxTask).where(
 )
 
 
-def _sync_inbox(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    ready = {str(t.id): t for t in waiting_for_people(workflow)}
+def _sync_inbox(
+    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, waiting: list[Any] | None = None
+) -> None:
+    ready = {str(t.id): t for t in (waiting_for_people(workflow) if waiting is None else waiting)}
     open_rows = _open_rows(session, instance)
     known = {row.task_uuid for row in open_rows if row.kind == TaskKind.TASK}
     gone = {row.id for row in open_rows if row.kind == TaskKind.TASK and row.task_uuid not in ready}
