@@ -12,12 +12,14 @@ asserts nothing about time. On PostgreSQL it then completes ``--completions`` ta
 wiped.
 
 Measured 2026-12-07 (2 cores, PostgreSQL 15 on the same machine, load average 4–6 from other work: read the CPU
-figures, not the rates): a county review completed with 驳回 by worker processes costs 11 SQL statements and about
-13 ms Python + 3 ms PostgreSQL CPU (before: 13 statements, 21 ms + 4 ms), i.e. about 120/s on two idle cores at
-best, not the 300/s of issue 18. What dominates is SQLAlchemy's ORM, at 0.5–1 ms of Python per statement: the case
-locked and read with its version and student, the row and its 加签 rows read again under the lock, the actor
-reloaded after the previous action's commit (its row and roles), and the one flush of the history entry, the case
-state and the rows. SpiffWorkflow (load, run, serialise) is about 2 ms of it.
+figures, not the rates, and even those swing with the load): a county review completed with 驳回 by worker
+processes costs 11 SQL statements and 13–18 ms Python + 3–4 ms PostgreSQL CPU (before: 13 statements, 21 ms + 4 ms;
+the same completions run alternately on both versions: 15–17 ms against 19–24 ms), i.e. roughly 100–130/s on two
+idle cores at best, not the 300/s of issue 18. What dominates is SQLAlchemy's ORM and psycopg, at 0.5–1 ms of
+Python per statement: the case locked and read with its version and student (about 75 columns), the row and its
+加签 rows read again under the lock, the actor reloaded after the previous action's commit (its row and roles), the
+case's open rows, and the one flush of the history entry, the case state and the rows. SpiffWorkflow (load, run,
+serialise) is about 2 ms of it.
 """
 
 from __future__ import annotations
