@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, overload
@@ -258,12 +259,16 @@ def read(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
 def read_columns(data: bytes) -> tuple[list[int], dict[str, Sequence[Any]], list[RowError]]:
     """The first sheet's rows as columns: the Excel row number of each row, and each template field's cells
     (blank rows skipped); or the problems that make the file unreadable (and no rows)."""
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-    except (CalamineError, ValueError, OSError, IndexError):
-        return [], {}, [RowError(0, "", "F-08", "文件不是有效的Excel（.xlsx）文件，请使用下载的学生信息模板")]
-    problems = _structure_problems(data)
+    # python-calamine parses the sheet without the GIL (seconds for a large file): the look for formulas, in
+    # Python, runs meanwhile on the other core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        formulas = pool.submit(_structure_problems, data)
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            sheet = workbook.get_sheet_by_index(0)
+        except (CalamineError, ValueError, OSError, IndexError):
+            return [], {}, [RowError(0, "", "F-08", "文件不是有效的Excel（.xlsx）文件，请使用下载的学生信息模板")]
+        problems = formulas.result()
     for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
         where = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
         problems.append(RowError(r0 + 1, _column_name(c0), "F-08", f"存在合并单元格（{where}），请取消合并"))
@@ -292,13 +297,14 @@ def read_columns(data: bytes) -> tuple[list[int], dict[str, Sequence[Any]], list
 class _SheetColumns:
     """The template's columns of the rows added, made a few thousand rows at a time. Equal texts of a column
     become one string object: a 100,000-row file has some 4 M filled cells, and a column of 民族 or 是/否 then
-    holds a handful of strings instead of 100,000 (most of the memory of reading a large file)."""
+    holds a handful of strings instead of 100,000 (most of the memory of reading a large file). A column whose
+    first rows hardly repeat (names, numbers, addresses) is left as it is: sharing would save nothing there."""
 
     CHUNK = 5000
 
     def __init__(self) -> None:
         self.columns: list[list[Any]] = [[] for _ in COLUMNS]
-        self.texts: list[dict[str, str]] = [{} for _ in COLUMNS]
+        self.texts: list[dict[str, str] | None] = [{} for _ in COLUMNS]
         self.rows: list[list[Any]] = []
 
     def add(self, values: list[Any]) -> None:
@@ -313,19 +319,26 @@ class _SheetColumns:
     def _flush(self) -> None:
         if not self.rows:
             return
-        for column, texts, cells in zip(self.columns, self.texts, zip(*self.rows, strict=False), strict=False):
-            if set(map(type, cells)) == {str}:  # a number or date never shares (1 == 1.0 == True)
-                column.extend(map(texts.setdefault, cells, cells))
-            else:
+        for i, (column, cells) in enumerate(zip(self.columns, zip(*self.rows, strict=False), strict=False)):
+            texts = self.texts[i]
+            if texts is None or set(map(type, cells)) != {str}:  # a number or date never shares (1 == 1.0 == True)
                 column.extend(cells)
+                continue
+            column.extend(map(texts.setdefault, cells, cells))
+            if len(texts) > len(column) // 2 > 0:
+                self.texts[i] = None
         for column in self.columns[len(self.rows[0]) :]:  # a row narrower than the template: empty cells
             column.extend([""] * len(self.rows))
         self.rows.clear()
 
 
 def _filled(values: list[Any]) -> bool:
-    """Whether a row has a non-blank cell (spaces count as blank). Joined as they are when every cell is text (the
-    usual row, all in C); str() of each only for a row with numbers or dates."""
+    """Whether a row has a non-blank cell (spaces count as blank). The usual row has its first cell (学校标识码)
+    filled; else all cells joined as they are when every cell is text (all in C), str() of each only for a row
+    with numbers or dates."""
+    first = values[0] if values else ""
+    if first.__class__ is str and first.strip():
+        return True
     try:
         return bool("".join(values).strip())
     except TypeError:
@@ -562,9 +575,8 @@ def _insert(
         returning_ids=True,
         progress=lambda done: progress(done, count, "写入学籍库"),
     )
-    for seq in (1, 2):
-        members = member_columns(values, count, seq) | {"student_id": ids}
-        bulk.insert_columns(session, Guardian.__table__, members, count)
+    first, second = (member_columns(values, count, seq) | {"student_id": ids} for seq in (1, 2))
+    bulk.insert_columns(session, Guardian.__table__, bulk.concat(first, second), 2 * count)  # every first, then second
     return ids
 
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from itertools import chain
+from json.encoder import encode_basestring
 from operator import itemgetter
 from typing import Any
 
@@ -87,21 +88,59 @@ class JsonObjects:
         return (dict(zip(keys, values, strict=True)) for values in zip(*self.columns.values(), strict=True))
 
     def texts(self) -> Iterator[str]:
-        fields = []
-        for key, column in self.columns.items():
-            name = _JSON.encode(key) + ": "
-            memo: dict[Any, str] = {}
-            encode = _JSON.encode
-            fields.append(
-                [
-                    memo.get(v) or memo.setdefault(v, name + encode(v)) if v.__class__ is str else name + encode(v)
-                    for v in column
-                ]
-            )
+        return _JsonTexts().texts(self.columns)
+
+    def __getitem__(self, rows: slice) -> JsonObjects:
+        return JsonObjects({key: column[rows] for key, column in self.columns.items()})
+
+    def __add__(self, other: JsonObjects) -> JsonObjects:
+        return JsonObjects({key: [*column, *other.columns[key]] for key, column in self.columns.items()})
+
+
+class _JsonTexts:
+    """Makes the texts of JsonObjects given a slice of rows at a time (a COPY's rows are made as it sends them),
+    remembering across the slices each key's encoded ``"key": value`` of each string value."""
+
+    def __init__(self) -> None:
+        self.memos: dict[str, dict[Any, str]] = {}
+        self.distinct: set[str] = set()  # keys whose values hardly repeat (names, sealed values): no memo
+
+    def texts(self, columns: dict[str, Sequence[Any]]) -> Iterator[str]:
+        fields = [self._encoded(key, column) for key, column in columns.items()]
         return ("{" + ", ".join(values) + "}" for values in zip(*fields, strict=True))
+
+    def _encoded(self, key: str, values: Sequence[Any]) -> list[str]:
+        name = _JSON.encode(key) + ": "
+        if set(map(type, values)) != {str}:
+            encode = _JSON.encode
+            return [name + encode(v) for v in values]
+        if key in self.distinct:
+            return [name + encode_basestring(v) for v in values]
+        memo = self.memos.setdefault(key, {})
+        for v in set(values).difference(memo):
+            memo[v] = name + encode_basestring(v)
+        if len(memo) > len(values) // 2 > 0:
+            self.distinct.add(key)
+            del self.memos[key]
+        return list(map(memo.__getitem__, values))
 
 
 Columns = dict[str, Sequence[Any] | JsonObjects]
+CHUNK = 2000  # rows made (sealed, encoded) at a time, while COPY sends the ones before
+
+
+def concat(first: Columns, second: Columns) -> Columns:
+    """The rows of ``first`` then those of ``second`` (the same columns): one COPY instead of two."""
+    both: Columns = {}
+    for name, column in first.items():
+        other = second[name]
+        if isinstance(column, JsonObjects) and isinstance(other, JsonObjects):
+            both[name] = column + other
+        elif not isinstance(column, JsonObjects) and not isinstance(other, JsonObjects):
+            both[name] = [*column, *other]
+        else:
+            raise TypeError(f"{name}: JSON objects in one part only")
+    return both
 
 
 def insert_columns(
@@ -117,18 +156,12 @@ def insert_columns(
     ``returning_ids`` returns their new ids in row order. ``progress(rows done)`` is called every 500 rows."""
     if not count:
         return []
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql" and crypto.sealed_columns(table):
-        columns = _sealed(table, columns)  # elsewhere the INSERT's binding seals (models.crypto)
-    names = list(columns)
-    values = [
-        (c.texts() if dialect == "postgresql" else c.dicts()) if isinstance(c, JsonObjects) else _converted(c, dialect)
-        for c in columns.values()
-    ]
-    rows: Iterator[tuple[Any, ...]] = zip(*values, strict=True)
-    if progress is not None:
-        rows = _reported(rows, progress)
-    if dialect != "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
+        names = list(columns)
+        values = [c.dicts() if isinstance(c, JsonObjects) else c for c in columns.values()]
+        rows: Iterator[tuple[Any, ...]] = zip(*values, strict=True)
+        if progress is not None:
+            rows = _reported(rows, progress)
         dicts = [dict(zip(names, row, strict=True)) for row in rows]
         if not returning_ids:
             session.execute(insert(table), dicts)
@@ -139,32 +172,54 @@ def insert_columns(
     if returning_ids:
         sequence = func.pg_get_serial_sequence(table.name, "id")
         ids = list(session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, count))))
-        names.insert(0, "id")
-        rows = ((new_id, *row) for new_id, row in zip(ids, rows, strict=True))
+        columns = {"id": ids, **columns}
+    names, rows = _copied(table, columns, count)
+    if progress is not None:
+        rows = _reported(rows, progress)
     _copy_tuples(session, table, names, rows)
     return ids
 
 
-def _sealed(table: Table, columns: Columns) -> Columns:
-    """The columns as COPY must get them, since it bypasses the column types: encrypted columns and the sealed
-    keys of encrypted JSON objects sealed column by column (models.crypto), blind indexes and kinds from the plain
-    values."""
+def _copied(table: Table, columns: Columns, count: int) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """The columns COPY gets and its rows, made CHUNK rows at a time: the Python side of a chunk (sealing, blind
+    indexes, JSON texts) runs while the server still checks and indexes the chunks sent before it."""
     keyring = crypto.keyring_in_force()
-    sealed: Columns = dict(columns)
+    encoders = {name: _JsonTexts() for name, c in columns.items() if isinstance(c, JsonObjects)}
+    first = _sealed(table, columns, keyring, slice(0, CHUNK))
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        chunk = first
+        for start in range(0, count, CHUNK):
+            if start:
+                chunk = _sealed(table, columns, keyring, slice(start, start + CHUNK))
+            values = [
+                encoders[name].texts(c.columns) if isinstance(c, JsonObjects) else _converted(c, "postgresql")
+                for name, c in chunk.items()
+            ]
+            yield from zip(*values, strict=True)
+
+    return list(first), rows()
+
+
+def _sealed(table: Table, columns: Columns, keyring: crypto.Keyring, rows: slice) -> Columns:
+    """Some rows of the columns as COPY must get them, since it bypasses the column types: encrypted columns and
+    the sealed keys of encrypted JSON objects sealed (models.crypto), blind indexes and kinds derived from the
+    plain values."""
+    part: Columns = {name: c[rows] for name, c in columns.items()}
+    sealed: Columns = dict(part)
     for name, source_name, derive in crypto.derived_columns(table, keyring):
-        source = columns.get(source_name)
-        if source is not None and name not in columns and not isinstance(source, JsonObjects):
+        source = part.get(source_name)
+        if source is not None and name not in part and not isinstance(source, JsonObjects):
             sealed[name] = [derive(v) for v in source]
     for column in table.columns:
-        given = columns.get(column.name)
+        given = part.get(column.name)
         if isinstance(column.type, crypto.Encrypted) and given is not None and not isinstance(given, JsonObjects):
-            sealed[column.name] = [keyring.encrypt(v) if v else v for v in given]
+            sealed[column.name] = keyring.encrypt_all(given)
         elif isinstance(column.type, crypto.EncryptedKeysJSON) and isinstance(given, JsonObjects):
             keys = column.type.sealed_keys
             sealed[column.name] = JsonObjects(
-                {k: [keyring.encrypt(v) if v and v.__class__ is str else v for v in vs] if k in keys else vs
-                 for k, vs in given.columns.items()}
-            )  # fmt: skip
+                {k: keyring.encrypt_all(vs) if k in keys else vs for k, vs in given.columns.items()}
+            )
     return sealed
 
 

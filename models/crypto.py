@@ -96,6 +96,24 @@ class Keyring:
         key = self.keys[self.current]
         return f"{key.version}:" + base64.b64encode(key.seal(value.encode())).decode()
 
+    def encrypt_all(self, values: Iterable[Any]) -> list[Any]:
+        """``encrypt`` of each non-empty string of ``values``, the others as they are. The nonces of an AES key are
+        read from the OS at once: a read of the random source per value cost as much as the cipher itself, and an
+        import seals some 700,000 values."""
+        values = list(values)
+        key = self.keys.get(self.current)
+        if not self.enabled or key is None or key.cipher != "aes-gcm":
+            return [self.encrypt(v) if v and v.__class__ is str else v for v in values]
+        prefix, seal, b64 = f"{key.version}:", key._aes.encrypt, binascii.b2a_base64
+        pool = os.urandom(NONCE * len(values))
+        out = []
+        for at, value in enumerate(values):
+            if value and value.__class__ is str:
+                nonce = pool[at * NONCE : (at + 1) * NONCE]
+                value = prefix + b64(nonce + seal(nonce, value.encode(), None), newline=False).decode()
+            out.append(value)
+        return out
+
     def decrypt(self, stored: str) -> str:
         version = self.version_of(stored)
         if version is None:
