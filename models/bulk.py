@@ -20,8 +20,11 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg
+from psycopg import postgres
+from psycopg.adapt import Dumper
 from psycopg.copy import QueuedLibpqWriter
-from sqlalchemy import Table, func, insert, select
+from psycopg.pq import Format
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from models import crypto
@@ -176,7 +179,7 @@ def insert_columns(
     names, rows = _copied(table, columns, count)
     if progress is not None:
         rows = _reported(rows, progress)
-    _copy_tuples(session, table, names, rows)
+    _copy_tuples(session, table, names, rows, _binary_types(session, table, names, columns))
     return ids
 
 
@@ -238,15 +241,79 @@ def _reported(rows: Iterator[tuple[Any, ...]], progress: Callable[[int], None]) 
         yield row
 
 
-def _copy_tuples(session: Session, table: Table, columns: list[str], rows: Iterator[Sequence[Any]]) -> None:
+def _copy_tuples(
+    session: Session, table: Table, columns: list[str], rows: Iterator[Sequence[Any]], types: list[int] | None = None
+) -> None:
+    """COPY ``rows`` into ``table``; in binary with ``types`` (the columns' type oids, _binary_types): the server
+    then takes each value as it is instead of scanning a text row byte by byte for its delimiters and escapes and
+    parsing numbers, dates and times (a fifth of its work on an import's students)."""
     raw = session.connection().connection.driver_connection
     if not isinstance(raw, psycopg.Connection):  # the callers COPY on PostgreSQL only
         raise TypeError(f"COPY needs a psycopg connection, not {type(raw).__name__}")
     names = ", ".join(f'"{c}"' for c in columns)
+    binary = " (FORMAT BINARY)" if types is not None else ""
     with raw.cursor() as cursor:
-        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN', writer=QueuedLibpqWriter(cursor)) as copy:
+        cursor.adapters.register_dumper(None, _JsonTextDumper)
+        statement = f'COPY "{table.name}" ({names}) FROM STDIN{binary}'
+        with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+            if types is not None:
+                copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
+
+
+class _JsonTextDumper(Dumper):
+    """A json column's value given as its encoded text (JsonObjects, _plain): json's binary form is its text."""
+
+    format = Format.BINARY
+    oid = postgres.types["json"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return str(obj).encode()
+
+
+# The Python types a binary COPY dumps as each column type expects (after _converted; None is NULL anywhere).
+_BINARY: dict[str, tuple[type, ...]] = {
+    "int2": (int,),
+    "int4": (int,),
+    "int8": (int,),
+    "varchar": (str,),
+    "text": (str,),
+    "bool": (bool,),
+    "date": (date,),
+    "timestamptz": (datetime,),
+    "json": (str, dict, list),
+}
+
+
+def _binary_types(session: Session, table: Table, names: list[str], columns: Columns) -> list[int] | None:
+    """The type oids of the columns ``names`` when every given value dumps in binary as its column's type expects
+    (an int into an int4, an aware datetime into a timestamptz, text into a varchar); None when one may not (a
+    bool given for an int, a naive datetime, a type not listed): text COPY then, which converts what it gets."""
+    found = session.execute(
+        text("SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) AND attnum > 0"),
+        {"t": table.name},
+    )
+    oids: dict[str, int] = {name: oid for name, oid in found}
+    by_oid = {postgres.types[name].oid: (name, kinds) for name, kinds in _BINARY.items()}
+    types = []
+    for name in names:
+        oid = oids.get(name)
+        if oid not in by_oid:
+            return None
+        type_name, kinds = by_oid[oid]
+        column = columns.get(name)
+        if column is None or isinstance(column, JsonObjects):  # derived (sealed text, indexes) or JSON texts
+            if str not in kinds:
+                return None
+        else:
+            for kind in set(map(type, column)) - {type(None)}:
+                if kind not in kinds and not (issubclass(kind, Enum) and issubclass(kind, str) and str in kinds):
+                    return None
+            if type_name == "timestamptz" and any(v.tzinfo is None for v in set(column) - {None}):
+                return None
+        types.append(oid)
+    return types
 
 
 def _memo_plain() -> Callable[[Any], Any]:
