@@ -6,13 +6,18 @@ unless --broker names Redis. The database named by --url is wiped. Prints figure
 
     make bench-import BENCH_URL=postgresql+psycopg://postgres@127.0.0.1/xueji_bench_jobs
 
-What dominates (2026-12-07, 2 cores, measured loaded: read CPU seconds, not wall): PostgreSQL's side of the write
-(about 7 s CPU: the student table's 8 indexes, some 700,000 foreign-key checks over students, family members and
-audit rows, the jsonb profiles), then reading (4.8 s: python-calamine parsing the 162 MB sheet XML in Rust, about
-3.3 s, and making 7 M Python cells). Validation (0.5 s, column by column), 查重 (0.6 s) and keeping the check
-(0.4 s) are small; Python's side of the write (2.3 s) runs beside the server's (COPY's queued writer). The write's
-wall seconds are about twice its CPU seconds on this machine: the server waits on the disk (the default 128 MB of
-shared_buffers fill, and each dirty page evicted first flushes the WAL; pg_stat_bgwriter's buffers_backend).
+What dominates (2026-12-07 evening, 2 cores shared with other helpers, load 3-4: wall seconds about twice the CPU
+seconds, so compare CPU). The import job is bound by PostgreSQL's side of the three COPYs, about 12 s of server CPU
+for 100,000 students, 200,000 family members and 100,000 audit rows: the per-row foreign-key checks (some 700,000,
+each an SPI query that locks the parent row; without them the family members' COPY costs 40 % and the audit rows'
+25 % of its time), the student table's 8 indexes, heap and WAL for about 1.4 KB a student. Python's side (sealing
+700,000 values, blind indexes, JSON texts, about 5 s CPU) is made 2,000 rows at a time while the server works on
+the rows before (models/bulk.py), so it no longer adds to the wall time; the COPYs are binary where the values allow
+(the server does not scan each row for escapes nor parse numbers and times). The check job is bound by reading
+(python-calamine parsing the 162 MB sheet XML in Rust, about 4.5 s, without the GIL, while the formula scan runs
+beside it; then about 3 s making 4 M Python cells and the columns), then the §3.9 rules (1.2 s), 查重 (1 s) and
+keeping the check (0.6 s). With the server's default 128 MB of shared_buffers the COPYs evict dirty pages
+themselves (pg_stat_bgwriter's buffers_backend); a production shared_buffers would spare that waiting, not the CPU.
 """
 
 from __future__ import annotations
@@ -60,7 +65,11 @@ class Meter:
         """The server's CPU seconds for this database: of each server process the last seen figure (a process that
         ended since, as a pool's connection closing, keeps its count)."""
         pids = self.session.scalars(
-            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            # Client backends only: autovacuum, woken by the import's rows, runs beside the jobs, not for them.
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND backend_type = 'client backend'"
+            )
         )
         for pid in pids:
             try:

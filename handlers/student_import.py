@@ -107,11 +107,11 @@ class Validated:
         asked for (a row has an error)."""
         columns = {}
         for key, column in self.values.items():
-            distinct: dict[Any, int] = {}
-            codes = array("I", [distinct.setdefault(value, len(distinct)) for value in column])
+            distinct = list(dict.fromkeys(column))  # the codes are made by look-ups in C, not a loop in Python
             if any(value.__class__ not in _CODED for value in distinct):
                 return dict(vars(self))  # 1 == 1.0 == True would share a code: never seen in a record
-            columns[key] = (list(distinct), codes)
+            code = {value: i for i, value in enumerate(distinct)}
+            columns[key] = (distinct, array("I", map(code.__getitem__, column)))
         return {**vars(self), "values": columns, "numbers": array("I", self.numbers)} | (
             {} if self.failed else {"cells": None}
         )
@@ -120,7 +120,7 @@ class Validated:
         if isinstance(state["numbers"], array):
             state["numbers"] = state["numbers"].tolist()
             state["values"] = {
-                key: [distinct[code] for code in codes] for key, (distinct, codes) in state["values"].items()
+                key: list(map(distinct.__getitem__, codes)) for key, (distinct, codes) in state["values"].items()
             }
         for name, value in state.items():
             object.__setattr__(self, name, value)
