@@ -898,7 +898,7 @@ def main() -> None:
         for label, kwargs in measured.items():
             shown = open_tasks(session, county, **kwargs).total
             p50, p95 = percentiles(lambda kw=kwargs: open_tasks(session, county, **kw))  # type: ignore[misc]
-            print(f"inbox page, {label} ({shown:,} tasks): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+            print(f"inbox page, {label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({shown:,} tasks)")
     completions(args.url, db, args.completions)
     case_page(db, args.url)
     db.dispose()
