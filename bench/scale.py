@@ -620,7 +620,9 @@ def fill_cases(session: Session, templates: list[tuple[float, list[int]]], count
         }
     )
     columns = [c.name for c in Student.__table__.columns if c.name != "id"]
-    made = session.execute(
+    made = _stage(
+        session,
+        "students of the cases",
         text(
             f"INSERT INTO student (id, {', '.join(columns)}) "  # noqa: S608 -- names from our own metadata
             f"SELECT :base + c.g, {', '.join(student_values)} FROM scale_copy c "
@@ -631,10 +633,11 @@ def fill_cases(session: Session, templates: list[tuple[float, list[int]]], count
             "sealed_number": sealed.encrypt("G" + "0" * 18),
             "sealed_id": sealed.encrypt("0" * 18),
         },
-    ).rowcount
+    )
     new_student = f"{base['student']} + c.g"
     _copy_by_plan(
         session,
+        "cases",
         ProcessInstance.__table__,
         "t.id = c.template",
         {
@@ -650,21 +653,26 @@ def fill_cases(session: Session, templates: list[tuple[float, list[int]]], count
         },
     )
     new_case = f"{base['process_instance']} + c.g"
-    session.execute(
+    _stage(
+        session,
+        "open copies' students marked",
         text(
             f"UPDATE student s SET open_case_id = {new_case} FROM scale_copy c "  # noqa: S608
             "JOIN process_instance p ON p.id = c.template JOIN student t ON t.id = p.student_id "
             f"WHERE t.open_case_id = p.id AND s.id = {new_student}"
-        )
+        ),
     )
-    session.execute(
+    _stage(
+        session,
+        "case parties",
         text(
             f"INSERT INTO case_party (instance_id, org_id) SELECT {new_case}, p.org_id FROM scale_copy c "  # noqa: S608
             "JOIN case_party p ON p.instance_id = c.template"
-        )
+        ),
     )
     _copy_by_plan(
         session,
+        "history (instance events)",
         InstanceEvent.__table__,
         "t.instance_id = c.template",
         {"instance_id": new_case, "at": f"t.at - {shift}"},
@@ -680,6 +688,7 @@ def fill_cases(session: Session, templates: list[tuple[float, list[int]]], count
     new_task = f"{base['inbox_task']} + c.g * {width}"
     _copy_by_plan(
         session,
+        "inbox rows",
         InboxTask.__table__,
         "t.instance_id = c.template JOIN scale_task r ON r.id = t.id",
         {
@@ -693,6 +702,7 @@ def fill_cases(session: Session, templates: list[tuple[float, list[int]]], count
     )
     _copy_by_plan(
         session,
+        "audit rows",
         AuditEvent.__table__,
         "t.instance_id = c.template JOIN process_instance p ON p.id = c.template",
         {
@@ -709,15 +719,26 @@ def fill_cases(session: Session, templates: list[tuple[float, list[int]]], count
     return made
 
 
-def _copy_by_plan(session: Session, table: Any, join: str, overrides: dict[str, str]) -> None:
+def _stage(session: Session, label: str, statement: Any, params: dict[str, Any] | None = None) -> int:
+    """Run one bulk statement, print its rows, wall seconds and the PostgreSQL backend's CPU seconds."""
+    wall, server = time.perf_counter(), _server_cpu(session)
+    rows: int = session.execute(statement, params or {}).rowcount  # type: ignore[attr-defined]
+    wall, server = time.perf_counter() - wall, _server_cpu(session) - server
+    print(f"    {label}: {rows:,} rows, {wall:.1f} s (PostgreSQL CPU {server:.1f} s)", flush=True)
+    return rows
+
+
+def _copy_by_plan(session: Session, label: str, table: Any, join: str, overrides: dict[str, str]) -> None:
     """Every template row of ``table`` once per copy in scale_copy (``c``), columns overridden by SQL of c and t."""
     columns = [c.name for c in table.columns if c.name != "id" or "id" in overrides]
     values = [overrides.get(c, f"t.{c}") for c in columns]
-    session.execute(
+    _stage(
+        session,
+        label,
         text(
             f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 -- names from our own metadata
             f"SELECT {', '.join(values)} FROM scale_copy c JOIN {table.name} t ON {join}"
-        )
+        ),
     )
 
 
