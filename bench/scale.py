@@ -14,6 +14,7 @@ moved back by up to 180 days. The copies waiting at the 南明区 county seat nu
 diagram and step that waits there); an open copy completes through the engine like its original (the inbox rows keep
 the workflow's task ids and the copied workflow state names the copy's student). The rest of ``--students`` are
 in-school copies spread over every class. ``--reuse`` measures on what an earlier run built.
+
 Then it measures
 1. the county reviewer's inbox page: p50/p95 of the default page, each sort, each process and each step filter
    (one per diagram and step waiting there), the school, overdue and claimed filters;
@@ -261,9 +262,7 @@ class _Cases:
 
 PASS = {"decision": "通过"}
 FAIL = {"decision": "不通过", "comment": "材料不全"}
-# (diagram, weight of its cases in a province, the steps a template takes before it is copied): transfers and
-# status changes are common, school changes rare. Each diagram has cases waiting at several steps, approved and
-# refused ones; those waiting at a 南明区 county seat make up the county's ``--open`` inbox.
+# A template: starts one case (with ``steps``, the tasks it takes before it is copied) and returns its ids.
 Script = Callable[[_Cases], list[int]]
 
 
@@ -461,8 +460,10 @@ def _duplicate_admission(c: _Cases, steps: int) -> list[int]:
     return [case.id]
 
 
-# diagram → (weight in a province's cases, [(share of that diagram's cases, template)]): shares say in which
-# states the diagram's cases stand (most finished, some waiting at each step).
+# diagram → (weight in a province's cases, [(share of that diagram's cases, template)]): transfers and status
+# changes are common, school changes rare; the shares say in which states a diagram's cases stand (most finished,
+# some refused, some waiting at each step). The copies waiting at the 南明区 county seat are counted apart: they
+# make up the county's ``--open`` inbox, shared among those templates by these weights.
 SCRIPTS: dict[str, tuple[float, list[tuple[float, Script]]]] = {
     "transfer_in_province": (
         30,
