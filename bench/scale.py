@@ -611,7 +611,7 @@ def fill_cases(session: Session, templates: list[tuple[float, list[int]]], count
         for table in ("student", "process_instance", "inbox_task")
     }
     # The copy's clock: each copy's times moved back by up to 180 days, so that ages, sorts and due dates vary.
-    shift = "make_interval(secs => (c.g * 7919) % 15552000)"
+    shift = "make_interval(secs => (c.g::bigint * 7919) % 15552000)"
     sealed = crypto.keyring_in_force()
     student_values = _student_values(
         {
