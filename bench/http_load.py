@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 import engine as wf  # noqa: E402
 from models import crypto  # noqa: E402
-from models.student import Student  # noqa: E402
+from models.student import Student, StudentStatus  # noqa: E402
 from models.user import User  # noqa: E402
 from models.workflow import InboxTask, InstanceEvent, ProcessInstance, TaskStatus  # noqa: E402
 from webapp.config import ROOT, Config  # noqa: E402
@@ -54,7 +54,11 @@ def prepare_tasks(db: Engine, count: int) -> list[int]:
         registrar = session.scalars(select(User).where(User.username == "nanming-xx-registrar")).one()
         pupils = session.scalars(
             select(Student.id)
-            .where(Student.school_id == registrar.org_id, Student.open_case_id.is_(None))
+            .where(
+                Student.school_id == registrar.org_id,
+                Student.open_case_id.is_(None),
+                Student.status == StudentStatus.IN_SCHOOL,  # not a pupil a copied case deleted or moved on
+            )
             .order_by(Student.id.desc())
             .limit(count)
         ).all()
