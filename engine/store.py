@@ -285,6 +285,7 @@ def _sync_inbox(
             lane=lane,
             org_id=seat.org_id,
             role=seat.role.value,
+            school_id=instance.org_id,
             form_key=properties(task.task_spec).get("formKey", ""),
             due_at=_due_at(instance, task, calendar),
             locked=locked,

@@ -198,6 +198,7 @@ def add_signer(
             title=f"加签审核：{row.title}",
             lane=row.lane,
             org_id=signer.org_id,
+            school_id=row.school_id,
             role="sign",
             form_key=SIGN_FORM,
             due_at=row.due_at,

@@ -82,14 +82,11 @@ def _filtered(user: User, flt: InboxFilter, now: datetime) -> Select[InboxTask]:
         query = query.where(InboxTask.process_key == flt.flow)
     if flt.step:
         query = query.where(InboxTask.bpmn_id == flt.step)
-    if flt.school is not None or flt.initiator is not None:
+    if flt.school is not None:
+        query = query.where(InboxTask.school_id == flt.school)
+    if flt.initiator is not None:
         case = aliased(ProcessInstance)  # not the page's own join of the case
-        cases = select(case.id)
-        if flt.school is not None:
-            cases = cases.where(case.org_id == flt.school)
-        if flt.initiator is not None:
-            cases = cases.where(case.initiator_id == flt.initiator)
-        query = query.where(InboxTask.instance_id.in_(cases))
+        query = query.where(InboxTask.instance_id.in_(select(case.id).where(case.initiator_id == flt.initiator)))
     if flt.due == "overdue":
         query = query.where(InboxTask.due_at <= now)
     elif flt.due == "soon":

@@ -10,7 +10,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, Integer, String, Text, UniqueConstraint, or_, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
@@ -160,6 +172,7 @@ class InboxTask(Base):
     __table_args__ = (
         Index("ix_inbox_task_seat", "org_id", "role", "status", "created_at"),
         Index("ix_inbox_task_holder", "claimed_by_id", "status"),
+        Index("ix_inbox_task_seat_school", "org_id", "role", "status", "school_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,6 +187,9 @@ class InboxTask(Base):
     lane: Mapped[str] = mapped_column(String(50))
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     role: Mapped[str] = mapped_column(String(30))
+    # The case's school (process_instance.org_id), kept on the row for the inbox's 学校 filter: finding a seat's
+    # tasks of one school through the cases looked up every open task's case (150 ms for 10,000 tasks).
+    school_id: Mapped[int | None]
     form_key: Mapped[str] = mapped_column(String(100))
     # The record this seat acts for is locked (问题学籍招生中, F-47): shown, not actionable. Kept with the seat.
     locked: Mapped[bool] = mapped_column(default=False, server_default="0")
@@ -227,6 +243,7 @@ def bind_subject(session: Session, case: ProcessInstance, student: Student) -> N
     """Make ``student`` the subject of a case that started without one (a message-started case, F-32, or a
     record arriving by 调档, F-31): the case belongs to the student's school and is the student's 在办业务."""
     case.student_id, case.org_id = student.id, student.school_id
+    session.execute(update(InboxTask).where(InboxTask.instance_id == case.id).values(school_id=student.school_id))
     if student.open_case_id is None:
         student.open_case_id = case.id
     known = session.scalar(
