@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -161,6 +162,9 @@ class SignMode(StrEnum):
     AFTER = "after"  # the holder's completion waits for the signer's approval
 
 
+_ESCALATED = text("status = 'open' AND escalated_at IS NOT NULL")
+
+
 class InboxTask(Base):
     """One READY user task, resolved to the organisation and role that may act on it (the seat), and who holds it.
 
@@ -173,6 +177,8 @@ class InboxTask(Base):
         Index("ix_inbox_task_seat", "org_id", "role", "status", "created_at"),
         Index("ix_inbox_task_holder", "claimed_by_id", "status"),
         Index("ix_inbox_task_seat_school", "org_id", "role", "status", "school_id"),
+        # 已超期上报 (escalated_below, on every superior's inbox): the few escalated open rows, not a scan of all.
+        Index("ix_inbox_task_escalated", "org_id", sqlite_where=_ESCALATED, postgresql_where=_ESCALATED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
