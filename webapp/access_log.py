@@ -80,7 +80,13 @@ def _write(response: Any) -> Any:
     if not entries or response.status_code >= 400 or actor is None:
         return response
     (user_id, org_id), now, address = actor, utcnow(), (request.remote_addr or "")[:64]
-    db().execute(
+    session = db()
+    if not (session.new or session.dirty or session.deleted):
+        # End the page's reads first, so the entry is written in a transaction of its own: on SQLite a read
+        # transaction that turns into a write after a worker has committed fails at once ("database is locked"),
+        # where a fresh write waits for the lock.
+        session.commit()
+    session.execute(
         insert(AccessLog),
         [{**entry, "user_id": user_id, "org_id": org_id, "address": address, "at": now} for entry in entries],
     )
