@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, Index, String, event
+from sqlalchemy.orm import Mapped, Session, foreign, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.user import User
@@ -21,16 +21,18 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # None = the system
-    actor_org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    # Evidence outlives what it names (an account retired, a county merged, a case archived) and is written from the
+    # signed-in user: no foreign keys, which would only cost a locked look-up per row (migration 0034).
+    actor_id: Mapped[int | None]  # None = the system
+    actor_org_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(String(50))
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[int]
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    instance_id: Mapped[int | None]
     before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(primaryjoin=lambda: foreign(AuditEvent.actor_id) == User.id)
 
 
 class AuditRowImmutable(Exception):

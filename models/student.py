@@ -144,6 +144,13 @@ class Student(Base):
         Index("ix_student_school_status", "school_id", "status"),
         # The change feed (F-63) pages through students by (updated_at, id).
         Index("ix_student_updated_at_id", "updated_at", "id"),
+        # Only the problem records: every query asks for a type or for any, and a registration adds no entry.
+        Index(
+            "ix_student_problem_type",
+            "problem_type",
+            sqlite_where=text("problem_type IS NOT NULL"),
+            postgresql_where=text("problem_type IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,7 +202,7 @@ class Student(Base):
     dedup_status: Mapped[DedupStatus] = mapped_column(
         enum_column(DedupStatus, 10), default=DedupStatus.OK, server_default="ok"
     )
-    problem_type: Mapped[str | None] = mapped_column(String(1), index=True)  # PROBLEM_TYPES
+    problem_type: Mapped[str | None] = mapped_column(String(1))  # PROBLEM_TYPES
     # This record's side of its problem case (F-16): 佐证待核办, 佐证通过, 变更未通过, 已删除, 仲裁通过 …
     problem_state: Mapped[str | None] = mapped_column(String(20))
     # 锁定（招生中）(§4.2 overlay, F-47): an admission of this graduate is under way while its problem record is
