@@ -14,7 +14,6 @@ import zipfile
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, overload
@@ -23,9 +22,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError
 from sqlalchemy.orm import Session
 
+from handlers import sheet_parts
 from handlers.registration import check_business_type, context_problems, mark_problem, member_columns, student_columns
 from handlers.workbooks import new_workbook
 from models import bulk, dedup
@@ -222,14 +222,12 @@ def _header(value: Any) -> str:
     return HEADER_ALIASES.get(text, text)
 
 
-def _structure_problems(data: bytes) -> list[RowError]:
-    """Formula cells anywhere in the first sheet (refused, never evaluated)."""
+def _formula_problems(data: bytes) -> list[RowError]:
+    """The formula cells of the first sheet (refused, never evaluated), once the reading saw that it may hold some."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
-            if not names or not _has_formula(archive, names[0]):
-                return []
-            xml = archive.read(names[0])
+            xml = archive.read(names[0]) if names else b""
     except (zipfile.BadZipFile, KeyError, OSError, zlib.error):
         return []
     headers = {get_column_letter(i): c.header for i, c in enumerate(COLUMNS, start=1)}
@@ -237,17 +235,6 @@ def _structure_problems(data: bytes) -> list[RowError]:
         RowError(int(row), headers.get(col.decode(), col.decode()), "F-08", "单元格是公式，请复制后“粘贴为数值”再导入")
         for col, row in _FORMULA.findall(xml)[:100]
     ]
-
-
-def _has_formula(archive: zipfile.ZipFile, name: str) -> bool:
-    """Whether ``<f`` occurs in the sheet, read in chunks (a 100,000-row sheet is hundreds of MB unpacked)."""
-    tail = b""
-    with archive.open(name) as sheet:
-        while chunk := sheet.read(1 << 22):
-            if b"<f" in tail + chunk[:1] or b"<f" in chunk:
-                return True
-            tail = chunk[-1:]
-    return False
 
 
 def read(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
@@ -259,39 +246,65 @@ def read(data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
 def read_columns(data: bytes) -> tuple[list[int], dict[str, Sequence[Any]], list[RowError]]:
     """The first sheet's rows as columns: the Excel row number of each row, and each template field's cells
     (blank rows skipped); or the problems that make the file unreadable (and no rows)."""
-    # python-calamine parses the sheet without the GIL (seconds for a large file): the look for formulas, in
-    # Python, runs meanwhile on the other core.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        formulas = pool.submit(_structure_problems, data)
-        try:
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            sheet = workbook.get_sheet_by_index(0)
-        except (CalamineError, ValueError, OSError, IndexError):
-            return [], {}, [RowError(0, "", "F-08", "文件不是有效的Excel（.xlsx）文件，请使用下载的学生信息模板")]
-        problems = formulas.result()
-    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
+    try:
+        sheet = _read_sheet(data)
+    except (CalamineError, ValueError, OSError, IndexError):
+        return [], {}, [RowError(0, "", "F-08", "文件不是有效的Excel（.xlsx）文件，请使用下载的学生信息模板")]
+    if not sheet.header or not any(str(v).strip() for v in sheet.header):
+        return [], {}, [RowError(1, "", "F-08", "文件是空的：第1行应为学生信息模板的表头")]
+    problems = _formula_problems(data) if sheet.formulas else []
+    for (r0, c0), (r1, c1) in sheet.merged:
         where = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
         problems.append(RowError(r0 + 1, _column_name(c0), "F-08", f"存在合并单元格（{where}），请取消合并"))
-    lines = sheet.iter_rows()  # rows as lists of cells ('' when empty), without building the whole sheet first
-    header = next(lines, [])
-    if not any(str(v).strip() for v in header):
-        return [], {}, [RowError(1, "", "F-08", "文件是空的：第1行应为学生信息模板的表头")]
-    problems += _header_problems([_header(v) for v in header])
-    if problems:
+    if problems := problems + sheet.header_problems:
         return [], {}, problems
-    numbers: list[int] = []  # blank rows are skipped; the Excel row number of each row stays for the messages
-    columns = _SheetColumns()
-    for number, values in enumerate(lines, start=2):
-        if _filled(values):
-            numbers.append(number)
-            columns.add(values)
-    del lines, sheet, workbook  # the parsed sheet's memory goes before the columns are made
-    if not numbers:
+    if not sheet.numbers:
         return [], {}, [RowError(2, "", "F-08", "文件中没有学生数据（从第2行开始填写）")]
-    if len(numbers) > MAX_ROWS:
+    if len(sheet.numbers) > MAX_ROWS:
         return [], {}, [RowError(0, "", "F-08", f"一次最多导入{MAX_ROWS}行")]
-    cells: dict[str, Sequence[Any]] = dict(zip((c.key for c in COLUMNS), columns.done(), strict=True))
-    return numbers, cells, []
+    cells: dict[str, Sequence[Any]] = dict(zip((c.key for c in COLUMNS), sheet.columns.done(), strict=True))
+    return sheet.numbers, cells, []
+
+
+@dataclass
+class _Sheet:
+    """What reading the first sheet found: its header (None: no row at all), the number and cells of each filled row
+    below it, and what makes it unreadable."""
+
+    header: list[Any] | None = None
+    header_problems: list[RowError] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)  # blank rows are skipped; each row's Excel number stays
+    columns: _SheetColumns = field(default_factory=lambda: _SheetColumns())
+    formulas: bool = False
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+    def add(self, rows: list[list[Any]], first: int) -> None:
+        for number, values in enumerate(rows, start=first):
+            if _filled(values):
+                self.numbers.append(number)
+                self.columns.add(values)
+        self.columns.flush()  # parts differ in width: a chunk never spans two
+
+
+def _read_sheet(data: bytes) -> _Sheet:
+    """The sheet's rows part by part (handlers/sheet_parts.py); a sheet refused by its header makes no rows."""
+    read = _Sheet()
+    with sheet_parts.open_first_sheet(data) as sheet:
+        for part in sheet.parts():
+            rows = part.rows
+            if part.first_column:  # the range starts right of column A: cells keep their columns
+                rows = [[""] * part.first_column + row for row in rows]
+            first = part.first_row + 1  # the Excel number of rows[0]
+            if read.header is None:
+                read.header = rows[0] if first == 1 else []  # row 1 blank: no header
+                read.header_problems = _header_problems([_header(v) for v in read.header])
+                if read.header_problems or not any(str(v).strip() for v in read.header):
+                    sheet.rest()
+                    break
+                rows, first = rows[1:], 2
+            read.add(rows, first)
+        read.formulas, read.merged = sheet.formulas, sheet.merged
+    return read
 
 
 class _SheetColumns:
@@ -310,13 +323,13 @@ class _SheetColumns:
     def add(self, values: list[Any]) -> None:
         self.rows.append(values)
         if len(self.rows) == self.CHUNK:
-            self._flush()
+            self.flush()
 
     def done(self) -> list[list[Any]]:
-        self._flush()
+        self.flush()
         return self.columns
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         if not self.rows:
             return
         for i, (column, cells) in enumerate(zip(self.columns, zip(*self.rows, strict=False), strict=False)):
