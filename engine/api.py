@@ -343,7 +343,7 @@ def finish(
         raise TaskAlreadyHandled() from exc
     if task is None or task.state != TaskState.READY:
         raise TaskAlreadyHandled()
-    row.status, row.completed_at, row.completed_by_id = TaskStatus.DONE, utcnow(), actor.id
+    store.mark_done(session, row, actor)
     record_event(session, instance, "task", bpmn_id=row.bpmn_id, title=row.title, actor=actor, display=display)
 
     def human_step() -> None:

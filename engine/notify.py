@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from functools import cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import Insert, String, bindparam, insert, select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.user import User, UserRole
 from models.workbench import NoticeKind, Notification
-from models.workflow import InboxTask
+from models.workflow import InboxTask, written_now
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +50,21 @@ def users(
 
 def seat(session: Session, org_id: int, role: str, kind: NoticeKind, text: str, *, task: InboxTask) -> None:
     """Every active user of a seat, in one statement (a county has a handful of officers, a school a few)."""
-    session.execute(
+    _seat(session, org_id, role, kind, text, instance_id=task.instance_id, task_id=task.id)
+
+
+def _seat(
+    session: Session, org_id: int, role: str, kind: NoticeKind, text: str, *, instance_id: int, task_id: int
+) -> None:
+    written_now(session).execute(
         _seat_insert(),
         {
             "org_id": org_id,
             "role": role,
             "kind": kind.value,
             "text": text[:300],
-            "instance_id": task.instance_id,
-            "task_id": task.id,
+            "instance_id": instance_id,
+            "task_id": task_id,
             "at": utcnow(),
         },
     )
@@ -93,7 +99,22 @@ def holders_of(task: InboxTask, kind: NoticeKind, text: str, session: Session) -
         seat(session, task.org_id, task.role, kind, text, task=task)
 
 
-def task_arrived(session: Session, task: InboxTask, kind: NoticeKind) -> None:
-    case_title = task.instance.title if task.instance is not None else ""
+class Arrived(NamedTuple):
+    """A row ``engine.store`` has just inserted (no ORM object is built for it): what its notice needs."""
+
+    id: int
+    instance_id: int
+    case_title: str
+    title: str
+    org_id: int
+    role: str
+    claimed_by_id: int | None
+
+
+def task_arrived(session: Session, task: Arrived, kind: NoticeKind) -> None:
     verb = "被退回" if kind == NoticeKind.RETURNED else "待办理"
-    holders_of(task, kind, f"「{task.title}」{verb}：{case_title}", session)
+    text = f"「{task.title}」{verb}：{task.case_title}"
+    if task.claimed_by_id is not None:
+        users(session, [task.claimed_by_id], kind, text, instance_id=task.instance_id, task_id=task.id)
+    else:
+        _seat(session, task.org_id, task.role, kind, text, instance_id=task.instance_id, task_id=task.id)

@@ -23,7 +23,14 @@ from models.base import utcnow
 from models.errors import DomainError
 from models.service_tasks import HandlerContext
 from models.user import User
-from models.workflow import CaseStatus, InstanceEvent, ProcessInstance
+from models.workflow import (
+    CaseStatus,
+    InstanceEvent,
+    ProcessInstance,
+    add_event,
+    flush_pending_events,
+    written_now,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +93,8 @@ def record_waiting_state(session: Session, instance: ProcessInstance) -> None:
     """The history shows every state the case stood in, including the waiting ones (e.g. 待转出学校审核)."""
     if not instance.state_label or instance.status != CaseStatus.OPEN:
         return
-    session.execute(  # after the autoflush: this run's history entries come first and their states count as shown
+    flush_pending_events(session)  # this run's history entries come first and their states count as shown
+    written_now(session).execute(
         STATE_EVENT_UNLESS_SHOWN,
         {"instance_id": instance.id, "at": utcnow(), "state_label": instance.state_label, "data": {"fields": []}},
     )
@@ -135,15 +143,14 @@ def record_event(
     display: Iterable[tuple[str, str]] = (),
     state_label: str = "",
 ) -> None:
-    session.add(
-        InstanceEvent(
-            instance_id=instance.id,
-            kind=kind,
-            bpmn_id=bpmn_id,
-            title=title,
-            user_id=actor.id if actor else None,
-            org_id=actor.org_id if actor else None,
-            state_label=state_label,
-            data={"fields": [list(line) for line in display]},
-        )
+    add_event(
+        session,
+        instance.id,
+        kind,
+        title=title,
+        bpmn_id=bpmn_id,
+        user_id=actor.id if actor else None,
+        org_id=actor.org_id if actor else None,
+        state_label=state_label,
+        fields=display,
     )

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -23,8 +23,11 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, Update, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 import forms
 from engine import notify, seats
@@ -35,8 +38,17 @@ from models.business_calendar import WorkingCalendar
 from models.exchange import ExchangeMessage
 from models.holidays import working_calendar
 from models.student import Student
+from models.user import User
 from models.workbench import NoticeKind
-from models.workflow import CaseStatus, InboxTask, ProcessInstance, ProcessVersion, TaskKind, TaskStatus
+from models.workflow import (
+    CaseStatus,
+    InboxTask,
+    ProcessInstance,
+    ProcessVersion,
+    TaskKind,
+    TaskStatus,
+    written_now,
+)
 
 
 class _StateOnlyConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # SpiffWorkflow ships no types: its classes are Any
@@ -196,32 +208,88 @@ def waiting_for_people(workflow: BpmnWorkflow) -> list[Any]:
 
 
 def save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    _collect_messages(session, instance, workflow)  # before serialising: get_events() empties the queue
-    instance.state_json = STATE_SERIALIZER.serialize_json(workflow)
-    instance.next_timer_at = next_timer_due(workflow)
+    awaited = _collect_messages(session, instance, workflow)  # before serialising: get_events() empties the queue
     waiting = waiting_for_people(workflow)
-    instance.state_label = case_state(workflow, instance.state_label, waiting)
+    case: dict[str, Any] = {
+        "waiting_for": awaited,
+        "state_json": STATE_SERIALIZER.serialize_json(workflow),
+        "next_timer_at": next_timer_due(workflow),
+        "state_label": case_state(workflow, instance.state_label, waiting),
+    }
+    closing = workflow.is_completed() and instance.status == CaseStatus.OPEN
+    if closing:
+        case.update(_closed(CaseStatus.COMPLETED))
+    _write_case(session, instance, case)
     _sync_inbox(session, instance, workflow, waiting)
-    if workflow.is_completed() and instance.status == CaseStatus.OPEN:
-        _close(session, instance, CaseStatus.COMPLETED)
+    if closing:
+        _free_student(session, instance)
 
 
 def cancel(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, state_label: str) -> None:
     workflow.cancel()
-    instance.state_json = STATE_SERIALIZER.serialize_json(workflow)
-    instance.next_timer_at = None
-    instance.state_label = state_label
+    case = {
+        "state_json": STATE_SERIALIZER.serialize_json(workflow),
+        "next_timer_at": None,
+        "state_label": state_label,
+        **_closed(CaseStatus.CANCELLED),
+    }
+    _write_case(session, instance, case)
     _sync_inbox(session, instance, workflow)
-    _close(session, instance, CaseStatus.CANCELLED)
+    _free_student(session, instance)
 
 
-def _close(session: Session, instance: ProcessInstance, status: CaseStatus) -> None:
-    instance.status = status
-    instance.ended_at = utcnow()
+def _closed(status: CaseStatus) -> dict[str, Any]:
+    return {"status": status, "ended_at": utcnow()}
+
+
+def _free_student(session: Session, instance: ProcessInstance) -> None:
     if instance.student_id is not None:
         student = session.get_one(Student, instance.student_id)
         if student.open_case_id == instance.id:
             student.open_case_id = None
+
+
+_CASES = ProcessInstance.__table__
+_CASE_COLUMNS = frozenset(attr.key for attr in ProcessInstance.__mapper__.column_attrs)
+
+
+@cache
+def _case_update(keys: tuple[str, ...]) -> Update:
+    """The UPDATE of these columns with the version check, built once per set of columns (building a statement
+    costs about as much CPU as running it)."""
+    return (
+        update(_CASES)
+        .where(_CASES.c.id == bindparam("case_id"), _CASES.c.lock_version == bindparam("old_version"))
+        .values({key: bindparam(f"v_{key}", type_=_CASES.c[key].type) for key in keys})
+        .values(lock_version=_CASES.c.lock_version + 1)
+    )
+
+
+def _write_case(session: Session, instance: ProcessInstance, values: dict[str, Any]) -> None:
+    """Write ``values`` (column → value) to the case, with the case's other pending column changes (a handler's),
+    in one Core UPDATE that checks and bumps ``lock_version`` as the ORM's would (a concurrent save raises
+    ``StaleDataError``); the case object then holds them as committed, so the commit has nothing of it to flush.
+    Going through the ORM's flush cost several times the statement's own CPU. A case not yet inserted, or with a
+    relationship changed (a migration sets ``version``), is left to the ORM as before."""
+    state = inspect(instance)
+    pending = state.committed_state
+    if state.key is None or state.session is not session or not _CASE_COLUMNS.issuperset(pending):
+        for key, value in values.items():
+            setattr(instance, key, value)
+        return
+    values = {**{key: getattr(instance, key) for key in pending}, **values}
+    version = instance.lock_version
+    params = {f"v_{key}": value for key, value in values.items()}
+    written = written_now(session).execute(
+        _case_update(tuple(sorted(values))), {**params, "case_id": instance.id, "old_version": version}
+    )
+    if written.rowcount != 1:
+        raise StaleDataError(f"UPDATE of process_instance {instance.id} matched {written.rowcount} rows, not 1")
+    for key, value in values.items():
+        set_committed_value(instance, key, value)
+    set_committed_value(instance, "lock_version", version + 1)
+    if not state.committed_state:  # nothing left for a flush: as a flush leaves a written object
+        state._commit_all(state.dict, session.identity_map)
 
 
 def _due_at(instance: ProcessInstance, task: Any, calendar: Callable[[], WorkingCalendar]) -> datetime | None:
@@ -233,12 +301,31 @@ def _due_at(instance: ProcessInstance, task: Any, calendar: Callable[[], Working
     return instance.next_timer_at
 
 
-def _open_rows(session: Session, instance: ProcessInstance) -> list[InboxTask]:
-    """The case's open rows as a flush would leave them, without that flush: the session's pending changes are
-    applied in memory (a row already read keeps its unflushed status, new and deleted rows are counted), so
-    the changes of this save go to the database in one flush with the rows it adds."""
-    with session.no_autoflush:
-        stored = session.scalars(_OPEN_ROWS, {"instance_id": instance.id}).all()
+class _Row(Protocol):
+    """An open inbox row as ``_sync_inbox`` reads it: the ORM object when the session holds one, else its columns."""
+
+    id: int
+    task_uuid: str | None
+    kind: TaskKind
+    parent_id: int | None
+
+
+_TASKS = InboxTask.__table__
+_OPEN_ROWS = select(_TASKS.c.id, _TASKS.c.task_uuid, _TASKS.c.kind, _TASKS.c.parent_id).where(
+    _TASKS.c.instance_id == bindparam("instance_id", type_=Integer), _TASKS.c.status == TaskStatus.OPEN
+)
+
+
+def _open_rows(session: Session, instance: ProcessInstance) -> list[_Row]:
+    """The case's open rows as a flush would leave them, without that flush: a row the session holds counts with
+    its unflushed status, and new and deleted rows are counted, so the changes of this save go to the database
+    with the rows it adds. Rows the session does not hold are read as columns only (no ORM objects to build)."""
+    held = session.identity_map
+    stored: list[_Row] = []
+    for found in written_now(session).execute(_OPEN_ROWS, {"instance_id": instance.id}):
+        obj = held.get(identity_key(InboxTask, found.id))
+        # An object expired by an earlier commit holds no change: the columns read stand for it.
+        stored.append(obj if obj is not None and "status" in obj.__dict__ else found)
     added = [
         obj
         for obj in session.new
@@ -246,12 +333,36 @@ def _open_rows(session: Session, instance: ProcessInstance) -> list[InboxTask]:
     ]
     changed = [obj for obj in session.dirty if isinstance(obj, InboxTask) and obj.instance_id == instance.id]
     rows = dict.fromkeys([*stored, *added, *changed])
-    return [row for row in rows if row.status == TaskStatus.OPEN and row not in session.deleted]
+    return [
+        row
+        for row in rows
+        if not isinstance(row, InboxTask) or (row.status == TaskStatus.OPEN and row not in session.deleted)
+    ]
 
 
-_OPEN_ROWS = select(InboxTask).where(
-    InboxTask.instance_id == bindparam("instance_id", type_=Integer), InboxTask.status == TaskStatus.OPEN
+_DONE_ROW = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("row_id"))
+    .values(status=TaskStatus.DONE, completed_at=bindparam("at"), completed_by_id=bindparam("by"))
 )
+
+
+def mark_done(session: Session, row: InboxTask, by: User) -> None:
+    """The row completed by ``by``, written at once in one Core UPDATE and held by the row object as committed
+    (nothing of it left for a flush)."""
+    now = utcnow()
+    written_now(session).execute(_DONE_ROW, {"row_id": row.id, "at": now, "by": by.id})
+    set_committed_value(row, "status", TaskStatus.DONE)
+    set_committed_value(row, "completed_at", now)
+    set_committed_value(row, "completed_by_id", by.id)
+
+
+_CANCEL_ROWS = (
+    update(_TASKS)
+    .where(_TASKS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status=TaskStatus.CANCELLED, completed_at=bindparam("at"))
+)
+_ADD_ROW = insert(_TASKS).returning(_TASKS.c.id)
 
 
 def _sync_inbox(
@@ -261,13 +372,18 @@ def _sync_inbox(
     open_rows = _open_rows(session, instance)
     known = {row.task_uuid for row in open_rows if row.kind == TaskKind.TASK}
     gone = {row.id for row in open_rows if row.kind == TaskKind.TASK and row.task_uuid not in ready}
+    now = utcnow()
+    cancelled: list[int] = []
     for row in open_rows:
         # A task completed elsewhere, cancelled by a boundary event, sent back or migrated; and 加签 rows of it.
         if row.id in gone or row.parent_id in gone:
-            row.status = TaskStatus.CANCELLED
-            row.completed_at = utcnow()
+            if isinstance(row, InboxTask):
+                row.status, row.completed_at = TaskStatus.CANCELLED, now
+            else:
+                cancelled.append(row.id)
+    if cancelled:
+        written_now(session).execute(_CANCEL_ROWS, {"ids": cancelled, "at": now})
     calendar = cache(lambda: working_calendar(session))  # read once per save, and only if a due date needs it
-    new_rows: list[tuple[InboxTask, NoticeKind]] = []
     for task_uuid, task in ready.items():
         if task_uuid in known:
             continue
@@ -276,31 +392,41 @@ def _sync_inbox(
             raise LookupError(f"user task {task.task_spec.bpmn_id} has no lane")
         seat, locked = seats.resolve(session, instance, lane)
         returned = task.internal_data.get("returned") or {}  # set by engine.returns when the task was sent back
-        row = InboxTask(
-            task_uuid=task_uuid,
-            instance_id=instance.id,
-            process_key=instance.process_key,
-            bpmn_id=task.task_spec.bpmn_id,
-            title=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-            lane=lane,
-            org_id=seat.org_id,
-            role=seat.role.value,
-            school_id=instance.org_id,
-            form_key=properties(task.task_spec).get("formKey", ""),
-            due_at=_due_at(instance, task, calendar),
-            locked=locked,
-            notice=returned.get("notice", ""),
-            draft=returned.get("prefill"),
-            claimed_by_id=returned.get("holder_id"),
-            claimed_at=utcnow() if returned.get("holder_id") else None,
-        )
-        session.add(row)
+        values = {
+            "task_uuid": task_uuid,
+            "instance_id": instance.id,
+            "process_key": instance.process_key,
+            "bpmn_id": task.task_spec.bpmn_id,
+            "title": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            "lane": lane,
+            "org_id": seat.org_id,
+            "role": seat.role.value,
+            "school_id": instance.org_id,
+            "form_key": properties(task.task_spec).get("formKey", ""),
+            "due_at": _due_at(instance, task, calendar),
+            "locked": locked,
+            "notice": returned.get("notice", ""),
+            "draft": returned.get("prefill"),
+            "claimed_by_id": returned.get("holder_id"),
+            "claimed_at": now if returned.get("holder_id") else None,
+            "created_at": now,
+        }
+        # One Core INSERT: the row is read back by whoever needs it, no ORM object is built for it.
+        row_id = written_now(session).execute(_ADD_ROW, values).scalar_one()
         seats.add_party(session, instance, seat.org_id)
-        new_rows.append((row, NoticeKind.RETURNED if returned else NoticeKind.NEW_TASK))
-    if new_rows:
-        session.flush()
-        for row, kind in new_rows:
-            notify.task_arrived(session, row, kind)
+        notify.task_arrived(
+            session,
+            notify.Arrived(
+                row_id,
+                instance.id,
+                instance.title,
+                values["title"],
+                seat.org_id,
+                seat.role.value,
+                values["claimed_by_id"],
+            ),
+            NoticeKind.RETURNED if returned else NoticeKind.NEW_TASK,
+        )
 
 
 MESSAGE = "MessageEventDefinition"
@@ -314,9 +440,9 @@ def outbox_written(session: Session) -> bool:
     return bool(session.info.pop(OUTBOX_WRITTEN, False))
 
 
-def _collect_messages(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    """Queue the messages the workflow threw (``get_events`` empties the queue: pitfall 6) and index what it
-    now waits for."""
+def _collect_messages(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> str:
+    """Queue the messages the workflow threw (``get_events`` empties the queue: pitfall 6); returns what it now
+    waits for (``waiting_for``, indexed for delivery)."""
     for thrown in workflow.get_events():
         definition = thrown.event_definition
         if isinstance(definition, MessageEventDefinition):
@@ -329,7 +455,7 @@ def _collect_messages(session: Session, instance: ProcessInstance, workflow: Bpm
                     sender_instance_id=instance.id,
                 )
             )
-    instance.waiting_for = " ".join(sorted(_awaited_messages(workflow)))
+    return " ".join(sorted(_awaited_messages(workflow)))
 
 
 def _awaited_messages(workflow: BpmnWorkflow) -> set[str]:

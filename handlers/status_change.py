@@ -19,7 +19,7 @@ from models.org import Cohort, SchoolClass
 from models.student import Student, StudentStatus
 from models.system_settings import setting
 from models.user import User
-from models.workflow import InstanceEvent
+from models.workflow import add_event
 
 # 跳级 goes to the next cohort up (entered a year earlier), 留级 to the one below (F-27).
 COHORT_STEP = {ChangeCode.GRADE_SKIP: -1, ChangeCode.GRADE_REPEAT: +1}
@@ -149,9 +149,7 @@ def check_request(
 def _warn(ctx: HandlerContext, warning: str) -> None:
     """A warning every party of the case reads: on the case (for lists and the start page) and in its history."""
     ctx.case.summary = {**ctx.case.summary, "warning": warning}
-    ctx.session.add(
-        InstanceEvent(instance_id=ctx.case.id, kind="state", title="逾期提示", data={"fields": [["提示", warning]]})
-    )
+    add_event(ctx.session, ctx.case.id, "state", title="逾期提示", fields=[("提示", warning)])
 
 
 def _own_school_class(session: Session, student: Student, class_id: int | None) -> SchoolClass:
