@@ -344,9 +344,9 @@ def finish(
     if task is None or task.state != TaskState.READY:
         raise TaskAlreadyHandled()
     store.mark_done(session, row, actor)
-    record_event(session, instance, "task", bpmn_id=row.bpmn_id, title=row.title, actor=actor, display=display)
 
     def human_step() -> None:
+        record_event(session, instance, "task", bpmn_id=row.bpmn_id, title=row.title, actor=actor, display=display)
         if hasattr(task.task_spec, "add_data_from_form"):
             task.task_spec.add_data_from_form(task, data)
         else:  # the initiator's start form, sent back and submitted again

@@ -29,6 +29,7 @@ from models.workflow import (
     ProcessInstance,
     add_event,
     flush_pending_events,
+    history_batch,
     written_now,
 )
 
@@ -45,8 +46,9 @@ def run_engine(
     ctx = HandlerContext(session=session, actor=actor, case=instance, now=utcnow())
     with running(ctx):
         try:
-            human_step()
-            workflow.do_engine_steps(did_complete_task=lambda t: engine_event(session, instance, t))
+            with history_batch(session):  # the step's entries and the engine's, in one statement
+                human_step()
+                workflow.do_engine_steps(did_complete_task=lambda t: engine_event(session, instance, t))
         except WorkflowTaskException as exc:
             if isinstance(exc.__cause__, DomainError):
                 raise exc.__cause__ from None
