@@ -7,7 +7,7 @@ a case is visible where any of its parties lies in the user's subtree. Outside t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
@@ -118,6 +118,20 @@ def tasks_actionable_by(user: User) -> Select[InboxTask]:
     (转办, 委派, 加签). A group task claimed by a colleague stays listed, with its holder, but only the holder acts
     (``may_act``)."""
     return select(InboxTask).where(or_(_holds_seat(user), InboxTask.claimed_by_id == user.id))
+
+
+def open_tasks_actionable_by(user: User, *columns: Any) -> list[Select[Any]]:
+    """The user's open tasks (``tasks_actionable_by``) as the branches of a UNION ALL, each reading ``columns``:
+    one per seat the user holds, a range of the seat's index of open tasks in (created_at, id) order, and the
+    tasks handed to the user by name outside those seats. The OR of ``tasks_actionable_by`` reads a seat's open
+    tasks through a bitmap of both indexes, from the table, and so sorts them all to show a page of 50."""
+    roles = sorted(role.value for role in user.roles)
+    is_open = InboxTask.status == TaskStatus.OPEN
+    seats = [select(*columns).where(InboxTask.org_id == user.org_id, InboxTask.role == role, is_open) for role in roles]
+    handed = select(*columns).where(InboxTask.claimed_by_id == user.id, is_open)
+    if roles:  # not a second time: the seats list them
+        handed = handed.where(or_(InboxTask.org_id != user.org_id, InboxTask.role.not_in(roles)))
+    return [*seats, handed]
 
 
 def may_act(user: User, task: InboxTask) -> bool:
