@@ -7,7 +7,7 @@ badge sum them, so no pending work hides in a menu.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,9 +81,15 @@ KINDS = [
 ]
 
 
-def pending_for(session: Session, user: User) -> list[Pending]:
-    """Each kind of work the user's roles must act on, with its count (kinds with nothing waiting included)."""
-    return [Pending(k.key, k.label, k.count(session, user)) for k in KINDS if k.roles & user.roles]
+def pending_for(session: Session, user: User, known: Mapping[str, int] | None = None) -> list[Pending]:
+    """Each kind of work the user's roles must act on, with its count (kinds with nothing waiting included);
+    ``known``: counts the caller has already read, by kind (the inbox page counts its tasks)."""
+    known = known or {}
+    return [
+        Pending(k.key, k.label, known[k.key] if k.key in known else k.count(session, user))
+        for k in KINDS
+        if k.roles & user.roles
+    ]
 
 
 def total(items: list[Pending]) -> int:

@@ -4,6 +4,7 @@ saved views. Every route loads its task or case through ``webapp.access`` (the o
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -333,10 +334,11 @@ def open_notification(notification_id: int) -> ResponseReturnValue:
     return redirect(url_for("workbench.notifications"))
 
 
-def pending_work() -> list[worklist.Pending]:
-    """The user's kinds of waiting work with their counts, counted once per request (the bell and the inbox)."""
+def pending_work(known: Mapping[str, int] | None = None) -> list[worklist.Pending]:
+    """The user's kinds of waiting work with their counts, counted once per request (the bell and the inbox);
+    ``known``: counts the page has read already, by kind."""
     if "pending_work" not in g:
-        g.pending_work = worklist.pending_for(db(), me())
+        g.pending_work = worklist.pending_for(db(), me(), known)
     return list(g.pending_work)
 
 
