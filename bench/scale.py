@@ -882,6 +882,11 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("building:", flush=True)
     db = build(args.url, args.students, args.instances, args.open, reuse=args.reuse)
+    # The inbox reads a seat's open tasks from its index alone where the table's pages are marked all-visible:
+    # autovacuum keeps that mark on a live database; a table just filled by INSERT … SELECT has none until vacuumed
+    # (and a server run with autovacuum off never gets it).
+    with db.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM (ANALYZE) inbox_task"))
     with Session(db) as session:
         session.execute(text("ANALYZE"))
         session.commit()
