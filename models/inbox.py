@@ -20,8 +20,8 @@ from models.workflow import InboxTask, ProcessInstance, TaskStatus
 def _order(sort: str, rows: Any = InboxTask) -> tuple[ColumnElement[Any], ...]:
     if sort == "newest":
         return (rows.created_at.desc(), rows.id.desc())
-    if sort == "due":
-        return (rows.due_at.is_(None), rows.due_at.asc(), rows.id.asc())
+    if sort == "due":  # those without a time limit last (SQLite puts NULL first unless told)
+        return (rows.due_at.asc().nulls_last(), rows.id.asc())
     return (rows.created_at.asc(), rows.id.asc())
 
 

@@ -192,6 +192,8 @@ class InboxTask(Base):
             postgresql_where=_OPEN,
             sqlite_where=_OPEN,
         ),
+        # The inbox sorted by time limit: a seat's open tasks in (due_at, id) order, those without one last.
+        Index("ix_inbox_task_seat_due", "org_id", "role", "due_at", "id", postgresql_where=_OPEN, sqlite_where=_OPEN),
         Index("ix_inbox_task_holder", "claimed_by_id", "status"),
         Index("ix_inbox_task_seat_school", "org_id", "role", "status", "school_id"),
         # 已超期上报 (escalated_below, on every superior's inbox): the few escalated open rows, not a scan of all.

@@ -5,7 +5,8 @@ of 50, each time reading every row from the table (a bitmap of the seat's index 
 index now holds only the open tasks, in (created_at, id) order, with the columns the page counts, groups and filters
 by, so that each is a range of one index: an index-only scan where vacuum has marked the table's pages
 all-visible. Done tasks leave it, so it stays the size of the open work (the old index grew with every completed
-task); no query read done tasks by seat.
+task); no query read done tasks by seat. A second one, of the open tasks only as well, gives them in (due_at, id)
+order for the page sorted by time limit (it sorted all of them).
 
 Revision ID: 0034_inbox_seat_open
 Revises: 0033_inbox_school
@@ -35,9 +36,17 @@ def upgrade() -> None:
         postgresql_where=OPEN,
         sqlite_where=OPEN,
     )
+    op.create_index(
+        "ix_inbox_task_seat_due",
+        "inbox_task",
+        ["org_id", "role", "due_at", "id"],
+        postgresql_where=OPEN,
+        sqlite_where=OPEN,
+    )
     op.drop_index("ix_inbox_task_seat", table_name="inbox_task")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inbox_task_seat_due", table_name="inbox_task")
     op.create_index("ix_inbox_task_seat", "inbox_task", ["org_id", "role", "status", "created_at"])
     op.drop_index("ix_inbox_task_seat_open", table_name="inbox_task")
