@@ -8,8 +8,8 @@ all-visible. Done tasks leave it, so it stays the size of the open work (the old
 task); no query read done tasks by seat. A second one, of the open tasks only as well, gives them in (due_at, id)
 order for the page sorted by time limit (it sorted all of them).
 
-Revision ID: 0034_inbox_seat_open
-Revises: 0033_inbox_school
+Revision ID: 0035_inbox_seat_open
+Revises: 0034_audit_refs
 Create Date: 2026-12-08 00:30:00
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0034_inbox_seat_open"
-down_revision = "0033_inbox_school"
+revision = "0035_inbox_seat_open"
+down_revision = "0034_audit_refs"
 branch_labels = None
 depends_on = None
 
