@@ -248,7 +248,3 @@ def open_tasks(
         for task, name in rows
     }
     return InboxPage([task for task, _ in rows], total, max(page, 1), per_page, steps, names)
-
-
-def open_steps(session: Session, user: User) -> OpenSteps:
-    return _steps_and_total(session, user, InboxFilter(), utcnow())[0]
