@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from handlers import sheet_parts
@@ -538,18 +539,6 @@ def commit(
         now=now,
         progress=progress,
     )
-    count = len(ids)
-    audit_rows: bulk.Columns = {
-        "at": [now] * count,
-        "actor_id": [actor.id] * count,
-        "actor_org_id": [actor.org_id] * count,
-        "action": ["学籍注册"] * count,
-        "entity": ["student"] * count,
-        "entity_id": ids,
-        "before": [{}] * count,  # one object for every row: encoded once
-        "after": [{"status": StudentStatus.REGISTERING.value, "registration_type": business_type}] * count,
-    }
-    bulk.insert_columns(session, AuditEvent.__table__, audit_rows, count)
     problems = _mark_others(session, report, ids, actor=actor)
     session.flush()
     progress(len(ids), len(ids), "写入学籍库")
@@ -568,8 +557,8 @@ def _insert(
     now: datetime,
     progress: Progress = no_progress,
 ) -> list[int]:
-    """Set-based inserts of the students (their new ids, in order) and their two family members each, column by
-    column from the validated records; the rows are generated as they are written."""
+    """Set-based inserts of the students (their new ids, in order), their two family members each and an audit row
+    each, column by column from the validated records; the rows are generated as they are written."""
     count = len(classes)
     if validated is None or not count:
         return []
@@ -580,17 +569,32 @@ def _insert(
     )
     columns |= {key: [value] * count for key, value in STUDENT_DEFAULTS.items()}
     columns |= _dedup_columns(values, count, existing) | {"created_at": [now] * count}
-    ids = bulk.insert_columns(
+
+    def families_and_audit(ids: list[int]) -> list[tuple[Table, bulk.Columns, int]]:
+        first, second = (member_columns(values, count, seq) | {"student_id": ids} for seq in (1, 2))
+        audit: bulk.Columns = {
+            "at": [now] * count,
+            "actor_id": [actor.id] * count,
+            "actor_org_id": [actor.org_id] * count,
+            "action": ["学籍注册"] * count,
+            "entity": ["student"] * count,
+            "entity_id": ids,
+            "before": [{}] * count,  # one object for every row: encoded once
+            "after": [{"status": StudentStatus.REGISTERING.value, "registration_type": business_type}] * count,
+        }
+        return [
+            (Guardian.__table__, bulk.concat(first, second), 2 * count),  # every first member, then every second
+            (AuditEvent.__table__, audit, count),
+        ]
+
+    return bulk.insert_family(
         session,
         Student.__table__,
         columns,
         count,
-        returning_ids=True,
+        families_and_audit,
         progress=lambda done: progress(done, count, "写入学籍库"),
     )
-    first, second = (member_columns(values, count, seq) | {"student_id": ids} for seq in (1, 2))
-    bulk.insert_columns(session, Guardian.__table__, bulk.concat(first, second), 2 * count)  # every first, then second
-    return ids
 
 
 def _dedup_columns(values: dict[str, list[Any]], count: int, existing: dict[Any, list[int]]) -> bulk.Columns:

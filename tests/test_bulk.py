@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from models import bulk
 from models.audit import AuditEvent
-from models.student import Guardian
+from models.errors import DomainError
+from models.student import Guardian, Student
 
 
 def test_generated_rows_keep_their_own_json_even_when_python_reuses_object_ids(session):
@@ -110,3 +113,79 @@ def test_values_a_binary_copy_cannot_take_as_they_are_go_as_text(session):
         select(AuditEvent.entity_id, AuditEvent.after).where(AuditEvent.action == "bulk-text").order_by(AuditEvent.id)
     ).all()
     assert [tuple(row) for row in stored] == [(1, {"n": 1}), (7, {"n": 2})]
+
+
+def _family(session, student_of, *, school_id=None):
+    """Two students of the registrar's school (its own columns, copied) and their family members, by insert_family."""
+    model = student_of("nanming-xx-registrar")
+    skip = {"id", "national_student_id", "national_id_index", "id_doc_number", "id_doc_index", "open_case_id"}
+    row = {c.name: getattr(model, c.key) for c in Student.__table__.columns if c.name not in skip}
+    columns: bulk.Columns = {name: [value, value] for name, value in row.items()}
+    columns["name"] = ["家甲", "家乙"]
+    if school_id is not None:
+        columns["school_id"] = [school_id, school_id]
+
+    def members(ids):
+        return [
+            (
+                Guardian.__table__,
+                {
+                    "student_id": ids,
+                    "seq": [1, 1],
+                    "name": ["父", "母"],
+                    "relation": ["父亲"] * 2,
+                    "phone": ["13800000000"] * 2,
+                    "is_guardian": [True, True],
+                    "profile": bulk.JsonObjects({"note": ["", ""]}),
+                },
+                2,
+            )
+        ]
+
+    return bulk.insert_family(session, Student.__table__, columns, 2, members)
+
+
+def test_insert_family_writes_the_rows_and_the_rows_that_name_them(session, student_of):
+    ids = _family(session, student_of)
+    named = session.execute(select(Guardian.student_id, Guardian.name).where(Guardian.student_id.in_(ids))).all()
+    assert sorted(named) == sorted([(ids[0], "父"), (ids[1], "母")])
+    assert session.scalars(select(Student.name).where(Student.id.in_(ids)).order_by(Student.id)).all() == [
+        "家甲",
+        "家乙",
+    ]
+
+
+def _on_postgresql(session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the per-row foreign-key checks switched off are PostgreSQL's")
+
+
+def test_keys_checked_at_once_refuse_a_missing_parent_and_the_server_checks_again_after(session, student_of):
+    _on_postgresql(session)
+    with pytest.raises(DomainError, match="不存在的记录"), session.begin_nested():
+        _family(session, student_of, school_id=987654)
+    assert session.scalar(select(func.count()).select_from(Student).where(Student.name == "家甲")) == 0
+    _family(session, student_of)
+    assert session.scalar(text("SHOW session_replication_role")) == "origin"
+    with pytest.raises(IntegrityError), session.begin_nested():  # the server's own check is on again
+        session.execute(
+            Guardian.__table__.insert().values(
+                student_id=987654, seq=1, name="x", relation="x", phone="x", is_guardian=False, profile={}
+            )
+        )
+
+
+def test_without_the_right_to_switch_checks_off_the_server_checks_each_row(session, student_of):
+    _on_postgresql(session)
+    session.execute(
+        text("DO $$ BEGIN CREATE ROLE xueji_plain NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    )
+    schema = session.scalar(text("SELECT current_schema()"))
+    for grant in ("USAGE ON SCHEMA", "ALL ON ALL TABLES IN SCHEMA", "ALL ON ALL SEQUENCES IN SCHEMA"):
+        session.execute(text(f'GRANT {grant} "{schema}" TO xueji_plain'))
+    student_of("nanming-xx-registrar")  # looked up before the role changes
+    session.execute(text("SET LOCAL ROLE xueji_plain"))
+    assert not bulk.keys_checked_at_once(session, [], Student.__table__, [])
+    ids = _family(session, student_of)
+    assert session.scalar(select(func.count()).select_from(Guardian).where(Guardian.student_id.in_(ids))) == 2
+    session.execute(text("RESET ROLE"))
