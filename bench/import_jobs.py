@@ -6,18 +6,15 @@ unless --broker names Redis. The database named by --url is wiped. Prints figure
 
     make bench-import BENCH_URL=postgresql+psycopg://postgres@127.0.0.1/xueji_bench_jobs
 
-What dominates (2026-12-07 evening, 2 cores shared with other helpers, load 3-4: wall seconds about twice the CPU
-seconds, so compare CPU). The import job is bound by PostgreSQL's side of the three COPYs, about 12 s of server CPU
-for 100,000 students, 200,000 family members and 100,000 audit rows: the per-row foreign-key checks (some 700,000,
-each an SPI query that locks the parent row; without them the family members' COPY costs 40 % and the audit rows'
-25 % of its time), the student table's 8 indexes, heap and WAL for about 1.4 KB a student. Python's side (sealing
-700,000 values, blind indexes, JSON texts, about 5 s CPU) is made 2,000 rows at a time while the server works on
-the rows before (models/bulk.py), so it no longer adds to the wall time; the COPYs are binary where the values allow
-(the server does not scan each row for escapes nor parse numbers and times). The check job is bound by reading
-(python-calamine parsing the 162 MB sheet XML in Rust, about 4.5 s, without the GIL, while the formula scan runs
-beside it; then about 3 s making 4 M Python cells and the columns), then the §3.9 rules (1.2 s), 查重 (1 s) and
-keeping the check (0.6 s). With the server's default 128 MB of shared_buffers the COPYs evict dirty pages
-themselves (pg_stat_bgwriter's buffers_backend); a production shared_buffers would spare that waiting, not the CPU.
+What dominates (2026-12-08 night, quiet 2-core VM, PostgreSQL 15 default configuration: 18.1-19.3 s end to end). The
+check job (about 9 s) is bound by reading: python-calamine parses the 162 MB sheet XML in Rust without the GIL, cut
+into four parts parsed two at a time while the main thread makes the cells of the part before (handlers/
+sheet_parts.py; read about 5 s, was 8.2 s whole), then the §3.9 rules (1.2 s), 查重 (1.4 s) and keeping the check
+(1 s). The import job (about 9 s) is the write (7.4 s): Python seals and encodes 700,000 values and the JSON texts
+2,000 rows at a time (about 6 s CPU) while the server writes the rows, 8 indexes on the students and heap and WAL for
+about 1.4 KB a student (5.8 s CPU). The server's per-row foreign-key checks (400,000, each a query that locks the row
+it names) are replaced by one look-up per distinct parent (models/bulk.py keys_checked_at_once; the audit rows carry
+no foreign keys since migration 0034): they were half of the server's time.
 """
 
 from __future__ import annotations
