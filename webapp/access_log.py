@@ -53,6 +53,13 @@ def exported(page: str, rows: int, *, purpose: str = "") -> None:
     g.setdefault("access_log", []).append({"student_id": None, "page": page, "purpose": purpose, "rows": rows})
 
 
+def shown(student_ids: Iterable[int | None]) -> None:
+    """Students a page shows without loading their records (a list that reads only their names): logged as the
+    records it loads are."""
+    if request.endpoint not in _NOT_A_READ:
+        g.setdefault("students_loaded", {}).update(dict.fromkeys(i for i in student_ids if i is not None))
+
+
 def _loaded(student: Student, _context: Any) -> None:
     """ORM load event: a student record read while handling a request (logged if the request shows a page)."""
     if has_request_context() and request.endpoint not in _NOT_A_READ:

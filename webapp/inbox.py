@@ -50,6 +50,7 @@ def index() -> ResponseReturnValue:
         per_page=current_app.config["PAGE_SIZE"],
     )
     steps = page.steps  # of all the open tasks, counted with the page's (one scan of the seat's index)
+    access_log.shown(task.instance.student_id for task in page.tasks)  # their names, read without their records
     return render_template(
         "inbox/index.html",
         page=page,
